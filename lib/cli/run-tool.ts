@@ -1,0 +1,228 @@
+import { pushMetrics } from "../metrics/push.ts";
+import { writeTextfile } from "../metrics/textfile.ts";
+import { ToolMetrics } from "../metrics/tool-metrics.ts";
+import { parseCommandLine } from "./args.ts";
+import { completionScript, type Shell } from "./completion.ts";
+import { loadConfigFile, locateConfigFile } from "./config-file.ts";
+import { describeError, exitCodeOf } from "./errors.ts";
+import { ExitCode } from "./exit-codes.ts";
+import { globalOptions } from "./global-options.ts";
+import { renderHelp } from "./help.ts";
+import { Logger, type LogLevel } from "./log.ts";
+import { Output } from "./output.ts";
+import { Progress } from "./progress.ts";
+import { type ResolvedSettings, resolveSettings } from "./settings.ts";
+import { toolNames } from "./tool-names.ts";
+import type { GlobalValues, OptionSpecs, ToolContext, ToolSpec } from "./types.ts";
+import { formatVersion } from "./version.ts";
+
+export interface RunEnvironment {
+  argv: string[];
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** Name shown in help and errors: "ffind" or "opsctl ffind". */
+  commandName?: string;
+  stdoutIsTTY?: boolean;
+  stderrIsTTY?: boolean;
+}
+
+/** Runs around a tool's body: stderr gets errors, the caller gets the exit code. */
+export type TelemetryHook = (
+  ctx: ToolContext,
+) => Promise<{ end(exitCode: number, error?: unknown): Promise<void> }>;
+let telemetryHook: TelemetryHook | undefined;
+
+/** lib/telemetry installs itself here so every tool gets OTLP without code of its own. */
+export function setTelemetryHook(hook: TelemetryHook): void {
+  telemetryHook = hook;
+}
+
+/**
+ * Parses flags, layers env and config, runs the tool, records and ships its metrics, and
+ * returns the exit code. It never calls process.exit: the script does.
+ */
+export async function runTool(
+  spec: ToolSpec<OptionSpecs>,
+  environment: RunEnvironment,
+): Promise<number> {
+  const env = environment.env ?? process.env;
+  const commandName = environment.commandName ?? spec.name;
+  const stderrIsTTY = environment.stderrIsTTY ?? Boolean(process.stderr.isTTY);
+  const stdoutIsTTY = environment.stdoutIsTTY ?? Boolean(process.stdout.isTTY);
+  const debugRequested = environment.argv.includes("--debug");
+  const options = { ...spec.options, ...globalOptions } as OptionSpecs;
+
+  let resolved: ResolvedSettings;
+  let positionals: string[];
+  let configFile: string | undefined;
+  try {
+    const commandLine = parseCommandLine(environment.argv, options);
+    const flags = commandLine.flags;
+    if (flags.help) {
+      const color = stdoutIsTTY && !(env.NO_COLOR ?? "") && flags.color !== false;
+      process.stdout.write(await renderHelp(spec, commandName, color));
+      return ExitCode.ok;
+    }
+    if (flags.version) {
+      process.stdout.write(`${formatVersion(spec.name)}\n`);
+      return ExitCode.ok;
+    }
+    if (typeof flags.completion === "string") {
+      const shell = flags.completion;
+      if (!["bash", "zsh", "fish"].includes(shell))
+        throw new Error(`--completion: "${shell}" is not one of: bash, zsh, fish`);
+      process.stdout.write(
+        completionScript(shell as Shell, { command: commandName, options: spec.options }),
+      );
+      return ExitCode.ok;
+    }
+    positionals = commandLine.positionals;
+    if (spec.positionals?.required && positionals.length === 0) {
+      throw usage(`missing ${spec.positionals.name}`);
+    }
+    if (!spec.positionals && positionals.length > 0)
+      throw usage(`unexpected argument "${positionals[0]}"`);
+    configFile = locateConfigFile(
+      typeof flags.config === "string" ? flags.config : env.OPSCTL_CONFIG || undefined,
+      env,
+      environment.cwd ?? process.cwd(),
+    );
+    const file = configFile ? loadConfigFile(configFile, ["global", ...toolNames]) : undefined;
+    resolved = resolveSettings({
+      tool: spec.name,
+      options,
+      flags,
+      env,
+      file,
+      ...(spec.configKeys ? { configKeys: spec.configKeys } : {}),
+    });
+  } catch (error) {
+    process.stderr.write(`${commandName}: error: ${describeError(error)}\n`);
+    if (exitCodeOf(error) === ExitCode.usage)
+      process.stderr.write(`Try '${commandName} --help'.\n`);
+    if (debugRequested && error instanceof Error && error.stack)
+      process.stderr.write(`${error.stack}\n`);
+    return exitCodeOf(error) === ExitCode.failure ? ExitCode.usage : exitCodeOf(error);
+  }
+
+  const values = resolved.values as Record<string, unknown> & GlobalValues;
+  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== "";
+  const colorFlag = resolved.settings.find((setting) => setting.key === "color");
+  values.color = colorFlag?.source.kind === "default" ? !noColor : values.color;
+  if (values.debug) values.logLevel = "debug";
+  const log = new Logger({
+    tool: spec.name,
+    level: values.logLevel as LogLevel,
+    format:
+      values.logFormat === "auto"
+        ? stderrIsTTY
+          ? "text"
+          : "json"
+        : (values.logFormat as "text" | "json"),
+    color: values.color && stderrIsTTY,
+  });
+  const out = new Output({
+    json: values.json,
+    color: values.color && stdoutIsTTY,
+    isTTY: stdoutIsTTY,
+  });
+  const metrics = new ToolMetrics(spec.name);
+  const abort = new AbortController();
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (abort.signal.aborted) {
+      // Second Ctrl-C: the user insists.
+      process.stderr.write(`\n${commandName}: interrupted again, exiting now\n`);
+      process.exit(ExitCode.interrupted);
+    }
+    interrupted = signal === "SIGINT";
+    log.warn(`received ${signal}, stopping cleanly (press Ctrl-C again to exit now)`);
+    abort.abort(new Error(signal));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const ctx: ToolContext = {
+    tool: spec.name,
+    options: values as ToolContext["options"],
+    positionals,
+    config: resolved.extra,
+    configFile,
+    settings: resolved,
+    log,
+    out,
+    progress: new Progress(stderrIsTTY),
+    metrics,
+    signal: abort.signal,
+    env,
+  };
+
+  const started = performance.now();
+  let code: number;
+  let failure: unknown;
+  const telemetry = telemetryHook ? await safely(() => telemetryHook?.(ctx), log) : undefined;
+  try {
+    code = await spec.run(ctx);
+  } catch (error) {
+    failure = error;
+    code = exitCodeOf(error);
+    metrics.errors.inc();
+    ctx.progress.clear();
+    process.stderr.write(`${commandName}: error: ${describeError(error)}\n`);
+    if (values.debug && error instanceof Error && error.stack)
+      process.stderr.write(`${error.stack}\n`);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  ctx.progress.clear();
+  out.flush();
+  if (interrupted) code = ExitCode.interrupted;
+  metrics.finishRun((performance.now() - started) / 1000, code);
+  code = await shipMetrics(ctx, code);
+  if (telemetry) await safely(() => telemetry.end(code, failure), log);
+  return code;
+}
+
+function usage(message: string): Error {
+  const error = new Error(message) as Error & { exitCode: number };
+  error.exitCode = ExitCode.usage;
+  return error;
+}
+
+/** Push/textfile failures are reported and turn a clean run into exit 1: monitoring must not fail silently. */
+async function shipMetrics(ctx: ToolContext, code: number): Promise<number> {
+  const { metricsPush, metricsTextfile } = ctx.options;
+  if (!metricsPush && !metricsTextfile) return code;
+  const exposition = await ctx.metrics.exposition();
+  let failed = false;
+  if (metricsTextfile) {
+    try {
+      writeTextfile(metricsTextfile, exposition);
+    } catch (error) {
+      ctx.log.error(describeError(error));
+      failed = true;
+    }
+  }
+  if (metricsPush) {
+    try {
+      await pushMetrics(exposition, { url: metricsPush, job: ctx.tool });
+    } catch (error) {
+      ctx.log.error(describeError(error));
+      failed = true;
+    }
+  }
+  return failed && code === ExitCode.ok ? ExitCode.failure : code;
+}
+
+async function safely<T>(
+  fn: () => Promise<T> | T | undefined,
+  log: Logger,
+): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (error) {
+    log.warn(`telemetry: ${describeError(error)}`);
+    return undefined;
+  }
+}

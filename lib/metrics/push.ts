@@ -1,0 +1,44 @@
+import { hostname } from "node:os";
+
+export interface PushOptions {
+  /** Pushgateway base URL, e.g. http://127.0.0.1:9091 */
+  url: string;
+  job: string;
+  /** Extra grouping labels; instance defaults to the host name so hosts do not overwrite each other. */
+  grouping?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** PUT replaces the whole group: a run's metrics never mix with a previous run's. */
+export async function pushMetrics(exposition: string, options: PushOptions): Promise<void> {
+  const grouping = { instance: hostname(), ...options.grouping };
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    throw new Error(`--metrics-push ${options.url}: not a URL`);
+  }
+  const path = [`job/${encodeURIComponent(options.job)}`]
+    .concat(
+      Object.entries(grouping).map(
+        ([key, value]) => `${encodeURIComponent(key)}/${encodeURIComponent(value)}`,
+      ),
+    )
+    .join("/");
+  url.pathname = `${url.pathname.replace(/\/$/, "")}/metrics/${path}`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: "PUT",
+      body: exposition,
+      headers: { "content-type": "text/plain; version=0.0.4" },
+      signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
+    });
+  } catch (error) {
+    throw new Error(`pushing metrics to ${options.url}: ${(error as Error).message}`);
+  }
+  if (!response.ok) {
+    const body = (await response.text()).trim().slice(0, 300);
+    throw new Error(`pushing metrics to ${options.url}: HTTP ${response.status} ${body}`);
+  }
+}
