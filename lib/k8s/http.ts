@@ -16,8 +16,8 @@ async function send(kc: KubeConfig, request: RequestContext): Promise<ResponseCo
   const response = await fetch(request.getUrl(), {
     method: request.getHttpMethod().toString(),
     headers: request.getHeaders(),
-    body: request.getBody() as BodyInit | undefined,
-    signal: request.getSignal() ?? null,
+    body: request.getBody() ?? null,
+    signal: request.getSignal(),
     tls,
   });
   const headers: Record<string, string> = {};
@@ -27,6 +27,7 @@ async function send(kc: KubeConfig, request: RequestContext): Promise<ResponseCo
   return new ResponseContext(response.status, headers, {
     text: () => response.text(),
     binary: async () => Buffer.from(await response.arrayBuffer()),
+    stream: () => response.body,
   });
 }
 

@@ -1,0 +1,110 @@
+// Loading a KubeConfig from a kubeconfig file or from a pod's service account (in-cluster),
+// with every path overridable so tests can point at their own files. Nothing here reads
+// process.argv; the environment is a parameter (default process.env).
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, join } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+
+export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+type Env = Record<string, string | undefined>;
+
+export interface KubeconfigFileOptions {
+  /** Context to use instead of the file's current-context. */
+  context?: string;
+}
+
+/** Loads a kubeconfig file (relative cert/key/CA paths resolve against its folder). */
+export function loadKubeconfigFile(path: string, options: KubeconfigFileOptions = {}): KubeConfig {
+  if (!existsSync(path)) throw new Error(`kubeconfig ${path}: no such file`);
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromFile(path);
+  } catch (err) {
+    throw new Error(`kubeconfig ${path}: ${(err as Error).message}`);
+  }
+  useContext(kc, options.context, path);
+  return kc;
+}
+
+export interface InClusterOptions {
+  /** Folder with token, ca.crt and namespace; default /var/run/secrets/kubernetes.io/serviceaccount. */
+  serviceAccountDir?: string;
+  /** API server host and port; default KUBERNETES_SERVICE_HOST / KUBERNETES_SERVICE_PORT. */
+  host?: string;
+  port?: string | number;
+  env?: Env;
+}
+
+/**
+ * The in-cluster config a pod gets: bearer token from the (rotating) token file, re-read by
+ * client-node's tokenFile auth provider, the cluster CA from ca.crt, namespace from the file.
+ */
+export function loadInClusterConfig(options: InClusterOptions = {}): KubeConfig {
+  const env = options.env ?? process.env;
+  const dir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
+  const host = options.host ?? env.KUBERNETES_SERVICE_HOST;
+  const port = String(options.port ?? env.KUBERNETES_SERVICE_PORT ?? "");
+  if (!host || !port) {
+    throw new Error("in-cluster config: KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT not set");
+  }
+  const tokenFile = join(dir, "token");
+  const caFile = join(dir, "ca.crt");
+  for (const file of [tokenFile, caFile]) {
+    if (!existsSync(file)) throw new Error(`in-cluster config: ${file}: no such file`);
+  }
+  const namespaceFile = join(dir, "namespace");
+  const namespace = existsSync(namespaceFile)
+    ? readFileSync(namespaceFile, "utf8").trim()
+    : undefined;
+  const server = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
+
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: "in-cluster", server, caFile, skipTLSVerify: false }],
+    users: [{ name: "in-cluster", authProvider: { name: "tokenFile", config: { tokenFile } } }],
+    contexts: [{ name: "in-cluster", cluster: "in-cluster", user: "in-cluster", namespace }],
+    currentContext: "in-cluster",
+  });
+  return kc;
+}
+
+export interface LoadKubeConfigOptions extends InClusterOptions {
+  /** Explicit kubeconfig file (a --kubeconfig flag); wins over everything else. */
+  kubeconfig?: string;
+  context?: string;
+}
+
+/**
+ * kubectl's order: an explicit file, then $KUBECONFIG (first file), then in-cluster when
+ * running in a pod, then ~/.kube/config. Throws naming what was tried when nothing fits.
+ */
+export function loadKubeConfig(options: LoadKubeConfigOptions = {}): KubeConfig {
+  const env = options.env ?? process.env;
+  const fileOptions = { context: options.context };
+  if (options.kubeconfig) return loadKubeconfigFile(options.kubeconfig, fileOptions);
+  const fromEnv = env.KUBECONFIG?.split(delimiter).find(Boolean);
+  if (fromEnv) return loadKubeconfigFile(fromEnv, fileOptions);
+  const dir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
+  if ((options.host ?? env.KUBERNETES_SERVICE_HOST) && existsSync(join(dir, "token"))) {
+    return loadInClusterConfig({ ...options, env });
+  }
+  const home = env.HOME ?? homedir();
+  const fallback = join(home, ".kube", "config");
+  if (existsSync(fallback)) return loadKubeconfigFile(fallback, fileOptions);
+  throw new Error(
+    `no Kubernetes config: no --kubeconfig, no $KUBECONFIG, not in a pod (${dir}/token), no ${fallback}`,
+  );
+}
+
+function useContext(kc: KubeConfig, context: string | undefined, source: string): void {
+  if (!context) {
+    if (!kc.getCurrentContext()) throw new Error(`kubeconfig ${source}: no current-context`);
+    return;
+  }
+  if (!kc.getContextObject(context)) {
+    throw new Error(`kubeconfig ${source}: no context named "${context}"`);
+  }
+  kc.setCurrentContext(context);
+}
