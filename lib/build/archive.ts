@@ -8,7 +8,7 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { BuildInfo } from "../cli/version.ts";
 import { executableName, type Target } from "./targets.ts";
 
@@ -53,7 +53,7 @@ export async function archiveTarget(input: ArchiveInput): Promise<string> {
           `cd "$1" && TZ=UTC zip -X -q -r "$2" "$3"`,
           "sh",
           join(outDir, ".staging"),
-          join(process.cwd(), archivePath),
+          resolve(archivePath),
           base,
         ]
       : [

@@ -1,0 +1,66 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { copyFileSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { compiledTool, run } from "../helpers/compiled.ts";
+
+let multicall = "";
+const env = { PATH: process.env.PATH };
+
+beforeAll(async () => {
+  multicall = await compiledTool("opsctl-fixture", "tests/fixtures/multicall.ts");
+});
+
+describe("multi-call dispatch (compiled)", () => {
+  test("by subcommand: opsctl TOOL args", async () => {
+    const result = await run([multicall, "logclean", "a", "--json"], { env });
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout).items).toEqual(["a"]);
+  });
+
+  test("by file name: a symlink, and a copy with a version suffix", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "opsctl-links-"));
+    symlinkSync(multicall, join(dir, "logclean"));
+    copyFileSync(multicall, join(dir, "logclean-0.1.0-linux-x64"));
+    Bun.spawnSync(["chmod", "+x", join(dir, "logclean-0.1.0-linux-x64")]);
+    for (const name of ["logclean", "logclean-0.1.0-linux-x64"]) {
+      const result = await run([join(dir, name), "a", "b", "--json"], { env });
+      expect(result.exitCode).toBe(0);
+      expect(JSON.parse(result.stdout).items).toEqual(["a", "b"]);
+    }
+    const help = await run([join(dir, "logclean"), "--help"], { env });
+    expect(help.stdout).toContain("USAGE logclean");
+  });
+
+  test("unknown command is a usage error listing the commands", async () => {
+    const result = await run([multicall, "nosuchtool"], { env });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('unknown command "nosuchtool" (commands: logclean, config)');
+  });
+
+  test("config show prints each setting's value and source", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "opsctl-show-"));
+    writeFileSync(join(cwd, "opsctl.yaml"), "logclean:\n  days: 30\n");
+    const result = await run([multicall, "config", "show", "--json"], {
+      cwd,
+      env: { ...env, OPSCTL_LOGCLEAN_MIN_SIZE: "1M" },
+    });
+    expect(result.exitCode).toBe(0);
+    const [entry] = JSON.parse(result.stdout);
+    const byKey = Object.fromEntries(entry.settings.map((s: { key: string }) => [s.key, s]));
+    expect(byKey.days).toMatchObject({ value: 30, source: { kind: "file", key: "logclean.days" } });
+    expect(byKey.minSize).toMatchObject({
+      value: 1048576,
+      source: { kind: "env", name: "OPSCTL_LOGCLEAN_MIN_SIZE" },
+    });
+    expect(byKey.match).toMatchObject({ value: ["*.log"], source: { kind: "default" } });
+    const text = await run([multicall, "config", "show"], { cwd, env });
+    expect(text.stdout).toMatch(/days\s+30\s+file .*opsctl\.yaml \(logclean\.days\)/);
+  });
+
+  test("opsctl --completion covers subcommands", async () => {
+    const result = await run([multicall, "--completion", "bash"], { env });
+    expect(result.stdout).toContain("logclean)");
+    expect(Bun.spawnSync(["bash", "-n"], { stdin: new Blob([result.stdout]) }).exitCode).toBe(0);
+  });
+});

@@ -1,0 +1,132 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfigFile, locateConfigFile } from "../../lib/cli/config-file.ts";
+import { globalOptions } from "../../lib/cli/global-options.ts";
+import { resolveSettings } from "../../lib/cli/settings.ts";
+import { toolNames } from "../../lib/cli/tool-names.ts";
+import type { OptionSpecs } from "../../lib/cli/types.ts";
+
+const options = {
+  days: { type: "integer", description: "", default: 7 },
+  match: { type: "list", description: "", default: ["*.log"] },
+  ...globalOptions,
+} as OptionSpecs;
+
+function configFile(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "opsctl-settings-"));
+  const path = join(dir, "config.yaml");
+  writeFileSync(path, text);
+  return path;
+}
+
+function resolve(
+  flags: Record<string, string | boolean | string[]>,
+  env: Record<string, string>,
+  yaml?: string,
+) {
+  const file =
+    yaml === undefined ? undefined : loadConfigFile(configFile(yaml), ["global", ...toolNames]);
+  return resolveSettings({ tool: "logclean", options, flags, env, file });
+}
+
+describe("precedence: flags > env > file > defaults", () => {
+  const yaml = "logclean:\n  days: 30\n  match: ['*.gz']\nglobal:\n  log-level: warn\n";
+  test("default when nothing is set", () => {
+    const { values, settings } = resolve({}, {});
+    expect(values.days).toBe(7);
+    expect(settings.find((s) => s.key === "days")?.source).toEqual({ kind: "default" });
+  });
+  test("file beats default, names the file and key", () => {
+    const { values, settings } = resolve({}, {}, yaml);
+    expect(values.days).toBe(30);
+    expect(values.match).toEqual(["*.gz"]);
+    expect(values.logLevel).toBe("warn");
+    const source = settings.find((s) => s.key === "days")?.source;
+    expect(source).toMatchObject({ kind: "file", key: "logclean.days" });
+  });
+  test("env beats file", () => {
+    const { values, settings } = resolve(
+      {},
+      { OPSCTL_LOGCLEAN_DAYS: "14", OPSCTL_LOG_LEVEL: "error" },
+      yaml,
+    );
+    expect(values.days).toBe(14);
+    expect(values.logLevel).toBe("error");
+    expect(settings.find((s) => s.key === "days")?.source).toEqual({
+      kind: "env",
+      name: "OPSCTL_LOGCLEAN_DAYS",
+    });
+  });
+  test("per-tool env beats global env for global flags", () => {
+    const { values } = resolve(
+      {},
+      { OPSCTL_LOGCLEAN_LOG_LEVEL: "debug", OPSCTL_LOG_LEVEL: "error" },
+    );
+    expect(values.logLevel).toBe("debug");
+  });
+  test("flag beats env", () => {
+    const { values, settings } = resolve({ days: "3" }, { OPSCTL_LOGCLEAN_DAYS: "14" }, yaml);
+    expect(values.days).toBe(3);
+    expect(settings.find((s) => s.key === "days")?.source).toEqual({
+      kind: "flag",
+      name: "--days",
+    });
+  });
+  test("list env vars are comma separated", () => {
+    expect(resolve({}, { OPSCTL_LOGCLEAN_MATCH: "*.log, *.log.1" }).values.match).toEqual([
+      "*.log",
+      "*.log.1",
+    ]);
+  });
+});
+
+describe("bad configuration names the key, the file and the expected type", () => {
+  test("wrong type", () => {
+    const path = configFile("logclean:\n  days: soon\n");
+    const file = loadConfigFile(path, ["global", ...toolNames]);
+    expect(() => resolveSettings({ tool: "logclean", options, flags: {}, env: {}, file })).toThrow(
+      `config file ${path}: key "logclean.days" must be a whole number, got string "soon"`,
+    );
+  });
+  test("unknown key", () => {
+    const path = configFile("logclean:\n  dayz: 3\n");
+    const file = loadConfigFile(path, ["global", ...toolNames]);
+    expect(() => resolveSettings({ tool: "logclean", options, flags: {}, env: {}, file })).toThrow(
+      `config file ${path}: unknown key "logclean.dayz"`,
+    );
+  });
+  test("unknown section and invalid YAML", () => {
+    expect(() =>
+      loadConfigFile(configFile("logcleen:\n  days: 3\n"), ["global", "logclean"]),
+    ).toThrow('unknown section "logcleen"');
+    expect(() => loadConfigFile(configFile("logclean: [\n"), ["global", "logclean"])).toThrow(
+      "not valid YAML",
+    );
+  });
+  test("bad env value names the variable", () => {
+    expect(() => resolve({}, { OPSCTL_LOGCLEAN_DAYS: "x" })).toThrow(
+      "environment variable OPSCTL_LOGCLEAN_DAYS",
+    );
+  });
+});
+
+describe("config file location", () => {
+  test("--config, then ./opsctl.yaml, then $XDG_CONFIG_HOME/opsctl/config.yaml", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "opsctl-cwd-"));
+    const xdg = mkdtempSync(join(tmpdir(), "opsctl-xdg-"));
+    const explicit = configFile("");
+    expect(locateConfigFile(explicit, {}, cwd)).toBe(explicit);
+    expect(() => locateConfigFile(join(cwd, "missing.yaml"), {}, cwd)).toThrow("no such file");
+    require("node:fs").mkdirSync(join(xdg, "opsctl"));
+    writeFileSync(join(xdg, "opsctl", "config.yaml"), "");
+    expect(locateConfigFile(undefined, { XDG_CONFIG_HOME: xdg }, cwd)).toBe(
+      join(xdg, "opsctl", "config.yaml"),
+    );
+    writeFileSync(join(cwd, "opsctl.yaml"), "");
+    expect(locateConfigFile(undefined, { XDG_CONFIG_HOME: xdg }, cwd)).toBe(
+      join(cwd, "opsctl.yaml"),
+    );
+  });
+});
