@@ -1,0 +1,255 @@
+/** http: status, latency per phase, body and header regexes, redirects, TLS chain and expiry. */
+import {
+  bool,
+  isMapping,
+  mapping,
+  numberList,
+  onlyKeys,
+  optNumber,
+  optSize,
+  optString,
+  type Raw,
+  regex,
+  regexList,
+  stringList,
+  stringMap,
+} from "../fields.ts";
+import type { IpProtocol, TlsSettings } from "../net/dial.ts";
+import { httpRequest } from "../net/http1.ts";
+import type { CheckKind } from "../types.ts";
+import { parseIpProtocol, parseTlsConfig, recordTls, tlsMetrics } from "./shared.ts";
+
+interface HeaderMatch {
+  header: string;
+  regexp: RegExp;
+  allowMissing: boolean;
+}
+
+export interface HttpSettings {
+  method: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  validStatusCodes: number[];
+  validHttpVersions: string[];
+  followRedirects: boolean;
+  maxRedirects: number;
+  failIfSsl: boolean;
+  failIfNotSsl: boolean;
+  failIfBodyMatches: RegExp[];
+  failIfBodyNotMatches: RegExp[];
+  failIfHeaderMatches: HeaderMatch[];
+  failIfHeaderNotMatches: HeaderMatch[];
+  tls: TlsSettings;
+  ipProtocol: IpProtocol;
+  minCertDays: number | undefined;
+  maxBodyBytes: number;
+}
+
+const keys = [
+  "method",
+  "headers",
+  "body",
+  "valid_status_codes",
+  "valid_http_versions",
+  "follow_redirects",
+  "no_follow_redirects",
+  "max_redirects",
+  "fail_if_ssl",
+  "fail_if_not_ssl",
+  "fail_if_body_matches_regexp",
+  "fail_if_body_not_matches_regexp",
+  "fail_if_header_matches",
+  "fail_if_header_not_matches",
+  "tls_config",
+  "preferred_ip_protocol",
+  "ip_protocol_fallback",
+  "min_cert_days",
+  "max_body_bytes",
+] as const;
+
+function headerMatches(raw: Raw, key: string, where: string): HeaderMatch[] {
+  const value = raw[key] ?? [];
+  if (!Array.isArray(value)) throw new Error(`${where}.${key}: expected a list`);
+  return value.map((item, index) => {
+    const at = `${where}.${key}[${index}]`;
+    if (!isMapping(item)) throw new Error(`${at}: expected {header, regexp}`);
+    onlyKeys(item, ["header", "regexp", "allow_missing"], at);
+    const header = optString(item, "header", at);
+    const text = optString(item, "regexp", at);
+    if (!header || text === undefined) throw new Error(`${at}: needs header and regexp`);
+    return {
+      header: header.toLowerCase(),
+      regexp: regex(text, `${at}.regexp`),
+      allowMissing: bool(item, "allow_missing", at, false),
+    };
+  });
+}
+
+export const httpCheck: CheckKind<HttpSettings> = {
+  kind: "http",
+  description: "HTTP(S) request: status, phases, body/header regexes, redirects, certificate",
+  parse(raw, where) {
+    onlyKeys(raw, keys, where);
+    mapping(raw, "headers", where);
+    return {
+      method: (optString(raw, "method", where) ?? "GET").toUpperCase(),
+      headers: stringMap(raw, "headers", where),
+      body: optString(raw, "body", where),
+      validStatusCodes: numberList(raw, "valid_status_codes", where),
+      validHttpVersions: stringList(raw, "valid_http_versions", where).map((v) =>
+        v.replace(/^HTTP\//, ""),
+      ),
+      followRedirects:
+        bool(raw, "follow_redirects", where, true) &&
+        !bool(raw, "no_follow_redirects", where, false),
+      maxRedirects: optNumber(raw, "max_redirects", where) ?? 10,
+      failIfSsl: bool(raw, "fail_if_ssl", where, false),
+      failIfNotSsl: bool(raw, "fail_if_not_ssl", where, false),
+      failIfBodyMatches: regexList(raw, "fail_if_body_matches_regexp", where),
+      failIfBodyNotMatches: regexList(raw, "fail_if_body_not_matches_regexp", where),
+      failIfHeaderMatches: headerMatches(raw, "fail_if_header_matches", where),
+      failIfHeaderNotMatches: headerMatches(raw, "fail_if_header_not_matches", where),
+      tls: parseTlsConfig(raw, where),
+      ipProtocol: parseIpProtocol(raw, where),
+      minCertDays: optNumber(raw, "min_cert_days", where),
+      maxBodyBytes: optSize(raw, "max_body_bytes", where) ?? 10 * 1024 * 1024,
+    };
+  },
+  validateTarget(target) {
+    try {
+      const url = new URL(target);
+      if (url.protocol !== "http:" && url.protocol !== "https:") return "expected an http(s) URL";
+    } catch {
+      return "not a URL";
+    }
+    return undefined;
+  },
+  metrics: {
+    http_status_code: { help: "Response HTTP status code.", type: "gauge" },
+    http_version: { help: "HTTP version of the response.", type: "gauge" },
+    http_content_length: { help: "Length of the response body in bytes.", type: "gauge" },
+    http_redirects: { help: "Number of redirects followed.", type: "gauge" },
+    http_ssl: { help: "1 if the final response came over TLS.", type: "gauge" },
+    http_duration_seconds: {
+      help: "Seconds per phase of the request (resolve, connect, tls, processing, transfer), summed over redirects.",
+      type: "gauge",
+    },
+    failed_due_to_regex: { help: "1 if a body or header regex failed the check.", type: "gauge" },
+    ip_protocol: { help: "IP protocol used: 4 or 6.", type: "gauge" },
+    ...tlsMetrics,
+  },
+  async run({ target, settings, result, signal }) {
+    const phases = { resolve: 0, connect: 0, tls: 0, processing: 0, transfer: 0 };
+    const reportPhases = () => {
+      for (const [phase, seconds] of Object.entries(phases))
+        result.set("http_duration_seconds", seconds, { phase });
+    };
+    let url = new URL(target);
+    let redirects = 0;
+    let method = settings.method;
+    let body = settings.body;
+    for (;;) {
+      let response: Awaited<ReturnType<typeof httpRequest>>;
+      try {
+        response = await httpRequest({
+          url,
+          method,
+          headers: settings.headers,
+          body,
+          tls: settings.tls,
+          ipProtocol: settings.ipProtocol,
+          signal,
+          maxBodyBytes: settings.maxBodyBytes,
+        });
+      } catch (error) {
+        reportPhases();
+        result.set("http_redirects", redirects);
+        if (signal.aborted) throw error;
+        return result.fail((error as Error).message);
+      }
+      const { dialed } = response;
+      phases.resolve += dialed.resolveSeconds;
+      phases.connect += dialed.connectSeconds;
+      phases.tls += dialed.tlsSeconds;
+      phases.processing += response.processingSeconds;
+      phases.transfer += response.transferSeconds;
+      const location = response.headers.find(([name]) => name.toLowerCase() === "location")?.[1];
+      const isRedirect = response.status >= 300 && response.status < 400 && location;
+      if (settings.followRedirects && isRedirect) {
+        if (++redirects > settings.maxRedirects) {
+          reportPhases();
+          result.set("http_redirects", redirects - 1);
+          return result.fail(`more than ${settings.maxRedirects} redirects`);
+        }
+        url = new URL(location, url);
+        if (
+          response.status === 303 ||
+          ((response.status === 301 || response.status === 302) && method === "POST")
+        ) {
+          method = "GET";
+          body = undefined;
+        }
+        continue;
+      }
+      reportPhases();
+      return judge(response, url, redirects);
+    }
+
+    function judge(
+      response: Awaited<ReturnType<typeof httpRequest>>,
+      url: URL,
+      redirects: number,
+    ): boolean {
+      const { dialed } = response;
+      result.set("http_status_code", response.status);
+      result.set("http_version", Number(response.httpVersion));
+      result.set("http_content_length", response.body.length);
+      result.set("http_redirects", redirects);
+      result.set("ip_protocol", dialed.family);
+      const isTls = url.protocol === "https:";
+      result.set("http_ssl", isTls ? 1 : 0);
+      let ok = true;
+      if (dialed.tls && !recordTls(dialed.tls, settings.tls, result, settings.minCertDays))
+        ok = false;
+      const codes = settings.validStatusCodes;
+      const statusOk =
+        codes.length === 0
+          ? response.status >= 200 && response.status < 300
+          : codes.includes(response.status);
+      if (!statusOk) ok = result.fail(`status ${response.status} is not in the valid status codes`);
+      if (
+        settings.validHttpVersions.length > 0 &&
+        !settings.validHttpVersions.includes(response.httpVersion)
+      )
+        ok = result.fail(`HTTP version ${response.httpVersion} is not valid`);
+      if (settings.failIfSsl && isTls)
+        ok = result.fail("final response came over TLS (fail_if_ssl)");
+      if (settings.failIfNotSsl && !isTls)
+        ok = result.fail("final response did not come over TLS (fail_if_not_ssl)");
+      let regexFailed = false;
+      const text = response.body.toString("utf8");
+      for (const re of settings.failIfBodyMatches)
+        if (re.test(text)) regexFailed = !result.fail(`body matched ${re.source}`);
+      for (const re of settings.failIfBodyNotMatches)
+        if (!re.test(text)) regexFailed = !result.fail(`body did not match ${re.source}`);
+      const values = (name: string) =>
+        response.headers.filter(([key]) => key.toLowerCase() === name).map(([, value]) => value);
+      for (const rule of settings.failIfHeaderMatches) {
+        const found = values(rule.header);
+        if (found.length === 0 && !rule.allowMissing)
+          regexFailed = !result.fail(`header ${rule.header} missing`);
+        if (found.some((value) => rule.regexp.test(value)))
+          regexFailed = !result.fail(`header ${rule.header} matched ${rule.regexp.source}`);
+      }
+      for (const rule of settings.failIfHeaderNotMatches) {
+        const found = values(rule.header);
+        if (found.length === 0 && !rule.allowMissing)
+          regexFailed = !result.fail(`header ${rule.header} missing`);
+        else if (found.length > 0 && !found.some((value) => rule.regexp.test(value)))
+          regexFailed = !result.fail(`header ${rule.header} did not match ${rule.regexp.source}`);
+      }
+      result.set("failed_due_to_regex", regexFailed ? 1 : 0);
+      return ok && !regexFailed;
+    }
+  },
+};

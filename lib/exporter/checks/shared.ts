@@ -1,0 +1,77 @@
+/** Settings and metrics several kinds share (tls_config, preferred_ip_protocol, cert expiry). */
+
+import { bool, mapping, onlyKeys, optString, type Raw } from "../fields.ts";
+import { earliestExpiry } from "../net/certs.ts";
+import type { IpProtocol, TlsSettings, TlsState } from "../net/dial.ts";
+import type { DetailMetric, ResultSink } from "../types.ts";
+
+export function parseTlsConfig(raw: Raw, where: string): TlsSettings {
+  const tls = mapping(raw, "tls_config", where);
+  const at = `${where}.tls_config`;
+  onlyKeys(tls, ["ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify"], at);
+  const settings: TlsSettings = {
+    insecureSkipVerify: bool(tls, "insecure_skip_verify", at, false),
+  };
+  const caFile = optString(tls, "ca_file", at);
+  const certFile = optString(tls, "cert_file", at);
+  const keyFile = optString(tls, "key_file", at);
+  const serverName = optString(tls, "server_name", at);
+  if (caFile) settings.caFile = caFile;
+  if (certFile) settings.certFile = certFile;
+  if (keyFile) settings.keyFile = keyFile;
+  if (serverName) settings.serverName = serverName;
+  if (Boolean(certFile) !== Boolean(keyFile))
+    throw new Error(`${at}: cert_file and key_file go together`);
+  return settings;
+}
+
+export function parseIpProtocol(raw: Raw, where: string): IpProtocol {
+  const value = optString(raw, "preferred_ip_protocol", where) ?? "auto";
+  if (value !== "auto" && value !== "ip4" && value !== "ip6")
+    throw new Error(`${where}.preferred_ip_protocol: "${value}" is not one of auto, ip4, ip6`);
+  return value;
+}
+
+export const tlsMetrics: Record<string, DetailMetric> = {
+  ssl_earliest_cert_expiry: {
+    help: "Unix time the first certificate of the chain expires.",
+    type: "gauge",
+  },
+  tls_version_info: { help: "The TLS version used (label version), value 1.", type: "gauge" },
+  tls_chain_verified: {
+    help: "1 if the certificate chain verified against the trusted CAs and the host name.",
+    type: "gauge",
+  },
+};
+
+/** Records TLS facts; returns false (and the reason) when an unverified chain must fail. */
+export function recordTls(
+  tls: TlsState,
+  settings: TlsSettings,
+  result: ResultSink,
+  minCertDays: number | undefined,
+): boolean {
+  result.set("tls_version_info", 1, { version: tls.protocol });
+  result.set("tls_chain_verified", tls.authorized ? 1 : 0);
+  if (tls.chain.length > 0) {
+    const expiry = earliestExpiry(tls.chain);
+    result.set("ssl_earliest_cert_expiry", expiry);
+    const daysLeft = (expiry - Date.now() / 1000) / 86400;
+    if (minCertDays !== undefined && daysLeft < minCertDays)
+      return result.fail(
+        `certificate expires in ${daysLeft.toFixed(1)} days (min_cert_days ${minCertDays})`,
+      );
+  }
+  if (!tls.authorized && !settings.insecureSkipVerify)
+    return result.fail(`TLS certificate not trusted: ${tls.authorizationError}`);
+  return true;
+}
+
+/** host:port (IPv6 in brackets) -> parts, or an error naming the target. */
+export function splitHostPort(target: string, where = "target"): { host: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(target);
+  const port = Number(match?.[2]);
+  if (!match || !(port > 0 && port < 65536))
+    throw new Error(`${where} "${target}": expected host:port`);
+  return { host: match[1] as string, port };
+}

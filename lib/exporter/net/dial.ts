@@ -1,0 +1,205 @@
+/**
+ * Opens a TCP (and optionally TLS) connection and times each phase, so http/tcp/tls checks can
+ * report DNS, connect and handshake separately. Every socket is destroyed when the signal aborts.
+ */
+import { lookup } from "node:dns/promises";
+import { isIP, type Socket, connect as tcpConnect } from "node:net";
+import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from "node:tls";
+import { type PeerCertificate, peerCertificates } from "./certs.ts";
+
+export interface TlsSettings {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  serverName?: string;
+  insecureSkipVerify: boolean;
+}
+
+export type IpProtocol = "auto" | "ip4" | "ip6";
+
+export interface TlsState {
+  authorized: boolean;
+  authorizationError: string | undefined;
+  protocol: string;
+  cipher: string;
+  /** Leaf first, up to the last certificate the server sent. */
+  chain: PeerCertificate[];
+}
+
+export interface Dialed {
+  socket: Socket;
+  address: string;
+  family: 4 | 6;
+  /** Seconds spent in each phase. */
+  resolveSeconds: number;
+  connectSeconds: number;
+  tlsSeconds: number;
+  tls: TlsState | undefined;
+}
+
+/** Rejects with the signal's reason when it aborts, and runs cleanup first. */
+export function abortable<T>(
+  promise: Promise<T>,
+  signal: AbortSignal,
+  cleanup: () => void = () => {},
+): Promise<T> {
+  if (signal.aborted) {
+    cleanup();
+    return Promise.reject(abortReason(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      cleanup();
+      reject(abortReason(signal));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+export function abortReason(signal: AbortSignal): Error {
+  const reason = signal.reason;
+  return reason instanceof Error ? reason : new Error(String(reason ?? "aborted"));
+}
+
+export async function resolveHost(
+  host: string,
+  ipProtocol: IpProtocol,
+  signal: AbortSignal,
+): Promise<{ address: string; family: 4 | 6 }> {
+  const bare = host.replace(/^\[(.*)\]$/, "$1");
+  const literal = isIP(bare);
+  if (literal) return { address: bare, family: literal as 4 | 6 };
+  const family = ipProtocol === "ip4" ? 4 : ipProtocol === "ip6" ? 6 : 0;
+  try {
+    const found = await abortable(lookup(bare, { family }), signal);
+    return { address: found.address, family: found.family as 4 | 6 };
+  } catch (error) {
+    if (signal.aborted) throw error;
+    throw new Error(`resolving ${bare}: ${(error as Error).message}`);
+  }
+}
+
+export async function readTlsFiles(tls: TlsSettings): Promise<ConnectionOptions> {
+  const options: ConnectionOptions = { rejectUnauthorized: false };
+  if (tls.caFile) options.ca = await Bun.file(tls.caFile).text();
+  if (tls.certFile) options.cert = await Bun.file(tls.certFile).text();
+  if (tls.keyFile) options.key = await Bun.file(tls.keyFile).text();
+  return options;
+}
+
+/** Upgrades a connected socket to TLS; `host` is the SNI/verification name. */
+export async function startTls(
+  socket: Socket,
+  host: string,
+  tls: TlsSettings,
+  signal: AbortSignal,
+): Promise<{ socket: TLSSocket; state: TlsState }> {
+  const options = await readTlsFiles(tls);
+  const serverName = tls.serverName ?? host.replace(/^\[(.*)\]$/, "$1");
+  const secure = tlsConnect({
+    ...options,
+    socket,
+    ...(isIP(serverName) ? {} : { servername: serverName }),
+  });
+  await abortable(
+    new Promise<void>((resolve, reject) => {
+      secure.once("secureConnect", () => resolve());
+      secure.once("error", reject);
+    }),
+    signal,
+    () => secure.destroy(),
+  );
+  let authorizationError = secure.authorized
+    ? undefined
+    : String(secure.authorizationError ?? "certificate not verified");
+  let authorized = secure.authorized;
+  // rejectUnauthorized is off so the chain can be inspected; the host name is checked here.
+  if (authorized) {
+    const leaf = secure.getPeerX509Certificate?.();
+    const matches = isIP(serverName) ? leaf?.checkIP(serverName) : leaf?.checkHost(serverName);
+    if (leaf && !matches) {
+      authorized = false;
+      authorizationError = `certificate is not valid for ${serverName}`;
+    }
+  }
+  const cipher = secure.getCipher?.();
+  return {
+    socket: secure,
+    state: {
+      authorized,
+      authorizationError,
+      protocol: secure.getProtocol?.() ?? "unknown",
+      cipher: cipher?.name ?? "unknown",
+      chain: peerCertificates(secure),
+    },
+  };
+}
+
+export async function dial(options: {
+  host: string;
+  port: number;
+  tls: TlsSettings | undefined;
+  ipProtocol: IpProtocol;
+  signal: AbortSignal;
+}): Promise<Dialed> {
+  const { signal } = options;
+  const t0 = performance.now();
+  const { address, family } = await resolveHost(options.host, options.ipProtocol, signal);
+  const t1 = performance.now();
+  const socket = tcpConnect({ host: address, port: options.port, family });
+  const destroy = () => socket.destroy();
+  try {
+    await abortable(
+      new Promise<void>((resolve, reject) => {
+        socket.once("connect", () => resolve());
+        socket.once("error", reject);
+      }),
+      signal,
+      destroy,
+    );
+  } catch (error) {
+    destroy();
+    if (signal.aborted) throw error;
+    throw new Error(`connecting to ${address}:${options.port}: ${(error as Error).message}`);
+  }
+  const t2 = performance.now();
+  if (!options.tls)
+    return {
+      socket,
+      address,
+      family,
+      resolveSeconds: (t1 - t0) / 1000,
+      connectSeconds: (t2 - t1) / 1000,
+      tlsSeconds: 0,
+      tls: undefined,
+    };
+  try {
+    const secured = await startTls(socket, options.host, options.tls, signal);
+    const t3 = performance.now();
+    return {
+      socket: secured.socket,
+      address,
+      family,
+      resolveSeconds: (t1 - t0) / 1000,
+      connectSeconds: (t2 - t1) / 1000,
+      tlsSeconds: (t3 - t2) / 1000,
+      tls: secured.state,
+    };
+  } catch (error) {
+    destroy();
+    if (signal.aborted) throw error;
+    throw new Error(
+      `TLS handshake with ${options.host}:${options.port}: ${(error as Error).message}`,
+    );
+  }
+}

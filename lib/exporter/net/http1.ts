@@ -1,0 +1,197 @@
+/**
+ * A small HTTP/1.1 client on top of dial(): one request per connection, timed per phase
+ * (resolve, connect, TLS, processing = request sent to first byte, transfer = first to last byte).
+ * fetch() cannot split those, and blackbox_exporter users expect the split.
+ */
+import { type Dialed, dial, type IpProtocol, type TlsSettings } from "./dial.ts";
+
+export interface HttpRequest {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  tls: TlsSettings;
+  ipProtocol: IpProtocol;
+  signal: AbortSignal;
+  maxBodyBytes: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  httpVersion: string;
+  headers: [string, string][];
+  body: Buffer;
+  dialed: Dialed;
+  processingSeconds: number;
+  transferSeconds: number;
+}
+
+export function defaultPort(url: URL): number {
+  if (url.port) return Number(url.port);
+  return url.protocol === "https:" ? 443 : 80;
+}
+
+export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
+  const { url, signal } = request;
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new Error(`${url.href}: only http and https URLs can be probed`);
+  const dialed = await dial({
+    host: url.hostname,
+    port: defaultPort(url),
+    tls: url.protocol === "https:" ? request.tls : undefined,
+    ipProtocol: request.ipProtocol,
+    signal,
+  });
+  const socket = dialed.socket;
+  const onAbort = () => socket.destroy();
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const body = request.body === undefined ? undefined : Buffer.from(request.body);
+    const headers: Record<string, string> = {
+      Host: url.host,
+      "User-Agent": "opsctl-exporter",
+      Accept: "*/*",
+      ...request.headers,
+      Connection: "close",
+    };
+    if (body) headers["Content-Length"] = String(body.length);
+    let head = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\n`;
+    for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+    const sent = performance.now();
+    socket.write(`${head}\r\n`);
+    if (body) socket.write(body);
+    const reader = new ResponseReader(request.method === "HEAD", request.maxBodyBytes);
+    const result = await new Promise<HttpResponse>((resolve, reject) => {
+      let firstByte = 0;
+      const finish = () => {
+        try {
+          const parsed = reader.finish();
+          const done = performance.now();
+          resolve({
+            ...parsed,
+            dialed,
+            processingSeconds: ((firstByte || done) - sent) / 1000,
+            transferSeconds: (done - (firstByte || done)) / 1000,
+          });
+        } catch (error) {
+          reject(error);
+        }
+      };
+      socket.on("data", (chunk: Buffer) => {
+        if (!firstByte) firstByte = performance.now();
+        try {
+          if (reader.push(chunk)) {
+            socket.removeAllListeners("data");
+            socket.removeAllListeners("end");
+            finish();
+          }
+        } catch (error) {
+          reject(error);
+        }
+      });
+      socket.once("end", finish);
+      socket.once("close", finish);
+      socket.once("error", reject);
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+    return result;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    socket.destroy();
+  }
+}
+
+/** Incremental response parser: push() returns true once the whole message has arrived. */
+class ResponseReader {
+  private buffer: Buffer = Buffer.alloc(0);
+  private head: { status: number; httpVersion: string; headers: [string, string][] } | undefined;
+  private bodyStart = 0;
+  private contentLength: number | undefined;
+  private chunked = false;
+  private complete = false;
+  private chunks: Buffer[] = [];
+  private chunkOffset = 0;
+
+  constructor(
+    private readonly isHead: boolean,
+    private readonly maxBodyBytes: number,
+  ) {}
+
+  push(data: Buffer): boolean {
+    this.buffer = this.buffer.length === 0 ? data : Buffer.concat([this.buffer, data]);
+    if (!this.head) {
+      const end = this.buffer.indexOf("\r\n\r\n");
+      if (end < 0) {
+        if (this.buffer.length > 64 * 1024) throw new Error("response headers larger than 64 KiB");
+        return false;
+      }
+      this.parseHead(this.buffer.subarray(0, end).toString("latin1"));
+      this.bodyStart = end + 4;
+      this.chunkOffset = this.bodyStart;
+    }
+    const head = this.head as NonNullable<typeof this.head>;
+    if (this.isHead || head.status < 200 || head.status === 204 || head.status === 304) {
+      this.complete = true;
+      return true;
+    }
+    if (this.buffer.length - this.bodyStart > this.maxBodyBytes)
+      throw new Error(`response body larger than ${this.maxBodyBytes} bytes`);
+    if (this.chunked) return this.readChunks();
+    if (this.contentLength !== undefined) {
+      this.complete = this.buffer.length - this.bodyStart >= this.contentLength;
+      return this.complete;
+    }
+    return false;
+  }
+
+  /** Called when the server closed the connection. */
+  finish(): Omit<HttpResponse, "dialed" | "processingSeconds" | "transferSeconds"> {
+    if (!this.head) throw new Error("connection closed before a response arrived");
+    if (!this.complete && (this.chunked || this.contentLength !== undefined))
+      throw new Error("connection closed before the response body was complete");
+    const body = this.chunked
+      ? Buffer.concat(this.chunks)
+      : this.buffer.subarray(
+          this.bodyStart,
+          this.contentLength === undefined ? undefined : this.bodyStart + this.contentLength,
+        );
+    return { ...this.head, body: this.isHead ? Buffer.alloc(0) : body };
+  }
+
+  private parseHead(text: string): void {
+    const [statusLine = "", ...lines] = text.split("\r\n");
+    const match = /^HTTP\/(\d\.\d) (\d{3})/.exec(statusLine);
+    if (!match) throw new Error(`not an HTTP response: "${statusLine.slice(0, 60)}"`);
+    const headers: [string, string][] = [];
+    for (const line of lines) {
+      const colon = line.indexOf(":");
+      if (colon > 0) headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
+    }
+    this.head = { status: Number(match[2]), httpVersion: match[1] ?? "1.1", headers };
+    const header = (name: string) =>
+      headers.find(([key]) => key.toLowerCase() === name)?.[1]?.toLowerCase();
+    this.chunked = header("transfer-encoding")?.includes("chunked") ?? false;
+    const length = header("content-length");
+    if (!this.chunked && length !== undefined) this.contentLength = Number(length);
+  }
+
+  private readChunks(): boolean {
+    for (;;) {
+      const lineEnd = this.buffer.indexOf("\r\n", this.chunkOffset);
+      if (lineEnd < 0) return false;
+      const size = Number.parseInt(
+        this.buffer.subarray(this.chunkOffset, lineEnd).toString("latin1"),
+        16,
+      );
+      if (Number.isNaN(size)) throw new Error("malformed chunked encoding");
+      if (size === 0) {
+        this.complete = true;
+        return true;
+      }
+      const dataStart = lineEnd + 2;
+      if (this.buffer.length < dataStart + size + 2) return false;
+      this.chunks.push(this.buffer.subarray(dataStart, dataStart + size));
+      this.chunkOffset = dataStart + size + 2;
+    }
+  }
+}

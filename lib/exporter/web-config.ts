@@ -1,0 +1,120 @@
+/**
+ * The exporter-toolkit web.config.file format (tls_server_config, basic_auth_users with bcrypt
+ * hashes), so the same file secures node_exporter, blackbox_exporter and this exporter.
+ */
+import { dirname, resolve } from "node:path";
+import { isMapping, onlyKeys, optString } from "./fields.ts";
+
+export interface WebConfig {
+  tls: { cert: string; key: string; ca?: string; requestCert: boolean } | undefined;
+  users: Map<string, string>;
+  headers: Record<string, string>;
+}
+
+export async function loadWebConfig(path: string): Promise<WebConfig> {
+  let document: unknown;
+  try {
+    const text = await Bun.file(path).text();
+    document = text.trim() === "" ? {} : Bun.YAML.parse(text);
+  } catch (error) {
+    throw new Error(`web config ${path}: ${(error as Error).message}`);
+  }
+  if (document === null || document === undefined) document = {};
+  if (!isMapping(document)) throw new Error(`web config ${path}: expected a mapping`);
+  onlyKeys(
+    document,
+    ["tls_server_config", "basic_auth_users", "http_server_config"],
+    `web config ${path}`,
+  );
+  const base = dirname(path);
+  const file = (value: string | undefined) =>
+    value === undefined ? undefined : resolve(base, value);
+  let tls: WebConfig["tls"];
+  const tlsRaw = document.tls_server_config;
+  if (tlsRaw !== undefined && tlsRaw !== null) {
+    const where = `web config ${path}: tls_server_config`;
+    if (!isMapping(tlsRaw)) throw new Error(`${where}: expected a mapping`);
+    onlyKeys(
+      tlsRaw,
+      ["cert_file", "key_file", "client_ca_file", "client_auth_type", "min_version"],
+      where,
+    );
+    const certFile = file(optString(tlsRaw, "cert_file", where));
+    const keyFile = file(optString(tlsRaw, "key_file", where));
+    if (!certFile || !keyFile) throw new Error(`${where}: cert_file and key_file are required`);
+    const caFile = file(optString(tlsRaw, "client_ca_file", where));
+    const authType = optString(tlsRaw, "client_auth_type", where) ?? "NoClientCert";
+    if (!["NoClientCert", "RequireAndVerifyClientCert"].includes(authType))
+      throw new Error(
+        `${where}: client_auth_type "${authType}" is not supported (NoClientCert, RequireAndVerifyClientCert)`,
+      );
+    try {
+      tls = {
+        cert: await Bun.file(certFile).text(),
+        key: await Bun.file(keyFile).text(),
+        requestCert: authType === "RequireAndVerifyClientCert",
+        ...(caFile ? { ca: await Bun.file(caFile).text() } : {}),
+      };
+    } catch (error) {
+      throw new Error(`${where}: ${(error as Error).message}`);
+    }
+  }
+  const users = new Map<string, string>();
+  const usersRaw = document.basic_auth_users;
+  if (usersRaw !== undefined && usersRaw !== null) {
+    if (!isMapping(usersRaw))
+      throw new Error(`web config ${path}: basic_auth_users: expected user: bcrypt-hash`);
+    for (const [user, hash] of Object.entries(usersRaw)) {
+      if (typeof hash !== "string" || !/^\$2[aby]?\$\d\d\$/.test(hash))
+        throw new Error(`web config ${path}: basic_auth_users.${user}: expected a bcrypt hash`);
+      users.set(user, hash);
+    }
+  }
+  const headers: Record<string, string> = {};
+  const http = document.http_server_config;
+  if (isMapping(http) && isMapping(http.headers))
+    for (const [name, value] of Object.entries(http.headers)) headers[name] = String(value);
+  return { tls, users, headers };
+}
+
+/**
+ * Basic auth against bcrypt hashes. bcrypt is slow on purpose, so a verified (user, password,
+ * hash) triple is remembered, as exporter-toolkit does; failures are never cached.
+ */
+export class BasicAuth {
+  private readonly verified = new Set<string>();
+
+  constructor(private readonly users: Map<string, string>) {}
+
+  get enabled(): boolean {
+    return this.users.size > 0;
+  }
+
+  async check(request: Request): Promise<boolean> {
+    if (!this.enabled) return true;
+    const header = request.headers.get("authorization") ?? "";
+    if (!header.startsWith("Basic ")) return false;
+    const decoded = Buffer.from(header.slice(6), "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon < 0) return false;
+    const user = decoded.slice(0, colon);
+    const password = decoded.slice(colon + 1);
+    const hash = this.users.get(user);
+    if (!hash) return false;
+    const key = new Bun.CryptoHasher("sha256")
+      .update(`${user}\0${password}\0${hash}`)
+      .digest("hex");
+    if (this.verified.has(key)) return true;
+    let ok = false;
+    try {
+      ok = await Bun.password.verify(password, hash.replace(/^\$2y\$/, "$2b$"), "bcrypt");
+    } catch {
+      ok = false;
+    }
+    if (ok) {
+      if (this.verified.size > 1000) this.verified.clear();
+      this.verified.add(key);
+    }
+    return ok;
+  }
+}
