@@ -1,0 +1,640 @@
+// The patrol engine: fed by the informers, it evaluates the rules on every pod and node change,
+// passes each match through the safety gates (eligibility, leadership, cooldown, circuit
+// breaker, rate limits, dry-run) and acts. Every action and every decision not to act is logged
+// and, unless dry-run, recorded as a Kubernetes Event on the object; repeats of the same
+// decision are reported at most once per reportInterval.
+import type { Logger } from "../cli/log.ts";
+import type { PatrolConfig } from "./config.ts";
+import type { ActionResult, Actuator } from "./kube/actuator.ts";
+import type { EventSink, ObjectRef } from "./kube/events.ts";
+import { condition, type Node, type Pod, podKey } from "./kube-types.ts";
+import type { PatrolMetrics } from "./metrics.ts";
+import { type Owner, ownerOf } from "./owner.ts";
+import { hasOurTaint, NODE_LOST_TAINT } from "./rules/node-lost/rule.ts";
+import { nodeRules, podRules } from "./rules/registry.ts";
+import type { NodeVerdict, PodAction, RuleContext, Verdict } from "./rules/types.ts";
+import { CircuitBreaker } from "./safety/circuit-breaker.ts";
+import { ineligibility } from "./safety/eligibility.ts";
+import { RemediationLedger } from "./safety/ledger.ts";
+import { RateLimiter } from "./safety/rate-limiter.ts";
+import { RestartTracker } from "./safety/restart-tracker.ts";
+
+export interface EngineDeps {
+  log: Logger;
+  metrics: PatrolMetrics;
+  actuator: Actuator;
+  events: EventSink;
+  isLeader(): boolean;
+  now?(): number;
+}
+
+interface Candidate {
+  podKey: string;
+  rule: string;
+  firstSeen: number;
+  notBefore: number;
+}
+
+const NODE_LOST = "node-lost";
+
+export class PatrolEngine {
+  readonly pods = new Map<string, Pod>();
+  readonly nodes = new Map<string, Node>();
+  private readonly ownerPods = new Map<string, Set<string>>();
+  private readonly podsByNode = new Map<string, Set<string>>();
+  private readonly failing = new Map<string, Set<string>>();
+  private readonly candidates = new Map<string, Candidate>();
+  private readonly nodeDue = new Map<string, number>();
+  private readonly busy = new Set<string>();
+  private readonly acted = new Set<string>();
+  private readonly reported = new Map<string, number>();
+  private lastNodeChange = 0;
+  private nodesSynced = false;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private processing = false;
+  private again = false;
+
+  readonly ledger: RemediationLedger;
+  readonly breaker: CircuitBreaker;
+  readonly limiter: RateLimiter;
+  readonly restarts: RestartTracker;
+
+  constructor(
+    private config: PatrolConfig,
+    private readonly deps: EngineDeps,
+  ) {
+    this.ledger = new RemediationLedger(Math.max(config.breaker.window, config.cooldown) * 1000);
+    this.breaker = new CircuitBreaker(config.breaker);
+    this.limiter = new RateLimiter(config.limits);
+    this.restarts = new RestartTracker(config.breaker.window * 1000);
+  }
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  get currentConfig(): PatrolConfig {
+    return this.config;
+  }
+
+  /** A reloaded configuration applies from the next decision on; history is kept. */
+  setConfig(config: PatrolConfig): void {
+    this.config = config;
+    this.ledger.setHistory(Math.max(config.breaker.window, config.cooldown) * 1000);
+    this.breaker.setSettings(config.breaker);
+    this.limiter.setLimits(config.limits);
+    this.restarts.setWindow(config.breaker.window * 1000);
+    for (const pod of this.pods.values()) this.evaluatePod(pod);
+    for (const node of this.nodes.values()) this.evaluateNode(node);
+    this.kick();
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), 250);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  // ---- informer callbacks -------------------------------------------------------------------
+
+  podUpserted(pod: Pod, previous: Pod | undefined): void {
+    const key = podKey(pod);
+    if (previous && previous.metadata.uid !== pod.metadata.uid) this.podRemoved(previous);
+    this.pods.set(key, pod);
+    const owner = ownerOf(pod);
+    if (owner) {
+      setAdd(this.ownerPods, owner.key, key);
+      this.restarts.observe(pod, owner.key, this.now());
+    }
+    const node = pod.spec?.nodeName;
+    if (node) setAdd(this.podsByNode, node, key);
+    this.evaluatePod(pod);
+    this.kick();
+  }
+
+  podRemoved(pod: Pod): void {
+    const key = podKey(pod);
+    if (this.pods.get(key)?.metadata.uid === pod.metadata.uid) this.pods.delete(key);
+    const owner = ownerOf(pod);
+    if (owner) {
+      setDelete(this.ownerPods, owner.key, key);
+      for (const rule of this.ruleNames()) setDelete(this.failing, `${owner.key}|${rule}`, key);
+    }
+    const node = pod.spec?.nodeName;
+    if (node) setDelete(this.podsByNode, node, key);
+    for (const rule of this.ruleNames()) this.candidates.delete(`${key}|${rule}`);
+    this.restarts.forgetPod(pod.metadata.uid);
+    this.acted.delete(pod.metadata.uid);
+  }
+
+  nodeUpserted(node: Node, previous: Node | undefined): void {
+    const name = node.metadata.name;
+    const wasReady = previous ? condition(previous, "Ready")?.status === "True" : false;
+    const isReady = condition(node, "Ready")?.status === "True";
+    // A node that joined (after the initial list) or recovered: unschedulable pods may fit now.
+    if (isReady && !wasReady && (previous || this.nodesSynced)) {
+      this.lastNodeChange = this.now();
+      for (const pod of this.pods.values())
+        if (pod.status?.phase === "Pending") this.evaluatePod(pod);
+    }
+    this.nodes.set(name, node);
+    this.evaluateNode(node);
+    // Pods on a node whose readiness changed: the stuck and node-lost rules depend on it.
+    if (wasReady !== isReady) {
+      for (const key of this.podsByNode.get(name) ?? []) {
+        const pod = this.pods.get(key);
+        if (pod) this.evaluatePod(pod);
+      }
+    }
+    this.kick();
+  }
+
+  nodeRemoved(node: Node): void {
+    this.nodes.delete(node.metadata.name);
+    this.nodeDue.delete(node.metadata.name);
+  }
+
+  markNodesSynced(): void {
+    this.nodesSynced = true;
+  }
+
+  // ---- evaluation -----------------------------------------------------------------------------
+
+  private ruleNames(): string[] {
+    return [...podRules.map((r) => r.name), NODE_LOST];
+  }
+
+  private ruleContext(now: number): RuleContext {
+    return {
+      now,
+      lastNodeChange: this.lastNodeChange,
+      nodeLost: (name) => {
+        const node = this.nodes.get(name);
+        const ready = node ? condition(node, "Ready") : undefined;
+        return node !== undefined && ready !== undefined && ready.status !== "True";
+      },
+    };
+  }
+
+  private nodeVerdict(node: Node, now: number): NodeVerdict {
+    const rule = nodeRules[0];
+    const args = rule ? this.config.rules[rule.name] : undefined;
+    if (!rule || !args?.enabled) return { kind: "healthy" };
+    return rule.evaluate(node, args, this.ruleContext(now));
+  }
+
+  /** One rule's verdict on one pod, now; node-lost is the pod's view of its node's verdict. */
+  private verdict(pod: Pod, ruleName: string, now: number): Verdict {
+    if (ruleName === NODE_LOST) {
+      const nodeName = pod.spec?.nodeName;
+      const node = nodeName ? this.nodes.get(nodeName) : undefined;
+      if (
+        !node ||
+        pod.metadata.deletionTimestamp ||
+        pod.status?.phase === "Failed" ||
+        pod.status?.phase === "Succeeded"
+      )
+        return { kind: "healthy" };
+      const v = this.nodeVerdict(node, now);
+      if (v.kind !== "lost" || !v.evict) return { kind: "healthy" };
+      return {
+        kind: "act",
+        action: "evict",
+        since: v.since,
+        reason: `node ${node.metadata.name} lost: ${v.reason}`,
+      };
+    }
+    const rule = podRules.find((r) => r.name === ruleName);
+    const args = this.config.rules[ruleName];
+    if (!rule || !args?.enabled) return { kind: "healthy" };
+    return rule.evaluate(pod, args, this.ruleContext(now));
+  }
+
+  private evaluatePod(pod: Pod): void {
+    const key = podKey(pod);
+    const owner = ownerOf(pod);
+    const now = this.now();
+    for (const rule of this.ruleNames()) {
+      const v = this.verdict(pod, rule, now);
+      if (owner) {
+        if (v.kind === "healthy") setDelete(this.failing, `${owner.key}|${rule}`, key);
+        else setAdd(this.failing, `${owner.key}|${rule}`, key);
+      }
+      const ck = `${key}|${rule}`;
+      if (v.kind === "healthy") {
+        this.candidates.delete(ck);
+        continue;
+      }
+      const existing = this.candidates.get(ck);
+      const notBefore = v.kind === "wait" ? v.until : Math.min(existing?.notBefore ?? now, now);
+      this.candidates.set(ck, {
+        podKey: key,
+        rule,
+        firstSeen: existing?.firstSeen ?? now,
+        notBefore,
+      });
+    }
+  }
+
+  private evaluateNode(node: Node): void {
+    const now = this.now();
+    const v = this.nodeVerdict(node, now);
+    const name = node.metadata.name;
+    if (v.kind === "wait") this.nodeDue.set(name, v.until);
+    else if (v.kind === "healthy") this.nodeDue.delete(name);
+    else this.nodeDue.set(name, now);
+  }
+
+  // ---- processing -----------------------------------------------------------------------------
+
+  private tick(): void {
+    const now = this.now();
+    for (const [name, due] of this.nodeDue) {
+      if (due <= now) {
+        const node = this.nodes.get(name);
+        if (node) {
+          // The node crossed its threshold: its pods become node-lost candidates.
+          for (const key of this.podsByNode.get(name) ?? []) {
+            const pod = this.pods.get(key);
+            if (pod) this.evaluatePod(pod);
+          }
+        }
+      }
+    }
+    this.kick();
+  }
+
+  /** Runs a processing pass soon; passes never overlap. */
+  kick(): void {
+    if (this.processing) {
+      this.again = true;
+      return;
+    }
+    this.processing = true;
+    queueMicrotask(() => {
+      void this.process().finally(() => {
+        this.processing = false;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+    });
+  }
+
+  private async process(): Promise<void> {
+    const now = this.now();
+    const work: Promise<void>[] = [];
+    for (const [name, due] of this.nodeDue) {
+      if (due > now) continue;
+      const node = this.nodes.get(name);
+      if (node) work.push(this.processNode(node, now));
+    }
+    const ready = [...this.candidates.values()].filter((c) => c.notBefore <= now);
+    ready.sort((a, b) => a.firstSeen - b.firstSeen);
+    for (const candidate of ready) {
+      const started = this.processCandidate(candidate, now);
+      if (started) work.push(started);
+    }
+    await Promise.all(work);
+  }
+
+  /** Gates one candidate; returns the action's promise when it acts. */
+  private processCandidate(c: Candidate, now: number): Promise<void> | undefined {
+    const ck = `${c.podKey}|${c.rule}`;
+    const pod = this.pods.get(c.podKey);
+    if (!pod) {
+      this.candidates.delete(ck);
+      return undefined;
+    }
+    const uid = pod.metadata.uid;
+    if (this.busy.has(uid) || this.acted.has(uid)) return undefined;
+    const v = this.verdict(pod, c.rule, now);
+    if (v.kind === "healthy") {
+      this.candidates.delete(ck);
+      return undefined;
+    }
+    if (v.kind === "wait") {
+      c.notBefore = v.until;
+      return undefined;
+    }
+    const leader = this.deps.isLeader();
+    if (v.kind === "hold") {
+      if (leader) this.skip(pod, c.rule, v.reason, v.message, now);
+      c.notBefore = now + 5_000;
+      return undefined;
+    }
+    const unfit = ineligibility(pod, this.config.selection);
+    if (unfit) {
+      if (leader) this.skip(pod, c.rule, unfit.reason, unfit.message, now);
+      c.notBefore = now + 30_000;
+      return undefined;
+    }
+    if (!leader) {
+      c.notBefore = now + 1_000;
+      return undefined;
+    }
+    const owner = ownerOf(pod) as Owner; // eligibility guarantees a controller
+    const cooldownMs = this.config.cooldown * 1000;
+    const left = this.ledger.cooldownLeft(owner.key, cooldownMs, now);
+    if (left > 0) {
+      const last = this.ledger.last(owner.key);
+      this.skip(
+        pod,
+        c.rule,
+        "cooldown",
+        `${owner.kind} ${owner.name} was remediated ${Math.round((now - (last?.at ?? now)) / 1000)}s ago (${last?.rule} ${last?.action} ${last?.object}); cooldown ${this.config.cooldown}s`,
+        now,
+      );
+      c.notBefore = now + left;
+      return undefined;
+    }
+    const breakerKey = `${owner.key}|${c.rule}`;
+    const state = this.breaker.evaluate(breakerKey, {
+      failing: this.failing.get(breakerKey)?.size ?? 0,
+      total: this.ownerPods.get(owner.key)?.size ?? 0,
+      remediations: this.ledger.countWithin(owner.key, this.config.breaker.window * 1000, now),
+    });
+    this.deps.metrics.circuitsOpen.set(this.breaker.openCount);
+    if (state.open) {
+      const history = this.restarts.within(owner.key, now);
+      const message = `circuit open for ${owner.kind} ${owner.name}: ${state.message}; ${history.restarts} container restarts across ${history.pods} pods in the last ${this.config.breaker.window}s`;
+      if (state.changed) this.tripped(owner, c.rule, state.reason ?? "open", message);
+      this.skip(pod, c.rule, "circuit-open", message, now);
+      c.notBefore = now + 5_000;
+      return undefined;
+    }
+    if (state.changed)
+      this.log("info", `circuit closed for ${owner.kind} ${owner.name}`, {
+        owner: owner.key,
+        rule: c.rule,
+      });
+    const scope = { namespace: pod.metadata.namespace ?? "", node: pod.spec?.nodeName };
+    const limited = this.limiter.check(scope, now);
+    if (limited) {
+      this.skip(pod, c.rule, limited, `rate limit reached (${limited}); will retry`, now);
+      c.notBefore = now + 1_000;
+      return undefined;
+    }
+    const stamp = this.limiter.record(scope, now);
+    const since = v.since ?? c.firstSeen;
+    if (this.config.dryRun) {
+      this.ledger.record(owner.key, { at: now, rule: c.rule, action: v.action, object: c.podKey });
+      this.acted.add(uid);
+      this.candidates.delete(ck);
+      this.deps.metrics.actions.inc({ rule: c.rule, action: v.action, result: "dry_run" });
+      this.log("info", `dry-run: would ${v.action} pod ${c.podKey}: ${v.reason}`, {
+        dryRun: true,
+        rule: c.rule,
+        action: v.action,
+        pod: c.podKey,
+        owner: owner.key,
+      });
+      return undefined;
+    }
+    this.busy.add(uid);
+    return this.act(pod, c, v.action, v.reason, owner, since, stamp, scope).finally(() => {
+      this.busy.delete(uid);
+    });
+  }
+
+  private async act(
+    pod: Pod,
+    c: Candidate,
+    action: PodAction,
+    reason: string,
+    owner: Owner,
+    since: number,
+    stamp: number,
+    scope: { namespace: string; node: string | undefined },
+  ): Promise<void> {
+    const ck = `${c.podKey}|${c.rule}`;
+    let result: ActionResult;
+    try {
+      result =
+        action === "evict"
+          ? await this.deps.actuator.evict(pod)
+          : await this.deps.actuator.delete(pod, action === "force-delete");
+    } catch (error) {
+      this.limiter.release(scope, stamp);
+      this.deps.metrics.actions.inc({ rule: c.rule, action, result: "failed" });
+      this.log("error", `${action} pod ${c.podKey} failed: ${(error as Error).message}`, {
+        rule: c.rule,
+        action,
+        pod: c.podKey,
+      });
+      c.notBefore = this.now() + 10_000;
+      return;
+    }
+    const done = this.now();
+    this.deps.metrics.actions.inc({ rule: c.rule, action, result });
+    if (result === "blocked") {
+      this.limiter.release(scope, stamp);
+      c.notBefore = done + this.config.evictionRetry * 1000;
+      this.skip(
+        pod,
+        c.rule,
+        "pdb",
+        `eviction refused by a PodDisruptionBudget (429); retrying in ${this.config.evictionRetry}s, never bypassing it`,
+        done,
+        "Warning",
+      );
+      return;
+    }
+    this.candidates.delete(ck);
+    if (result === "gone") {
+      this.limiter.release(scope, stamp);
+      this.log("info", `pod ${c.podKey} already gone or replaced; nothing done`, {
+        rule: c.rule,
+        pod: c.podKey,
+      });
+      return;
+    }
+    this.acted.add(pod.metadata.uid);
+    this.ledger.record(owner.key, { at: done, rule: c.rule, action, object: c.podKey });
+    this.deps.metrics.reactionLatency.observe({ rule: c.rule }, Math.max(0, (done - since) / 1000));
+    const history = this.restarts.within(owner.key, done);
+    const verb = action === "evict" ? "Evicted" : action === "delete" ? "Deleted" : "ForceDeleted";
+    const message = `podpatrol ${c.rule}: ${action} (${reason}); owner ${owner.kind} ${owner.name} had ${history.restarts} restarts across ${history.pods} pods in ${this.config.breaker.window}s`;
+    this.deps.events.emit(podRef(pod), "Warning", `Patrol${verb}`, message);
+    this.log("info", message, {
+      rule: c.rule,
+      action,
+      pod: c.podKey,
+      owner: owner.key,
+      latencySeconds: (done - since) / 1000,
+    });
+  }
+
+  private async processNode(node: Node, now: number): Promise<void> {
+    const name = node.metadata.name;
+    const v = this.nodeVerdict(node, now);
+    if (v.kind === "wait") {
+      this.nodeDue.set(name, v.until);
+      return;
+    }
+    if (v.kind === "healthy") {
+      this.nodeDue.delete(name);
+      return;
+    }
+    if (!this.deps.isLeader() || this.busy.has(`node/${name}`)) return;
+    const have = (node.spec?.taints ?? [])
+      .filter((t) => t.key === NODE_LOST_TAINT)
+      .map((t) => t.effect);
+    const want = v.kind === "lost" ? v.effects : [];
+    if (v.kind === "lost") this.nodeDue.set(name, now + 5_000);
+    if (sameSet(have, want)) {
+      if (v.kind === "recovered") this.nodeDue.delete(name);
+      return;
+    }
+    if (v.kind === "recovered" && !hasOurTaint(node)) return;
+    const what = want.length === 0 ? "untaint" : `taint ${want.join("+")}`;
+    const reason = v.kind === "lost" ? v.reason : "Ready again";
+    if (this.config.dryRun) {
+      const key = `dry|${node.metadata.uid}|${what}`;
+      if (!this.reported.has(key)) {
+        this.reported.set(key, now);
+        this.deps.metrics.actions.inc({
+          rule: NODE_LOST,
+          action: want.length ? "taint" : "untaint",
+          result: "dry_run",
+        });
+        this.log("info", `dry-run: would ${what} node ${name} (${NODE_LOST_TAINT}): ${reason}`, {
+          dryRun: true,
+          rule: NODE_LOST,
+          node: name,
+        });
+      }
+      return;
+    }
+    this.busy.add(`node/${name}`);
+    try {
+      const result = await this.deps.actuator.setNodeTaints(node, want);
+      const action = want.length ? "taint" : "untaint";
+      this.deps.metrics.actions.inc({ rule: NODE_LOST, action, result });
+      if (result === "success") {
+        if (v.kind === "lost")
+          this.deps.metrics.reactionLatency.observe(
+            { rule: NODE_LOST },
+            Math.max(0, (this.now() - v.since) / 1000),
+          );
+        const message = `podpatrol node-lost: ${what} (${NODE_LOST_TAINT}): ${reason}`;
+        this.deps.events.emit(
+          nodeRef(node),
+          want.length ? "Warning" : "Normal",
+          want.length ? "PatrolTainted" : "PatrolUntainted",
+          message,
+        );
+        this.log("info", message, { rule: NODE_LOST, action, node: name });
+      }
+    } catch (error) {
+      this.deps.metrics.actions.inc({
+        rule: NODE_LOST,
+        action: want.length ? "taint" : "untaint",
+        result: "failed",
+      });
+      this.log("error", `${what} node ${name} failed: ${(error as Error).message}`, {
+        rule: NODE_LOST,
+        node: name,
+      });
+    } finally {
+      this.busy.delete(`node/${name}`);
+    }
+  }
+
+  // ---- reporting ------------------------------------------------------------------------------
+
+  /** A decision not to act: metric, log line and Event, once per reportInterval per object. */
+  private skip(
+    pod: Pod,
+    rule: string,
+    reason: string,
+    message: string,
+    now: number,
+    type: "Normal" | "Warning" = "Normal",
+  ): void {
+    const key = `${pod.metadata.uid}|${rule}|${reason}`;
+    const last = this.reported.get(key);
+    if (last !== undefined && now - last < this.config.reportInterval * 1000) return;
+    this.reported.set(key, now);
+    if (this.reported.size > 50_000) this.pruneReported(now);
+    this.deps.metrics.skipped.inc({ rule, reason });
+    const text = `podpatrol ${rule}: not acting on pod ${podKey(pod)}: ${reason}: ${message}`;
+    this.log("info", text, {
+      rule,
+      reason,
+      pod: podKey(pod),
+      decision: "skip",
+      ...(this.config.dryRun ? { dryRun: true } : {}),
+    });
+    if (!this.config.dryRun) this.deps.events.emit(podRef(pod), type, "PatrolSkipped", text);
+  }
+
+  private tripped(owner: Owner, rule: string, reason: string, message: string): void {
+    this.deps.metrics.circuitTrips.inc({ rule, reason });
+    this.log("warn", message, { rule, owner: owner.key, reason, decision: "circuit-open" });
+    if (this.config.dryRun) return;
+    const apiVersion = ["Deployment", "StatefulSet", "ReplicaSet", "DaemonSet"].includes(owner.kind)
+      ? "apps/v1"
+      : "v1";
+    this.deps.events.emit(
+      { kind: owner.kind, name: owner.name, namespace: owner.namespace, apiVersion },
+      "Warning",
+      "PatrolCircuitOpen",
+      `podpatrol ${rule}: ${message}; not remediating until it recovers`,
+    );
+  }
+
+  private pruneReported(now: number): void {
+    for (const [key, at] of this.reported)
+      if (now - at >= this.config.reportInterval * 1000) this.reported.delete(key);
+  }
+
+  private log(
+    level: "info" | "warn" | "error",
+    message: string,
+    fields: Record<string, unknown>,
+  ): void {
+    this.deps.log[level](message, fields);
+  }
+
+  /** For tests and /debug: what is pending. */
+  pendingCandidates(): Candidate[] {
+    return [...this.candidates.values()];
+  }
+}
+
+function podRef(pod: Pod): ObjectRef {
+  return {
+    kind: "Pod",
+    name: pod.metadata.name,
+    namespace: pod.metadata.namespace,
+    uid: pod.metadata.uid,
+  };
+}
+
+function nodeRef(node: Node): ObjectRef {
+  return { kind: "Node", name: node.metadata.name, uid: node.metadata.uid };
+}
+
+function setAdd(map: Map<string, Set<string>>, key: string, value: string): void {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(value);
+}
+
+function setDelete(map: Map<string, Set<string>>, key: string, value: string): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}

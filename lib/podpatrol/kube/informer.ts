@@ -1,0 +1,177 @@
+// A reflector: list (paged), then watch from the list's resourceVersion, keeping a cache and
+// calling handlers. Unlike client-node's informer, which stops on most errors, it restarts by
+// itself: a watch that ends or fails is resumed from the last resourceVersion with backoff, and
+// a 410 Gone (expired resourceVersion) triggers a fresh list. Nothing polls.
+import { BunWatch } from "../../k8s/watch.ts";
+import type { ObjectMeta } from "../kube-types.ts";
+import { KubeApiError, type KubeRest } from "./rest.ts";
+
+export interface InformerHandlers<T> {
+  upsert(object: T, previous: T | undefined): void;
+  remove(object: T): void;
+}
+
+export interface InformerHooks {
+  /** A watch restarted (`reason`: "expired", "error", "closed"). */
+  onRestart?(reason: string, error?: unknown): void;
+  onSynced?(): void;
+}
+
+type Obj = { metadata: ObjectMeta };
+
+export class Informer<T extends Obj> {
+  readonly cache = new Map<string, T>();
+  synced = false;
+  private resourceVersion = "";
+  private stopped = false;
+  private abort: AbortController | undefined;
+  private failures = 0;
+  private readonly watch: BunWatch;
+
+  constructor(
+    private readonly rest: KubeRest,
+    /** e.g. "/api/v1/pods" */
+    private readonly path: string,
+    private readonly handlers: InformerHandlers<T>,
+    private readonly hooks: InformerHooks = {},
+    private readonly pageSize = 500,
+    /** Server-side watch timeout; the client inactivity timeout is a little longer. */
+    private readonly watchSeconds = 300,
+  ) {
+    this.watch = new BunWatch(rest.kc);
+    this.watch.timeoutMs = (watchSeconds + 30) * 1000;
+  }
+
+  start(): void {
+    void this.relist();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.abort?.abort();
+  }
+
+  private key(object: T): string {
+    const m = object.metadata;
+    return m.namespace ? `${m.namespace}/${m.name}` : m.name;
+  }
+
+  /** Strips what we never read (managedFields are often half of an object). */
+  private slim(object: T): T {
+    const meta = object.metadata as ObjectMeta & { managedFields?: unknown };
+    delete meta.managedFields;
+    return object;
+  }
+
+  private async relist(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.list();
+        this.failures = 0;
+        if (!this.synced) {
+          this.synced = true;
+          this.hooks.onSynced?.();
+        }
+        await this.startWatch();
+        return;
+      } catch (error) {
+        this.hooks.onRestart?.("list-error", error);
+        await this.backoff();
+      }
+    }
+  }
+
+  private async list(): Promise<void> {
+    const seen = new Map<string, T>();
+    let continueToken: string | undefined;
+    let resourceVersion = "";
+    do {
+      const page = await this.rest.request<{
+        items: T[];
+        metadata: { resourceVersion: string; continue?: string };
+      }>("GET", this.path, { query: { limit: this.pageSize, continue: continueToken } });
+      for (const item of page.items) seen.set(this.key(item), this.slim(item));
+      continueToken = page.metadata.continue || undefined;
+      resourceVersion = page.metadata.resourceVersion;
+    } while (continueToken);
+    for (const [key, old] of this.cache) {
+      if (!seen.has(key)) {
+        this.cache.delete(key);
+        this.handlers.remove(old);
+      }
+    }
+    for (const [key, object] of seen) {
+      const previous = this.cache.get(key);
+      this.cache.set(key, object);
+      if (previous?.metadata.resourceVersion !== object.metadata.resourceVersion)
+        this.handlers.upsert(object, previous);
+    }
+    this.resourceVersion = resourceVersion;
+  }
+
+  private async startWatch(): Promise<void> {
+    if (this.stopped) return;
+    let expired = false;
+    let gotEvent = false;
+    const onEvent = (type: string, raw: unknown) => {
+      gotEvent = true;
+      if (type === "ERROR") {
+        const status = raw as { code?: number };
+        if (status.code === 410) expired = true;
+        return;
+      }
+      const object = raw as T;
+      if (object.metadata?.resourceVersion) this.resourceVersion = object.metadata.resourceVersion;
+      if (type === "BOOKMARK") return;
+      const key = this.key(object);
+      if (type === "DELETED") {
+        const previous = this.cache.get(key);
+        this.cache.delete(key);
+        this.handlers.remove(previous ?? object);
+      } else {
+        const previous = this.cache.get(key);
+        this.cache.set(key, this.slim(object));
+        this.handlers.upsert(object, previous);
+      }
+    };
+    const onDone = (error: unknown) => {
+      if (this.stopped) return;
+      if (gotEvent) this.failures = 0;
+      const gone =
+        expired ||
+        (error instanceof KubeApiError && error.status === 410) ||
+        (error as { statusCode?: number } | null)?.statusCode === 410;
+      if (gone) {
+        this.hooks.onRestart?.("expired");
+        void this.relist();
+        return;
+      }
+      // A clean end is the server-side timeout: resume at once. Anything else backs off.
+      if (!error) {
+        this.hooks.onRestart?.("closed");
+        void this.startWatch();
+        return;
+      }
+      this.hooks.onRestart?.("error", error);
+      void this.backoff().then(() => this.startWatch());
+    };
+    this.abort = await this.watch.watch(
+      this.path,
+      {
+        resourceVersion: this.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: this.watchSeconds,
+      },
+      onEvent,
+      onDone,
+    );
+  }
+
+  /** Exponential backoff with jitter, 0.5 s up to 30 s. */
+  private async backoff(): Promise<void> {
+    this.failures++;
+    const base = Math.min(30_000, 500 * 2 ** Math.min(this.failures - 1, 6));
+    const delay = base / 2 + Math.random() * (base / 2);
+    await Bun.sleep(delay);
+  }
+}

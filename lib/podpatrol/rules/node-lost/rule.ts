@@ -1,0 +1,39 @@
+// A node NotReady/Unknown longer than T: taint it NoSchedule, evict its pods through the
+// Eviction API, later add NoExecute; remove our taints when it is Ready again.
+import { condition, type Node, timeOf } from "../../kube-types.ts";
+import type { NodeRule, NodeVerdict } from "../types.ts";
+import { type NodeLostArgs, nodeLostDefaults, validateNodeLostArgs } from "./args.ts";
+
+/** Our taint key: we only ever add or remove taints with this key. */
+export const NODE_LOST_TAINT = "opsctl.io/node-lost";
+
+export function hasOurTaint(node: Node): boolean {
+  return (node.spec?.taints ?? []).some((t) => t.key === NODE_LOST_TAINT);
+}
+
+export const nodeLostRule: NodeRule<NodeLostArgs> = {
+  name: "node-lost",
+  description:
+    "node NotReady/Unknown longer than T: taint NoSchedule, evict its pods, NoExecute later, untaint on recovery",
+  defaults: nodeLostDefaults,
+  validate: validateNodeLostArgs,
+  evaluate(node, args, ctx): NodeVerdict {
+    const ready = condition(node, "Ready");
+    if (!ready || ready.status === "True")
+      return hasOurTaint(node) ? { kind: "recovered" } : { kind: "healthy" };
+    const since = timeOf(ready.lastTransitionTime) ?? ctx.now;
+    const due = since + args.after * 1000;
+    if (ctx.now < due) return { kind: "wait", until: due };
+    const effects = ["NoSchedule"];
+    const noExecuteDue = due + args.noExecuteAfter * 1000;
+    if (args.noExecuteAfter > 0 && ctx.now >= noExecuteDue) effects.push("NoExecute");
+    const verdict: NodeVerdict = {
+      kind: "lost",
+      since: due,
+      effects,
+      evict: args.evict,
+      reason: `Ready=${ready.status} for ${Math.round((ctx.now - since) / 1000)}s (threshold ${args.after}s)`,
+    };
+    return verdict;
+  },
+};

@@ -1,0 +1,59 @@
+import { describe, expect, test } from "bun:test";
+import { buildConfig, type PatrolFlags } from "../../lib/podpatrol/config.ts";
+
+const flags: PatrolFlags = {
+  dryRun: false,
+  namespace: [],
+  excludeNamespace: [],
+  selector: undefined,
+  allowKubeSystem: false,
+  disableRule: [],
+  enableRule: [],
+  cooldown: 600,
+  forceDeleteOnLostNode: false,
+};
+
+describe("podpatrol config", () => {
+  test("defaults: every rule on, documented thresholds", () => {
+    const config = buildConfig(flags, {});
+    expect(Object.keys(config.rules).sort()).toEqual([
+      "crashloop",
+      "failed",
+      "node-lost",
+      "stuck",
+      "unschedulable",
+    ]);
+    expect(config.rules.crashloop).toMatchObject({ enabled: true, restarts: 3 });
+    expect(config.limits.perMinute).toBe(10);
+  });
+
+  test("file values, durations as text, flags switching rules", () => {
+    const config = buildConfig(
+      { ...flags, disableRule: ["failed"], forceDeleteOnLostNode: true },
+      {
+        rules: { crashloop: { restarts: 5 }, unschedulable: { after: "2m" } },
+        limits: { perMinute: 3 },
+        evictionRetry: "3s",
+      },
+    );
+    expect(config.rules.crashloop).toMatchObject({ restarts: 5 });
+    expect(config.rules.unschedulable).toMatchObject({ after: 120 });
+    expect(config.rules.failed?.enabled).toBe(false);
+    expect(config.rules.stuck).toMatchObject({ forceDeleteOnLostNode: true });
+    expect(config.limits.perMinute).toBe(3);
+    expect(config.evictionRetry).toBe(3);
+  });
+
+  test("errors name the key", () => {
+    expect(() => buildConfig(flags, { rules: { crashloop: { restarts: "many" } } })).toThrow(
+      "podpatrol.rules.crashloop.restarts",
+    );
+    expect(() => buildConfig(flags, { rules: { oomkill: {} } })).toThrow('unknown key "oomkill"');
+    expect(() => buildConfig(flags, { limits: { perMinute: -1 } })).toThrow(
+      "podpatrol.limits.perMinute",
+    );
+    expect(() => buildConfig(flags, { breaker: { ratio: 2 } })).toThrow("podpatrol.breaker.ratio");
+    expect(() => buildConfig({ ...flags, disableRule: ["nope"] }, {})).toThrow('rule "nope"');
+    expect(() => buildConfig({ ...flags, selector: "a=(" }, {})).toThrow("label selector");
+  });
+});
