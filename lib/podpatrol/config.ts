@@ -43,8 +43,8 @@ export const configKeys = {
   limits:
     "rate limits: perMinute, perNamespacePerMinute, perNodePerMinute, disruptionBudget, budgetWindow",
   breaker: "circuit breaker: ratio, minFailing, maxRemediations, window",
-  evictionRetry: "seconds (or 10s) before retrying an eviction a PDB refused",
-  reportInterval: "seconds (or 10m) between repeats of the same not-acting Event",
+  "eviction-retry": "seconds (or 10s) before retrying an eviction a PDB refused",
+  "report-interval": "seconds (or 10m) between repeats of the same not-acting Event",
 };
 
 const allRuleNames = [...podRules, ...nodeRules].map((r) => r.name);
@@ -115,7 +115,7 @@ export function buildConfig(flags: PatrolFlags, section: Record<string, unknown>
     limits,
     breaker,
     cooldown: flags.cooldown,
-    evictionRetry: readDuration(section, "evictionRetry", 10, "podpatrol"),
-    reportInterval: readDuration(section, "reportInterval", 600, "podpatrol"),
+    evictionRetry: readDuration(section, "eviction-retry", 10, "podpatrol"),
+    reportInterval: readDuration(section, "report-interval", 600, "podpatrol"),
   };
 }

@@ -33,7 +33,7 @@ describe("podpatrol config", () => {
       {
         rules: { crashloop: { restarts: 5 }, unschedulable: { after: "2m" } },
         limits: { perMinute: 3 },
-        evictionRetry: "3s",
+        "eviction-retry": "3s",
       },
     );
     expect(config.rules.crashloop).toMatchObject({ restarts: 5 });
