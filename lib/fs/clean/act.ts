@@ -1,0 +1,153 @@
+/**
+ * The changes logclean makes, each guarded: a file is only removed or compressed if it is still
+ * the very file that was examined (same inode, size and mtime), in a directory that is still the
+ * one that was walked (not swapped for a symlink since).
+ */
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  createWriteStream,
+  fstatSync,
+  fsyncSync,
+  futimesSync,
+  lstatSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  type Stats,
+  unlinkSync,
+} from "node:fs";
+import { pipeline } from "node:stream/promises";
+import { createGzip } from "node:zlib";
+import { type FsPath, toBytes } from "../path.ts";
+
+/** Why a planned change was not made: the file moved on, which is not a failure. */
+export class Changed extends Error {
+  override name = "Changed";
+}
+
+export function sameFile(seen: Stats, now: Stats): boolean {
+  return (
+    now.isFile() &&
+    now.ino === seen.ino &&
+    now.dev === seen.dev &&
+    now.size === seen.size &&
+    now.mtimeMs === seen.mtimeMs
+  );
+}
+
+/**
+ * The directory still resolves to itself (no component became a symlink) and is the same inode
+ * the walk read. Throws Changed otherwise.
+ */
+export function verifyDirectory(dir: FsPath, dev: number | undefined, ino: number | undefined) {
+  const real =
+    typeof dir === "string"
+      ? realpathSync(dir)
+      : (realpathSync(dir, { encoding: "buffer" }) as unknown as Buffer);
+  const same = typeof dir === "string" ? real === dir : toBytes(real).equals(dir);
+  if (!same) throw new Changed("directory now resolves elsewhere (a symlink was swapped in)");
+  const stat = lstatSync(dir);
+  if (
+    !stat.isDirectory() ||
+    (dev !== undefined && stat.dev !== dev) ||
+    (ino !== undefined && stat.ino !== ino)
+  )
+    throw new Changed("directory was replaced since it was read");
+}
+
+/** Unlinks the file if it is still what was examined; returns the bytes freed. */
+export function removeIfUnchanged(path: FsPath, seen: Stats): number {
+  const now = lstatSync(path);
+  if (!sameFile(seen, now)) throw new Changed("changed since it was examined; left in place");
+  unlinkSync(path);
+  return now.size;
+}
+
+export interface Compressed {
+  target: FsPath;
+  /** original size - compressed size */
+  bytesFreed: number;
+  compressedSize: number;
+}
+
+/**
+ * gzip PATH to PATH.gz atomically: write PATH.gz.tmp, fsync, keep the original times, rename,
+ * fsync the directory, then remove the original, which must not have changed meanwhile.
+ */
+export async function compressAtomically(
+  path: FsPath,
+  dir: FsPath,
+  seen: Stats,
+): Promise<Compressed> {
+  const target = appendSuffix(path, ".gz");
+  const temp = appendSuffix(path, ".gz.tmp");
+  if (exists(target)) throw new Error("cannot compress: the .gz file already exists");
+  const source = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  let tempFd: number | undefined;
+  let tempCreated = false;
+  try {
+    if (!sameFile(seen, fstatSync(source)))
+      throw new Changed("changed since it was examined; left in place");
+    tempFd = openSync(
+      temp,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      seen.mode & 0o7777,
+    );
+    tempCreated = true;
+    await pipeline(
+      createReadStream("", { fd: source, autoClose: false, start: 0 }),
+      createGzip(),
+      createWriteStream("", { fd: tempFd, autoClose: false }),
+    );
+    fsyncSync(tempFd);
+    futimesSync(tempFd, seen.atime, seen.mtime);
+    const compressedSize = fstatSync(tempFd).size;
+    closeSync(tempFd);
+    tempFd = undefined;
+    // Written to while we compressed it: the .gz would lose lines, so keep the log instead.
+    if (!sameFile(seen, fstatSync(source)) || !sameFile(seen, lstatSync(path)))
+      throw new Changed("written to while being compressed; left in place");
+    if (exists(target)) throw new Error("cannot compress: the .gz file appeared meanwhile");
+    renameSync(temp, target);
+    tempCreated = false;
+    syncDirectory(dir);
+    removeIfUnchanged(path, seen);
+    return { target, bytesFreed: seen.size - compressedSize, compressedSize };
+  } finally {
+    if (tempFd !== undefined) closeSync(tempFd);
+    closeSync(source);
+    if (tempCreated) {
+      try {
+        unlinkSync(temp);
+      } catch {
+        // Already gone: nothing to clean up.
+      }
+    }
+  }
+}
+
+function appendSuffix(path: FsPath, suffix: string): FsPath {
+  return typeof path === "string" ? path + suffix : Buffer.concat([path, Buffer.from(suffix)]);
+}
+
+function exists(path: FsPath): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+}
+
+/** The rename is only durable once the directory entry is on disk too. */
+function syncDirectory(dir: FsPath): void {
+  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

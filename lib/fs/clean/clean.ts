@@ -1,0 +1,254 @@
+/**
+ * logclean's engine, a pipeline over the walker: walk (directories read concurrently) -> match
+ * and stat the logs -> plan per directory (keep-newest, age) -> act (delete now, compress on a
+ * small pool) -> report one event per action. With a --max-delete valve the plan is completed
+ * first and nothing is touched if it is too big.
+ */
+import type { FsPath } from "../path.ts";
+import { walk } from "../walk.ts";
+import { Changed, compressAtomically, removeIfUnchanged, verifyDirectory } from "./act.ts";
+import { type CleanPolicy, logMatcher, type PlannedFile, planDirectory } from "./plan.ts";
+import type { RootCheck } from "./roots.ts";
+
+export interface CleanOptions extends CleanPolicy {
+  roots: readonly RootCheck[];
+  crossDevices: boolean;
+  /** Mount points (bind mounts share a device number, so st_dev alone misses them). */
+  mountPoints: ReadonlySet<string>;
+  maxDelete?: number;
+  dryRun: boolean;
+  signal?: AbortSignal;
+  /** Files gzipped at the same time (default 2). */
+  compressConcurrency?: number;
+  /** Runs right before each planned change (instrumentation; tests use it to race the re-check). */
+  beforeAct?: (file: PlannedFile) => void | Promise<void>;
+  /** Called after each directory, for progress. */
+  onProgress?: (summary: Readonly<CleanSummary>) => void;
+}
+
+export type CleanEvent =
+  | {
+      event: "delete" | "compress";
+      path: FsPath;
+      size: number;
+      mtimeMs: number;
+      dryRun: boolean;
+      /** Bytes given back (for compress: original minus .gz; unknown before a real run). */
+      bytesFreed: number | null;
+      target?: FsPath;
+    }
+  | { event: "skip"; path: FsPath; reason: string }
+  | { event: "error"; path: FsPath; op: string; code: string; message: string };
+
+export interface CleanSummary {
+  scanned: number;
+  dirs: number;
+  matched: number;
+  deleted: number;
+  compressed: number;
+  skipped: number;
+  errors: number;
+  bytesFreed: number;
+  dryRun: boolean;
+  /** Set when --max-delete stopped the run before any change. */
+  valve?: { wouldDelete: number; maxDelete: number };
+  durationSeconds: number;
+}
+
+interface DirectoryPlan {
+  dir: FsPath;
+  dev: number | undefined;
+  ino: number | undefined;
+  files: PlannedFile[];
+}
+
+export async function clean(
+  options: CleanOptions,
+  onEvent: (event: CleanEvent) => void,
+): Promise<CleanSummary> {
+  const started = performance.now();
+  const summary: CleanSummary = {
+    scanned: 0,
+    dirs: 0,
+    matched: 0,
+    deleted: 0,
+    compressed: 0,
+    skipped: 0,
+    errors: 0,
+    bytesFreed: 0,
+    dryRun: options.dryRun,
+    durationSeconds: 0,
+  };
+  const emit = (event: CleanEvent) => {
+    if (event.event === "error") summary.errors++;
+    else if (event.event === "skip") summary.skipped++;
+    onEvent(event);
+  };
+  const isLog = logMatcher(options);
+  const { mountPoints } = options;
+  const walker = walk(
+    options.roots.map((root) => root.real),
+    {
+      hidden: true,
+      follow: false,
+      followRoots: false,
+      statDirs: true,
+      sameDevice: !options.crossDevices,
+      ...(options.crossDevices
+        ? {}
+        : { descend: (entry) => typeof entry.path !== "string" || !mountPoints.has(entry.path) }),
+      needsStat: (entry) => entry.kind === "file" && isLog(entry.name),
+      filter: (entry) => entry.kind === "file" && entry.stat !== undefined,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onError: (error) => emit({ event: "error", ...error }),
+    },
+  );
+  const actor = new Actor(options, summary, emit);
+  const held: DirectoryPlan[] = [];
+  let plannedDeletes = 0;
+  for await (const batch of walker) {
+    summary.matched += batch.entries.length;
+    const files = planDirectory(batch.entries, options);
+    if (files.length > 0) {
+      const plan = { dir: batch.dir, dev: batch.dev, ino: batch.ino, files };
+      if (options.maxDelete === undefined) await actor.run(plan);
+      else {
+        held.push(plan);
+        for (const file of files) if (file.action === "delete") plannedDeletes++;
+      }
+    }
+    summary.scanned = walker.stats.entries;
+    summary.dirs = walker.stats.dirs;
+    options.onProgress?.(summary);
+  }
+  if (options.maxDelete !== undefined) {
+    if (plannedDeletes > options.maxDelete) {
+      summary.valve = { wouldDelete: plannedDeletes, maxDelete: options.maxDelete };
+    } else {
+      for (const plan of held) {
+        if (options.signal?.aborted) break;
+        await actor.run(plan);
+      }
+    }
+  }
+  await actor.drain();
+  summary.scanned = walker.stats.entries;
+  summary.dirs = walker.stats.dirs;
+  summary.durationSeconds = (performance.now() - started) / 1000;
+  return summary;
+}
+
+/** Makes the planned changes of one directory; compression runs on a bounded pool. */
+class Actor {
+  private readonly compressing = new Set<Promise<void>>();
+  private readonly poolSize: number;
+
+  constructor(
+    private readonly options: CleanOptions,
+    private readonly summary: CleanSummary,
+    private readonly emit: (event: CleanEvent) => void,
+  ) {
+    this.poolSize = Math.max(1, options.compressConcurrency ?? 2);
+  }
+
+  async run(plan: DirectoryPlan): Promise<void> {
+    if (this.options.signal?.aborted) return;
+    if (this.options.dryRun) {
+      for (const file of plan.files) {
+        if (file.action === "delete") {
+          this.summary.deleted++;
+          this.summary.bytesFreed += file.stat.size;
+        } else this.summary.compressed++;
+        this.report(file, file.action === "delete" ? file.stat.size : null);
+      }
+      return;
+    }
+    try {
+      verifyDirectory(plan.dir, plan.dev, plan.ino);
+    } catch (error) {
+      for (const file of plan.files) this.failed(file, error);
+      return;
+    }
+    const { beforeAct } = this.options;
+    for (const file of plan.files) {
+      if (this.options.signal?.aborted) return;
+      if (file.action === "compress") {
+        await this.compress(plan.dir, file);
+        continue;
+      }
+      try {
+        if (beforeAct) await beforeAct(file);
+        const freed = removeIfUnchanged(file.path, file.stat);
+        this.summary.deleted++;
+        this.summary.bytesFreed += freed;
+        this.report(file, freed);
+      } catch (error) {
+        this.failed(file, error);
+      }
+    }
+  }
+
+  /** Starts a compression, waiting first if the pool is full (backpressure on the walk). */
+  private async compress(dir: FsPath, file: PlannedFile): Promise<void> {
+    while (this.compressing.size >= this.poolSize) await Promise.race(this.compressing);
+    const job = (async () => {
+      try {
+        if (this.options.beforeAct) await this.options.beforeAct(file);
+        const done = await compressAtomically(file.path, dir, file.stat);
+        this.summary.compressed++;
+        this.summary.bytesFreed += done.bytesFreed;
+        this.report(file, done.bytesFreed, done.target);
+      } catch (error) {
+        this.failed(file, error);
+      }
+    })();
+    const tracked = job.finally(() => this.compressing.delete(tracked));
+    this.compressing.add(tracked);
+  }
+
+  async drain(): Promise<void> {
+    while (this.compressing.size > 0) await Promise.race(this.compressing);
+  }
+
+  private report(file: PlannedFile, bytesFreed: number | null, target?: FsPath): void {
+    this.emit({
+      event: file.action,
+      path: file.path,
+      size: file.stat.size,
+      mtimeMs: file.stat.mtimeMs,
+      dryRun: this.options.dryRun,
+      bytesFreed,
+      ...(target !== undefined ? { target } : {}),
+    });
+  }
+
+  private failed(file: PlannedFile, error: unknown): void {
+    if (error instanceof Changed) {
+      this.emit({ event: "skip", path: file.path, reason: error.message });
+      return;
+    }
+    const err = error as NodeJS.ErrnoException;
+    if (err.code === "ENOENT") {
+      // Someone else (logrotate, a person) removed it first: nothing left to do.
+      this.emit({ event: "skip", path: file.path, reason: "vanished before it was touched" });
+      return;
+    }
+    this.emit({
+      event: "error",
+      path: file.path,
+      op: file.action,
+      code: err.code ?? "EUNKNOWN",
+      message: describe(err),
+    });
+  }
+}
+
+function describe(error: NodeJS.ErrnoException): string {
+  const known: Record<string, string> = {
+    EACCES: "permission denied",
+    EPERM: "operation not permitted",
+    EROFS: "read-only filesystem",
+    EBUSY: "resource busy",
+  };
+  return (error.code && known[error.code]) || error.message;
+}

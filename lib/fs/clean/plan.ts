@@ -1,0 +1,75 @@
+/**
+ * What to do with the matching files of one directory: keep the N newest whatever their age,
+ * delete those older than --days, gzip those older than --compress-after.
+ */
+import type { Stats } from "node:fs";
+import { compileGlobs, type NameMatcher } from "../glob.ts";
+import type { FsPath } from "../path.ts";
+import type { WalkEntry } from "../walk.ts";
+
+export interface CleanPolicy {
+  /** Delete matches modified more than this many days ago. */
+  days: number;
+  /** Gzip matches older than this many days (and younger than `days`). */
+  compressAfter?: number;
+  /** Always keep this many newest matches per directory. */
+  keepNewest?: number;
+  minSize?: number;
+  match: readonly string[];
+  exclude: readonly string[];
+  /** Reference time, ms. */
+  now: number;
+}
+
+export type PlannedAction = "delete" | "compress";
+
+export interface PlannedFile {
+  action: PlannedAction;
+  path: FsPath;
+  name: string;
+  /** What was seen at scan time: the file is only touched if this still holds. */
+  stat: Stats;
+}
+
+const dayMs = 86_400_000;
+
+/** Which names are logs: --match globs, minus --exclude; with compression also "<match>.gz". */
+export function logMatcher(policy: CleanPolicy): NameMatcher {
+  const match = compileGlobs(policy.match) ?? (() => false);
+  const exclude = compileGlobs(policy.exclude);
+  const compressing = policy.compressAfter !== undefined;
+  return (name) => {
+    if (exclude?.(name)) return false;
+    if (match(name)) return true;
+    // What an earlier run compressed expires like the log it came from.
+    return compressing && name.endsWith(".gz") && match(name.slice(0, -3));
+  };
+}
+
+export function planDirectory(entries: readonly WalkEntry[], policy: CleanPolicy): PlannedFile[] {
+  const files = entries.filter(
+    (entry) =>
+      entry.stat?.isFile() && (policy.minSize === undefined || entry.stat.size >= policy.minSize),
+  );
+  // Newest first; keep-newest protects the head of this list.
+  files.sort((a, b) => (b.stat?.mtimeMs ?? 0) - (a.stat?.mtimeMs ?? 0));
+  const kept = Math.max(0, policy.keepNewest ?? 0);
+  const deleteBefore = policy.now - policy.days * dayMs;
+  const compressBefore =
+    policy.compressAfter === undefined ? undefined : policy.now - policy.compressAfter * dayMs;
+  const plan: PlannedFile[] = [];
+  for (let i = kept; i < files.length; i++) {
+    const entry = files[i] as WalkEntry;
+    const stat = entry.stat as Stats;
+    if (stat.mtimeMs < deleteBefore) {
+      plan.push({ action: "delete", path: entry.path, name: entry.name, stat });
+    } else if (
+      compressBefore !== undefined &&
+      stat.mtimeMs < compressBefore &&
+      !entry.name.endsWith(".gz")
+    ) {
+      plan.push({ action: "compress", path: entry.path, name: entry.name, stat });
+    }
+  }
+  return plan;
+}

@@ -1,0 +1,68 @@
+/**
+ * Which roots logclean may work in: real directories, never through a symlink, and never a
+ * place where a wrong path would be a disaster (/, /home, $HOME, a filesystem root) unless forced.
+ */
+import { lstatSync, realpathSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { describeErrno } from "../walk.ts";
+
+export interface RootCheck {
+  /** The canonical absolute path the walk starts from. */
+  real: string;
+  /** As the user gave it. */
+  given: string;
+  dev: number;
+  ino: number;
+}
+
+export class RootRefused extends Error {
+  override name = "RootRefused";
+}
+
+export interface RootPolicy {
+  force: boolean;
+  home: string | undefined;
+  mountPoints: ReadonlySet<string>;
+  cwd: string;
+}
+
+export function checkRoot(given: string, policy: RootPolicy): RootCheck {
+  const absolute = resolve(policy.cwd, given);
+  let link: ReturnType<typeof lstatSync>;
+  try {
+    link = lstatSync(absolute);
+  } catch (error) {
+    throw new RootRefused(`${given}: ${describeErrno(error as NodeJS.ErrnoException)}`);
+  }
+  if (link.isSymbolicLink())
+    throw new RootRefused(
+      `${given}: is a symlink; logclean never follows symlinks (pass the directory it points to)`,
+    );
+  if (!link.isDirectory()) throw new RootRefused(`${given}: not a directory`);
+  const real = realpathSync(absolute);
+  if (!policy.force) {
+    const reason = dangerReason(real, policy);
+    if (reason)
+      throw new RootRefused(`${given}: refusing to clean ${reason} (use --force if meant)`);
+  }
+  return { real, given, dev: link.dev, ino: link.ino };
+}
+
+function dangerReason(real: string, policy: RootPolicy): string | undefined {
+  if (real === "/") return "the root directory /";
+  if (real === "/home") return "/home";
+  if (policy.home) {
+    let home = policy.home;
+    try {
+      home = realpathSync(policy.home);
+    } catch {
+      // A home that does not exist cannot be the root we were given.
+    }
+    if (real === home) return `the home directory ${home}`;
+  }
+  if (policy.mountPoints.has(real)) return "a filesystem root (mount point)";
+  const here = statSync(real);
+  const parent = statSync(dirname(real));
+  if (here.dev !== parent.dev || here.ino === parent.ino) return "a filesystem root";
+  return undefined;
+}

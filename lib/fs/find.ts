@@ -1,0 +1,171 @@
+/**
+ * ffind's engine: a query (name globs, regex, type, age, size, depth) becomes the walker's
+ * filters, and matches become output: paths (newline or NUL separated, raw bytes kept), a count,
+ * or NDJSON records with size and mtime.
+ */
+import type { Stats } from "node:fs";
+import { compileGlobs } from "./glob.ts";
+import { comparePaths, type FsPath, isUtf8, toText } from "./path.ts";
+import { type EntryKind, type WalkEntry, type WalkError, walk } from "./walk.ts";
+
+export interface FindQuery {
+  roots: FsPath[];
+  names: readonly string[];
+  regex?: RegExp;
+  type?: "f" | "d" | "l";
+  /** Seconds: modified less than this long ago. */
+  newerThan?: number;
+  /** Seconds: modified more than this long ago. */
+  olderThan?: number;
+  /** Bytes, strict bounds. */
+  largerThan?: number;
+  smallerThan?: number;
+  maxDepth?: number;
+  hidden: boolean;
+  follow: boolean;
+  /** Reference time in ms (tests pin it). */
+  now?: number;
+}
+
+export interface FindSink {
+  /** Called once per directory batch with the matches in it. */
+  matches(entries: WalkEntry[]): void;
+}
+
+export interface FindResult {
+  matched: number;
+  dirs: number;
+  entries: number;
+  errors: number;
+}
+
+export interface FindRunOptions {
+  signal?: AbortSignal;
+  onError?: (error: WalkError) => void;
+  /** Stat every match (for --json output) even when no filter needs it. */
+  statMatches?: boolean;
+  concurrency?: number;
+}
+
+const kindOfType: Record<"f" | "d" | "l", EntryKind> = { f: "file", d: "dir", l: "symlink" };
+
+export async function find(
+  query: FindQuery,
+  sink: FindSink,
+  options: FindRunOptions = {},
+): Promise<FindResult> {
+  const { cheap, costly, needsStat } = compileQuery(query, options.statMatches ?? false);
+  const walker = walk(query.roots, {
+    hidden: query.hidden,
+    follow: query.follow,
+    ...(query.maxDepth !== undefined ? { maxDepth: query.maxDepth } : {}),
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(needsStat ? { needsStat: cheap } : {}),
+    filter: costly ? (entry) => cheap(entry) && costly(entry) : cheap,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
+  let matched = 0;
+  for await (const batch of walker) {
+    matched += batch.entries.length;
+    sink.matches(batch.entries);
+  }
+  return { matched, ...walker.stats };
+}
+
+/** Cheap tests use the name and d_type; costly ones need a stat and run only after the cheap pass. */
+function compileQuery(query: FindQuery, statMatches: boolean) {
+  const byName = compileGlobs(query.names);
+  const regex = query.regex;
+  const kind = query.type ? kindOfType[query.type] : undefined;
+  const cheap = (entry: WalkEntry): boolean =>
+    (kind === undefined || entry.kind === kind) &&
+    (byName === undefined || byName(entry.name)) &&
+    (regex === undefined || regex.test(entry.name));
+
+  const now = query.now ?? Date.now();
+  const tests: ((stat: Stats) => boolean)[] = [];
+  if (query.newerThan !== undefined) {
+    const since = now - query.newerThan * 1000;
+    tests.push((stat) => stat.mtimeMs > since);
+  }
+  if (query.olderThan !== undefined) {
+    const before = now - query.olderThan * 1000;
+    tests.push((stat) => stat.mtimeMs < before);
+  }
+  if (query.largerThan !== undefined) {
+    const min = query.largerThan;
+    tests.push((stat) => stat.size > min);
+  }
+  if (query.smallerThan !== undefined) {
+    const max = query.smallerThan;
+    tests.push((stat) => stat.size < max);
+  }
+  const costly =
+    tests.length === 0
+      ? undefined
+      : (entry: WalkEntry): boolean => {
+          const stat = entry.stat;
+          if (!stat) return false;
+          for (const test of tests) if (!test(stat)) return false;
+          return true;
+        };
+  return { cheap, costly, needsStat: tests.length > 0 || statMatches };
+}
+
+/** Paths one per line (or NUL-terminated), raw bytes written as they are. */
+export function pathWriter(
+  write: (chunk: string | Uint8Array) => void,
+  separator: "\n" | "\0",
+): FindSink {
+  const sep = Buffer.from(separator);
+  return {
+    matches(entries) {
+      let text = "";
+      for (const entry of entries) {
+        if (typeof entry.path === "string") {
+          text += entry.path + separator;
+        } else {
+          if (text) write(text);
+          text = "";
+          write(Buffer.concat([entry.path, sep]));
+        }
+      }
+      if (text) write(text);
+    },
+  };
+}
+
+export interface FindRecord {
+  path: string;
+  /** Present when the path is not valid UTF-8: its exact bytes, base64. */
+  path_base64?: string;
+  type: EntryKind;
+  size: number | null;
+  mtime: string | null;
+  depth: number;
+}
+
+export function toRecord(entry: WalkEntry): FindRecord {
+  const record: FindRecord = {
+    path: toText(entry.path),
+    type: entry.kind,
+    size: entry.stat ? entry.stat.size : null,
+    mtime: entry.stat ? new Date(entry.stat.mtimeMs).toISOString() : null,
+    depth: entry.depth,
+  };
+  if (typeof entry.path !== "string" && !isUtf8(entry.path))
+    record.path_base64 = entry.path.toString("base64");
+  return record;
+}
+
+/** Keeps every match for --sort; sorted byte-wise like `LC_ALL=C sort`. */
+export class SortedCollector implements FindSink {
+  readonly entries: WalkEntry[] = [];
+  matches(entries: WalkEntry[]): void {
+    for (const entry of entries) this.entries.push(entry);
+  }
+  sorted(): WalkEntry[] {
+    return this.entries.sort((a, b) => comparePaths(a.path, b.path));
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Paths on Linux are bytes. A path is kept as a JS string while every component is valid UTF-8
+ * (the fast, common case) and as a Buffer of raw bytes once one is not: node:fs accepts both.
+ */
+export type FsPath = string | Buffer;
+
+const slash = Buffer.from("/");
+
+/** dir + "/" + name, staying a string unless either side is raw bytes. */
+export function joinPath(dir: FsPath, name: FsPath): FsPath {
+  if (typeof dir === "string" && typeof name === "string") {
+    return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
+  }
+  const dirBytes = toBytes(dir);
+  const nameBytes = toBytes(name);
+  return dirBytes[dirBytes.length - 1] === 0x2f
+    ? Buffer.concat([dirBytes, nameBytes])
+    : Buffer.concat([dirBytes, slash, nameBytes]);
+}
+
+export function toBytes(path: FsPath): Buffer {
+  return typeof path === "string" ? Buffer.from(path) : path;
+}
+
+/** Lossy text for humans and matching: invalid bytes become U+FFFD. */
+export function toText(path: FsPath): string {
+  return typeof path === "string" ? path : path.toString("utf8");
+}
+
+/** True when the bytes are valid UTF-8 (they survive a decode/encode round trip). */
+export function isUtf8(bytes: Buffer): boolean {
+  return Buffer.from(bytes.toString("utf8")).equals(bytes);
+}
+
+/** Byte-wise order (what `sort` with LC_ALL=C gives), for strings and raw paths alike. */
+export function comparePaths(a: FsPath, b: FsPath): number {
+  if (typeof a === "string" && typeof b === "string" && isAscii(a) && isAscii(b)) {
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+  return Buffer.compare(toBytes(a), toBytes(b));
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** The last component, as text (lossy). */
+export function baseName(path: FsPath): string {
+  const text = toText(path).replace(/\/+$/, "");
+  const slashAt = text.lastIndexOf("/");
+  return slashAt < 0 ? text : text.slice(slashAt + 1);
+}
+
+/**
+ * Text for a human line that loses nothing: bytes that are not UTF-8 are shown as \xNN (and a
+ * backslash as \\ only in that case, so ordinary paths print unchanged).
+ */
+export function displayPath(path: FsPath): string {
+  if (typeof path === "string") return path;
+  if (isUtf8(path)) return path.toString("utf8");
+  let out = "";
+  let i = 0;
+  while (i < path.length) {
+    const length = utf8SequenceLength(path, i);
+    if (length === 0) {
+      out += `\\x${(path[i] as number).toString(16).toUpperCase().padStart(2, "0")}`;
+      i++;
+    } else {
+      const chunk = path.subarray(i, i + length).toString("utf8");
+      out += chunk === "\\" ? "\\\\" : chunk;
+      i += length;
+    }
+  }
+  return out;
+}
+
+/** Length of the valid UTF-8 sequence starting at i, or 0 if the byte there starts none. */
+function utf8SequenceLength(bytes: Buffer, i: number): number {
+  const first = bytes[i] as number;
+  if (first < 0x80) return 1;
+  const length = first >= 0xf0 && first <= 0xf4 ? 4 : first >= 0xe0 ? 3 : first >= 0xc2 ? 2 : 0;
+  if (length === 0 || (first >= 0xf0 && length !== 4) || i + length > bytes.length) return 0;
+  for (let k = 1; k < length; k++) if (((bytes[i + k] as number) & 0xc0) !== 0x80) return 0;
+  return isUtf8(bytes.subarray(i, i + length)) ? length : 0;
+}

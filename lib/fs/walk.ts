@@ -1,0 +1,406 @@
+/**
+ * A concurrent directory walker: several directories are read at once (readdir runs on Bun's
+ * thread pool, so the reads overlap each other and the consumer's work), entries come out in
+ * batches of one directory each (per-entry async overhead would dominate otherwise), and the
+ * walk pauses when the consumer falls behind (backpressure: at most `highWaterMark` batches
+ * wait). lstat is only called for the entries a filter needs it for.
+ *
+ *   const walker = walk(["/var/log"], { filter: (e) => e.kind === "file" });
+ *   for await (const batch of walker) for (const entry of batch.entries) ...
+ *   walker.stats  // dirs read, entries seen, errors
+ */
+import {
+  type Dirent,
+  promises as fsp,
+  lstatSync,
+  readdirSync,
+  type Stats,
+  statSync,
+} from "node:fs";
+import { type FsPath, isUtf8, joinPath, toText } from "./path.ts";
+
+export type EntryKind = "file" | "dir" | "symlink" | "other";
+
+export interface WalkEntry {
+  /** The root joined with the names below it, as found (bytes when a name is not UTF-8). */
+  readonly path: FsPath;
+  /** The last component as text (invalid UTF-8 bytes shown as U+FFFD), for matching. */
+  readonly name: string;
+  /** What the entry is; under `follow`, what a symlink points to (a broken one stays "symlink"). */
+  kind: EntryKind;
+  /** Reached through a symlink that was followed (only under `follow`). */
+  followed: boolean;
+  /** 0 for a root, 1 for a root's children. */
+  readonly depth: number;
+  /** lstat (stat under `follow`), present when `needsStat` asked for it. */
+  stat?: Stats;
+}
+
+/** The path is joined only when asked for: most entries of a big walk are never printed. */
+class Entry implements WalkEntry {
+  followed = false;
+  stat?: Stats;
+  private joined: FsPath | undefined;
+
+  constructor(
+    private readonly dir: FsPath,
+    readonly name: string,
+    private readonly bytes: Buffer | undefined,
+    public kind: EntryKind,
+    readonly depth: number,
+  ) {}
+
+  get path(): FsPath {
+    if (this.joined === undefined) this.joined = joinPath(this.dir, this.bytes ?? this.name);
+    return this.joined;
+  }
+}
+
+export interface WalkBatch {
+  /** The directory these entries were read from (the root itself for a non-directory root). */
+  dir: FsPath;
+  depth: number;
+  /** Device and inode of `dir`, when known (roots always; children under follow/sameDevice/statDirs). */
+  dev?: number;
+  ino?: number;
+  entries: WalkEntry[];
+}
+
+export interface WalkError {
+  path: FsPath;
+  op: "readdir" | "stat" | "root";
+  code: string;
+  message: string;
+}
+
+export interface WalkOptions {
+  /** Directories read at the same time (default 16). */
+  concurrency?: number;
+  /** Batches waiting for the consumer before the walk pauses (default 64). */
+  highWaterMark?: number;
+  /** Deepest level yielded: 1 = the roots' children (default: unlimited). */
+  maxDepth?: number;
+  /** Yield and descend into names starting with "." (default true). */
+  hidden?: boolean;
+  /** Follow symlinks (to files and directories), detecting loops (default false). */
+  follow?: boolean;
+  /** Do not descend into directories on another filesystem than their root (default false). */
+  sameDevice?: boolean;
+  /** Record dev/ino of every directory read, in its batch (costs one lstat per directory). */
+  statDirs?: boolean;
+  /** Roots that are symlinks are followed (default true, like find -H). */
+  followRoots?: boolean;
+  /** Which entries need a stat before `filter` sees them (size, mtime...). */
+  needsStat?: (entry: WalkEntry) => boolean;
+  /** Entries kept in batches; directories are descended into whatever it says. */
+  filter?: (entry: WalkEntry) => boolean;
+  /** Prune: return false to not descend into this directory. */
+  descend?: (entry: WalkEntry) => boolean;
+  signal?: AbortSignal;
+  onError?: (error: WalkError) => void;
+}
+
+export interface WalkStats {
+  dirs: number;
+  entries: number;
+  errors: number;
+}
+
+interface DirTask {
+  path: FsPath;
+  depth: number;
+  dev?: number;
+  ino?: number;
+  rootDev?: number;
+  parent?: DirTask;
+}
+
+export function walk(roots: readonly FsPath[], options: WalkOptions = {}): Walker {
+  return new Walker(roots, options);
+}
+
+export class Walker implements AsyncIterable<WalkBatch> {
+  readonly stats: WalkStats = { dirs: 0, entries: 0, errors: 0 };
+  private readonly pending: DirTask[] = [];
+  private readonly ready: WalkBatch[] = [];
+  private active = 0;
+  private wake: (() => void) | undefined;
+  private readonly concurrency: number;
+  private readonly highWaterMark: number;
+  private readonly maxDepth: number;
+  private readonly hidden: boolean;
+  private readonly follow: boolean;
+  private readonly needDirIds: boolean;
+
+  constructor(
+    private readonly roots: readonly FsPath[],
+    private readonly options: WalkOptions,
+  ) {
+    this.concurrency = Math.max(1, options.concurrency ?? 16);
+    this.highWaterMark = Math.max(1, options.highWaterMark ?? 64);
+    this.maxDepth = options.maxDepth ?? Number.POSITIVE_INFINITY;
+    this.hidden = options.hidden ?? true;
+    this.follow = options.follow ?? false;
+    this.needDirIds = this.follow || (options.sameDevice ?? false) || (options.statDirs ?? false);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<WalkBatch> {
+    this.startRoots();
+    while (true) {
+      this.pump();
+      const batch = this.ready.shift();
+      if (batch) {
+        yield batch;
+        continue;
+      }
+      if (this.active === 0 && (this.pending.length === 0 || this.aborted)) return;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  private get aborted(): boolean {
+    return this.options.signal?.aborted ?? false;
+  }
+
+  private startRoots(): void {
+    for (const root of this.roots) {
+      let stat: Stats;
+      try {
+        stat = (this.options.followRoots ?? true) ? statSync(root) : lstatSync(root);
+      } catch (error) {
+        this.error(root, "root", error);
+        continue;
+      }
+      if (stat.isDirectory()) {
+        this.pending.push({
+          path: root,
+          depth: 0,
+          dev: stat.dev,
+          ino: stat.ino,
+          rootDev: stat.dev,
+        });
+        continue;
+      }
+      const entry: WalkEntry = {
+        path: root,
+        name: toText(root),
+        kind: kindOfStat(stat),
+        followed: false,
+        depth: 0,
+        stat,
+      };
+      this.stats.entries++;
+      if (!this.options.filter || this.options.filter(entry)) {
+        this.ready.push({ dir: root, depth: 0, entries: [entry] });
+      }
+    }
+  }
+
+  /** Starts reads while there is room: concurrency not used up and the consumer keeping up. */
+  private pump(): void {
+    while (
+      this.active < this.concurrency &&
+      this.pending.length > 0 &&
+      this.ready.length < this.highWaterMark &&
+      !this.aborted
+    ) {
+      const task = this.pending.pop() as DirTask;
+      this.active++;
+      fsp.readdir(task.path as string, { withFileTypes: true }).then(
+        (dirents) => this.finish(task, dirents),
+        (error) => this.finish(task, undefined, error),
+      );
+    }
+  }
+
+  private finish(task: DirTask, dirents: Dirent[] | undefined, error?: unknown): void {
+    this.active--;
+    if (dirents) {
+      this.stats.dirs++;
+      try {
+        const batch = this.readBatch(task, dirents);
+        if (batch.entries.length > 0) this.ready.push(batch);
+      } catch (unexpected) {
+        this.error(task.path, "readdir", unexpected);
+      }
+    } else {
+      this.error(task.path, "readdir", error);
+    }
+    this.pump();
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private readBatch(task: DirTask, dirents: Dirent[]): WalkBatch {
+    const entries: WalkEntry[] = [];
+    const batch: WalkBatch = { dir: task.path, depth: task.depth, entries };
+    if (task.dev !== undefined) batch.dev = task.dev;
+    if (task.ino !== undefined) batch.ino = task.ino;
+    let lossy = false;
+    for (const dirent of dirents) {
+      if (dirent.name.includes("\uFFFD")) {
+        lossy = true;
+        break;
+      }
+    }
+    if (!lossy) {
+      for (const dirent of dirents) {
+        this.visit(task, entries, dirent.name, undefined, kindOfDirent(dirent, task.path));
+      }
+    } else {
+      // A name that is not UTF-8 came back mangled: read the directory again as bytes.
+      for (const raw of this.rawNamesOf(task.path, dirents)) {
+        this.visit(task, entries, raw.name, raw.bytes, raw.kind);
+      }
+    }
+    return batch;
+  }
+
+  private visit(
+    task: DirTask,
+    entries: WalkEntry[],
+    name: string,
+    bytes: Buffer | undefined,
+    kind: EntryKind,
+  ): void {
+    if (!this.hidden && name.charCodeAt(0) === 46) return;
+    this.stats.entries++;
+    const depth = task.depth + 1;
+    const entry = new Entry(task.path, name, bytes, kind, depth);
+    if (kind === "symlink" && this.follow) {
+      try {
+        const target = statSync(entry.path);
+        entry.kind = kindOfStat(target);
+        entry.followed = true;
+        entry.stat = target;
+      } catch {
+        // Broken or looping link: reported as the symlink it is.
+      }
+    }
+    const { filter, needsStat, descend } = this.options;
+    if (entry.kind === "dir" && depth < this.maxDepth && (!descend || descend(entry))) {
+      const child = this.childTask(task, entry, depth);
+      if (child) this.pending.push(child);
+    }
+    if (depth > this.maxDepth) return;
+    if (needsStat && entry.stat === undefined && needsStat(entry)) {
+      try {
+        entry.stat = this.follow ? statSync(entry.path) : lstatSync(entry.path);
+      } catch (error) {
+        this.error(entry.path, "stat", error);
+        return;
+      }
+    }
+    if (!filter || filter(entry)) entries.push(entry);
+  }
+
+  /** The task for a subdirectory, or nothing when it is on another device or closes a loop. */
+  private childTask(parent: DirTask, entry: WalkEntry, depth: number): DirTask | undefined {
+    const sameDevice = this.options.sameDevice ?? false;
+    const child: DirTask = { path: entry.path, depth, parent };
+    if (parent.rootDev !== undefined) child.rootDev = parent.rootDev;
+    if (!this.needDirIds) return child;
+    let stat: Stats;
+    try {
+      stat = entry.stat ?? (this.follow ? statSync(entry.path) : lstatSync(entry.path));
+    } catch (error) {
+      this.error(entry.path, "stat", error);
+      return undefined;
+    }
+    if (!entry.stat && !this.follow) entry.stat = stat;
+    child.dev = stat.dev;
+    child.ino = stat.ino;
+    if (sameDevice && stat.dev !== parent.rootDev) return undefined;
+    if (this.follow) {
+      for (let up: DirTask | undefined = parent; up; up = up.parent) {
+        if (up.dev === stat.dev && up.ino === stat.ino) {
+          this.report({
+            path: entry.path,
+            op: "readdir",
+            code: "ELOOP",
+            message: `filesystem loop: ${toText(entry.path)} is ${toText(up.path)}; not descending`,
+          });
+          return undefined;
+        }
+      }
+    }
+    return child;
+  }
+
+  /** Names as bytes where they are not UTF-8, with their kinds. */
+  private rawNamesOf(dir: FsPath, dirents: Dirent[]): RawName[] {
+    const kinds = new Map(dirents.map((dirent) => [dirent.name, kindOfDirent(dirent, dir)]));
+    const raw = readdirSync(dir as string, { encoding: "buffer" }) as unknown as Buffer[];
+    return raw.map((bytes) => {
+      const name = bytes.toString("utf8");
+      if (isUtf8(bytes)) return { name, kind: kinds.get(name) ?? lstatKind(joinPath(dir, name)) };
+      return { name, bytes, kind: lstatKind(joinPath(dir, bytes)) };
+    });
+  }
+
+  private error(path: FsPath, op: WalkError["op"], error: unknown): void {
+    const err = error as NodeJS.ErrnoException;
+    this.report({
+      path,
+      op,
+      code: err?.code ?? "EUNKNOWN",
+      message: describeErrno(err),
+    });
+  }
+
+  private report(error: WalkError): void {
+    this.stats.errors++;
+    this.options.onError?.(error);
+  }
+}
+
+interface RawName {
+  name: string;
+  bytes?: Buffer;
+  kind: EntryKind;
+}
+
+function kindOfDirent(dirent: Dirent, dir: FsPath): EntryKind {
+  if (dirent.isFile()) return "file";
+  if (dirent.isDirectory()) return "dir";
+  if (dirent.isSymbolicLink()) return "symlink";
+  if (dirent.isFIFO() || dirent.isSocket() || dirent.isBlockDevice() || dirent.isCharacterDevice())
+    return "other";
+  // DT_UNKNOWN (some filesystems do not fill d_type): ask the inode.
+  return lstatKind(joinPath(dir, dirent.name));
+}
+
+function lstatKind(path: FsPath): EntryKind {
+  try {
+    return kindOfStat(lstatSync(path));
+  } catch {
+    return "other";
+  }
+}
+
+export function kindOfStat(stat: Stats): EntryKind {
+  if (stat.isFile()) return "file";
+  if (stat.isDirectory()) return "dir";
+  if (stat.isSymbolicLink()) return "symlink";
+  return "other";
+}
+
+/** "permission denied" rather than "EACCES: permission denied, scandir '/x'" (the path is shown apart). */
+export function describeErrno(error: NodeJS.ErrnoException | undefined): string {
+  if (!error) return "unknown error";
+  const known: Record<string, string> = {
+    EACCES: "permission denied",
+    EPERM: "operation not permitted",
+    ENOENT: "no such file or directory",
+    ENOTDIR: "not a directory",
+    ELOOP: "too many levels of symbolic links",
+    EXDEV: "crosses a filesystem boundary",
+    EBUSY: "resource busy",
+    EROFS: "read-only filesystem",
+    ENOSPC: "no space left on device",
+  };
+  return (error.code && known[error.code]) || error.message || String(error);
+}
