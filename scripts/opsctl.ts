@@ -3,6 +3,8 @@ import { runMulticall, type ToolTable } from "../lib/cli/multicall.ts";
 /** Every tool, loaded only when called, so `opsctl --version` pays for none of them. */
 const tools: ToolTable = {
   exporter: () => import("./exporter.ts"),
+  ffind: () => import("./ffind.ts"),
+  logclean: () => import("./logclean.ts"),
   podpatrol: () => import("./podpatrol.ts"),
 };
 
