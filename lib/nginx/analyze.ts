@@ -1,0 +1,86 @@
+/**
+ * Runs an analysis over every source in order: big plain files in parallel byte ranges, .gz and
+ * stdin streamed through one analyzer, and merges everything into one Summary.
+ */
+import type { RecordView } from "./analyzer.ts";
+import type { Source } from "./inputs.ts";
+import { analyzeFile } from "./parallel.ts";
+import { type AnalysisSettings, newAnalyzer } from "./range.ts";
+import { feedFileRange, feedStream, gunzipFile, isGzip, LineFeeder } from "./reader.ts";
+import { mergeSummaries, type Summary } from "./summary.ts";
+
+export interface AnalyzeOptions {
+  sources: Source[];
+  settings: AnalysisSettings;
+  threads: number;
+  /** The module a Worker starts (the tool's own entry); undefined = this thread only. */
+  workerUrl?: string;
+  stdin?: AsyncIterable<Uint8Array>;
+  signal?: AbortSignal;
+  /** Every accepted record (exports): forces a single in-order pass. */
+  onRecord?: (record: RecordView) => void;
+  onSourceDone?: (source: string, bytes: number) => void;
+}
+
+export interface AnalyzeResult {
+  summary: Summary;
+  /** "source: reason" for sources that failed while being read (e.g. corrupt gzip). */
+  errors: string[];
+  bytesRead: number;
+}
+
+export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeResult> {
+  const { settings } = options;
+  let merged: Summary | undefined;
+  const errors: string[] = [];
+  let bytesRead = 0;
+  const add = (summary: Summary) => {
+    merged = merged ? mergeSummaries(merged, summary, settings.badExampleLimit) : summary;
+  };
+  for (const source of options.sources) {
+    if (options.signal?.aborted) break;
+    const name = source.kind === "stdin" ? "-" : source.path;
+    const gzip =
+      source.kind === "file" && (source.gzip || (source.size > 1 && isGzip(source.path)));
+    const parallel = source.kind === "file" && !gzip && !options.onRecord && options.threads > 1;
+    try {
+      if (parallel && source.kind === "file") {
+        const result = await analyzeFile(
+          source.path,
+          source.size,
+          settings,
+          options.threads,
+          options.workerUrl,
+        );
+        add(result.summary);
+        bytesRead += source.size;
+        options.onSourceDone?.(name, bytesRead);
+        continue;
+      }
+    } catch (error) {
+      errors.push(`${name}: ${(error as Error).message}`);
+      continue;
+    }
+    // One in-order pass; what was read before an error (say a truncated .gz) still counts.
+    const analyzer = newAnalyzer(settings, options.onRecord);
+    analyzer.source = name;
+    const feeder = new LineFeeder(analyzer);
+    try {
+      if (source.kind === "stdin")
+        await feedStream(options.stdin ?? process.stdin, feeder, options.signal);
+      else if (gzip) await feedStream(gunzipFile(source.path), feeder, options.signal);
+      else feedFileRange(source.path, 0, source.size, feeder, options.signal);
+    } catch (error) {
+      errors.push(`${name}: ${(error as Error).message}`);
+    }
+    feeder.finish();
+    add(analyzer.summary([name]));
+    bytesRead += feeder.bytesRead;
+    options.onSourceDone?.(name, bytesRead);
+  }
+  if (!merged) {
+    const analyzer = newAnalyzer(settings);
+    merged = analyzer.summary([]);
+  }
+  return { summary: merged, errors, bytesRead };
+}

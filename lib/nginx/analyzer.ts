@@ -1,0 +1,636 @@
+/**
+ * Streaming analysis of one byte stream of log lines into bounded sketches. The per-line path
+ * works on byte ranges of the read buffer: hashes feed the sketches, and only a key entering a
+ * top-K summary is copied (as bytes) into that summary's arena.
+ */
+
+import { bytesToLatin1, decodeValue } from "./decode.ts";
+import { parseCount, parseMillis, parseStatus, TimeParser } from "./fields.ts";
+import {
+  bytesEqual,
+  bytesStartWith,
+  type CompiledFilter,
+  compileFilter,
+  type FilterSpec,
+  ipv4At,
+  whereHolds,
+} from "./filter.ts";
+import type { LogFormat } from "./format.ts";
+import { LineScanner } from "./scanner.ts";
+import { DDSketch } from "./sketch/ddsketch.ts";
+import { hashBytes } from "./sketch/hash.ts";
+import { HyperLogLog } from "./sketch/hyperloglog.ts";
+import { SpaceSaving } from "./sketch/space-saving.ts";
+import {
+  type BadLine,
+  type BucketState,
+  hllToBase64,
+  type LatencyState,
+  type SketchState,
+  type Summary,
+  sketchToState,
+  summaryVersion,
+  type TopName,
+  type TopState,
+  topNames,
+} from "./summary.ts";
+
+export interface AnalyzerOptions {
+  format: LogFormat;
+  filter?: FilterSpec;
+  /** Time bucket width in seconds (0 = automatic: widened as the time range grows). */
+  bucketSeconds?: number;
+  /** Space-Saving counters per top-K table. */
+  topCapacity?: number;
+  badExampleLimit?: number;
+  /** Called with every accepted line (exports); gets a view that materialises fields on demand. */
+  onRecord?: (record: RecordView) => void;
+}
+
+/** Most buckets kept: past this the width doubles (memory stays bounded on any time range). */
+const maxBuckets = 1440;
+const methodLimit = 32;
+
+const space = 0x20;
+const question = 0x3f;
+
+interface Bucket {
+  t: number;
+  requests: number;
+  bytes: number;
+  classes: Float64Array;
+  requestTime: DDSketch;
+}
+
+interface SmallCounter {
+  name: string;
+  count: number;
+}
+
+export class Analyzer {
+  readonly format: LogFormat;
+  readonly scanner: LineScanner;
+  private readonly filter: CompiledFilter;
+  private readonly times = new TimeParser();
+  private readonly onRecord: ((record: RecordView) => void) | undefined;
+  private readonly view: RecordView;
+
+  // Where each role's value is: index into scanner.starts/ends, -1 if the format lacks it.
+  private readonly at: Record<string, number>;
+  private readonly iAddr: number;
+  private readonly iTime: number;
+  private readonly timeKind: "local" | "iso" | "msec" | "none";
+  private readonly iRequest: number;
+  private readonly iMethod: number;
+  private readonly iUri: number;
+  private readonly iProtocol: number;
+  private readonly iStatus: number;
+  private readonly iBytes: number;
+  private readonly iReferer: number;
+  private readonly iAgent: number;
+  private readonly iRequestTime: number;
+  private readonly iUpstreamTime: number;
+
+  lines = 0;
+  bad = 0;
+  filtered = 0;
+  requests = 0;
+  bytes = 0;
+  firstTime = Number.POSITIVE_INFINITY;
+  lastTime = Number.NEGATIVE_INFINITY;
+  readonly status = new Float64Array(600);
+  private readonly methods = new Map<number, SmallCounter>();
+  private readonly protocols = new Map<number, SmallCounter>();
+  private bucketSeconds: number;
+  private readonly autoBucket: boolean;
+  private readonly buckets = new Map<number, Bucket>();
+  private lastBucket: Bucket | undefined;
+  readonly top: Record<TopName, SpaceSaving>;
+  private readonly ipDistinct = new HyperLogLog();
+  private readonly pathDistinct = new HyperLogLog();
+  private readonly requestTime = new DDSketch();
+  private readonly upstreamTime = new DDSketch();
+  private readonly requestTimeByClass: DDSketch[] = [1, 2, 3, 4, 5].map(() => new DDSketch());
+  private readonly upstreamTimeByClass: DDSketch[] = [1, 2, 3, 4, 5].map(() => new DDSketch());
+  private readonly pathLatency = new SpaceSaving(256, 256);
+  private readonly pathSketches: DDSketch[] = [];
+  private readonly statusPathKey = new Uint8Array(4 + 256);
+  readonly badExamples: BadLine[] = [];
+  private readonly badExampleLimit: number;
+  source = "-";
+
+  // Per-line derived ranges, valid after a line is scanned.
+  uriStart = 0;
+  uriEnd = 0;
+  pathEnd = 0;
+  methodStart = 0;
+  methodEnd = 0;
+  protocolStart = 0;
+  protocolEnd = 0;
+  buf: Uint8Array = new Uint8Array(0);
+  /** Unix seconds of the current line (NaN if the format has no time). */
+  time = Number.NaN;
+
+  constructor(options: AnalyzerOptions) {
+    this.format = options.format;
+    this.scanner = new LineScanner(options.format);
+    this.filter = compileFilter(options.filter ?? {});
+    this.onRecord = options.onRecord;
+    this.badExampleLimit = options.badExampleLimit ?? 10;
+    this.autoBucket = !options.bucketSeconds;
+    this.bucketSeconds = options.bucketSeconds || 60;
+    const capacity = options.topCapacity ?? 4096;
+    this.top = {
+      ip: new SpaceSaving(capacity, 64),
+      path: new SpaceSaving(capacity, 256),
+      pathQuery: new SpaceSaving(capacity, 256),
+      userAgent: new SpaceSaving(Math.min(capacity, 1024), 256),
+      referer: new SpaceSaving(Math.min(capacity, 1024), 256),
+      statusPath: new SpaceSaving(Math.min(capacity, 2048), 260),
+    };
+    const at: Record<string, number> = {};
+    options.format.variables.forEach((name, i) => {
+      if (at[name] === undefined) at[name] = i;
+    });
+    this.at = at;
+    const index = (...names: string[]) => {
+      for (const name of names) if (at[name] !== undefined) return at[name] as number;
+      return -1;
+    };
+    this.iAddr = index("remote_addr", "binary_remote_addr", "realip_remote_addr");
+    this.iTime = index("time_local", "time_iso8601", "msec");
+    this.timeKind =
+      this.iTime < 0
+        ? "none"
+        : at.time_local !== undefined
+          ? "local"
+          : at.time_iso8601 !== undefined
+            ? "iso"
+            : "msec";
+    this.iRequest = index("request");
+    this.iMethod = index("request_method");
+    this.iUri = index("request_uri", "uri");
+    this.iProtocol = index("server_protocol");
+    this.iStatus = index("status");
+    this.iBytes = index("body_bytes_sent", "bytes_sent");
+    this.iReferer = index("http_referer");
+    this.iAgent = index("http_user_agent");
+    this.iRequestTime = index("request_time");
+    this.iUpstreamTime = index("upstream_response_time");
+    this.view = new RecordView(this);
+  }
+
+  /** Analyses every line in buf[start, end); a final line without "\n" counts too. */
+  feed(buf: Uint8Array, start: number, end: number, firstLineNumber: number): number {
+    let lineNumber = firstLineNumber;
+    let pos = start;
+    this.buf = buf;
+    while (pos < end) {
+      let eol = buf.indexOf(10, pos);
+      if (eol < 0 || eol >= end) eol = end;
+      let lineEnd = eol;
+      if (lineEnd > pos && buf[lineEnd - 1] === 13) lineEnd--;
+      if (lineEnd > pos) this.line(buf, pos, lineEnd, lineNumber);
+      lineNumber++;
+      pos = eol + 1;
+    }
+    return lineNumber;
+  }
+
+  private rejectLine(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    lineNumber: number,
+    reason: string,
+  ): void {
+    this.bad++;
+    if (this.badExamples.length < this.badExampleLimit)
+      this.badExamples.push({
+        source: this.source,
+        line: lineNumber,
+        text: decodeValue(buf.subarray(start, Math.min(end, start + 400)), "none"),
+        reason,
+      });
+  }
+
+  line(buf: Uint8Array, start: number, end: number, lineNumber: number): void {
+    this.lines++;
+    const scanner = this.scanner;
+    if (!scanner.scan(buf, start, end)) {
+      this.rejectLine(buf, start, end, lineNumber, "does not match the log format");
+      return;
+    }
+    const starts = scanner.starts;
+    const ends = scanner.ends;
+    let status = 0;
+    if (this.iStatus >= 0) {
+      status = parseStatus(buf, starts[this.iStatus] as number, ends[this.iStatus] as number);
+      if (status < 0) {
+        this.rejectLine(buf, start, end, lineNumber, "status is not a 3-digit code");
+        return;
+      }
+    }
+    let time = Number.NaN;
+    if (this.iTime >= 0) {
+      const ts = starts[this.iTime] as number;
+      const te = ends[this.iTime] as number;
+      time =
+        this.timeKind === "local"
+          ? this.times.local(buf, ts, te)
+          : this.timeKind === "iso"
+            ? this.times.iso(buf, ts, te)
+            : this.times.msec(buf, ts, te);
+      if (Number.isNaN(time)) {
+        this.rejectLine(buf, start, end, lineNumber, "time is not a valid nginx time");
+        return;
+      }
+    }
+    this.time = time;
+    this.splitRequest(buf);
+    if (this.filter.active && !this.passes(buf, status, time)) {
+      this.filtered++;
+      return;
+    }
+    this.requests++;
+    let size = 0;
+    if (this.iBytes >= 0) {
+      size = parseCount(buf, starts[this.iBytes] as number, ends[this.iBytes] as number);
+      if (size < 0) size = 0;
+      this.bytes += size;
+    }
+    this.status[status] = (this.status[status] as number) + 1;
+    const statusClass = status >= 100 ? ((status / 100) | 0) - 1 : -1;
+    this.countSmall(this.methods, buf, this.methodStart, this.methodEnd);
+    this.countSmall(this.protocols, buf, this.protocolStart, this.protocolEnd);
+
+    let requestMillis = -1;
+    if (this.iRequestTime >= 0) {
+      requestMillis = parseMillis(
+        buf,
+        starts[this.iRequestTime] as number,
+        ends[this.iRequestTime] as number,
+      );
+      if (requestMillis >= 0) {
+        this.requestTime.addMillis(requestMillis);
+        if (statusClass >= 0) this.requestTimeByClass[statusClass]?.addMillis(requestMillis);
+      }
+    }
+    if (this.iUpstreamTime >= 0) {
+      const millis = parseMillis(
+        buf,
+        starts[this.iUpstreamTime] as number,
+        ends[this.iUpstreamTime] as number,
+      );
+      if (millis >= 0) {
+        this.upstreamTime.addMillis(millis);
+        if (statusClass >= 0) this.upstreamTimeByClass[statusClass]?.addMillis(millis);
+      }
+    }
+
+    if (!Number.isNaN(time)) {
+      if (time < this.firstTime) this.firstTime = time;
+      if (time > this.lastTime) this.lastTime = time;
+      const bucket = this.bucketFor(time);
+      bucket.requests++;
+      bucket.bytes += size;
+      if (statusClass >= 0)
+        bucket.classes[statusClass] = (bucket.classes[statusClass] as number) + 1;
+      if (requestMillis >= 0) bucket.requestTime.addMillis(requestMillis);
+    }
+
+    if (this.iAddr >= 0) {
+      const as = starts[this.iAddr] as number;
+      const ae = ends[this.iAddr] as number;
+      const h = hashBytes(buf, as, ae);
+      this.top.ip.offer(h, buf, as, ae);
+      this.ipDistinct.add(h);
+    }
+    const us = this.uriStart;
+    const ue = this.uriEnd;
+    const pe = this.pathEnd;
+    if (ue > us) {
+      const pathHash = hashBytes(buf, us, pe);
+      this.top.path.offer(pathHash, buf, us, pe);
+      this.pathDistinct.add(pathHash);
+      this.top.pathQuery.offer(pe === ue ? pathHash : hashBytes(buf, us, ue), buf, us, ue);
+      if (status >= 400) this.offerStatusPath(buf, status, us, pe, pathHash);
+      if (requestMillis >= 0) {
+        const slot = this.pathLatency.offer(pathHash, buf, us, pe);
+        let sketch = this.pathSketches[slot];
+        if (!sketch) {
+          sketch = new DDSketch();
+          this.pathSketches[slot] = sketch;
+        } else if (this.pathLatency.replaced === slot) sketch.reset();
+        sketch.addMillis(requestMillis);
+      }
+    }
+    if (this.iAgent >= 0) {
+      const s = starts[this.iAgent] as number;
+      const e = ends[this.iAgent] as number;
+      this.top.userAgent.offer(hashBytes(buf, s, e), buf, s, e);
+    }
+    if (this.iReferer >= 0) {
+      const s = starts[this.iReferer] as number;
+      const e = ends[this.iReferer] as number;
+      this.top.referer.offer(hashBytes(buf, s, e), buf, s, e);
+    }
+    if (this.onRecord) this.onRecord(this.view);
+  }
+
+  /** Method, URI (path + query) and protocol ranges, from $request or their own variables. */
+  private splitRequest(buf: Uint8Array): void {
+    const starts = this.scanner.starts;
+    const ends = this.scanner.ends;
+    if (this.iRequest >= 0) {
+      const rs = starts[this.iRequest] as number;
+      const re = ends[this.iRequest] as number;
+      let firstSpace = rs;
+      while (firstSpace < re && buf[firstSpace] !== space) firstSpace++;
+      let lastSpace = re - 1;
+      while (lastSpace > firstSpace && buf[lastSpace] !== space) lastSpace--;
+      if (firstSpace >= re) {
+        // Not "METHOD URI PROTOCOL" (e.g. "-" or garbage nginx answered with 400).
+        this.methodStart = this.methodEnd = rs;
+        this.uriStart = this.uriEnd = rs;
+        this.protocolStart = this.protocolEnd = rs;
+      } else {
+        this.methodStart = rs;
+        this.methodEnd = firstSpace;
+        if (lastSpace > firstSpace) {
+          this.uriStart = firstSpace + 1;
+          this.uriEnd = lastSpace;
+          this.protocolStart = lastSpace + 1;
+          this.protocolEnd = re;
+        } else {
+          // HTTP/0.9 style "GET /path": no protocol.
+          this.uriStart = firstSpace + 1;
+          this.uriEnd = re;
+          this.protocolStart = this.protocolEnd = re;
+        }
+      }
+    } else {
+      this.methodStart = this.iMethod >= 0 ? (starts[this.iMethod] as number) : 0;
+      this.methodEnd = this.iMethod >= 0 ? (ends[this.iMethod] as number) : 0;
+      this.uriStart = this.iUri >= 0 ? (starts[this.iUri] as number) : 0;
+      this.uriEnd = this.iUri >= 0 ? (ends[this.iUri] as number) : 0;
+      this.protocolStart = this.iProtocol >= 0 ? (starts[this.iProtocol] as number) : 0;
+      this.protocolEnd = this.iProtocol >= 0 ? (ends[this.iProtocol] as number) : 0;
+    }
+    let q = this.uriStart;
+    const ue = this.uriEnd;
+    while (q < ue && buf[q] !== question) q++;
+    this.pathEnd = q;
+  }
+
+  private offerStatusPath(
+    buf: Uint8Array,
+    status: number,
+    start: number,
+    end: number,
+    pathHash: number,
+  ): void {
+    const key = this.statusPathKey;
+    key[0] = 0x30 + ((status / 100) | 0);
+    key[1] = 0x30 + (((status / 10) | 0) % 10);
+    key[2] = 0x30 + (status % 10);
+    key[3] = space;
+    const length = Math.min(end - start, 256);
+    key.set(buf.subarray(start, start + length), 4);
+    this.top.statusPath.offer(Math.imul(pathHash ^ status, 0x9e3779b1) >>> 0, key, 0, 4 + length);
+  }
+
+  private countSmall(
+    counters: Map<number, SmallCounter>,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+  ): void {
+    const key = end === start ? 0 : hashBytes(buf, start, end) + (end - start) * 4294967296;
+    const counter = counters.get(key);
+    if (counter) {
+      counter.count++;
+      return;
+    }
+    if (counters.size >= methodLimit) {
+      const other = counters.get(-1);
+      if (other) other.count++;
+      else counters.set(-1, { name: "(other)", count: 1 });
+      return;
+    }
+    const name = end === start ? "-" : decodeValue(buf.subarray(start, end), this.format.escape);
+    counters.set(key, { name, count: 1 });
+  }
+
+  private bucketFor(time: number): Bucket {
+    const width = this.bucketSeconds;
+    const t = Math.floor(time / width) * width;
+    const last = this.lastBucket;
+    if (last && last.t === t) return last;
+    let bucket = this.buckets.get(t);
+    if (!bucket) {
+      if (this.autoBucket && this.buckets.size >= maxBuckets) {
+        this.widenBuckets();
+        return this.bucketFor(time);
+      }
+      bucket = {
+        t,
+        requests: 0,
+        bytes: 0,
+        classes: new Float64Array(5),
+        requestTime: new DDSketch(),
+      };
+      this.buckets.set(t, bucket);
+    }
+    this.lastBucket = bucket;
+    return bucket;
+  }
+
+  /** Doubles the bucket width and folds pairs together: bounded memory on any time range. */
+  private widenBuckets(): void {
+    this.bucketSeconds *= 2;
+    const old = [...this.buckets.values()];
+    this.buckets.clear();
+    this.lastBucket = undefined;
+    for (const bucket of old) {
+      const t = Math.floor(bucket.t / this.bucketSeconds) * this.bucketSeconds;
+      const existing = this.buckets.get(t);
+      if (!existing) {
+        bucket.t = t;
+        this.buckets.set(t, bucket);
+      } else {
+        existing.requests += bucket.requests;
+        existing.bytes += bucket.bytes;
+        for (let i = 0; i < 5; i++)
+          existing.classes[i] = (existing.classes[i] as number) + (bucket.classes[i] as number);
+        existing.requestTime.merge(bucket.requestTime);
+      }
+    }
+  }
+
+  private passes(buf: Uint8Array, status: number, time: number): boolean {
+    const f = this.filter;
+    if (!Number.isNaN(time) && (time < f.since || time >= f.until)) return false;
+    if (
+      Number.isNaN(time) &&
+      (f.since !== Number.NEGATIVE_INFINITY || f.until !== Number.POSITIVE_INFINITY)
+    )
+      return false;
+    if (f.statusAllowed && f.statusAllowed[status] !== 1) return false;
+    if (f.pathPrefixes.length > 0) {
+      let ok = false;
+      for (const prefix of f.pathPrefixes)
+        if (bytesStartWith(buf, this.uriStart, this.uriEnd, prefix)) ok = true;
+      if (!ok) return false;
+    }
+    if (f.methods.length > 0) {
+      let ok = false;
+      for (const method of f.methods)
+        if (bytesEqual(buf, this.methodStart, this.methodEnd, method)) ok = true;
+      if (!ok) return false;
+    }
+    if (f.ipExact.length + f.ipCidrs.length > 0) {
+      const s = this.iAddr >= 0 ? (this.scanner.starts[this.iAddr] as number) : 0;
+      const e = this.iAddr >= 0 ? (this.scanner.ends[this.iAddr] as number) : 0;
+      let ok = false;
+      for (const ip of f.ipExact) if (bytesEqual(buf, s, e, ip)) ok = true;
+      if (!ok && f.ipCidrs.length > 0) {
+        const value = ipv4At(buf, s, e);
+        if (value >= 0)
+          for (const cidr of f.ipCidrs) if ((value & cidr.mask) >>> 0 === cidr.network) ok = true;
+      }
+      if (!ok) return false;
+    }
+    for (const clause of f.where)
+      if (!whereHolds(clause, this.view.field(clause.field))) return false;
+    return true;
+  }
+
+  /** Value of a variable (or derived field) of the current line, decoded; undefined if absent. */
+  field(name: string): string | undefined {
+    const buf = this.buf;
+    const derived: Record<string, [number, number]> = {
+      method: [this.methodStart, this.methodEnd],
+      uri: [this.uriStart, this.uriEnd],
+      path: [this.uriStart, this.pathEnd],
+      query: [Math.min(this.pathEnd + 1, this.uriEnd), this.uriEnd],
+      protocol: [this.protocolStart, this.protocolEnd],
+    };
+    const i = this.at[name];
+    if (i !== undefined)
+      return decodeValue(
+        buf.subarray(this.scanner.starts[i] as number, this.scanner.ends[i] as number),
+        this.format.escape,
+      );
+    const range = derived[name];
+    if (range) return decodeValue(buf.subarray(range[0], range[1]), this.format.escape);
+    return undefined;
+  }
+
+  summary(sources: string[]): Summary {
+    const topState = (sketch: SpaceSaving): TopState => ({
+      capacity: sketch.capacity,
+      total: sketch.total,
+      min: sketch.minCount(),
+      entries: sketch
+        .entries()
+        .map((e) => ({ key: bytesToLatin1(e.key), count: e.count, error: e.error })),
+    });
+    const top = {} as Record<TopName, TopState>;
+    for (const name of topNames) top[name] = topState(this.top[name]);
+    const status: Record<string, number> = {};
+    this.status.forEach((count, code) => {
+      if (count > 0) status[String(code)] = count;
+    });
+    const small = (counters: Map<number, SmallCounter>) => {
+      const result: Record<string, number> = {};
+      for (const { name, count } of counters.values()) result[name] = (result[name] ?? 0) + count;
+      return result;
+    };
+    const latency = (all: DDSketch, byClass: DDSketch[]): LatencyState => {
+      const classes: Record<string, SketchState> = {};
+      byClass.forEach((sketch, i) => {
+        if (sketch.count > 0) classes[`${i + 1}xx`] = sketchToState(sketch);
+      });
+      return { all: sketchToState(all), byClass: classes };
+    };
+    const buckets: BucketState[] = [...this.buckets.values()]
+      .sort((a, b) => a.t - b.t)
+      .map((b) => ({
+        t: b.t,
+        requests: b.requests,
+        bytes: b.bytes,
+        classes: [...b.classes],
+        requestTime: sketchToState(b.requestTime),
+      }));
+    // Path latency entries in the order entries() returns them, with their sketches.
+    const pathEntries: { key: Uint8Array; count: number; error: number; sketch: DDSketch }[] = [];
+    for (let slot = 0; slot < this.pathLatency.size; slot++) {
+      const entry = this.pathLatency.slotEntry(slot);
+      pathEntries.push({ ...entry, sketch: this.pathSketches[slot] ?? new DDSketch() });
+    }
+    pathEntries.sort((a, b) => b.count - a.count);
+    return {
+      version: summaryVersion,
+      format: this.format.text,
+      escape: this.format.escape,
+      has: {
+        time: this.iTime >= 0,
+        requestTime: this.iRequestTime >= 0,
+        upstreamTime: this.iUpstreamTime >= 0,
+        userAgent: this.iAgent >= 0,
+        referer: this.iReferer >= 0,
+      },
+      sources,
+      lines: this.lines,
+      bad: this.bad,
+      filtered: this.filtered,
+      requests: this.requests,
+      bytes: this.bytes,
+      firstTime: Number.isFinite(this.firstTime) ? this.firstTime : null,
+      lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null,
+      status,
+      methods: small(this.methods),
+      protocols: small(this.protocols),
+      bucketSeconds: this.bucketSeconds,
+      buckets,
+      top,
+      distinct: { ip: hllToBase64(this.ipDistinct), path: hllToBase64(this.pathDistinct) },
+      latency: {
+        request: latency(this.requestTime, this.requestTimeByClass),
+        upstream: latency(this.upstreamTime, this.upstreamTimeByClass),
+      },
+      pathLatency: {
+        top: {
+          capacity: this.pathLatency.capacity,
+          total: this.pathLatency.total,
+          min: this.pathLatency.minCount(),
+          entries: pathEntries.map((e) => ({
+            key: bytesToLatin1(e.key),
+            count: e.count,
+            error: e.error,
+          })),
+        },
+        sketches: pathEntries.map((e) => sketchToState(e.sketch)),
+      },
+      badExamples: [...this.badExamples],
+    };
+  }
+}
+
+/** The current line's fields, materialised only when asked (exports, --where). */
+export class RecordView {
+  constructor(private readonly analyzer: Analyzer) {}
+
+  field(name: string): string | undefined {
+    return this.analyzer.field(name);
+  }
+
+  get time(): number {
+    return this.analyzer.time;
+  }
+
+  get variables(): string[] {
+    return this.analyzer.format.variables;
+  }
+}

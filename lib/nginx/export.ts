@@ -1,0 +1,179 @@
+/**
+ * Parsed records out: NDJSON (one object a line) or Parquet (typed columns, row groups of
+ * `rowGroupRows` rows so memory stays bounded), for DuckDB/Spark/ClickHouse.
+ */
+import { closeSync, openSync, writeSync } from "node:fs";
+import { fileWriter, ParquetWriter, schemaFromColumnData } from "hyparquet-writer";
+import type { RecordView } from "./analyzer.ts";
+
+type ColumnType = "STRING" | "INT64" | "DOUBLE" | "TIMESTAMP";
+export interface ExportColumn {
+  name: string;
+  type: ColumnType;
+  value: (record: RecordView) => string | number | bigint | Date | null;
+}
+
+const integerVariables = new Set([
+  "status",
+  "body_bytes_sent",
+  "bytes_sent",
+  "request_length",
+  "connection",
+  "connection_requests",
+  "pid",
+]);
+const secondsVariables = new Set([
+  "request_time",
+  "upstream_response_time",
+  "upstream_connect_time",
+  "upstream_header_time",
+  "msec",
+]);
+
+function parseSeconds(text: string | undefined): number | null {
+  if (text === undefined || text === "-" || text === "") return null;
+  // Lists ("0.002, 0.010 : 0.004") sum, like the analysis does.
+  let total = 0;
+  let any = false;
+  for (const part of text.split(/[,:]/)) {
+    const value = Number.parseFloat(part.trim());
+    if (Number.isFinite(value)) {
+      total += value;
+      any = true;
+    }
+  }
+  return any ? Number(total.toFixed(3)) : null;
+}
+
+/** Columns for a format: time, request parts, then every variable with a sensible type. */
+export function exportColumns(variables: string[]): ExportColumn[] {
+  const columns: ExportColumn[] = [];
+  const hasTime = variables.some((v) => v === "time_local" || v === "time_iso8601" || v === "msec");
+  if (hasTime)
+    columns.push({
+      name: "time",
+      type: "TIMESTAMP",
+      value: (r) => {
+        const t = r.time;
+        return Number.isFinite(t) ? new Date(t * 1000) : null;
+      },
+    });
+  if (variables.includes("request"))
+    for (const name of ["method", "path", "query", "protocol"])
+      columns.push({ name, type: "STRING", value: (r) => r.field(name) ?? null });
+  for (const variable of new Set(variables)) {
+    if (integerVariables.has(variable))
+      columns.push({
+        name: variable,
+        type: "INT64",
+        value: (r) => {
+          const text = r.field(variable);
+          return text && /^\d+$/.test(text) ? BigInt(text) : null;
+        },
+      });
+    else if (secondsVariables.has(variable))
+      columns.push({
+        name: variable,
+        type: "DOUBLE",
+        value: (r) => parseSeconds(r.field(variable)),
+      });
+    else columns.push({ name: variable, type: "STRING", value: (r) => r.field(variable) ?? null });
+  }
+  return columns;
+}
+
+export interface RecordSink {
+  write(record: RecordView): void;
+  close(): Promise<void>;
+  readonly rows: number;
+}
+
+/** NDJSON to a file (or fd 1 for "-"). */
+export function ndjsonSink(path: string, columns: ExportColumn[]): RecordSink {
+  const fd = path === "-" ? 1 : openSync(path, "w");
+  let buffer: string[] = [];
+  let size = 0;
+  let rows = 0;
+  const flush = () => {
+    if (buffer.length) writeSync(fd, buffer.join(""));
+    buffer = [];
+    size = 0;
+  };
+  return {
+    get rows() {
+      return rows;
+    },
+    write(record) {
+      const object: Record<string, unknown> = {};
+      for (const column of columns) {
+        const value = column.value(record);
+        object[column.name] =
+          value instanceof Date
+            ? value.toISOString()
+            : typeof value === "bigint"
+              ? Number(value)
+              : value;
+      }
+      const line = `${JSON.stringify(object)}\n`;
+      buffer.push(line);
+      size += line.length;
+      rows++;
+      if (size > 1 << 20) flush();
+    },
+    async close() {
+      flush();
+      if (fd !== 1) closeSync(fd);
+    },
+  };
+}
+
+/** Parquet with typed, nullable columns; one row group per `rowGroupRows` records. */
+export function parquetSink(
+  path: string,
+  columns: ExportColumn[],
+  rowGroupRows = 100_000,
+): RecordSink {
+  const writer = fileWriter(path);
+  const schema = schemaFromColumnData({
+    columnData: columns.map((c) => ({ name: c.name, data: [], type: c.type, nullable: true })),
+  });
+  const parquet = new ParquetWriter({ writer, schema, createdBy: "opsctl nginxlog" });
+  let batch: (string | number | bigint | Date | null)[][] = columns.map(() => []);
+  let rows = 0;
+  let pending = 0;
+  // fileWriter writes synchronously, so write() needs no await: the batch can be reused at once.
+  const flush = () => {
+    if (pending === 0) return;
+    const columnData = columns.map((c, i) => ({
+      name: c.name,
+      data: batch[i] ?? [],
+      type: c.type,
+      nullable: true,
+    }));
+    void parquet.write({ columnData, rowGroupSize: pending });
+    batch = columns.map(() => []);
+    pending = 0;
+  };
+  return {
+    get rows() {
+      return rows;
+    },
+    write(record) {
+      for (let i = 0; i < columns.length; i++)
+        batch[i]?.push((columns[i] as ExportColumn).value(record));
+      rows++;
+      pending++;
+      if (pending >= rowGroupRows) flush();
+    },
+    async close() {
+      flush();
+      await parquet.finish();
+    },
+  };
+}
+
+export function sinkFor(path: string, columns: ExportColumn[], rowGroupRows?: number): RecordSink {
+  return path.endsWith(".parquet")
+    ? parquetSink(path, columns, rowGroupRows)
+    : ndjsonSink(path, columns);
+}

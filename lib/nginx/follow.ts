@@ -1,0 +1,95 @@
+/**
+ * tail -F for analysis: reads a file to its end, then keeps polling. A rotation (the path now
+ * names another inode, or disappears and comes back) drains the old file and reopens the path
+ * from its start; a truncation (the file got shorter) restarts from offset 0.
+ */
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import type { Analyzer } from "./analyzer.ts";
+import { LineFeeder } from "./reader.ts";
+
+export interface FollowOptions {
+  path: string;
+  analyzer: Analyzer;
+  signal: AbortSignal;
+  pollMs?: number;
+  /** Called after each poll that read something. */
+  onProgress?: () => void;
+  /** Called on rotation/truncation (for logs). */
+  onEvent?: (event: "rotated" | "truncated" | "reopened", path: string) => void;
+}
+
+function openOrUndefined(path: string): number | undefined {
+  try {
+    return openSync(path, "r");
+  } catch {
+    return undefined;
+  }
+}
+
+export async function followFile(options: FollowOptions): Promise<void> {
+  const { path, analyzer, signal } = options;
+  const pollMs = options.pollMs ?? 250;
+  analyzer.source = path;
+  let feeder = new LineFeeder(analyzer);
+  let fd = openOrUndefined(path);
+  if (fd === undefined) throw new Error(`${path}: cannot open for --follow`);
+  let offset = 0;
+
+  const drain = (): boolean => {
+    if (fd === undefined) return false;
+    let any = false;
+    for (;;) {
+      const space = feeder.space();
+      const n = readSync(fd, space, 0, space.length, offset);
+      if (n <= 0) break;
+      offset += n;
+      feeder.commit(n);
+      any = true;
+    }
+    return any;
+  };
+
+  while (!signal.aborted) {
+    const read = drain();
+    // Same path, other inode (or gone): the file was rotated.
+    let current: ReturnType<typeof statSync> | undefined;
+    try {
+      current = statSync(path);
+    } catch {
+      current = undefined;
+    }
+    const mine = fd === undefined ? undefined : fstatSync(fd);
+    if (current && mine && (current.ino !== mine.ino || current.dev !== mine.dev)) {
+      drain();
+      feeder.finish();
+      if (fd !== undefined) closeSync(fd);
+      fd = openOrUndefined(path);
+      offset = 0;
+      feeder = new LineFeeder(analyzer);
+      options.onEvent?.("rotated", path);
+      continue;
+    }
+    if (current && mine && mine.size < offset) {
+      // Truncated in place (copytruncate): start over; a held-back partial line is dropped.
+      offset = 0;
+      feeder = new LineFeeder(analyzer);
+      options.onEvent?.("truncated", path);
+      continue;
+    }
+    if (read) options.onProgress?.();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, pollMs);
+      signal.addEventListener(
+        "abort",
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
+  drain();
+  feeder.finish();
+  if (fd !== undefined) closeSync(fd);
+}

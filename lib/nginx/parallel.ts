@@ -1,0 +1,97 @@
+/**
+ * Splits a plain file into byte ranges at line boundaries and analyses them on Workers (one
+ * range stays on this thread), then merges the summaries. Bad-line numbers are shifted by the
+ * lines of the ranges before them, so they are the file's real line numbers.
+ */
+import { closeSync, openSync, readSync } from "node:fs";
+import { type AnalysisSettings, analyzeRange, type RangeJob, type RangeResult } from "./range.ts";
+import { mergeSummaries, type Summary } from "./summary.ts";
+
+/** Below this a file is not worth a Worker's start-up. */
+export const minBytesPerWorker = 32 << 20;
+
+/** Range starts: 0 and the byte after the first newline at or past each even split point. */
+export function splitAtNewlines(path: string, size: number, parts: number): number[] {
+  const starts = [0];
+  const fd = openSync(path, "r");
+  try {
+    const probe = new Uint8Array(64 * 1024);
+    for (let i = 1; i < parts; i++) {
+      let position = Math.max(
+        Math.floor((size * i) / parts),
+        (starts[starts.length - 1] as number) + 1,
+      );
+      let found = -1;
+      while (position < size && found < 0) {
+        const n = readSync(fd, probe, 0, probe.length, position);
+        if (n <= 0) break;
+        const at = probe.subarray(0, n).indexOf(10);
+        if (at >= 0) found = position + at + 1;
+        else position += n;
+      }
+      if (found < 0 || found >= size) break;
+      if (found > (starts[starts.length - 1] as number)) starts.push(found);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return starts;
+}
+
+function runOnWorker(workerUrl: string, job: RangeJob): Promise<RangeResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerUrl);
+    worker.onmessage = (event: MessageEvent<RangeResult | { error: string }>) => {
+      worker.terminate();
+      const data = event.data;
+      if ("error" in data) reject(new Error(data.error));
+      else resolve(data);
+    };
+    worker.onerror = (event) => {
+      worker.terminate();
+      reject(new Error(`worker failed: ${event.message}`));
+    };
+    worker.postMessage(job);
+  });
+}
+
+export interface FileAnalysis {
+  summary: Summary;
+  lineCount: number;
+  ranges: number;
+}
+
+export async function analyzeFile(
+  path: string,
+  size: number,
+  settings: AnalysisSettings,
+  threads: number,
+  workerUrl: string | undefined,
+): Promise<FileAnalysis> {
+  const parts = workerUrl
+    ? Math.max(1, Math.min(threads, Math.floor(size / minBytesPerWorker)))
+    : 1;
+  const starts = parts > 1 ? splitAtNewlines(path, size, parts) : [0];
+  const jobs: RangeJob[] = starts.map((start, i) => ({
+    path,
+    start,
+    end: starts[i + 1] ?? size,
+    settings,
+  }));
+  const last = jobs.pop() as RangeJob;
+  const pending = jobs.map((job) => runOnWorker(workerUrl as string, job));
+  // Let the Workers receive their jobs before this thread starts its own range.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const mine = analyzeRange(last);
+  const results = [...(await Promise.all(pending)), mine];
+  let lineOffset = 0;
+  let merged: Summary | undefined;
+  for (const result of results) {
+    for (const bad of result.summary.badExamples) bad.line += lineOffset;
+    lineOffset += result.lineCount;
+    merged = merged
+      ? mergeSummaries(merged, result.summary, settings.badExampleLimit)
+      : result.summary;
+  }
+  return { summary: merged as Summary, lineCount: lineOffset, ranges: results.length };
+}

@@ -1,0 +1,52 @@
+/** One byte range of one plain file through one Analyzer: the unit a Worker runs. */
+import { Analyzer, type RecordView } from "./analyzer.ts";
+import type { FilterSpec } from "./filter.ts";
+import { compileFormat, type Escape } from "./format.ts";
+import { feedFileRange, LineFeeder } from "./reader.ts";
+import type { Summary } from "./summary.ts";
+
+export interface AnalysisSettings {
+  formatText: string;
+  escape: Escape;
+  formatName: string;
+  filter: FilterSpec;
+  bucketSeconds: number;
+  topCapacity: number;
+  badExampleLimit: number;
+}
+
+export interface RangeJob {
+  path: string;
+  start: number;
+  end: number;
+  settings: AnalysisSettings;
+}
+
+export interface RangeResult {
+  summary: Summary;
+  /** Newlines seen: shifts the next range's line numbers. */
+  lineCount: number;
+}
+
+export function newAnalyzer(
+  settings: AnalysisSettings,
+  onRecord?: (record: RecordView) => void,
+): Analyzer {
+  return new Analyzer({
+    ...(onRecord ? { onRecord } : {}),
+    format: compileFormat(settings.formatText, settings.escape, settings.formatName),
+    filter: settings.filter,
+    bucketSeconds: settings.bucketSeconds,
+    topCapacity: settings.topCapacity,
+    badExampleLimit: settings.badExampleLimit,
+  });
+}
+
+export function analyzeRange(job: RangeJob): RangeResult {
+  const analyzer = newAnalyzer(job.settings);
+  analyzer.source = job.path;
+  const feeder = new LineFeeder(analyzer);
+  feedFileRange(job.path, job.start, job.end, feeder);
+  feeder.finish();
+  return { summary: analyzer.summary([job.path]), lineCount: feeder.lineNumber - 1 };
+}

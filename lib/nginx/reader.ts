@@ -1,0 +1,130 @@
+/**
+ * Feeds an Analyzer from a fixed read buffer: lines that straddle a read are moved to the front
+ * of the buffer (a line longer than the buffer grows it once). Plain files, .gz (decompressed
+ * in-process, streaming) and any byte stream (stdin).
+ */
+import { closeSync, createReadStream, openSync, readSync } from "node:fs";
+import { createGunzip } from "node:zlib";
+import type { Analyzer } from "./analyzer.ts";
+
+export const readBufferSize = 1 << 20;
+
+/** Accumulates chunks into whole lines for the analyzer; tracks line numbers. */
+export class LineFeeder {
+  private buf: Uint8Array;
+  private filled = 0;
+  lineNumber: number;
+  bytesRead = 0;
+
+  constructor(
+    private readonly analyzer: Analyzer,
+    firstLineNumber = 1,
+    size = readBufferSize,
+  ) {
+    this.buf = new Uint8Array(size);
+    this.lineNumber = firstLineNumber;
+  }
+
+  /** Room to read into (after any partial line kept from the last read). */
+  space(): Uint8Array {
+    if (this.filled === this.buf.length) {
+      const bigger = new Uint8Array(this.buf.length * 2);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    return this.buf.subarray(this.filled);
+  }
+
+  /** `count` bytes were written into space(); analyse the complete lines. */
+  commit(count: number): void {
+    this.bytesRead += count;
+    const end = this.filled + count;
+    const lastNewline = this.buf.lastIndexOf(10, end - 1);
+    if (lastNewline < this.filled) {
+      this.filled = end;
+      return;
+    }
+    this.lineNumber = this.analyzer.feed(this.buf, 0, lastNewline + 1, this.lineNumber);
+    this.buf.copyWithin(0, lastNewline + 1, end);
+    this.filled = end - lastNewline - 1;
+  }
+
+  /** Copies a chunk in (streams). */
+  push(chunk: Uint8Array): void {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const space = this.space();
+      const n = Math.min(space.length, chunk.length - offset);
+      space.set(chunk.subarray(offset, offset + n));
+      offset += n;
+      this.commit(n);
+    }
+  }
+
+  /** End of input: a last line without "\n" still counts. */
+  finish(): void {
+    if (this.filled > 0)
+      this.lineNumber = this.analyzer.feed(this.buf, 0, this.filled, this.lineNumber);
+    this.filled = 0;
+  }
+
+  /** Bytes of an unfinished line held back (follow mode waits for its newline). */
+  get pending(): number {
+    return this.filled;
+  }
+}
+
+/** Analyses bytes [start, end) of a plain file. */
+export function feedFileRange(
+  path: string,
+  start: number,
+  end: number,
+  feeder: LineFeeder,
+  signal?: AbortSignal,
+): void {
+  const fd = openSync(path, "r");
+  try {
+    let position = start;
+    while (position < end) {
+      if (signal?.aborted) return;
+      const space = feeder.space();
+      const want = Math.min(space.length, end - position);
+      const n = readSync(fd, space, 0, want, position);
+      if (n === 0) break;
+      feeder.commit(n);
+      position += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Feeds a Node readable stream (stdin or a gunzip pipe) through the feeder. */
+export async function feedStream(
+  stream: AsyncIterable<Uint8Array>,
+  feeder: LineFeeder,
+  signal?: AbortSignal,
+): Promise<void> {
+  for await (const chunk of stream) {
+    if (signal?.aborted) return;
+    feeder.push(chunk);
+  }
+}
+
+export function gunzipFile(path: string): AsyncIterable<Uint8Array> {
+  return createReadStream(path, { highWaterMark: readBufferSize }).pipe(
+    createGunzip({ chunkSize: readBufferSize }),
+  );
+}
+
+/** True when the file starts with the gzip magic bytes. */
+export function isGzip(path: string): boolean {
+  const fd = openSync(path, "r");
+  try {
+    const head = new Uint8Array(2);
+    const n = readSync(fd, head, 0, 2, 0);
+    return n === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,26 @@
+/** Hashes of byte ranges, so the hot path never builds a string to count something. */
+
+/** FNV-1a over buf[start, end), 32 bits. */
+export function hashBytes(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
+  return h >>> 0;
+}
+
+/** murmur3's finaliser: spreads FNV's low-entropy high bits before HyperLogLog uses them. */
+export function mix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * A Map key from a 32-bit hash and the length, as an int32 (JSC's fast Map path; doubles are
+ * several times slower). Two distinct keys collide with probability ~2^-32 per pair.
+ */
+export function keyOf(hash: number, length: number): number {
+  return (hash ^ Math.imul(length, 0x9e3779b1)) | 0;
+}

@@ -1,0 +1,269 @@
+/**
+ * The mergeable result of one analysis: plain JSON (what --state writes and Workers post back).
+ * Merging two summaries gives what one run over both inputs gives, within the sketches' bounds.
+ */
+import { binCount, DDSketch } from "./sketch/ddsketch.ts";
+import { HyperLogLog } from "./sketch/hyperloglog.ts";
+
+export const summaryVersion = 1;
+
+/** DDSketch as JSON: sparse bins [index, count, index, count, ...]. */
+export interface SketchState {
+  count: number;
+  zeros: number;
+  sum: number;
+  max: number;
+  bins: number[];
+}
+
+export interface TopEntry {
+  /** Key bytes as a latin1 string (raw log bytes, still nginx-escaped). */
+  key: string;
+  count: number;
+  error: number;
+}
+
+export interface TopState {
+  capacity: number;
+  /** Items offered. */
+  total: number;
+  /** Smallest counter if the summary was full (bounds the count of anything absent), else 0. */
+  min: number;
+  entries: TopEntry[];
+}
+
+export interface BucketState {
+  /** Bucket start, Unix seconds. */
+  t: number;
+  requests: number;
+  bytes: number;
+  /** Requests per status class 1xx..5xx (index 0..4). */
+  classes: number[];
+  requestTime: SketchState;
+}
+
+export interface LatencyState {
+  all: SketchState;
+  byClass: Record<string, SketchState>;
+}
+
+export interface BadLine {
+  source: string;
+  line: number;
+  text: string;
+  reason: string;
+}
+
+export interface Summary {
+  version: number;
+  format: string;
+  escape: string;
+  /** Which measures the log format provides (a format without $request_time has no latency). */
+  has: {
+    time: boolean;
+    requestTime: boolean;
+    upstreamTime: boolean;
+    userAgent: boolean;
+    referer: boolean;
+  };
+  sources: string[];
+  lines: number;
+  bad: number;
+  filtered: number;
+  requests: number;
+  bytes: number;
+  firstTime: number | null;
+  lastTime: number | null;
+  status: Record<string, number>;
+  methods: Record<string, number>;
+  protocols: Record<string, number>;
+  bucketSeconds: number;
+  buckets: BucketState[];
+  top: Record<TopName, TopState>;
+  /** HyperLogLog registers, base64. */
+  distinct: { ip: string; path: string };
+  latency: { request: LatencyState; upstream: LatencyState };
+  /** Per-path request_time sketches for the heaviest paths (own Space-Saving summary). */
+  pathLatency: { top: TopState; sketches: SketchState[] };
+  badExamples: BadLine[];
+}
+
+export const topNames = ["ip", "path", "pathQuery", "userAgent", "referer", "statusPath"] as const;
+export type TopName = (typeof topNames)[number];
+
+export function sketchToState(sketch: DDSketch): SketchState {
+  const bins: number[] = [];
+  const counts = sketch.bins;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i] as number;
+    if (c !== 0) bins.push(i, c);
+  }
+  return { count: sketch.count, zeros: sketch.zeros, sum: sketch.sum, max: sketch.max, bins };
+}
+
+export function sketchFromState(state: SketchState): DDSketch {
+  const counts = new Float64Array(binCount);
+  for (let i = 0; i + 1 < state.bins.length; i += 2)
+    counts[state.bins[i] as number] = state.bins[i + 1] as number;
+  const sketch = new DDSketch(counts);
+  sketch.count = state.count;
+  sketch.zeros = state.zeros;
+  sketch.sum = state.sum;
+  sketch.max = state.max;
+  return sketch;
+}
+
+export function emptySketchState(): SketchState {
+  return { count: 0, zeros: 0, sum: 0, max: 0, bins: [] };
+}
+
+export function mergeSketchStates(a: SketchState, b: SketchState): SketchState {
+  const sketch = sketchFromState(a);
+  sketch.merge(sketchFromState(b));
+  return sketchToState(sketch);
+}
+
+export function hllToBase64(hll: HyperLogLog): string {
+  return Buffer.from(hll.registers).toString("base64");
+}
+
+export function hllFromBase64(text: string): HyperLogLog {
+  return new HyperLogLog(new Uint8Array(Buffer.from(text, "base64")));
+}
+
+export function distinctEstimate(text: string): number {
+  return hllFromBase64(text).estimate();
+}
+
+/**
+ * Merges two Space-Saving summaries (Agarwal et al., "Mergeable summaries"): a key missing from
+ * a full summary may have occurred up to that summary's min times, so the min is added to both
+ * its count and its error; then the largest `capacity` counters are kept.
+ */
+export function mergeTop(a: TopState, b: TopState): TopState {
+  const merged = new Map<string, TopEntry>();
+  for (const entry of a.entries)
+    merged.set(entry.key, { ...entry, count: entry.count + b.min, error: entry.error + b.min });
+  for (const entry of b.entries) {
+    const existing = merged.get(entry.key);
+    if (existing) {
+      existing.count += entry.count - b.min;
+      existing.error += entry.error - b.min;
+    } else
+      merged.set(entry.key, { ...entry, count: entry.count + a.min, error: entry.error + a.min });
+  }
+  const capacity = Math.max(a.capacity, b.capacity);
+  const entries = [...merged.values()].sort((x, y) => y.count - x.count);
+  const kept = entries.slice(0, capacity);
+  const dropped = entries[capacity];
+  const min =
+    entries.length > capacity ? Math.max(a.min + b.min, dropped?.count ?? 0) : a.min + b.min;
+  return { capacity, total: a.total + b.total, min, entries: kept };
+}
+
+function addRecords(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const result = { ...a };
+  for (const [key, value] of Object.entries(b)) result[key] = (result[key] ?? 0) + value;
+  return result;
+}
+
+function mergeLatency(a: LatencyState, b: LatencyState): LatencyState {
+  const byClass: Record<string, SketchState> = { ...a.byClass };
+  for (const [key, state] of Object.entries(b.byClass))
+    byClass[key] = byClass[key] ? mergeSketchStates(byClass[key], state) : state;
+  return { all: mergeSketchStates(a.all, b.all), byClass };
+}
+
+function mergeBuckets(a: Summary, b: Summary): { bucketSeconds: number; buckets: BucketState[] } {
+  const bucketSeconds = Math.max(a.bucketSeconds, b.bucketSeconds);
+  const byStart = new Map<number, BucketState>();
+  for (const bucket of [...a.buckets, ...b.buckets]) {
+    const t = Math.floor(bucket.t / bucketSeconds) * bucketSeconds;
+    const existing = byStart.get(t);
+    if (!existing) byStart.set(t, { ...bucket, t, classes: [...bucket.classes] });
+    else {
+      existing.requests += bucket.requests;
+      existing.bytes += bucket.bytes;
+      for (let i = 0; i < 5; i++)
+        existing.classes[i] = (existing.classes[i] ?? 0) + (bucket.classes[i] ?? 0);
+      existing.requestTime = mergeSketchStates(existing.requestTime, bucket.requestTime);
+    }
+  }
+  return { bucketSeconds, buckets: [...byStart.values()].sort((x, y) => x.t - y.t) };
+}
+
+function mergePathLatency(
+  a: Summary["pathLatency"],
+  b: Summary["pathLatency"],
+): Summary["pathLatency"] {
+  const top = mergeTop(a.top, b.top);
+  const sketchOf = new Map<string, SketchState>();
+  a.top.entries.forEach((entry, i) => {
+    sketchOf.set(entry.key, a.sketches[i] ?? emptySketchState());
+  });
+  b.top.entries.forEach((entry, i) => {
+    const state = b.sketches[i] ?? emptySketchState();
+    const existing = sketchOf.get(entry.key);
+    sketchOf.set(entry.key, existing ? mergeSketchStates(existing, state) : state);
+  });
+  return {
+    top,
+    sketches: top.entries.map((entry) => sketchOf.get(entry.key) ?? emptySketchState()),
+  };
+}
+
+const minOf = (a: number | null, b: number | null) =>
+  a === null ? b : b === null ? a : Math.min(a, b);
+const maxOf = (a: number | null, b: number | null) =>
+  a === null ? b : b === null ? a : Math.max(a, b);
+
+/** a + b. Both must come from the same log format. */
+export function mergeSummaries(a: Summary, b: Summary, badExampleLimit = 10): Summary {
+  const ipHll = hllFromBase64(a.distinct.ip);
+  ipHll.merge(hllFromBase64(b.distinct.ip));
+  const pathHll = hllFromBase64(a.distinct.path);
+  pathHll.merge(hllFromBase64(b.distinct.path));
+  const top = {} as Record<TopName, TopState>;
+  for (const name of topNames) top[name] = mergeTop(a.top[name], b.top[name]);
+  return {
+    version: summaryVersion,
+    format: a.format,
+    escape: a.escape,
+    has: {
+      time: a.has.time || b.has.time,
+      requestTime: a.has.requestTime || b.has.requestTime,
+      upstreamTime: a.has.upstreamTime || b.has.upstreamTime,
+      userAgent: a.has.userAgent || b.has.userAgent,
+      referer: a.has.referer || b.has.referer,
+    },
+    sources: [...a.sources, ...b.sources.filter((s) => !a.sources.includes(s))],
+    lines: a.lines + b.lines,
+    bad: a.bad + b.bad,
+    filtered: a.filtered + b.filtered,
+    requests: a.requests + b.requests,
+    bytes: a.bytes + b.bytes,
+    firstTime: minOf(a.firstTime, b.firstTime),
+    lastTime: maxOf(a.lastTime, b.lastTime),
+    status: addRecords(a.status, b.status),
+    methods: addRecords(a.methods, b.methods),
+    protocols: addRecords(a.protocols, b.protocols),
+    ...mergeBuckets(a, b),
+    top,
+    distinct: { ip: hllToBase64(ipHll), path: hllToBase64(pathHll) },
+    latency: {
+      request: mergeLatency(a.latency.request, b.latency.request),
+      upstream: mergeLatency(a.latency.upstream, b.latency.upstream),
+    },
+    pathLatency: mergePathLatency(a.pathLatency, b.pathLatency),
+    badExamples: [...a.badExamples, ...b.badExamples].slice(0, badExampleLimit),
+  };
+}
+
+export function isSummary(value: unknown): value is Summary {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Summary).version === summaryVersion &&
+    typeof (value as Summary).requests === "number"
+  );
+}

@@ -1,0 +1,20 @@
+/**
+ * The Worker side of parallel analysis. Workers are the tool's own entry module started again
+ * (self-spawning), so they work the same from source and inside a compiled binary; the entry
+ * calls serveRangeWorker() when it finds itself off the main thread.
+ */
+import { analyzeRange, type RangeJob, type RangeResult } from "./range.ts";
+
+declare const self: Worker;
+
+export function serveRangeWorker(): void {
+  self.onmessage = (event: MessageEvent<RangeJob>) => {
+    let result: RangeResult | { error: string };
+    try {
+      result = analyzeRange(event.data);
+    } catch (error) {
+      result = { error: (error as Error).message };
+    }
+    self.postMessage(result);
+  };
+}
