@@ -5,6 +5,7 @@ const tools: ToolTable = {
   exporter: () => import("./exporter.ts"),
   ffind: () => import("./ffind.ts"),
   logclean: () => import("./logclean.ts"),
+  nginxlog: () => import("./nginxlog.ts"),
   podpatrol: () => import("./podpatrol.ts"),
 };
 
