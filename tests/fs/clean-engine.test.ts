@@ -1,0 +1,170 @@
+/** logclean's engine in-process, where a test can race it deterministically (beforeAct hook). */
+import { describe, expect, test } from "bun:test";
+import { appendFileSync, readFileSync, renameSync, statSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { type CleanEvent, type CleanOptions, clean } from "../../lib/fs/clean/clean.ts";
+import { checkRoot } from "../../lib/fs/clean/roots.ts";
+import { readMountPoints } from "../../lib/fs/mounts.ts";
+import { toText } from "../../lib/fs/path.ts";
+import { differences, dir, exists, file, snapshot, tempDir } from "./tree.ts";
+
+function options(root: string, extra: Partial<CleanOptions> = {}): CleanOptions {
+  const mountPoints = readMountPoints();
+  return {
+    roots: [checkRoot(root, { force: false, home: "/nonexistent", mountPoints, cwd: "/" })],
+    days: 7,
+    match: ["*.log"],
+    exclude: [],
+    now: Date.now(),
+    crossDevices: false,
+    mountPoints,
+    dryRun: false,
+    ...extra,
+  };
+}
+
+async function run(opts: CleanOptions) {
+  const events: CleanEvent[] = [];
+  const summary = await clean(opts, (event) => events.push(event));
+  return { summary, events };
+}
+
+describe("clean engine", () => {
+  test("a log appended to after it was examined is not deleted", async () => {
+    const root = dir(join(tempDir("race"), "logs"));
+    const live = join(root, "live.log");
+    const stale = join(root, "stale.log");
+    file(live, 30);
+    file(stale, 30);
+    const { summary, events } = await run(
+      options(root, {
+        beforeAct: (planned) => {
+          if (toText(planned.path) === live) appendFileSync(live, "one more line\n");
+        },
+      }),
+    );
+    expect(exists(live)).toBe(true);
+    expect(readFileSync(live, "utf8").endsWith("one more line\n")).toBe(true);
+    expect(exists(stale)).toBe(false);
+    expect(summary.deleted).toBe(1);
+    expect(summary.skipped).toBe(1);
+    expect(summary.errors).toBe(0);
+    const skip = events.find((e) => e.event === "skip");
+    expect(skip && toText(skip.path)).toBe(live);
+  });
+
+  test("a log replaced by another file with the same name is not deleted", async () => {
+    const root = dir(join(tempDir("swap"), "logs"));
+    const path = join(root, "app.log");
+    file(path, 30);
+    const { summary } = await run(
+      options(root, {
+        beforeAct: () => {
+          renameSync(path, `${path}.1`); // logrotate moves it away
+          file(path, 30); // and a new, equally old-looking file takes its name
+        },
+      }),
+    );
+    expect(summary.deleted).toBe(0);
+    expect(summary.skipped).toBe(1);
+    expect(exists(path)).toBe(true);
+  });
+
+  test("a directory swapped for a symlink after the scan is left alone, outside untouched", async () => {
+    const base = tempDir("dirswap");
+    const root = dir(join(base, "logs"));
+    const outside = dir(join(base, "outside"));
+    file(join(outside, "precious.log"), 30);
+    dir(join(root, "a"));
+    dir(join(root, "b"));
+    file(join(root, "a", "1.log"), 30);
+    file(join(root, "b", "2.log"), 30);
+    const before = snapshot(outside);
+    let swapped = false;
+    const { summary, events } = await run(
+      options(root, {
+        maxDelete: 100, // plan everything first, then act: the swap happens in between
+        beforeAct: (planned) => {
+          if (swapped) return;
+          swapped = true;
+          const other = toText(planned.path).includes("/a/") ? "b" : "a";
+          renameSync(join(root, other), join(base, `moved-${other}`));
+          symlinkSync(outside, join(root, other));
+        },
+      }),
+    );
+    expect(differences(before, snapshot(outside))).toEqual([]);
+    expect(summary.deleted).toBe(1);
+    expect(events.some((e) => e.event === "skip" && /symlink|replaced/.test(e.reason))).toBe(true);
+  });
+
+  test("compression is atomic and keeps the original time; the .gz expires later", async () => {
+    const root = dir(join(tempDir("gzip"), "logs"));
+    const young = join(root, "young.log");
+    const mid = join(root, "mid.log");
+    const ancient = join(root, "ancient.log.gz");
+    file(young, 0, 1000);
+    file(mid, 3, 5000);
+    file(ancient, 40, 10);
+    const midTime = statSync(mid).mtimeMs;
+    const { summary } = await run(options(root, { compressAfter: 1 }));
+    expect(summary.compressed).toBe(1);
+    expect(summary.deleted).toBe(1); // ancient.log.gz: "<match>.gz" expires like its log
+    expect(exists(mid)).toBe(false);
+    expect(exists(`${mid}.gz.tmp`)).toBe(false);
+    expect(exists(ancient)).toBe(false);
+    expect(exists(young)).toBe(true);
+    const gz = statSync(`${mid}.gz`);
+    expect(gz.mtimeMs).toBe(midTime);
+    expect(gunzipSync(readFileSync(`${mid}.gz`)).equals(Buffer.alloc(5000, 0x61))).toBe(true);
+    expect(summary.bytesFreed).toBe(10 + (5000 - gz.size));
+  });
+
+  test("a log written to while it is compressed is kept, and no .gz is left", async () => {
+    const root = dir(join(tempDir("gzrace"), "logs"));
+    const path = join(root, "busy.log");
+    file(path, 3, 2_000_000);
+    const { summary, events } = await run(
+      options(root, {
+        compressAfter: 1,
+        beforeAct: () => {
+          setTimeout(() => appendFileSync(path, "late line\n"), 0);
+        },
+      }),
+    );
+    // Either the append landed before the compression's first check or during it: kept either way.
+    expect(exists(path)).toBe(true);
+    expect(readFileSync(path, "utf8").endsWith("late line\n")).toBe(true);
+    expect(exists(`${path}.gz`)).toBe(false);
+    expect(exists(`${path}.gz.tmp`)).toBe(false);
+    expect(summary.compressed).toBe(0);
+    expect(events.map((e) => e.event)).toEqual(["skip"]);
+  });
+
+  test("an existing .gz is never overwritten", async () => {
+    const root = dir(join(tempDir("gzexists"), "logs"));
+    file(join(root, "a.log"), 3);
+    file(join(root, "a.log.gz"), 0, 7);
+    const { summary, events } = await run(options(root, { compressAfter: 1 }));
+    expect(summary.errors).toBe(1);
+    expect(events[0]?.event === "error" && events[0].message).toContain("already exists");
+    expect(statSync(join(root, "a.log.gz")).size).toBe(7);
+    expect(exists(join(root, "a.log"))).toBe(true);
+  });
+
+  test("keep-newest keeps the N newest per directory, whatever their age", async () => {
+    const root = dir(join(tempDir("keep"), "logs"));
+    for (const sub of ["x", "y"]) {
+      dir(join(root, sub));
+      for (let i = 0; i < 5; i++) file(join(root, sub, `${i}.log`), 10 + i);
+    }
+    const { summary } = await run(options(root, { keepNewest: 2 }));
+    expect(summary.deleted).toBe(6);
+    for (const sub of ["x", "y"]) {
+      expect(exists(join(root, sub, "0.log"))).toBe(true);
+      expect(exists(join(root, sub, "1.log"))).toBe(true);
+      expect(exists(join(root, sub, "2.log"))).toBe(false);
+    }
+  });
+});

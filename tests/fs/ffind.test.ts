@@ -1,0 +1,184 @@
+/** The compiled ffind, on a real tree: what find would print, and what find cannot. */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, chownSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { compiledTool } from "../helpers/compiled.ts";
+import { asNobody, dir, file, publicCopy, tempDir } from "./tree.ts";
+
+let bin: string;
+let base: string;
+let root: string;
+const latin1 = Buffer.from("caf\xe9.log", "latin1");
+
+/** Raw stdout bytes (paths need not be UTF-8). */
+async function ffind(args: (string | Buffer)[], asUser = false) {
+  const command = [bin, ...args] as string[];
+  const proc = Bun.spawn(asUser ? asNobody(command) : command, {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: base },
+  });
+  const [exitCode, stdout, stderr] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).arrayBuffer().then((b) => Buffer.from(b)),
+    new Response(proc.stderr).text(),
+  ]);
+  return { exitCode, stdout, text: stdout.toString("utf8"), stderr };
+}
+
+const lines = (text: string) => text.split("\n").filter(Boolean);
+
+beforeAll(async () => {
+  bin = await compiledTool("ffind");
+  base = tempDir("ffind");
+  bin = publicCopy(bin, base);
+  root = dir(join(base, "root"));
+  for (let a = 0; a < 20; a++) {
+    const d = dir(join(root, `svc${a}`, "logs"));
+    for (let f = 0; f < 100; f++)
+      file(join(d, `f${f}.${f % 4 === 0 ? "log" : "txt"}`), f % 10, f * 10);
+  }
+  const odd = dir(join(root, "odd"));
+  file(join(odd, "with space.log"));
+  file(join(odd, "new\nline.log"));
+  file(Buffer.concat([Buffer.from(`${odd}/`), latin1]));
+  file(join(root, ".hidden.log"));
+  dir(join(root, ".cache"));
+  file(join(root, ".cache", "c.log"));
+  const outside = dir(join(base, "outside"));
+  file(join(outside, "elsewhere.log"));
+  const links = dir(join(root, "links"));
+  symlinkSync(outside, join(links, "out"));
+  symlinkSync("..", join(links, "up"));
+  symlinkSync(join(links, "self"), join(links, "self"));
+  // Unreadable for `nobody` (root would read it anyway).
+  const locked = dir(join(root, "locked"));
+  file(join(locked, "hidden-from-nobody.log"));
+  chmodSync(locked, 0o700);
+  chownSync(locked, 0, 0);
+}, 120_000);
+
+describe("ffind (compiled)", () => {
+  test("--count counts what find -name counts", async () => {
+    const result = await ffind([root, "--name", "*.log", "--count"]);
+    expect(result.exitCode).toBe(0);
+    // 20 x 25 logs + 3 odd + 1 locked (root can read it); hidden ones excluded by default
+    expect(result.text).toBe("504\n");
+    const hidden = await ffind([root, "--name", "*.log", "--count", "--hidden"]);
+    expect(hidden.text).toBe("506\n");
+  });
+
+  test("prints paths as found; --sort orders them byte-wise", async () => {
+    const result = await ffind([join(root, "svc3"), "--name", "f1?.log", "--sort"]);
+    expect(lines(result.text)).toEqual([
+      join(root, "svc3/logs/f12.log"),
+      join(root, "svc3/logs/f16.log"),
+    ]);
+  });
+
+  test("non-UTF-8 names are printed as their exact bytes; -0 separates with NUL", async () => {
+    const result = await ffind([join(root, "odd"), "--type", "f", "-0", "--sort"]);
+    const items = result.stdout
+      .toString("latin1")
+      .split("\0")
+      .filter(Boolean)
+      .map((p) => p.slice(join(root, "odd").length + 1));
+    expect(items).toEqual([latin1.toString("latin1"), "new\nline.log", "with space.log"]);
+    expect(
+      result.stdout.includes(Buffer.concat([Buffer.from("/"), latin1, Buffer.from([0])])),
+    ).toBe(true);
+  });
+
+  test("--json: NDJSON with type, size and mtime; raw names carry their bytes in base64", async () => {
+    const result = await ffind([join(root, "odd"), "--json", "--sort"]);
+    const records = lines(result.text).map((line) => JSON.parse(line));
+    expect(records.length).toBe(3);
+    for (const record of records) {
+      expect(record.type).toBe("file");
+      expect(record.size).toBe(16);
+      expect(Number.isNaN(Date.parse(record.mtime))).toBe(false);
+    }
+    const raw = records.find((r) => r.path_base64);
+    expect(Buffer.from(raw.path_base64, "base64").subarray(-latin1.length).equals(latin1)).toBe(
+      true,
+    );
+  });
+
+  test("size, age and depth filters", async () => {
+    const svc = join(root, "svc0");
+    const big = await ffind([svc, "--type", "f", "--larger-than", "900", "--sort"]);
+    expect(lines(big.text).map((p) => p.split("/").pop())).toEqual(
+      Array.from(
+        { length: 9 },
+        (_, i) => `f${91 + i}.${(91 + i) % 4 === 0 ? "log" : "txt"}`,
+      ).sort(),
+    );
+    const small = await ffind([svc, "--type", "f", "--smaller-than", "20", "--count"]);
+    expect(small.text).toBe("2\n"); // sizes 0 and 10
+    // ages are f % 10 days: older than 7.5d -> f%10 in {8, 9} -> 20 files
+    const old = await ffind([svc, "--type", "f", "--older-than", "7d12h", "--count"]);
+    expect(old.text).toBe("20\n");
+    const fresh = await ffind([svc, "--type", "f", "--newer-than", "12h", "--count"]);
+    expect(fresh.text).toBe("10\n");
+    const shallow = await ffind([root, "--max-depth", "1", "--type", "d", "--sort"]);
+    expect(lines(shallow.text).map((p) => p.slice(root.length + 1))).toEqual([
+      "links",
+      "locked",
+      "odd",
+      ...Array.from({ length: 20 }, (_, i) => `svc${i}`).sort(),
+    ]);
+  });
+
+  test("--regex on the name, --type l", async () => {
+    const regex = await ffind([root, "--regex", "^f(1|2)\\.log$", "--count"]);
+    expect(regex.text).toBe("0\n"); // f1, f2 are .txt (f % 4 != 0)
+    const regex2 = await ffind([root, "--regex", "^f(0|4)\\.log$", "--count"]);
+    expect(regex2.text).toBe("40\n");
+    const links = await ffind([root, "--type", "l", "--sort"]);
+    expect(lines(links.text).map((p) => p.slice(root.length + 1))).toEqual([
+      "links/out",
+      "links/self",
+      "links/up",
+    ]);
+  });
+
+  test("symlinks are not followed by default; --follow goes through them and survives loops", async () => {
+    const plain = await ffind([root, "--name", "elsewhere.log"]);
+    expect(plain.text).toBe("");
+    const followed = await ffind([join(root, "links"), "--follow", "--name", "elsewhere.log"]);
+    expect(followed.exitCode).toBe(0);
+    expect(lines(followed.text)).toContain(join(root, "links/out/elsewhere.log"));
+    expect(followed.stderr).toContain("filesystem loop");
+    // links/self -> itself: a broken link, listed as a symlink, not a crash
+    const self = await ffind([join(root, "links"), "--follow", "--type", "l"]);
+    expect(lines(self.text)).toContain(join(root, "links/self"));
+  });
+
+  test("as an unprivileged user: the unreadable directory is reported, the rest printed, exit 1", async () => {
+    const result = await ffind([root, "--name", "*.log", "--count"], true);
+    expect(result.exitCode).toBe(1);
+    expect(result.text).toBe("503\n");
+    expect(result.stderr).toContain(join(root, "locked"));
+    expect(result.stderr).toContain("permission denied");
+  });
+
+  test("bad input: clear usage errors, exit 2", async () => {
+    const regex = await ffind([root, "--regex", "("]);
+    expect(regex.exitCode).toBe(2);
+    expect(regex.stderr).toContain("--regex");
+    const glob = await ffind([root, "--name", "*.{log"]);
+    expect(glob.exitCode).toBe(2);
+    expect(glob.stderr).toContain("unclosed");
+    const size = await ffind([root, "--larger-than", "lots"]);
+    expect(size.exitCode).toBe(2);
+    const missing = await ffind([join(root, "nope"), "--count"]);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain("no such file or directory");
+  });
+
+  test("a missing root does not hide the matches of the others", async () => {
+    const result = await ffind([join(root, "nope"), join(root, "odd"), "--count"]);
+    expect(result.exitCode).toBe(1);
+    expect(result.text).toBe("3\n");
+  });
+});

@@ -1,0 +1,45 @@
+import { describe, expect, test } from "bun:test";
+import { compileGlob, compileGlobs } from "../../lib/fs/glob.ts";
+
+describe("compileGlob", () => {
+  const cases: [string, string, boolean][] = [
+    ["*.log", "app.log", true],
+    ["*.log", "app.log.1", false],
+    ["*.log", ".log", true],
+    ["app.log", "app.log", true],
+    ["app.log", "xapp.log", false],
+    ["app*", "app.log.2.gz", true],
+    ["*.log.[0-9]", "app.log.3", true],
+    ["*.log.[0-9]", "app.log.x", false],
+    ["*.log.[!0-9]", "app.log.x", true],
+    ["*.log.*.gz", "app.log.2026-01-01.gz", true],
+    ["*.log.*.gz", "app.log.gz", false],
+    ["*.{log,txt}", "a.txt", true],
+    ["*.{log,txt}", "a.csv", false],
+    ["f?.log", "f1.log", true],
+    ["f?.log", "f12.log", false],
+    ["\\*.log", "*.log", true],
+    ["\\*.log", "a.log", false],
+    ["a.b", "axb", false],
+    ["[]]x", "]x", true],
+    ["*", "caf\uFFFD.log", true],
+    ["*log*", "line\nbreak.log", true],
+  ];
+  for (const [pattern, name, expected] of cases) {
+    test(`${JSON.stringify(pattern)} ${expected ? "matches" : "does not match"} ${JSON.stringify(name)}`, () => {
+      expect(compileGlob(pattern)(name)).toBe(expected);
+    });
+  }
+
+  test("bad globs are rejected with a reason", () => {
+    expect(() => compileGlob("*.{log")).toThrow(/unclosed/);
+    expect(() => compileGlob("a\\")).toThrow(/trailing backslash/);
+  });
+
+  test("several globs: any matches; none: no matcher", () => {
+    const match = compileGlobs(["*.log", "*.log.[0-9]"]);
+    expect(match?.("a.log.1")).toBe(true);
+    expect(match?.("a.txt")).toBe(false);
+    expect(compileGlobs([])).toBeUndefined();
+  });
+});
