@@ -42,6 +42,18 @@ export const globalOptions = {
     description: "Write run metrics to this file for node_exporter's textfile collector (atomic)",
     valueHint: "PATH",
   },
+  otlpEndpoint: {
+    type: "string",
+    description:
+      "Send traces, metrics and logs over OTLP to this collector (default: OTEL_EXPORTER_OTLP_ENDPOINT)",
+    valueHint: "URL",
+  },
+  otlpProtocol: {
+    type: "enum",
+    description: "OTLP protocol (default: OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf)",
+    choices: ["http/protobuf", "http/json", "grpc"],
+    valueHint: "PROTOCOL",
+  },
   help: { type: "boolean", short: "h", description: "Show this help", layered: false },
   version: {
     type: "boolean",

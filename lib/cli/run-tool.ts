@@ -1,6 +1,7 @@
 import { pushMetrics } from "../metrics/push.ts";
 import { writeTextfile } from "../metrics/textfile.ts";
 import { ToolMetrics } from "../metrics/tool-metrics.ts";
+import { otlpRequested } from "../telemetry/requested.ts";
 import { parseCommandLine } from "./args.ts";
 import { completionScript, type Shell } from "./completion.ts";
 import { loadConfigFile, locateConfigFile } from "./config-file.ts";
@@ -32,9 +33,17 @@ export type TelemetryHook = (
 ) => Promise<{ end(exitCode: number, error?: unknown): Promise<void> }>;
 let telemetryHook: TelemetryHook | undefined;
 
-/** lib/telemetry installs itself here so every tool gets OTLP without code of its own. */
+/** Overrides the OTLP hook (tests); by default lib/telemetry/hook.ts is used when configured. */
 export function setTelemetryHook(hook: TelemetryHook): void {
   telemetryHook = hook;
+}
+
+/** The OpenTelemetry SDK is imported only when an OTLP endpoint is configured: others pay nothing. */
+async function startTelemetry(ctx: ToolContext) {
+  if (telemetryHook) return telemetryHook(ctx);
+  if (!otlpRequested(ctx.env, ctx.options.otlpEndpoint)) return undefined;
+  const { telemetryHook: otlpHook } = await import("../telemetry/hook.ts");
+  return otlpHook(ctx);
 }
 
 /**
@@ -160,7 +169,7 @@ export async function runTool(
   const started = performance.now();
   let code: number;
   let failure: unknown;
-  const telemetry = telemetryHook ? await safely(() => telemetryHook?.(ctx), log) : undefined;
+  const telemetry = await safely(() => startTelemetry(ctx), log);
   try {
     code = await spec.run(ctx);
   } catch (error) {

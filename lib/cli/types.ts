@@ -83,6 +83,8 @@ export interface GlobalValues {
   color: boolean;
   metricsPush: string | undefined;
   metricsTextfile: string | undefined;
+  otlpEndpoint: string | undefined;
+  otlpProtocol: string | undefined;
 }
 
 export interface ToolSpec<O extends OptionSpecs = OptionSpecs> {
