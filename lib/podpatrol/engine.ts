@@ -105,7 +105,9 @@ export class PatrolEngine {
     this.pods.set(key, pod);
     const owner = ownerOf(pod);
     if (owner) {
-      setAdd(this.ownerPods, owner.key, key);
+      // The breaker compares failing pods with the owner's live pods: terminating ones count for neither.
+      if (pod.metadata.deletionTimestamp) setDelete(this.ownerPods, owner.key, key);
+      else setAdd(this.ownerPods, owner.key, key);
       this.restarts.observe(pod, owner.key, this.now());
     }
     const node = pod.spec?.nodeName;
@@ -219,7 +221,8 @@ export class PatrolEngine {
     for (const rule of this.ruleNames()) {
       const v = this.verdict(pod, rule, now);
       if (owner) {
-        if (v.kind === "healthy") setDelete(this.failing, `${owner.key}|${rule}`, key);
+        if (v.kind === "healthy" || pod.metadata.deletionTimestamp)
+          setDelete(this.failing, `${owner.key}|${rule}`, key);
         else setAdd(this.failing, `${owner.key}|${rule}`, key);
       }
       const ck = `${key}|${rule}`;
@@ -337,8 +340,11 @@ export class PatrolEngine {
       return undefined;
     }
     const owner = ownerOf(pod) as Owner; // eligibility guarantees a controller
+    // Cooldown and breaker guard against churning an application; evacuating a lost node,
+    // force deleting on one and cleaning up Failed pods are not that.
+    const guarded = c.rule !== NODE_LOST && c.rule !== "failed" && v.action !== "force-delete";
     const cooldownMs = this.config.cooldown * 1000;
-    const left = this.ledger.cooldownLeft(owner.key, cooldownMs, now);
+    const left = guarded ? this.ledger.cooldownLeft(owner.key, cooldownMs, now) : 0;
     if (left > 0) {
       const last = this.ledger.last(owner.key);
       this.skip(
@@ -352,11 +358,9 @@ export class PatrolEngine {
       return undefined;
     }
     const breakerKey = `${owner.key}|${c.rule}`;
-    const state = this.breaker.evaluate(breakerKey, {
-      failing: this.failing.get(breakerKey)?.size ?? 0,
-      total: this.ownerPods.get(owner.key)?.size ?? 0,
-      remediations: this.ledger.countWithin(owner.key, this.config.breaker.window * 1000, now),
-    });
+    const state = guarded
+      ? this.breakerState(owner, breakerKey, now)
+      : { open: false, changed: false };
     this.deps.metrics.circuitsOpen.set(this.breaker.openCount);
     if (state.open) {
       const history = this.restarts.within(owner.key, now);
@@ -397,6 +401,14 @@ export class PatrolEngine {
     this.busy.add(uid);
     return this.act(pod, c, v.action, v.reason, owner, since, stamp, scope).finally(() => {
       this.busy.delete(uid);
+    });
+  }
+
+  private breakerState(owner: Owner, breakerKey: string, now: number) {
+    return this.breaker.evaluate(breakerKey, {
+      failing: this.failing.get(breakerKey)?.size ?? 0,
+      total: this.ownerPods.get(owner.key)?.size ?? 0,
+      remediations: this.ledger.countWithin(owner.key, this.config.breaker.window * 1000, now),
     });
   }
 

@@ -22,9 +22,9 @@ type Obj = { metadata: ObjectMeta };
 export class Informer<T extends Obj> {
   readonly cache = new Map<string, T>();
   synced = false;
-  private resourceVersion = "";
+  protected resourceVersion = "";
   private stopped = false;
-  private abort: AbortController | undefined;
+  protected abort: AbortController | undefined;
   private failures = 0;
   private readonly watch: BunWatch;
 

@@ -1,0 +1,114 @@
+// Cluster-side fixtures for the podpatrol integration tests, on top of tests/env/k8s-helpers.
+import type { TestCluster } from "../env/k8s.ts";
+import { adminClients, waitUntil } from "../env/k8s-helpers.ts";
+
+export interface EventSummary {
+  reason: string;
+  message: string;
+  kind: string;
+  name: string;
+  source: string;
+}
+
+/** podpatrol's Events in a namespace (core/v1), newest last. */
+export async function patrolEvents(
+  cluster: TestCluster,
+  namespace: string,
+): Promise<EventSummary[]> {
+  const { core } = adminClients(cluster);
+  const list = await core.listNamespacedEvent({ namespace });
+  return list.items
+    .filter((e) => e.source?.component === "podpatrol")
+    .map((e) => ({
+      reason: e.reason ?? "",
+      message: e.message ?? "",
+      kind: e.involvedObject.kind ?? "",
+      name: e.involvedObject.name ?? "",
+      source: e.source?.host ?? "",
+    }));
+}
+
+export async function waitForEvent(
+  cluster: TestCluster,
+  namespace: string,
+  what: string,
+  predicate: (e: EventSummary) => boolean,
+  timeoutMs = 30_000,
+): Promise<EventSummary> {
+  return await waitUntil(
+    what,
+    async () => (await patrolEvents(cluster, namespace)).find(predicate),
+    timeoutMs,
+  );
+}
+
+/** Applies a manifest (YAML or JSON text) with kubectl as admin. */
+export async function apply(cluster: TestCluster, manifest: unknown): Promise<void> {
+  const text = typeof manifest === "string" ? manifest : JSON.stringify(manifest);
+  const result = await cluster.kubectl(["apply", "-f", "-"], { stdin: text });
+  if (result.exitCode !== 0) throw new Error(`kubectl apply: ${result.stderr}`);
+}
+
+/** Names and uids of a Deployment's live pods (not terminating). */
+export async function livePods(cluster: TestCluster, namespace: string, app: string) {
+  const { core } = adminClients(cluster);
+  const list = await core.listNamespacedPod({ namespace, labelSelector: `app=${app}` });
+  return list.items
+    .filter((p) => !p.metadata?.deletionTimestamp)
+    .map((p) => ({
+      name: p.metadata?.name ?? "",
+      uid: p.metadata?.uid ?? "",
+      phase: p.status?.phase ?? "",
+    }));
+}
+
+/** True while a pod with this uid still exists (even Terminating). */
+export async function podExists(
+  cluster: TestCluster,
+  namespace: string,
+  name: string,
+  uid: string,
+): Promise<boolean> {
+  const { core } = adminClients(cluster);
+  try {
+    const pod = await core.readNamespacedPod({ namespace, name });
+    return pod.metadata?.uid === uid && !pod.metadata?.deletionTimestamp;
+  } catch {
+    return false;
+  }
+}
+
+export interface DeploymentOptions {
+  replicas?: number;
+  annotations?: Record<string, string>;
+  /** Extra pod spec fields (nodeSelector, nodeName, containers...). */
+  podSpec?: Record<string, unknown>;
+  kind?: "Deployment" | "DaemonSet";
+}
+
+/** A Deployment (or DaemonSet) of fake pods labelled app=<name>. */
+export async function workload(
+  cluster: TestCluster,
+  namespace: string,
+  name: string,
+  options: DeploymentOptions = {},
+) {
+  const kind = options.kind ?? "Deployment";
+  await apply(cluster, {
+    apiVersion: "apps/v1",
+    kind,
+    metadata: { name, namespace },
+    spec: {
+      ...(kind === "Deployment" ? { replicas: options.replicas ?? 2 } : {}),
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name }, annotations: options.annotations ?? {} },
+        spec: {
+          containers: [{ name: "main", image: "registry.invalid/app:1" }],
+          terminationGracePeriodSeconds: 1,
+          ...options.podSpec,
+        },
+      },
+    },
+  });
+}
