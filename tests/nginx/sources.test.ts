@@ -1,0 +1,242 @@
+/**
+ * Inputs the compiled nginxlog must take: .gz and rotated sets, globs, stdin, malformed and
+ * truncated lines (counted, shown with line numbers), empty files, a missing final newline,
+ * state files that merge to what one run gives, Workers agreeing with one thread, and
+ * --follow across a real nginx log rotation and a truncation.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import {
+  appendFileSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { startNginx } from "../env/nginx.ts";
+import { tempDir } from "../env/service.ts";
+import { compiledTool } from "../helpers/compiled.ts";
+import { counts, nginxlog, report } from "./helpers.ts";
+
+const dir = tempDir("nginxlog-sources");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function line(i: number, status = 200, ip = `10.0.0.${i % 7}`, path = `/p/${i % 5}`): string {
+  const second = String(i % 60).padStart(2, "0");
+  return `${ip} - - [26/Nov/2026:10:00:${second} +0000] "GET ${path} HTTP/1.1" ${status} ${100 + i} "-" "curl/8"\n`;
+}
+
+function lines(from: number, to: number, status = 200): string {
+  let text = "";
+  for (let i = from; i < to; i++) text += line(i, status);
+  return text;
+}
+
+describe("sources", () => {
+  test("rotated set with .gz in one glob: oldest first, every line counted once", async () => {
+    const rotated = join(dir, "rotated");
+    mkdirSync(rotated);
+    writeFileSync(join(rotated, "access.log"), lines(0, 10));
+    writeFileSync(join(rotated, "access.log.1"), lines(10, 30, 404));
+    writeFileSync(join(rotated, "access.log.2.gz"), Bun.gzipSync(Buffer.from(lines(30, 60, 500))));
+    writeFileSync(join(rotated, "access.log.10.gz"), Bun.gzipSync(Buffer.from(lines(60, 65, 301))));
+    const result = await report([join(rotated, "access.log*")]);
+    expect(result.overview.requests).toBe(65);
+    expect(counts(result, "status")).toEqual({ "200": 10, "404": 20, "500": 30, "301": 5 });
+    const sources = result.overview.sources as string[];
+    expect(sources.map((s) => s.split("/").pop())).toEqual([
+      "access.log.10.gz",
+      "access.log.2.gz",
+      "access.log.1",
+      "access.log",
+    ]);
+  });
+
+  test("a corrupt .gz is an error naming the file; the other inputs still count", async () => {
+    const good = join(dir, "good.log");
+    writeFileSync(good, lines(0, 4));
+    const bad = join(dir, "bad.log.gz");
+    writeFileSync(bad, Buffer.concat([Bun.gzipSync(Buffer.from(lines(0, 50))).subarray(0, 40)]));
+    const result = await nginxlog([good, bad, "--json"]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("bad.log.gz");
+    expect(JSON.parse(result.stdout).overview.requests).toBeGreaterThanOrEqual(4);
+  });
+
+  test("missing input: exit 1 naming it", async () => {
+    const result = await nginxlog([join(dir, "nope.log")]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("nope.log: no such file");
+  });
+
+  test("stdin", async () => {
+    const result = await report(["-"], { stdin: lines(0, 12) });
+    expect(result.overview.requests).toBe(12);
+  });
+
+  test("0-byte file and a file without a trailing newline", async () => {
+    const empty = join(dir, "empty.log");
+    writeFileSync(empty, "");
+    const emptyResult = await report([empty]);
+    expect(emptyResult.overview.requests).toBe(0);
+    expect(emptyResult.overview.lines).toBe(0);
+    const noNewline = join(dir, "no-newline.log");
+    writeFileSync(noNewline, lines(0, 3) + line(3, 201).trimEnd());
+    const result = await report([noNewline]);
+    expect(result.overview.requests).toBe(4);
+    expect(counts(result, "status")["201"]).toBe(1);
+  });
+
+  test("malformed and truncated lines are counted and shown with line numbers, never fatal", async () => {
+    const messy = join(dir, "messy.log");
+    const good = lines(0, 3);
+    writeFileSync(
+      messy,
+      `${good}this is not nginx\n${line(5).slice(0, 40)}\n${line(6).replace(" 200 ", " 2x0 ")}\n\n${lines(7, 9)}\u0000\u0001binary\n`,
+    );
+    const result = await nginxlog([messy, "--show-bad", "5"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain(`${messy}:4: does not match the log format: this is not nginx`);
+    expect(result.stdout).toContain(`${messy}:5: does not match the log format`);
+    expect(result.stdout).toContain(`${messy}:6: status is not a 3-digit code`);
+    expect(result.stdout).toContain(`${messy}:11: does not match the log format`);
+    const json = await report([messy]);
+    expect(json.overview.requests).toBe(5);
+    expect(json.overview.badLines).toBe(4);
+    expect(json.badExamples.map((b) => b.line)).toEqual([4, 5, 6, 11]);
+  });
+
+  test("nothing matches the format: exit 1 with a hint", async () => {
+    const other = join(dir, "other.log");
+    writeFileSync(other, "a b c\nd e f\n");
+    const result = await nginxlog([other]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("none of 2 lines matched the log format");
+  });
+
+  test("merge of two state files equals one run over both files", async () => {
+    const a = join(dir, "a.log");
+    const b = join(dir, "b.log");
+    let textA = "";
+    let textB = "";
+    for (let i = 0; i < 3000; i++)
+      textA += line(
+        i,
+        i % 11 === 0 ? 503 : 200,
+        `10.9.${i % 300}.${i % 13}`,
+        `/a/${i % 97}?q=${i}`,
+      );
+    for (let i = 0; i < 2000; i++)
+      textB += line(i, i % 7 === 0 ? 404 : 200, `10.9.${i % 200}.${i % 13}`, `/b/${i % 53}`);
+    writeFileSync(a, textA);
+    writeFileSync(b, textB);
+    const stateA = join(dir, "a.state");
+    const stateB = join(dir, "b.state");
+    expect((await nginxlog([a, "--state", stateA])).exitCode).toBe(0);
+    expect((await nginxlog([b, "--state", stateB])).exitCode).toBe(0);
+    const merged = await report(["merge", stateA, stateB, "--top", "50"]);
+    const once = await report([a, b, "--top", "50"]);
+    expect(merged.overview).toEqual({ ...once.overview, sources: merged.overview.sources });
+    for (const name of ["status", "methods", "top-ips", "top-paths", "top-errors", "timeline"])
+      expect(merged.tables.find((t) => t.name === name)).toEqual(
+        once.tables.find((t) => t.name === name),
+      );
+  });
+
+  test("Workers over byte ranges give the same report as one thread", async () => {
+    const big = join(dir, "big.log");
+    const chunk: string[] = [];
+    for (let i = 0; i < 20000; i++)
+      chunk.push(line(i, i % 9 === 0 ? 500 : 200, `10.8.${i % 250}.${i % 3}`, `/w/${i % 400}`));
+    const text = chunk.join("");
+    // ~70 MB: above the 32 MB per Worker threshold.
+    writeFileSync(big, "");
+    for (let i = 0; i < 40; i++) appendFileSync(big, text);
+    appendFileSync(big, "garbage line\n");
+    const parallel = await report([big, "--threads", "2", "--top", "20"]);
+    const single = await report([big, "--threads", "1", "--top", "20"]);
+    expect(parallel.overview.requests).toBe(800000);
+    expect(parallel.overview).toEqual(single.overview);
+    for (const name of ["status", "top-ips", "top-paths", "timeline"])
+      expect(parallel.tables.find((t) => t.name === name)).toEqual(
+        single.tables.find((t) => t.name === name),
+      );
+    // The bad line keeps its real line number across ranges.
+    expect(parallel.badExamples[0]?.line).toBe(800001);
+  }, 60_000);
+
+  test("--follow across a real nginx log rotation and a truncation", async () => {
+    const nginx = await startNginx();
+    const bin = await compiledTool("nginxlog");
+    const get = async (path: string, n: number) => {
+      for (let i = 0; i < n; i++) await fetch(`${nginx.url}${path}`);
+    };
+    const waitLines = async (file: string, n: number) => {
+      for (let i = 0; i < 200; i++) {
+        const count = readFileSync(file, "latin1").split("\n").filter(Boolean).length;
+        if (count >= n) return;
+        await Bun.sleep(20);
+      }
+      throw new Error(`${file} never reached ${n} lines`);
+    };
+    await get("/before", 5);
+    await waitLines(nginx.logs.timed, 6);
+    const proc = Bun.spawn(
+      [
+        bin,
+        "--follow",
+        nginx.logs.timed,
+        "--nginx-conf",
+        nginx.confPath,
+        "--format-name",
+        "timed",
+        "--json",
+        "--top",
+        "50",
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    await Bun.sleep(700);
+    await get("/during", 4);
+    await Bun.sleep(700);
+    renameSync(nginx.logs.timed, `${nginx.logs.timed}.1`);
+    await get("/old-file", 3); // still written to the renamed file until nginx reopens
+    await nginx.reopenLogs();
+    await get("/after", 6);
+    await waitLines(nginx.logs.timed, 6);
+    await Bun.sleep(700);
+    truncateSync(nginx.logs.timed, 0);
+    await Bun.sleep(700);
+    await get("/truncated", 2);
+    await waitLines(nginx.logs.timed, 2);
+    await Bun.sleep(700);
+    proc.kill("SIGTERM");
+    const [code, stdout, stderr] = await Promise.all([
+      proc.exited,
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+    ]);
+    expect(code).toBe(0); // SIGTERM is a clean stop; the report is still printed
+    const result = JSON.parse(stdout);
+    const paths = Object.fromEntries(
+      (
+        result.tables.find((t: { name: string }) => t.name === "top-paths").rows as [
+          string,
+          number,
+        ][]
+      ).map((r) => [r[0], r[1]]),
+    );
+    expect(paths).toEqual({
+      "/ready": 1,
+      "/before": 5,
+      "/during": 4,
+      "/old-file": 3,
+      "/after": 6,
+      "/truncated": 2,
+    });
+    expect(stderr).toContain("rotated");
+    expect(stderr).toContain("truncated");
+  }, 60_000);
+});
