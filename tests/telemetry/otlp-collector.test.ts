@@ -187,6 +187,26 @@ describe("protocols and configuration", () => {
     ).toBe(1);
   }, 30_000);
 
+  test("grpc (HTTP/2, no grpc-js) with headers and a host:port endpoint", async () => {
+    const { id, env } = testEnv({
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.grpcEndpoint.replace("http://", ""),
+      OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+      OTEL_EXPORTER_OTLP_HEADERS: "x-team=sre",
+    });
+    const result = await run([fixture, "one", "bad2"], { env });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).not.toContain("telemetry:");
+    const received = await waitForReceived(collector, id, complete);
+    const runSpan = received.spans.find((s) => s.name === "sshping");
+    expect(received.spans.filter((s) => s.name === "unit")).toHaveLength(2);
+    expect(received.logs.find((l) => l.body === "unit failed")?.traceId).toBe(
+      runSpan?.traceId ?? "missing",
+    );
+    expect(received.metrics.find((m) => m.name === "opsctl_errors_total")?.points[0]?.value).toBe(
+      1,
+    );
+  }, 30_000);
+
   test("per-signal endpoints and OTEL_*_EXPORTER=none select the signals", async () => {
     const { id, env } = testEnv({
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collector.httpEndpoint}/v1/traces`,

@@ -70,7 +70,7 @@ describe("collector unavailable", () => {
     expect(warnings[0]).toContain(blackholeUrl);
   }, 10_000);
 
-  test("OTEL_EXPORTER_OTLP_TIMEOUT bounds the flush (grpc-less http/json too)", async () => {
+  test("OTEL_EXPORTER_OTLP_TIMEOUT bounds the flush (http/json too)", async () => {
     const result = await run([fixture, ...args], {
       env: {
         ...env,
@@ -83,6 +83,20 @@ describe("collector unavailable", () => {
     expect(result.exitCode).toBe(baseline.exitCode);
     expect(telemetryWarnings(result.stderr)).toHaveLength(1);
   }, 10_000);
+
+  test("grpc: refused and hanging collectors alike cost one warning, nothing else", async () => {
+    const port = await freePort();
+    for (const endpoint of [`http://127.0.0.1:${port}`, blackholeUrl]) {
+      const result = await run([fixture, ...args], {
+        env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" },
+      });
+      expect(result.stdout).toBe(baseline.stdout);
+      expect(result.exitCode).toBe(baseline.exitCode);
+      const warnings = telemetryWarnings(result.stderr);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(endpoint);
+    }
+  }, 15_000);
 
   test("OTEL_SDK_DISABLED=true turns everything off: no export, no warning", async () => {
     const result = await run([fixture, ...args], {
