@@ -1,0 +1,91 @@
+/**
+ * --export: Parquet with typed columns and bounded row groups (read back with hyparquet, the
+ * reader hyparquet-writer is tested against), NDJSON, and --csv of a table.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parquetMetadata, parquetReadObjects } from "hyparquet";
+import { tempDir } from "../env/service.ts";
+import { nginxlog } from "./helpers.ts";
+
+const dir = tempDir("nginxlog-export");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const logPath = join(dir, "access.log");
+let log = "";
+for (let i = 0; i < 250; i++) {
+  const upstream =
+    i % 50 === 0 ? "0.001, 0.004" : i % 10 === 0 ? "-" : `0.${String(i).padStart(3, "0")}`;
+  log += `10.3.0.${i % 5} - - [26/Nov/2026:08:00:${String(i % 60).padStart(2, "0")} +0000] "GET /e/${i}?k=${i % 3} HTTP/1.1" ${i % 4 === 0 ? 404 : 200} ${i} "-" "caf\\xC3\\xA9" 0.${String(i).padStart(3, "0")} ${upstream}\n`;
+}
+log += "not a log line\n";
+writeFileSync(logPath, log);
+
+test("Parquet: typed columns, every parsed record, row groups bounded by --row-group", async () => {
+  const out = join(dir, "records.parquet");
+  const result = await nginxlog([
+    logPath,
+    "--format",
+    "timed",
+    "--export",
+    out,
+    "--row-group",
+    "100",
+    "--json",
+  ]);
+  expect(result.exitCode).toBe(0);
+  const bytes = readFileSync(out);
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const metadata = parquetMetadata(buffer);
+  expect(Number(metadata.num_rows)).toBe(250);
+  expect(metadata.row_groups.map((g) => Number(g.num_rows))).toEqual([100, 100, 50]);
+  const types = Object.fromEntries(metadata.schema.slice(1).map((s) => [s.name, s.type]));
+  expect(types).toMatchObject({
+    time: "INT64",
+    status: "INT64",
+    body_bytes_sent: "INT64",
+    request_time: "DOUBLE",
+    upstream_response_time: "DOUBLE",
+    path: "BYTE_ARRAY",
+    remote_addr: "BYTE_ARRAY",
+  });
+  const rows = (await parquetReadObjects({ file: buffer })) as Record<string, unknown>[];
+  expect(rows.length).toBe(250);
+  const first = rows[0] as Record<string, unknown>;
+  expect(first.path).toBe("/e/0");
+  expect(first.query).toBe("k=0");
+  expect(first.method).toBe("GET");
+  expect(Number(first.status)).toBe(404);
+  expect(first.http_user_agent).toBe("café");
+  expect(first.upstream_response_time).toBeCloseTo(0.005, 6); // "0.001, 0.004" summed
+  expect((first.time as Date).toISOString()).toBe("2026-11-26T08:00:00.000Z");
+  expect(rows[10]?.upstream_response_time).toBeNull(); // "-"
+  expect(rows[249]?.request_time).toBeCloseTo(0.249, 6);
+});
+
+test("NDJSON export and --csv of a table", async () => {
+  const out = join(dir, "records.ndjson");
+  const result = await nginxlog([
+    logPath,
+    "--format",
+    "timed",
+    "--export",
+    out,
+    "--status",
+    "404",
+    "--json",
+  ]);
+  expect(result.exitCode).toBe(0);
+  const records = readFileSync(out, "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+  expect(records.length).toBe(63);
+  expect(records.every((r) => r.status === 404)).toBe(true);
+  const csv = await nginxlog([logPath, "--format", "timed", "--csv", "status"]);
+  expect(csv.stdout).toBe("status,requests,percent\n200,187,74.8\n404,63,25.2\n");
+  const unknown = await nginxlog([logPath, "--format", "timed", "--csv", "nope"]);
+  expect(unknown.exitCode).toBe(2);
+  expect(unknown.stderr).toContain("--csv nope: no such table");
+});
