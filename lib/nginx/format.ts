@@ -127,7 +127,7 @@ export function formatFromConf(
   }
   if (formatName === "combined")
     return compileFormat(presets.combined ?? "", "default", "combined");
-  const names = tokens.filter((t, i) => i > 0 && tokens[i - 1] === "log_format");
+  const names = tokens.filter((_token, i) => i > 0 && tokens[i - 1] === "log_format");
   throw new Error(
     `${file}: no log_format named "${formatName}"${names.length ? ` (found: ${names.join(", ")})` : ""}`,
   );

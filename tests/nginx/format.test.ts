@@ -34,7 +34,7 @@ describe("log_format", () => {
       "http_user_agent",
     ]);
     expect(resolveFormat("main").variables).toContain("http_x_forwarded_for");
-    expect(compileFormat("${host}:$server_port x").variables).toEqual(["host", "server_port"]);
+    expect(compileFormat(`$${"{"}host}:$server_port x`).variables).toEqual(["host", "server_port"]);
     expect(() => compileFormat("$a$b")).toThrow("have nothing between them");
     expect(() => resolveFormat("nonsense")).toThrow("neither a preset");
   });

@@ -71,7 +71,7 @@ test("HTML report renders charts and tables with the right numbers, offline", as
       nodes.map((node) => ({
         time: node.getAttribute("data-time"),
         count: Number(node.getAttribute("data-count")),
-        height: (node as SVGRectElement).getBBox().height,
+        height: (node as unknown as { getBBox(): { height: number } }).getBBox().height,
       })),
     );
     const perMinute: Record<string, number> = {};
