@@ -40,10 +40,11 @@ export const stuckRule: PodRule<StuckArgs> = {
       };
     }
     if (pod.status?.phase !== "Pending") return { kind: "healthy" };
+    // Scheduled: PodScheduled=True, or bound directly through spec.nodeName (no condition yet).
     const scheduled = condition(pod, "PodScheduled");
-    if (scheduled?.status !== "True") return { kind: "healthy" }; // the unschedulable rule's case
+    if (scheduled ? scheduled.status !== "True" : !pod.spec?.nodeName) return { kind: "healthy" };
     const since =
-      timeOf(scheduled.lastTransitionTime) ?? timeOf(pod.metadata.creationTimestamp) ?? ctx.now;
+      timeOf(scheduled?.lastTransitionTime) ?? timeOf(pod.metadata.creationTimestamp) ?? ctx.now;
     const due = since + args.pendingAfter * 1000;
     if (ctx.now < due) return { kind: "wait", until: due };
     const waiting = pod.status.containerStatuses?.find((s) => s.state?.waiting)?.state?.waiting
