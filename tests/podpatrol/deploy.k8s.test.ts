@@ -100,6 +100,24 @@ describe("deploy/podpatrol", () => {
     expect(await canI(args)).toBe(false);
   });
 
+  test("the admission policy lets the account change only opsctl.io/node-lost taints on nodes", async () => {
+    const node = (await createFakeNode(cluster)).metadata?.name ?? "";
+    const kubeconfig = await cluster.serviceAccountKubeconfig("opsctl-system", "podpatrol");
+    const asPatrol = (args: string[]) => cluster.kubectl(args, { kubeconfig });
+    // The policy's binding takes a moment to be enforced: wait until a forbidden change is denied.
+    const label = await waitUntil("policy enforced", async () => {
+      const r = await asPatrol(["label", "node", node, "owned-by=podpatrol"]);
+      return r.exitCode !== 0 ? r : undefined;
+    });
+    expect(label.stderr).toContain("podpatrol may not change node labels");
+    const other = await asPatrol(["taint", "node", node, "dedicated=x:NoSchedule"]);
+    expect(other.exitCode).not.toBe(0);
+    expect(other.stderr).toContain("only change taints keyed opsctl.io/node-lost");
+    const ours = await asPatrol(["taint", "node", node, "opsctl.io/node-lost=true:NoSchedule"]);
+    expect(ours.stderr).toBe("");
+    expect(ours.exitCode).toBe(0);
+  }, 90_000);
+
   test("podpatrol with the service account's own token (TokenRequest) elects itself and remediates", async () => {
     const kubeconfig = await cluster.serviceAccountKubeconfig("opsctl-system", "podpatrol");
     const ns = await createNamespace(cluster);

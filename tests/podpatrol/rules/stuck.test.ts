@@ -29,7 +29,9 @@ describe("stuck rule", () => {
   test("a pod bound through spec.nodeName (no PodScheduled condition) counts as scheduled", () => {
     const bound = pod({}, { phase: "Pending" }, "ghost");
     expect(stuckRule.evaluate(bound, args, ctx(T0 + 61_000)).kind).toBe("act");
-    expect(stuckRule.evaluate(pod({}, { phase: "Pending" }, ""), args, ctx(T0 + 61_000)).kind).toBe("healthy");
+    expect(stuckRule.evaluate(pod({}, { phase: "Pending" }, ""), args, ctx(T0 + 61_000)).kind).toBe(
+      "healthy",
+    );
   });
 
   const terminating = pod({ deletionTimestamp: iso(T0) });
