@@ -60,8 +60,9 @@ export async function find(
     follow: query.follow,
     ...(query.maxDepth !== undefined ? { maxDepth: query.maxDepth } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-    ...(needsStat ? { needsStat: cheap } : {}),
-    filter: costly ? (entry) => cheap(entry) && costly(entry) : cheap,
+    select: cheap,
+    ...(needsStat ? { needsStat: () => true } : {}),
+    ...(costly ? { filter: costly } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
   });
@@ -78,10 +79,10 @@ function compileQuery(query: FindQuery, statMatches: boolean) {
   const byName = compileGlobs(query.names);
   const regex = query.regex;
   const kind = query.type ? kindOfType[query.type] : undefined;
-  const cheap = (entry: WalkEntry): boolean =>
-    (kind === undefined || entry.kind === kind) &&
-    (byName === undefined || byName(entry.name)) &&
-    (regex === undefined || regex.test(entry.name));
+  const cheap = (name: string, entryKind: EntryKind): boolean =>
+    (kind === undefined || entryKind === kind) &&
+    (byName === undefined || byName(name)) &&
+    (regex === undefined || regex.test(name));
 
   const now = query.now ?? Date.now();
   const tests: ((stat: Stats) => boolean)[] = [];

@@ -90,6 +90,8 @@ export interface WalkOptions {
   statDirs?: boolean;
   /** Roots that are symlinks are followed (default true, like find -H). */
   followRoots?: boolean;
+  /** Cheap first test on name and type, before anything is built or stat'ed for the entry. */
+  select?: (name: string, kind: EntryKind) => boolean;
   /** Which entries need a stat before `filter` sees them (size, mtime...). */
   needsStat?: (entry: WalkEntry) => boolean;
   /** Entries kept in batches; directories are descended into whatever it says. */
@@ -269,8 +271,10 @@ export class Walker implements AsyncIterable<WalkBatch> {
     if (!this.hidden && name.charCodeAt(0) === 46) return;
     this.stats.entries++;
     const depth = task.depth + 1;
-    const entry = new Entry(task.path, name, bytes, kind, depth);
+    // Objects are only built for entries that get past the cheap tests: most of a big walk doesn't.
+    let entry: Entry | undefined;
     if (kind === "symlink" && this.follow) {
+      entry = new Entry(task.path, name, bytes, kind, depth);
       try {
         const target = statSync(entry.path);
         entry.kind = kindOfStat(target);
@@ -279,13 +283,19 @@ export class Walker implements AsyncIterable<WalkBatch> {
       } catch {
         // Broken or looping link: reported as the symlink it is.
       }
+      kind = entry.kind;
     }
-    const { filter, needsStat, descend } = this.options;
-    if (entry.kind === "dir" && depth < this.maxDepth && (!descend || descend(entry))) {
-      const child = this.childTask(task, entry, depth);
-      if (child) this.pending.push(child);
+    const { select, filter, needsStat, descend } = this.options;
+    if (kind === "dir" && depth < this.maxDepth) {
+      entry ??= new Entry(task.path, name, bytes, kind, depth);
+      if (!descend || descend(entry)) {
+        const child = this.childTask(task, entry, depth);
+        if (child) this.pending.push(child);
+      }
     }
     if (depth > this.maxDepth) return;
+    if (select && !select(name, kind)) return;
+    entry ??= new Entry(task.path, name, bytes, kind, depth);
     if (needsStat && entry.stat === undefined && needsStat(entry)) {
       try {
         entry.stat = this.follow ? statSync(entry.path) : lstatSync(entry.path);

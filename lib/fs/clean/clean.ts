@@ -97,8 +97,8 @@ export async function clean(
       ...(options.crossDevices
         ? {}
         : { descend: (entry) => typeof entry.path !== "string" || !mountPoints.has(entry.path) }),
-      needsStat: (entry) => entry.kind === "file" && isLog(entry.name),
-      filter: (entry) => entry.kind === "file" && entry.stat !== undefined,
+      select: (name, kind) => kind === "file" && isLog(name),
+      needsStat: () => true,
       ...(options.signal ? { signal: options.signal } : {}),
       onError: (error) => emit({ event: "error", ...error }),
     },

@@ -1,0 +1,3 @@
+module opsctl.bench/fs
+
+go 1.26
