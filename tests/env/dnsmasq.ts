@@ -1,0 +1,58 @@
+/**
+ * A real DNS server (dnsmasq from Debian's dnsmasq-base) on 127.0.0.1 and a free UDP/TCP port,
+ * answering only the records a test gives it (no upstream, no /etc/hosts). One per test process.
+ */
+import { freePort, type Service, startService } from "./service.ts";
+
+export interface DnsServer {
+  /** host:port, the form DNS checks take as their target. */
+  address: string;
+  service: Service;
+}
+
+export interface DnsRecords {
+  /** name -> IPv4 address (also answers for subdomains, as dnsmasq --address does). */
+  a?: Record<string, string>;
+  /** name -> text */
+  txt?: Record<string, string>;
+}
+
+let started: Promise<DnsServer> | undefined;
+
+export function startDnsmasq(records: DnsRecords): Promise<DnsServer> {
+  started ??= (async () => {
+    const port = await freePort();
+    const args = [
+      "/usr/sbin/dnsmasq",
+      "--keep-in-foreground",
+      "--log-facility=-",
+      "--conf-file=/dev/null",
+      "--no-resolv",
+      "--no-hosts",
+      "--no-poll",
+      "--bind-interfaces",
+      "--listen-address=127.0.0.1",
+      `--port=${port}`,
+      "--pid-file=",
+      ...(process.getuid?.() === 0 ? ["--user=root"] : []),
+    ];
+    for (const [name, ip] of Object.entries(records.a ?? {}))
+      args.push(`--host-record=${name},${ip}`);
+    for (const [name, text] of Object.entries(records.txt ?? {}))
+      args.push(`--txt-record=${name},${text}`);
+    const service = await startService({
+      name: "dnsmasq",
+      command: args,
+      ready: async () => {
+        const { promises: dns } = await import("node:dns");
+        const resolver = new dns.Resolver({ timeout: 300, tries: 1 });
+        resolver.setServers([`127.0.0.1:${port}`]);
+        const name = Object.keys(records.a ?? {})[0];
+        if (!name) return true;
+        return (await resolver.resolve4(name)).length > 0;
+      },
+    });
+    return { address: `127.0.0.1:${port}`, service };
+  })();
+  return started;
+}

@@ -1,0 +1,320 @@
+/** Every check kind against real targets on 127.0.0.1, through the engine's runCheck. */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startDnsmasq } from "../env/dnsmasq.ts";
+import { freePort, tempDir } from "../env/service.ts";
+import { check, detail, processesWith } from "./helpers.ts";
+import { bannerTarget, httpsTarget, httpTarget, testPki } from "./targets.ts";
+
+const pki = testPki();
+const trusted = { tls_config: { ca_file: pki.caFile } };
+
+describe("http", () => {
+  test("HTTPS with the test CA: 200, five timed phases, chain verified, expiry of the test cert", async () => {
+    const result = await check("http", `${httpsTarget()}/`, trusted);
+    expect(result.error).toBeUndefined();
+    expect(result.success).toBe(true);
+    expect(detail(result, "http_status_code")).toBe(200);
+    for (const phase of ["resolve", "connect", "tls", "processing", "transfer"])
+      expect(detail(result, "http_duration_seconds", { phase })).toBeGreaterThanOrEqual(0);
+    expect(detail(result, "http_duration_seconds", { phase: "tls" })).toBeGreaterThan(0);
+    expect(detail(result, "tls_chain_verified")).toBe(1);
+    expect(detail(result, "ssl_earliest_cert_expiry")).toBe(pki.notAfter);
+    expect(detail(result, "http_ssl")).toBe(1);
+  });
+
+  test("an untrusted chain fails unless insecure_skip_verify", async () => {
+    const untrusted = await check("http", `${httpsTarget()}/`);
+    expect(untrusted.success).toBe(false);
+    expect(untrusted.error).toContain("not trusted");
+    expect(detail(untrusted, "tls_chain_verified")).toBe(0);
+    const skipped = await check("http", `${httpsTarget()}/`, {
+      tls_config: { insecure_skip_verify: true },
+    });
+    expect(skipped.success).toBe(true);
+  });
+
+  test("min_cert_days fails on the soon-expiring certificate", async () => {
+    const result = await check("http", `${httpsTarget()}/`, { ...trusted, min_cert_days: 7 });
+    expect(result.success).toBe(false);
+    expect(result.error).toMatch(/expires in 2\.\d|expires in 3\.0/);
+  });
+
+  test("redirects are followed and counted; no_follow_redirects sees the 302", async () => {
+    const followed = await check("http", `${httpTarget()}/redirect`);
+    expect(followed.success).toBe(true);
+    expect(detail(followed, "http_redirects")).toBe(1);
+    expect(detail(followed, "http_status_code")).toBe(200);
+    const stopped = await check("http", `${httpTarget()}/redirect`, { no_follow_redirects: true });
+    expect(stopped.success).toBe(false);
+    expect(detail(stopped, "http_status_code")).toBe(302);
+  });
+
+  test("status codes: 503 fails by default, passes when listed", async () => {
+    const down = await check("http", `${httpTarget()}/down`);
+    expect(down.success).toBe(false);
+    expect(down.error).toContain("status 503");
+    expect(
+      (await check("http", `${httpTarget()}/down`, { valid_status_codes: [503] })).success,
+    ).toBe(true);
+  });
+
+  test("body and header regexes, on a chunked body too", async () => {
+    const ok = await check("http", `${httpTarget()}/chunked`, {
+      fail_if_body_not_matches_regexp: ["part one, part two"],
+    });
+    expect(ok.success).toBe(true);
+    const bad = await check("http", `${httpTarget()}/`, {
+      fail_if_body_matches_regexp: ["healthy"],
+    });
+    expect(bad.success).toBe(false);
+    expect(detail(bad, "failed_due_to_regex")).toBe(1);
+    const header = await check("http", `${httpTarget()}/`, {
+      fail_if_header_not_matches: [{ header: "X-App", regexp: "^opsctl-" }],
+    });
+    expect(header.success).toBe(true);
+    const missing = await check("http", `${httpTarget()}/`, {
+      fail_if_header_not_matches: [{ header: "X-Missing", regexp: "." }],
+    });
+    expect(missing.error).toContain("x-missing missing");
+  });
+
+  test("a hanging server is cut at the timeout", async () => {
+    const result = await check("http", `${httpTarget()}/slow`, {}, "1s");
+    expect(result.success).toBe(false);
+    expect(result.error).toContain("timed out after 1s");
+  });
+
+  test("connection refused is a failure naming the address", async () => {
+    const port = await freePort();
+    const result = await check("http", `http://127.0.0.1:${port}/`);
+    expect(result.success).toBe(false);
+    expect(result.error).toContain(`127.0.0.1:${port}`);
+  });
+});
+
+describe("tcp", () => {
+  test("banner exchange: expect, send, expect", async () => {
+    const result = await check("tcp", await bannerTarget(), {
+      query_response: [
+        { expect: "^220 .*ESMTP" },
+        { send: "HELO probe" },
+        { expect: "^250 hello probe" },
+      ],
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.success).toBe(true);
+    expect(detail(result, "failed_due_to_regex")).toBe(0);
+  });
+
+  test("a banner that does not match fails with the regex named", async () => {
+    const result = await check(
+      "tcp",
+      await bannerTarget(),
+      { query_response: [{ expect: "^SSH-2.0" }] },
+      "1s",
+    );
+    expect(result.success).toBe(false);
+    expect(result.error).toMatch(/SSH-2\.0|timed out/);
+  });
+
+  test("TLS over TCP reports the chain", async () => {
+    const target = httpsTarget().replace("https://", "");
+    const result = await check("tcp", target, { tls: true, ...trusted });
+    expect(result.success).toBe(true);
+    expect(detail(result, "ssl_earliest_cert_expiry")).toBe(pki.notAfter);
+  });
+});
+
+describe("dns (real dnsmasq)", () => {
+  let server = "";
+  beforeAll(async () => {
+    server = (
+      await startDnsmasq({
+        a: { "api.svc.test": "127.0.0.42" },
+        txt: { "txt.svc.test": "v=opsctl" },
+      })
+    ).address;
+  });
+
+  test("A record with an answer regex", async () => {
+    const result = await check("dns", server, {
+      query_name: "api.svc.test",
+      validate_answer_rrs: { fail_if_not_matches_regexp: ["^127\\.0\\.0\\.42$"] },
+    });
+    expect(result.error).toBeUndefined();
+    expect(detail(result, "dns_answer_rrs")).toBe(1);
+    expect(detail(result, "dns_rcode_info", { rcode: "NOERROR" })).toBe(1);
+  });
+
+  test("TXT record", async () => {
+    const result = await check("dns", server, {
+      query_name: "txt.svc.test",
+      query_type: "TXT",
+      validate_answer_rrs: { fail_if_not_matches_regexp: ["v=opsctl"] },
+    });
+    expect(result.success).toBe(true);
+  });
+
+  test("a wrong expected answer fails with what came back", async () => {
+    const result = await check("dns", server, {
+      query_name: "api.svc.test",
+      validate_answer_rrs: { fail_if_not_matches_regexp: ["^10\\."] },
+    });
+    expect(result.success).toBe(false);
+    expect(result.error).toContain("127.0.0.42");
+  });
+});
+
+describe("cert", () => {
+  test("remote endpoint: seconds left match the certificate, min_days decides", async () => {
+    const target = httpsTarget().replace("https://", "");
+    const ok = await check("cert", target, { ...trusted, min_days: 1 });
+    expect(ok.success).toBe(true);
+    const left = detail(ok, "cert_expiry_seconds") ?? 0;
+    expect(Math.abs(left - (pki.notAfter - Date.now() / 1000))).toBeLessThan(60);
+    const soon = await check("cert", target, { ...trusted, min_days: 7 });
+    expect(soon.success).toBe(false);
+    expect(soon.error).toContain("min_days 7");
+  });
+
+  test("local PEM file, and a file that holds no certificate", async () => {
+    const ok = await check("cert", pki.certFile, { min_days: 1 });
+    expect(ok.success).toBe(true);
+    expect(detail(ok, "ssl_earliest_cert_expiry")).toBe(pki.notAfter);
+    expect(detail(ok, "cert_chain_length")).toBe(1);
+    const bad = await check("cert", pki.keyFile);
+    expect(bad.success).toBe(false);
+    expect(bad.error).toContain("no PEM certificate");
+  });
+});
+
+describe("file", () => {
+  const dir = tempDir("exporter-files");
+  const now = Date.now() / 1000;
+  beforeAll(() => {
+    for (const [name, size, age] of [
+      ["a.job", 100, 7200],
+      ["b.job", 200, 1800],
+      ["c.job", 300, 600],
+      ["notes.txt", 50, 60],
+    ] as const) {
+      writeFileSync(join(dir, name), "x".repeat(size));
+      utimesSync(join(dir, name), now - age, now - age);
+    }
+    mkdirSync(join(dir, "sub"));
+    writeFileSync(join(dir, "sub", "d.job"), "x".repeat(1000));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("count, bytes, newest and oldest age of matching files", async () => {
+    const result = await check("file", dir, { name: ["*.job"] });
+    expect(result.success).toBe(true);
+    expect(detail(result, "file_matches")).toBe(3);
+    expect(detail(result, "file_total_bytes")).toBe(600);
+    expect(Math.round((detail(result, "file_oldest_age_seconds") ?? 0) / 100)).toBe(72);
+    expect(Math.round((detail(result, "file_newest_age_seconds") ?? 0) / 100)).toBe(6);
+  });
+
+  test("recursive, and the conditions that fail a stuck queue or stale backups", async () => {
+    expect(
+      detail(await check("file", dir, { name: ["*.job"], recursive: true }), "file_matches"),
+    ).toBe(4);
+    const stuck = await check("file", dir, { name: ["*.job"], max_oldest_age: "1h" });
+    expect(stuck.success).toBe(false);
+    expect(stuck.error).toContain("oldest file");
+    const stale = await check("file", dir, { name: ["*.job"], max_newest_age: "5m" });
+    expect(stale.error).toContain("newest file");
+    expect((await check("file", dir, { max_count: 2 })).error).toContain("more than max_count 2");
+  });
+
+  test("a missing directory fails with its path", async () => {
+    const result = await check("file", join(dir, "nope"));
+    expect(result.success).toBe(false);
+    expect(result.error).toContain("nope");
+  });
+});
+
+describe("command", () => {
+  test("exit code decides; stderr's last line is the reason", async () => {
+    expect((await check("command", "", { command: "true" })).success).toBe(true);
+    const failed = await check("command", "", { command: "echo broken >&2; exit 3" });
+    expect(failed.success).toBe(false);
+    expect(detail(failed, "command_exit_code")).toBe(3);
+    expect(failed.error).toContain("exited 3: broken");
+  });
+
+  test("metrics on stdout are parsed and validated", async () => {
+    const ok = await check("command", "", {
+      command:
+        "printf '# HELP queue_depth Jobs waiting.\\n# TYPE queue_depth gauge\\nqueue_depth{queue=\"mail\"} 7\\n'",
+      parse_metrics: true,
+    });
+    expect(ok.success).toBe(true);
+    expect(ok.exposed).toEqual([
+      {
+        name: "queue_depth",
+        help: "Jobs waiting.",
+        type: "gauge",
+        samples: [{ name: "queue_depth", labels: { queue: "mail" }, value: 7 }],
+      },
+    ]);
+    const bad = await check("command", "", { command: "echo '1bad 3'", parse_metrics: true });
+    expect(bad.success).toBe(false);
+    expect(bad.error).toContain('line 1: invalid metric name "1bad"');
+    const reserved = await check("command", "", {
+      command: "echo 'x{check=\"a\"} 1'",
+      parse_metrics: true,
+    });
+    expect(reserved.error).toContain('"check" is reserved');
+  });
+
+  test("a hanging command is killed with its whole process group", async () => {
+    const marker = "31.4159";
+    const result = await check(
+      "command",
+      "",
+      { command: `sleep ${marker} & sleep ${marker}; echo never` },
+      "1s",
+    );
+    expect(result.success).toBe(false);
+    expect(result.error).toContain("timed out after 1s");
+    for (let i = 0; i < 40 && processesWith(`sleep ${marker}`).length > 0; i++) await Bun.sleep(50);
+    expect(processesWith(`sleep ${marker}`)).toEqual([]);
+  });
+
+  test("a background child left by a finished command is killed too", async () => {
+    const marker = "27.1828";
+    const result = await check("command", "", {
+      command: `sleep ${marker} >/dev/null 2>&1 & echo started`,
+    });
+    expect(result.success).toBe(true);
+    for (let i = 0; i < 40 && processesWith(`sleep ${marker}`).length > 0; i++) await Bun.sleep(50);
+    expect(processesWith(`sleep ${marker}`)).toEqual([]);
+  });
+});
+
+describe("process", () => {
+  test("by pidfile and by name: running, RSS, CPU; gone means failed", async () => {
+    const dir = tempDir("exporter-proc");
+    const child = Bun.spawn(["sleep", "41.42"]);
+    writeFileSync(join(dir, "app.pid"), `${child.pid}\n`);
+    try {
+      const byPid = await check("process", join(dir, "app.pid"));
+      expect(byPid.success).toBe(true);
+      expect(detail(byPid, "process_matches")).toBe(1);
+      expect(detail(byPid, "process_resident_memory_bytes")).toBeGreaterThan(0);
+      expect(detail(byPid, "process_cpu_seconds_total")).toBeGreaterThanOrEqual(0);
+      const byName = await check("process", "sleep", { cmdline_regexp: "sleep 41\\.42" });
+      expect(detail(byName, "process_matches")).toBe(1);
+    } finally {
+      child.kill("SIGKILL");
+      await child.exited;
+    }
+    const gone = await check("process", join(dir, "app.pid"));
+    expect(gone.success).toBe(false);
+    expect(gone.error).toContain("expected at least 1");
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
