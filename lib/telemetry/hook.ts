@@ -30,7 +30,7 @@ import { logExporter, metricExporter, spanExporter } from "./exporters.ts";
 import { emitLogRecord } from "./log-bridge.ts";
 import { PromRegistryProducer } from "./prom-bridge.ts";
 import { resourceAttributes } from "./resource.ts";
-import { setTracing } from "./span.ts";
+import { setTracing, traceUnitsSeparately } from "./span.ts";
 import { errorMessage, SdkTracing } from "./tracing.ts";
 
 /** Bounded queues: a flood of spans or logs drops the excess instead of growing the heap. */
@@ -166,6 +166,7 @@ export async function startTelemetry(ctx: ToolContext): Promise<TelemetryRun> {
       endRunSpan(exitCode, error);
       if (error !== undefined) emitRunError(error);
       setTracing(undefined);
+      traceUnitsSeparately(false);
       const budgetMs = flushBudgetMs(config);
       const results = await withinDeadline(
         Promise.allSettled(flushers.map((flush) => flush())),

@@ -27,8 +27,8 @@ export interface SpanHandle {
 
 export interface SpanOptions {
   /**
-   * Starts a new trace linked to the run's span instead of a child of it: for daemons, whose
-   * run span lasts as long as the process, one trace per scrape or per patrol cycle.
+   * Starts a new trace linked to the run's span instead of a child of it. Default: only for
+   * top-level spans of a daemon (see traceUnitsSeparately).
    */
   newTrace?: boolean;
   kind?: "internal" | "client" | "server";
@@ -53,6 +53,21 @@ const noopSpan: SpanHandle = {
 };
 
 let tracing: Tracing | undefined;
+let separateTraces = false;
+
+/**
+ * For daemons: a daemon's run span lasts as long as the process, so a trace under it would grow
+ * forever and only be complete at shutdown. After this call every top-level unit of work (a
+ * check, a patrol action) starts its own trace, linked to the run span. Nested spans are
+ * unaffected. One line in the daemon's run(); a no-op without telemetry.
+ */
+export function traceUnitsSeparately(on = true): void {
+  separateTraces = on;
+}
+
+export function unitsTracedSeparately(): boolean {
+  return separateTraces;
+}
 
 /** Installed by lib/telemetry/hook.ts for the duration of a run. */
 export function setTracing(implementation: Tracing | undefined): void {

@@ -15,7 +15,13 @@ import {
   type Tracer,
   trace,
 } from "@opentelemetry/api";
-import type { SpanAttributes, SpanHandle, SpanOptions, Tracing } from "./span.ts";
+import {
+  type SpanAttributes,
+  type SpanHandle,
+  type SpanOptions,
+  type Tracing,
+  unitsTracedSeparately,
+} from "./span.ts";
 
 const kinds = { internal: SpanKind.INTERNAL, client: SpanKind.CLIENT, server: SpanKind.SERVER };
 
@@ -37,14 +43,16 @@ export class SdkTracing implements Tracing {
     options: SpanOptions,
     fn: (span: SpanHandle) => T,
   ): T {
-    const parent = options.newTrace ? ROOT_CONTEXT : this.activeContext();
+    const insideSpan = trace.getSpan(context.active()) !== undefined;
+    const newTrace = options.newTrace ?? (unitsTracedSeparately() && !insideSpan);
+    const parent = newTrace ? ROOT_CONTEXT : this.activeContext();
     const runSpan = trace.getSpan(this.runContext);
     const span = this.tracer.startSpan(
       name,
       {
         attributes: toAttributes(attributes),
         kind: kinds[options.kind ?? "internal"],
-        ...(options.newTrace && runSpan ? { links: [{ context: runSpan.spanContext() }] } : {}),
+        ...(newTrace && runSpan ? { links: [{ context: runSpan.spanContext() }] } : {}),
       },
       parent,
     );
