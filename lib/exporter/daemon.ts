@@ -4,6 +4,8 @@
  */
 import type { Server } from "bun";
 import type { Logger } from "../cli/log.ts";
+import { addOtlpMetricSource } from "../telemetry/metric-sources.ts";
+import { traceUnitsSeparately } from "../telemetry/span.ts";
 import type { ExporterConfig } from "./config.ts";
 import { contentType } from "./exposition/render.ts";
 import { handleProbe } from "./probe.ts";
@@ -38,6 +40,7 @@ export class ExporterDaemon {
   private server: Server<undefined> | undefined;
   private reloading: Promise<ReloadOutcome> | undefined;
   private readonly auth: BasicAuth;
+  private readonly untrack: (() => void)[] = [];
 
   constructor(private readonly options: DaemonOptions) {
     this.auth = new BasicAuth(options.webConfig?.users ?? new Map());
@@ -49,6 +52,12 @@ export class ExporterDaemon {
     this.apply(config);
     this.metrics.reloads.inc({ result: "success" });
     this.server = this.listen();
+    // OTLP (when configured) exports what /metrics serves; one trace per check run.
+    this.untrack.push(
+      addOtlpMetricSource(this.metrics.registry),
+      addOtlpMetricSource(() => this.store.exposition()),
+    );
+    traceUnitsSeparately();
   }
 
   get url(): string {
@@ -70,6 +79,7 @@ export class ExporterDaemon {
   async stop(): Promise<void> {
     this.scheduler?.stop();
     await this.server?.stop(true);
+    for (const remove of this.untrack.splice(0)) remove();
   }
 
   private async doReload(): Promise<ReloadOutcome> {

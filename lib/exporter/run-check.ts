@@ -1,5 +1,6 @@
 /** Runs one check under its timeout and turns whatever happens into a CheckResult. */
 import type { Logger } from "../cli/log.ts";
+import { withSpan } from "../telemetry/span.ts";
 import { checkKinds } from "./checks/index.ts";
 import type { CheckResult, CheckSpec, DetailSample, ExposedFamily, ResultSink } from "./types.ts";
 
@@ -42,7 +43,32 @@ export interface RunOptions {
   log: Logger;
 }
 
-export async function runCheck(
+/** One span per check run (a no-op without OTLP); failures are recorded with their reason. */
+export function runCheck(
+  spec: CheckSpec,
+  target: string,
+  options: RunOptions,
+): Promise<CheckResult> {
+  return withSpan(
+    `check ${spec.kind}`,
+    {
+      "opsctl.check.name": spec.name,
+      "opsctl.check.kind": spec.kind,
+      "opsctl.check.target": target,
+    },
+    async (span) => {
+      const result = await runCheckUntraced(spec, target, options);
+      span.setAttributes({
+        "opsctl.check.success": result.success,
+        "opsctl.check.duration_seconds": result.durationSeconds,
+      });
+      if (!result.success) span.fail(result.error ?? "check failed");
+      return result;
+    },
+  );
+}
+
+async function runCheckUntraced(
   spec: CheckSpec,
   target: string,
   options: RunOptions,

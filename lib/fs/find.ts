@@ -4,6 +4,7 @@
  * or NDJSON records with size and mtime.
  */
 import type { Stats } from "node:fs";
+import { withSpan } from "../telemetry/span.ts";
 import { compileGlobs } from "./glob.ts";
 import { comparePaths, type FsPath, isUtf8, toText } from "./path.ts";
 import { type EntryKind, type WalkEntry, type WalkError, walk } from "./walk.ts";
@@ -49,10 +50,28 @@ export interface FindRunOptions {
 
 const kindOfType: Record<"f" | "d" | "l", EntryKind> = { f: "file", d: "dir", l: "symlink" };
 
-export async function find(
+/** One span for the search (a no-op without OTLP): per-directory spans would flood the queue. */
+export function find(
   query: FindQuery,
   sink: FindSink,
   options: FindRunOptions = {},
+): Promise<FindResult> {
+  return withSpan("find", { "opsctl.roots": query.roots.length }, async (span) => {
+    const result = await findUntraced(query, sink, options);
+    span.setAttributes({
+      "opsctl.matched": result.matched,
+      "opsctl.dirs": result.dirs,
+      "opsctl.entries": result.entries,
+      "opsctl.errors": result.errors,
+    });
+    return result;
+  });
+}
+
+async function findUntraced(
+  query: FindQuery,
+  sink: FindSink,
+  options: FindRunOptions,
 ): Promise<FindResult> {
   const { cheap, costly, needsStat } = compileQuery(query, options.statMatches ?? false);
   const walker = walk(query.roots, {

@@ -1,8 +1,8 @@
 /**
  * One definition, two outputs: the tool's prom-client registry (what /metrics, the Pushgateway
- * and the textfile show) read at each collection and handed to the OTel SDK as OTLP metric data,
+ * and the textfile show) and any source added with addOtlpMetricSource, read at each collection and handed to the OTel SDK as OTLP metric data,
  * under the same names and labels. Counters become monotonic cumulative sums, gauges gauges,
- * histograms explicit-bucket histograms; a summary becomes its quantile gauges plus
+ * histograms explicit-bucket histograms (untyped: gauges); a summary becomes its quantile gauges plus
  * <name>_sum/<name>_count sums (the JS SDK has no summary point type).
  */
 
@@ -19,6 +19,8 @@ import {
   type MetricProducer,
 } from "@opentelemetry/sdk-metrics";
 import type { MetricObjectWithValues, MetricValue, Registry } from "prom-client";
+import { type MetricSource, otlpMetricSources } from "./metric-sources.ts";
+import { parseExposition } from "./prom-text.ts";
 
 export class PromRegistryProducer implements MetricProducer {
   /** Cumulative series start with the process (a run) or the daemon. */
@@ -31,9 +33,21 @@ export class PromRegistryProducer implements MetricProducer {
   ) {}
 
   async collect(): Promise<CollectionResult> {
-    const families = (await this.registry.getMetricsAsJSON()) as MetricObjectWithValues<
-      MetricValue<string>
-    >[];
+    const families: Family[] = [];
+    const seen = new Set<string>();
+    const errors: unknown[] = [];
+    for (const source of [this.registry, ...otlpMetricSources()]) {
+      try {
+        for (const family of await familiesOf(source)) {
+          // Two sources with the same family (process_* in two registries): the first wins.
+          if (seen.has(family.name)) continue;
+          seen.add(family.name);
+          families.push(family);
+        }
+      } catch (error) {
+        errors.push(error);
+      }
+    }
     const now = hrTime();
     const metrics = families.flatMap((family) => toMetricData(family, this.startTime, now));
     return {
@@ -50,9 +64,14 @@ export class PromRegistryProducer implements MetricProducer {
           },
         ],
       },
-      errors: [],
+      errors,
     };
   }
+}
+
+async function familiesOf(source: MetricSource): Promise<Family[]> {
+  if (typeof source === "function") return parseExposition(await source()) as unknown as Family[];
+  return (await source.getMetricsAsJSON()) as Family[];
 }
 
 type Family = MetricObjectWithValues<MetricValue<string>>;
@@ -84,6 +103,7 @@ export function toMetricData(family: Family, startTime: HrTime, endTime: HrTime)
         },
       ];
     case "gauge":
+    case "untyped":
       return [
         {
           descriptor,

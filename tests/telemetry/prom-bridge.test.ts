@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { DataPointType } from "@opentelemetry/sdk-metrics";
 import { Counter, Gauge, Histogram, Registry, Summary } from "prom-client";
+import { addOtlpMetricSource } from "../../lib/telemetry/metric-sources.ts";
 import { PromRegistryProducer, unitOf } from "../../lib/telemetry/prom-bridge.ts";
 
 async function collect(registry: Registry) {
@@ -81,5 +82,60 @@ describe("prom-client registry -> OTLP metric data", () => {
     expect(unitOf("opsctl_run_duration_seconds")).toBe("s");
     expect(unitOf("opsctl_logclean_freed_bytes_total")).toBe("By");
     expect(unitOf("opsctl_errors_total")).toBe("");
+  });
+});
+
+describe("extra sources: another registry and Prometheus text", () => {
+  test("what /metrics renders itself is exported too, typed by its # TYPE lines", async () => {
+    const main = new Registry();
+    new Counter({ name: "x_runs_total", help: "runs", registers: [main] }).inc();
+    const own = new Registry();
+    new Gauge({ name: "x_checks", help: "checks", registers: [own] }).set(3);
+    new Counter({ name: "x_runs_total", help: "duplicate", registers: [own] }).inc(99);
+    const text = [
+      "# HELP x_check_success 1 if the check passed",
+      "# TYPE x_check_success gauge",
+      'x_check_success{check="web",kind="http"} 1',
+      'x_check_success{check="db",kind="tcp",note="a \\"quoted\\" } brace"} 0',
+      "# TYPE x_check_seconds histogram",
+      'x_check_seconds_bucket{check="web",le="0.5"} 2',
+      'x_check_seconds_bucket{check="web",le="+Inf"} 3',
+      'x_check_seconds_sum{check="web"} 1.5',
+      'x_check_seconds_count{check="web"} 3',
+      "x_untyped 7 1700000000000",
+      "not a sample line {",
+    ].join("\n");
+    const removeOwn = addOtlpMetricSource(own);
+    const removeText = addOtlpMetricSource(() => text);
+    try {
+      const metrics = await collect(main);
+      const byName = new Map(metrics.map((m) => [m.descriptor.name, m]));
+      expect([...byName.keys()].sort()).toEqual([
+        "x_check_seconds",
+        "x_check_success",
+        "x_checks",
+        "x_runs_total",
+        "x_untyped",
+      ]);
+      expect(byName.get("x_runs_total")?.dataPoints[0]?.value).toBe(1); // the tool's registry wins
+      expect(byName.get("x_checks")?.dataPoints[0]?.value).toBe(3);
+      const success = byName.get("x_check_success");
+      expect(success?.dataPointType).toBe(DataPointType.GAUGE);
+      expect(success?.descriptor.description).toBe("1 if the check passed");
+      expect(success?.dataPoints.map((p) => [p.attributes, p.value])).toEqual([
+        [{ check: "web", kind: "http" }, 1],
+        [{ check: "db", kind: "tcp", note: 'a "quoted" } brace' }, 0],
+      ]);
+      expect(byName.get("x_check_seconds")?.dataPoints[0]?.value).toEqual({
+        buckets: { boundaries: [0.5], counts: [2, 1] },
+        sum: 1.5,
+        count: 3,
+      });
+      expect(byName.get("x_untyped")?.dataPointType).toBe(DataPointType.GAUGE);
+    } finally {
+      removeOwn();
+      removeText();
+    }
+    expect((await collect(main)).map((m) => m.descriptor.name)).toEqual(["x_runs_total"]);
   });
 });

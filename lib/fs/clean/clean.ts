@@ -4,7 +4,8 @@
  * small pool) -> report one event per action. With a --max-delete valve the plan is completed
  * first and nothing is touched if it is too big.
  */
-import type { FsPath } from "../path.ts";
+import { withSpan } from "../../telemetry/span.ts";
+import { displayPath, type FsPath } from "../path.ts";
 import { walk } from "../walk.ts";
 import { Changed, compressAtomically, removeIfUnchanged, verifyDirectory } from "./act.ts";
 import { type CleanPolicy, logMatcher, type PlannedFile, planDirectory } from "./plan.ts";
@@ -151,7 +152,30 @@ class Actor {
     this.poolSize = Math.max(1, options.compressConcurrency ?? 2);
   }
 
-  async run(plan: DirectoryPlan): Promise<void> {
+  /** One span per directory batch with planned changes (a no-op without OTLP). */
+  run(plan: DirectoryPlan): Promise<void> {
+    const before = { ...this.summary };
+    return withSpan(
+      "clean directory",
+      {
+        "file.directory": displayPath(plan.dir),
+        "opsctl.files.planned": plan.files.length,
+        "opsctl.dry_run": this.options.dryRun,
+      },
+      async (span) => {
+        await this.runUntraced(plan);
+        const errors = this.summary.errors - before.errors;
+        span.setAttributes({
+          "opsctl.files.deleted": this.summary.deleted - before.deleted,
+          "opsctl.files.skipped": this.summary.skipped - before.skipped,
+          "opsctl.errors": errors,
+        });
+        if (errors > 0) span.fail(`${errors} files could not be cleaned`);
+      },
+    );
+  }
+
+  private async runUntraced(plan: DirectoryPlan): Promise<void> {
     if (this.options.signal?.aborted) return;
     if (this.options.dryRun) {
       for (const file of plan.files) {
