@@ -47,5 +47,12 @@ export async function handleProbe(
     log.debug("probe failed", { module: moduleName, target, reason: result.error });
   const writer = new FamilyWriter();
   writeResult(writer, probePrefix, {}, spec, result, false);
+  if (url.searchParams.get("debug") === "true") {
+    // blackbox_exporter's debug page: why the probe failed, then the metrics.
+    const timeout = probeTimeout(request, spec);
+    const why = result.success ? "probe succeeded" : `probe failed: ${result.error}`;
+    const text = `Module ${moduleName} (${spec.kind}), target ${target}, timeout ${timeout}s\n${why}\n\nMetrics that would have been returned:\n${writer.text()}`;
+    return new Response(text, { headers: { "content-type": "text/plain; charset=utf-8" } });
+  }
   return new Response(writer.text(), { headers: { "content-type": contentType } });
 }

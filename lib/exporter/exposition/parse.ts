@@ -144,5 +144,11 @@ export function parseExposition(text: string, options: ParseOptions): ExposedFam
     }
     entry.samples.push({ name, labels, value });
   }
+  // Text format 0.0.4 names a counter's samples exactly like its family: OpenMetrics-style
+  // "# TYPE x counter" with "x_total" samples becomes the family x_total.
+  for (const family of families.values()) {
+    if (family.type === "counter" && family.samples.every((s) => s.name === `${family.name}_total`))
+      family.name = `${family.name}_total`;
+  }
   return [...families.values()];
 }
