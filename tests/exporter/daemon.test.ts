@@ -82,7 +82,9 @@ describe("web config (exporter-toolkit format)", () => {
   test("bad web configs name the problem", async () => {
     const path = join(dir, "bad-web.yml");
     writeFileSync(path, "basic_auth_users:\n  admin: plaintext\n");
-    await expect(loadWebConfig(path)).rejects.toThrow("basic_auth_users.admin: expected a bcrypt hash");
+    await expect(loadWebConfig(path)).rejects.toThrow(
+      "basic_auth_users.admin: expected a bcrypt hash",
+    );
     writeFileSync(
       path,
       "tls_server_config:\n  cert_file: /nonexistent.pem\n  key_file: /nonexistent.key\n",
