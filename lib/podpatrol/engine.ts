@@ -287,21 +287,20 @@ export class PatrolEngine {
     });
   }
 
+  /**
+   * One pass over what is due. Actions are started, not awaited: a slow API call must not hold
+   * up the next failure (the busy set keeps one action per pod or node in flight).
+   */
   private async process(): Promise<void> {
     const now = this.now();
-    const work: Promise<void>[] = [];
     for (const [name, due] of this.nodeDue) {
       if (due > now) continue;
       const node = this.nodes.get(name);
-      if (node) work.push(this.processNode(node, now));
+      if (node) void this.processNode(node, now);
     }
     const ready = [...this.candidates.values()].filter((c) => c.notBefore <= now);
     ready.sort((a, b) => a.firstSeen - b.firstSeen);
-    for (const candidate of ready) {
-      const started = this.processCandidate(candidate, now);
-      if (started) work.push(started);
-    }
-    await Promise.all(work);
+    for (const candidate of ready) void this.processCandidate(candidate, now);
   }
 
   /** Gates one candidate; returns the action's promise when it acts. */

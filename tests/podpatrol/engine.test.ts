@@ -1,0 +1,222 @@
+// The engine's decisions, deterministic (injected clock), with a recording actuator standing in
+// for the API server; the real API-server paths are covered by the *.k8s.test.ts files.
+import { describe, expect, test } from "bun:test";
+import { Registry } from "prom-client";
+import { Logger } from "../../lib/cli/log.ts";
+import { buildConfig, type PatrolFlags } from "../../lib/podpatrol/config.ts";
+import { PatrolEngine } from "../../lib/podpatrol/engine.ts";
+import type { ActionResult, Actuator } from "../../lib/podpatrol/kube/actuator.ts";
+import type { EventSink, ObjectRef } from "../../lib/podpatrol/kube/events.ts";
+import type { Node, Pod } from "../../lib/podpatrol/kube-types.ts";
+import { PatrolMetrics } from "../../lib/podpatrol/metrics.ts";
+import { crashing, node, pod, T0 } from "./fixtures.ts";
+
+const flags: PatrolFlags = {
+  dryRun: false,
+  namespace: [],
+  excludeNamespace: [],
+  selector: undefined,
+  allowKubeSystem: false,
+  disableRule: [],
+  enableRule: [],
+  cooldown: 600,
+  forceDeleteOnLostNode: false,
+};
+
+function harness(flagOverrides: Partial<PatrolFlags> = {}, section: Record<string, unknown> = {}) {
+  let now = T0;
+  const calls: string[] = [];
+  const events: { ref: ObjectRef; reason: string; message: string }[] = [];
+  const logs: string[] = [];
+  let evictResult: ActionResult = "success";
+  const actuator: Actuator = {
+    async evict(p: Pod) {
+      calls.push(`evict ${p.metadata.name}`);
+      return evictResult;
+    },
+    async delete(p: Pod, force: boolean) {
+      calls.push(`${force ? "force-delete" : "delete"} ${p.metadata.name}`);
+      return "success";
+    },
+    async setNodeTaints(n: Node, effects: string[]) {
+      calls.push(`taint ${n.metadata.name} [${effects.join(",")}]`);
+      return "success";
+    },
+  };
+  const sink: EventSink = {
+    emit: (ref, _type, reason, message) => void events.push({ ref, reason, message }),
+  };
+  const registry = new Registry();
+  const log = new Logger({
+    tool: "podpatrol",
+    level: "info",
+    format: "json",
+    color: false,
+    write: (l) => void logs.push(l),
+  });
+  const engine = new PatrolEngine(buildConfig({ ...flags, ...flagOverrides }, section), {
+    log,
+    metrics: new PatrolMetrics(registry, () => 0),
+    actuator,
+    events: sink,
+    isLeader: () => true,
+    now: () => now,
+  });
+  const settle = async () => {
+    engine.kick();
+    for (let i = 0; i < 5; i++) await Bun.sleep(1);
+  };
+  return {
+    engine,
+    calls,
+    events,
+    logs,
+    registry,
+    settle,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    blockEvictions: (result: ActionResult) => {
+      evictResult = result;
+    },
+  };
+}
+
+const crashed = (name: string, uid = name, owner = "web") =>
+  pod(
+    {
+      name,
+      uid,
+      labels: { app: owner, "pod-template-hash": "h" },
+      ownerReferences: [
+        {
+          apiVersion: "apps/v1",
+          kind: "ReplicaSet",
+          name: `${owner}-h`,
+          uid: owner,
+          controller: true,
+        },
+      ],
+    },
+    { phase: "Running", containerStatuses: [crashing(5)] },
+  );
+const healthy = (name: string, owner = "web") =>
+  pod({
+    name,
+    uid: name,
+    labels: { app: owner, "pod-template-hash": "h" },
+    ownerReferences: [
+      {
+        apiVersion: "apps/v1",
+        kind: "ReplicaSet",
+        name: `${owner}-h`,
+        uid: owner,
+        controller: true,
+      },
+    ],
+  });
+
+describe("engine", () => {
+  test("acts once per pod, then the owner cools down", async () => {
+    const h = harness();
+    for (const p of [healthy("b"), healthy("c"), healthy("d")]) h.engine.podUpserted(p, undefined);
+    h.engine.podUpserted(crashed("a"), undefined);
+    await h.settle();
+    expect(h.calls).toEqual(["evict a"]);
+    expect(h.events.map((e) => e.reason)).toEqual(["PatrolEvicted"]);
+    h.engine.podRemoved(crashed("a")); // the eviction went through
+    h.engine.podUpserted(crashed("b"), undefined);
+    await h.settle();
+    expect(h.calls).toEqual(["evict a"]);
+    expect(h.events.at(-1)?.message).toContain("cooldown");
+    h.advance(601_000);
+    await h.settle();
+    expect(h.calls).toEqual(["evict a", "evict b"]);
+  });
+
+  test("dry-run: logs what it would do, calls nothing, emits no Events", async () => {
+    const h = harness({ dryRun: true });
+    h.engine.podUpserted(healthy("b"), undefined);
+    h.engine.podUpserted(crashed("a"), undefined);
+    await h.settle();
+    expect(h.calls).toEqual([]);
+    expect(h.events).toEqual([]);
+    expect(h.logs.join("")).toContain("dry-run: would evict pod shop/a");
+  });
+
+  test("circuit breaker: all pods of an owner crashing -> no action, one Event on the Deployment", async () => {
+    const h = harness();
+    for (const name of ["a", "b", "c"]) h.engine.podUpserted(crashed(name), undefined);
+    await h.settle();
+    // The first pod may be acted on before the others arrive (as in a live cluster)...
+    const before = h.calls.length;
+    h.advance(700_000);
+    await h.settle();
+    // ...but once most are failing, nothing more.
+    expect(h.calls.length).toBe(before);
+    const open = h.events.filter((e) => e.reason === "PatrolCircuitOpen");
+    expect(open).toHaveLength(1);
+    expect(open[0]?.ref).toMatchObject({ kind: "Deployment", name: "web" });
+  });
+
+  test("a PDB refusal is retried after eviction-retry, not bypassed by a delete", async () => {
+    const h = harness({}, { "eviction-retry": "10s" });
+    h.engine.podUpserted(healthy("b"), undefined);
+    h.engine.podUpserted(healthy("c"), undefined);
+    h.blockEvictions("blocked");
+    h.engine.podUpserted(crashed("a"), undefined);
+    await h.settle();
+    expect(h.calls).toEqual(["evict a"]);
+    expect(h.events.at(-1)?.message).toContain("PodDisruptionBudget");
+    h.advance(5_000);
+    await h.settle();
+    expect(h.calls).toEqual(["evict a"]);
+    h.blockEvictions("success");
+    h.advance(6_000);
+    await h.settle();
+    expect(h.calls).toEqual(["evict a", "evict a"]);
+    expect(h.events.at(-1)?.reason).toBe("PatrolEvicted");
+  });
+
+  test("node-lost: taint, evict its pods, untaint on recovery", async () => {
+    const h = harness({}, { rules: { "node-lost": { after: "10s", noExecuteAfter: 0 } } });
+    h.engine.markNodesSynced();
+    h.engine.nodeUpserted(node("n1", "True"), undefined);
+    h.engine.podUpserted(healthy("a"), undefined);
+    h.engine.podUpserted(healthy("z", "api"), undefined);
+    const lost = node("n1", "Unknown", T0);
+    h.engine.nodeUpserted(lost, node("n1", "True"));
+    await h.settle();
+    expect(h.calls).toEqual([]);
+    h.advance(11_000);
+    (h.engine as unknown as { tick(): void }).tick();
+    await h.settle();
+    expect(h.calls).toContain("taint n1 [NoSchedule]");
+    expect(h.calls.filter((c) => c.startsWith("evict")).sort()).toEqual(["evict a", "evict z"]);
+    const tainted = node("n1", "Unknown", T0, {
+      taints: [{ key: "opsctl.io/node-lost", effect: "NoSchedule" }],
+    });
+    h.engine.nodeUpserted(tainted, lost);
+    const back = node("n1", "True", T0 + 20_000, {
+      taints: [{ key: "opsctl.io/node-lost", effect: "NoSchedule" }],
+    });
+    h.engine.nodeUpserted(back, tainted);
+    await h.settle();
+    expect(h.calls.at(-1)).toBe("taint n1 []");
+    expect(h.events.at(-1)?.reason).toBe("PatrolUntainted");
+  });
+
+  test("bare pods are reported, never acted on", async () => {
+    const h = harness();
+    h.engine.podUpserted(
+      pod(
+        { name: "bare", uid: "bare", ownerReferences: [] },
+        { phase: "Running", containerStatuses: [crashing(9)] },
+      ),
+      undefined,
+    );
+    await h.settle();
+    expect(h.calls).toEqual([]);
+    expect(h.events[0]?.message).toContain("bare-pod");
+  });
+});
