@@ -20,7 +20,7 @@ export interface Defaults {
 const nameRule = /^[a-zA-Z0-9_.:-]+$/;
 const labelRule = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Labels the exporter sets itself. */
-const reservedLabels = new Set(["check", "kind", "phase", "version", "rcode"]);
+const reservedLabels = new Set(["check", "kind", "phase", "version", "rcode", "status"]);
 
 function parseOne(raw: unknown, where: string, defaults: Defaults, probe: boolean): CheckSpec {
   if (!isMapping(raw)) throw new Error(`${where}: expected a mapping`);

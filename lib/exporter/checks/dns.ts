@@ -1,7 +1,7 @@
 /** dns: ask a DNS server (the target, blackbox-style) for a name; check rcode and answers. */
 import { promises as dns } from "node:dns";
 import { mapping, onlyKeys, optString, regexList, stringList } from "../fields.ts";
-import { abortable } from "../net/dial.ts";
+import { abortable, resolveHost } from "../net/dial.ts";
 import type { CheckKind } from "../types.ts";
 
 const queryTypes = ["A", "AAAA", "CNAME", "MX", "NS", "PTR", "SOA", "SRV", "TXT", "CAA"] as const;
@@ -36,6 +36,15 @@ function render(answer: unknown): string {
 /** "system" (or empty) uses /etc/resolv.conf; anything else is a server, host[:port]. */
 function serverOf(target: string): string | undefined {
   return target === "" || target === "system" ? undefined : target;
+}
+
+/** c-ares wants IP[:port]: a server given by name (kube-dns.kube-system.svc:53) is looked up first. */
+async function serverAddress(server: string, signal: AbortSignal): Promise<string> {
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(server);
+  if (!match) throw new Error("expected host or host:port");
+  const { address, family } = await resolveHost(match[1] as string, "auto", signal);
+  const host = family === 6 ? `[${address}]` : address;
+  return match[2] ? `${host}:${match[2]}` : host;
 }
 
 export const dnsCheck: CheckKind<DnsSettings> = {
@@ -85,8 +94,9 @@ export const dnsCheck: CheckKind<DnsSettings> = {
     const server = serverOf(target);
     if (server) {
       try {
-        resolver.setServers([server]);
+        resolver.setServers([await serverAddress(server, signal)]);
       } catch (error) {
+        if (signal.aborted) throw error;
         return result.fail(`DNS server "${server}": ${(error as Error).message}`);
       }
     }

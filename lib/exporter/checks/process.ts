@@ -48,9 +48,15 @@ async function readProc(pid: number): Promise<ProcInfo | undefined> {
   }
 }
 
-async function bootTime(): Promise<number> {
-  const stat = await readFile("/proc/stat", "utf8");
-  return Number(/^btime\s+(\d+)/m.exec(stat)?.[1] ?? 0);
+/** Unix time of boot, or undefined where /proc/stat is hidden (systemd ProcSubset=pid). */
+async function bootTime(): Promise<number | undefined> {
+  try {
+    const stat = await readFile("/proc/stat", "utf8");
+    const btime = Number(/^btime\s+(\d+)/m.exec(stat)?.[1]);
+    return btime > 0 ? btime : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function findProcesses(target: string, settings: ProcessSettings): Promise<ProcInfo[]> {
@@ -121,7 +127,9 @@ export const processCheck: CheckKind<ProcessSettings> = {
     );
     if (found.length > 0) {
       const oldest = Math.min(...found.map((info) => info.startTicks));
-      result.set("process_start_time_seconds", (await bootTime()) + oldest / ticksPerSecond);
+      const boot = await bootTime();
+      if (boot !== undefined)
+        result.set("process_start_time_seconds", boot + oldest / ticksPerSecond);
     }
     let ok = true;
     if (found.length < settings.minCount)
