@@ -2,6 +2,8 @@
  * Runs an analysis over every source in order: big plain files in parallel byte ranges, .gz and
  * stdin streamed through one analyzer, and merges everything into one Summary.
  */
+
+import { withSpan } from "../telemetry/span.ts";
 import type { RecordView } from "./analyzer.ts";
 import type { Source } from "./inputs.ts";
 import { analyzeFile } from "./parallel.ts";
@@ -37,9 +39,7 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
   const add = (summary: Summary) => {
     merged = merged ? mergeSummaries(merged, summary, settings.badExampleLimit) : summary;
   };
-  for (const source of options.sources) {
-    if (options.signal?.aborted) break;
-    const name = source.kind === "stdin" ? "-" : source.path;
+  async function analyzeOne(source: Source, name: string): Promise<void> {
     const gzip =
       source.kind === "file" && (source.gzip || (source.size > 1 && isGzip(source.path)));
     const parallel = source.kind === "file" && !gzip && !options.onRecord && options.threads > 1;
@@ -55,11 +55,11 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
         add(result.summary);
         bytesRead += source.size;
         options.onSourceDone?.(name, bytesRead);
-        continue;
+        return;
       }
     } catch (error) {
       errors.push(`${name}: ${(error as Error).message}`);
-      continue;
+      return;
     }
     // One in-order pass; what was read before an error (say a truncated .gz) still counts.
     const analyzer = newAnalyzer(settings, options.onRecord);
@@ -77,6 +77,18 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
     add(analyzer.summary([name]));
     bytesRead += feeder.bytesRead;
     options.onSourceDone?.(name, bytesRead);
+  }
+  for (const source of options.sources) {
+    if (options.signal?.aborted) break;
+    const name = source.kind === "stdin" ? "-" : source.path;
+    // One span per source (a no-op without OTLP).
+    await withSpan("analyze source", { "opsctl.source": name }, async (span) => {
+      const errorsBefore = errors.length;
+      const bytesBefore = bytesRead;
+      await analyzeOne(source, name);
+      span.setAttributes({ "opsctl.bytes_read": bytesRead - bytesBefore });
+      if (errors.length > errorsBefore) span.fail(errors.slice(errorsBefore).join("; "));
+    });
   }
   if (!merged) {
     const analyzer = newAnalyzer(settings);

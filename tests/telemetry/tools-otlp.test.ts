@@ -98,6 +98,33 @@ describe("ffind and logclean", () => {
   }, 120_000);
 });
 
+describe("nginxlog", () => {
+  test("a span per source; a corrupt .gz fails its span, the run still reports", async () => {
+    const bin = await compiledTool("nginxlog");
+    const line = (i: number) =>
+      `127.0.0.${i % 5} - - [26/Nov/2026:10:00:${String(i % 60).padStart(2, "0")} +0000] "GET /p${i} HTTP/1.1" 200 12 "-" "curl/8"\n`;
+    const text = Array.from({ length: 20 }, (_, i) => line(i)).join("");
+    const good = join(work, "access.log");
+    writeFileSync(good, text);
+    const bad = join(work, "old.log.gz");
+    writeFileSync(bad, Bun.gzipSync(Buffer.from(text)).subarray(0, 30));
+    const { id, env } = otlpEnv();
+    const result = await run([bin, good, bad, "--json"], { env });
+    expect(result.exitCode).toBe(1);
+    expect(JSON.parse(result.stdout).overview.requests).toBeGreaterThanOrEqual(20);
+    const received = await waitForReceived(collector, id, runSpanOf("nginxlog"));
+    const runSpan = received.spans.find((s) => s.name === "nginxlog");
+    const sources = received.spans.filter((s) => s.name === "analyze source");
+    expect(sources.map((s) => s.attributes["opsctl.source"])).toEqual([good, bad]);
+    for (const source of sources) expect(source.parentSpanId).toBe(runSpan?.spanId ?? "missing");
+    const [goodSpan, badSpan] = sources;
+    expect(goodSpan?.attributes["opsctl.bytes_read"]).toBe(text.length);
+    expect(goodSpan?.status.code ?? 0).toBe(0);
+    expect(badSpan?.status.code).toBe(2);
+    expect(badSpan?.status.message).toContain("old.log.gz");
+  }, 120_000);
+});
+
 describe("exporter (daemon)", () => {
   let listener: Server;
   let openPort = 0;
