@@ -7,9 +7,9 @@ import { parseExporterConfig } from "../../lib/exporter/config.ts";
 const root = resolve(import.meta.dir, "../..");
 const unit = join(root, "deploy/systemd/opsctl-exporter.service");
 const k8s = join(root, "deploy/exporter");
-// biome-ignore lint/suspicious/noExplicitAny: manifests are walked by path in the assertions
-const yaml = (file: string) =>
-  Bun.YAML.parse(readFileSync(join(k8s, file), "utf8")) as Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: manifests are walked by path in the assertions below
+type Manifest = Record<string, any>;
+const yaml = (file: string) => Bun.YAML.parse(readFileSync(join(k8s, file), "utf8")) as Manifest;
 
 describe("systemd unit", () => {
   test("systemd-analyze security --offline=yes rates it OK or better", () => {
