@@ -19,6 +19,13 @@ const kubernetesVariables: Record<string, string> = {
   K8S_CLUSTER_NAME: "k8s.cluster.name",
 };
 
+/** The names many manifests (ours for podpatrol's leader election) already use. */
+const shortNames: Record<string, string> = {
+  K8S_POD_NAME: "POD_NAME",
+  K8S_NAMESPACE_NAME: "POD_NAMESPACE",
+  K8S_NODE_NAME: "NODE_NAME",
+};
+
 export function resourceAttributes(
   tool: string,
   build: BuildInfo,
@@ -38,7 +45,7 @@ export function resourceAttributes(
     "vcs.ref.head.revision": build.commit,
   };
   for (const [variable, key] of Object.entries(kubernetesVariables)) {
-    const value = env[variable]?.trim();
+    const value = (env[variable] ?? env[shortNames[variable] ?? ""])?.trim();
     if (value) attributes[key] = value;
   }
   Object.assign(attributes, config.resourceAttributes);

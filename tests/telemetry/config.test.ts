@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { hostname } from "node:os";
 import { parseKeyValues, telemetryConfig } from "../../lib/telemetry/config.ts";
 import { otlpRequested } from "../../lib/telemetry/requested.ts";
+import { resourceAttributes } from "../../lib/telemetry/resource.ts";
 
 describe("otlpRequested: is the SDK loaded at all", () => {
   test("only with an endpoint (general, per signal or --otlp-endpoint)", () => {
@@ -103,5 +105,36 @@ describe("telemetryConfig", () => {
     expect(() => parseKeyValues("a=1,oops", "OTEL_RESOURCE_ATTRIBUTES")).toThrow(
       'OTEL_RESOURCE_ATTRIBUTES: "oops" is not key=value',
     );
+  });
+});
+
+describe("resource attributes", () => {
+  const build = { version: "1.2.3", commit: "abc", date: "d", target: "t" };
+  test("tool name, version, host; downward-API names (K8S_* first, then POD_*)", () => {
+    const attributes = resourceAttributes("podpatrol", build, telemetryConfig({}), {
+      K8S_POD_NAME: "patrol-1",
+      POD_NAME: "ignored",
+      POD_NAMESPACE: "ops",
+      K8S_NODE_NAME: "node-a",
+    });
+    expect(attributes).toMatchObject({
+      "service.name": "podpatrol",
+      "service.version": "1.2.3",
+      "host.name": hostname(),
+      "k8s.pod.name": "patrol-1",
+      "k8s.namespace.name": "ops",
+      "k8s.node.name": "node-a",
+    });
+  });
+
+  test("OTEL_RESOURCE_ATTRIBUTES adds and overrides; OTEL_SERVICE_NAME wins for the name", () => {
+    const env = {
+      OTEL_RESOURCE_ATTRIBUTES: "host.name=edge-7,deployment.environment=prod",
+      OTEL_SERVICE_NAME: "nightly-clean",
+    };
+    const attributes = resourceAttributes("logclean", build, telemetryConfig(env), env);
+    expect(attributes["host.name"]).toBe("edge-7");
+    expect(attributes["deployment.environment"]).toBe("prod");
+    expect(attributes["service.name"]).toBe("nightly-clean");
   });
 });
