@@ -5,6 +5,8 @@ import type { Registry } from "prom-client";
 import type { Logger } from "../cli/log.ts";
 import { registerProcessMetrics } from "../metrics/process-metrics.ts";
 import { serveMetrics } from "../metrics/server.ts";
+import { addOtlpMetricSource } from "../telemetry/metric-sources.ts";
+import { traceUnitsSeparately } from "../telemetry/span.ts";
 import type { PatrolConfig } from "./config.ts";
 import { PatrolEngine } from "./engine.ts";
 import { KubeActuator } from "./kube/actuator.ts";
@@ -42,6 +44,9 @@ export function startDaemon(options: DaemonOptions): Daemon {
   let podInformer: Informer<Pod> | undefined;
   let nodeInformer: Informer<Node> | undefined;
   registerProcessMetrics(registry);
+  // OTLP (when configured) exports what /metrics serves; one trace per remediation.
+  const untrackMetrics = addOtlpMetricSource(registry);
+  traceUnitsSeparately();
   const metrics = new PatrolMetrics(registry, (resource) =>
     resource === "pods" ? (podInformer?.cache.size ?? 0) : (nodeInformer?.cache.size ?? 0),
   );
@@ -135,6 +140,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       nodeInformer?.stop();
       await elector?.stop();
       server?.stop(true);
+      untrackMetrics();
       log.info("podpatrol stopped");
       resolve();
     };

@@ -4,6 +4,7 @@
 // and, unless dry-run, recorded as a Kubernetes Event on the object; repeats of the same
 // decision are reported at most once per reportInterval.
 import type { Logger } from "../cli/log.ts";
+import { failCurrentSpan, withSpan } from "../telemetry/span.ts";
 import type { PatrolConfig } from "./config.ts";
 import type { ActionResult, Actuator } from "./kube/actuator.ts";
 import type { EventSink, ObjectRef } from "./kube/events.ts";
@@ -411,7 +412,32 @@ export class PatrolEngine {
     });
   }
 
-  private async act(
+  /** One span per remediation (a no-op without OTLP); its logs carry the span's trace id. */
+  private act(
+    pod: Pod,
+    c: Candidate,
+    action: PodAction,
+    reason: string,
+    owner: Owner,
+    since: number,
+    stamp: number,
+    scope: { namespace: string; node: string | undefined },
+  ): Promise<void> {
+    return withSpan(
+      `remediate ${action}`,
+      {
+        "k8s.namespace.name": pod.metadata.namespace,
+        "k8s.pod.name": pod.metadata.name,
+        "opsctl.rule": c.rule,
+        "opsctl.action": action,
+        "opsctl.reason": reason,
+        "opsctl.owner": owner.key,
+      },
+      () => this.actUntraced(pod, c, action, reason, owner, since, stamp, scope),
+    );
+  }
+
+  private async actUntraced(
     pod: Pod,
     c: Candidate,
     action: PodAction,
@@ -436,12 +462,14 @@ export class PatrolEngine {
         action,
         pod: c.podKey,
       });
+      failCurrentSpan(`${action} failed: ${(error as Error).message}`);
       c.notBefore = this.now() + 10_000;
       return;
     }
     const done = this.now();
     this.deps.metrics.actions.inc({ rule: c.rule, action, result });
     if (result === "blocked") {
+      failCurrentSpan("eviction refused by a PodDisruptionBudget (429)");
       this.limiter.release(scope, stamp);
       c.notBefore = done + this.config.evictionRetry * 1000;
       this.skip(
@@ -522,7 +550,12 @@ export class PatrolEngine {
     }
     this.busy.add(`node/${name}`);
     try {
-      const result = await this.deps.actuator.setNodeTaints(node, want);
+      // One span per node remediation (a no-op without OTLP); a throw is recorded on it.
+      const result = await withSpan(
+        `remediate ${want.length ? "taint" : "untaint"}`,
+        { "k8s.node.name": name, "opsctl.rule": NODE_LOST, "opsctl.reason": reason },
+        () => this.deps.actuator.setNodeTaints(node, want),
+      );
       const action = want.length ? "taint" : "untaint";
       this.deps.metrics.actions.inc({ rule: NODE_LOST, action, result });
       if (result === "success") {

@@ -42,6 +42,8 @@ export interface Tracing {
     options: SpanOptions,
     fn: (span: SpanHandle) => T,
   ): T;
+  /** The span of the work running now (from withSpan), if any. */
+  current(): SpanHandle | undefined;
 }
 
 const noopSpan: SpanHandle = {
@@ -91,4 +93,12 @@ export function withSpan<T>(
 ): T {
   if (!tracing) return fn(noopSpan);
   return tracing.run(name, attributes, options, fn);
+}
+
+/**
+ * Marks the span of the work running now as failed, for code deep inside a unit of work that
+ * handles a failure itself (logs it, counts it) without holding the span. No-op outside a span.
+ */
+export function failCurrentSpan(message: string): void {
+  tracing?.current()?.fail(message);
 }

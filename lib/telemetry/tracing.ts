@@ -31,6 +31,11 @@ export class SdkTracing implements Tracing {
     private readonly runContext: Context,
   ) {}
 
+  current(): SpanHandle | undefined {
+    const span = trace.getSpan(context.active());
+    return span ? spanHandle(span) : undefined;
+  }
+
   /** The context new spans and log records belong to: the current span's, else the run's. */
   activeContext(): Context {
     const current = context.active();
