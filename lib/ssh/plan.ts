@@ -1,0 +1,190 @@
+import { defaultIdentityFiles } from "./credentials.ts";
+import { expandTokens, type SshConfig } from "./ssh-config.ts";
+import { type HostTarget, parseHostSpec } from "./target.ts";
+
+export type HostKeyChecking = "strict" | "accept-new" | "off";
+
+/** Everything needed to open one SSH connection (a target, or one jump host on the way). */
+export interface HopPlan {
+  /** Label for messages: the name as typed. */
+  label: string;
+  /** Address connected to (HostName). */
+  host: string;
+  port: number;
+  user: string;
+  identityFiles: { path: string; implicit: boolean }[];
+  identitiesOnly: boolean;
+  /** ssh-agent socket, or undefined for none. */
+  agentSocket?: string;
+  /** Name looked up in known_hosts (HostKeyAlias or HostName). */
+  hostKeyName: string;
+  hostKeyChecking: HostKeyChecking;
+  knownHostsFiles: string[];
+  /** Read-only system files (/etc/ssh/ssh_known_hosts). */
+  globalKnownHostsFiles: string[];
+  hashKnownHosts: boolean;
+  connectTimeoutMs: number;
+  keepaliveIntervalMs: number;
+  keepaliveCountMax: number;
+  /** Set when ssh_config asks for something sshping cannot do (ProxyCommand): the probe fails with it. */
+  unsupported?: string;
+}
+
+export interface ConnectionPlan extends HopPlan {
+  /** Target name shown in reports. */
+  name: string;
+  /** Re-usable input form (--retry-file). */
+  spec: string;
+  /** ProxyJump hops, first to last. */
+  jumps: HopPlan[];
+}
+
+/** Values from the command line: `undefined` means "not given, let ssh_config decide". */
+export interface PlanDefaults {
+  home: string;
+  localUser: string;
+  user?: string;
+  port?: number;
+  identityFiles: string[];
+  agentSocket?: string;
+  connectTimeoutMs?: number;
+  defaultConnectTimeoutMs: number;
+  hostKeyChecking?: HostKeyChecking;
+  knownHostsFiles?: string[];
+  keepaliveIntervalMs?: number;
+  defaultKeepaliveIntervalMs: number;
+  jump?: string;
+}
+
+/** Resolves a target through ~/.ssh/config and the command line into a connection plan. */
+export function planTarget(
+  target: HostTarget,
+  config: SshConfig,
+  defaults: PlanDefaults,
+): ConnectionPlan {
+  const hop = planHop(
+    {
+      label: target.name,
+      host: target.host,
+      ...(target.port !== undefined ? { port: target.port } : {}),
+      ...(target.user ? { user: target.user } : {}),
+      ...(target.identityFile ? { identityFile: target.identityFile } : {}),
+    },
+    config,
+    defaults,
+  );
+  const resolved = config.resolve(target.host);
+  const jumpText = defaults.jump ?? resolved.proxyJump;
+  const jumps: HopPlan[] = [];
+  if (jumpText && jumpText.toLowerCase() !== "none") {
+    for (const part of jumpText.split(",")) {
+      const spec = parseHostSpec(part.replace(/^ssh:\/\//, ""));
+      jumps.push(
+        planHop(
+          {
+            label: part.trim(),
+            host: spec.host,
+            ...(spec.port !== undefined ? { port: spec.port } : {}),
+            ...(spec.user ? { user: spec.user } : {}),
+          },
+          config,
+          { ...defaults, user: undefined, port: undefined },
+        ),
+      );
+    }
+  }
+  return { ...hop, name: target.name, spec: target.spec, jumps };
+}
+
+interface HopInput {
+  label: string;
+  host: string;
+  port?: number;
+  user?: string;
+  identityFile?: string;
+}
+
+function planHop(input: HopInput, config: SshConfig, defaults: PlanDefaults): HopPlan {
+  const resolved = config.resolve(input.host);
+  const port = input.port ?? defaults.port ?? resolved.port ?? 22;
+  const user = input.user ?? defaults.user ?? resolved.user ?? defaults.localUser;
+  const tokens = {
+    host: input.host,
+    originalHost: input.host,
+    port,
+    remoteUser: user,
+    localUser: defaults.localUser,
+    home: defaults.home,
+  };
+  const host = resolved.hostName ? expandTokens(resolved.hostName, tokens) : input.host;
+  const pathTokens = { ...tokens, host };
+  const explicit = [
+    ...(input.identityFile ? [input.identityFile] : []),
+    ...defaults.identityFiles,
+    ...resolved.identityFiles,
+  ].map((path) => ({ path: expandTokens(path, pathTokens), implicit: false }));
+  const identityFiles =
+    explicit.length > 0
+      ? explicit
+      : defaultIdentityFiles(defaults.home).map((path) => ({ path, implicit: true }));
+  const agentFromConfig = resolved.identityAgent;
+  const agentSocket =
+    agentFromConfig === undefined
+      ? defaults.agentSocket
+      : agentFromConfig.toLowerCase() === "none"
+        ? undefined
+        : agentFromConfig === "SSH_AUTH_SOCK"
+          ? defaults.agentSocket
+          : expandTokens(agentFromConfig, pathTokens);
+  const knownHostsFiles = (
+    defaults.knownHostsFiles ??
+    resolved.userKnownHostsFiles ?? [
+      `${defaults.home}/.ssh/known_hosts`,
+      `${defaults.home}/.ssh/known_hosts2`,
+    ]
+  ).map((path) => expandTokens(path, pathTokens));
+  const globalKnownHostsFiles = defaults.knownHostsFiles
+    ? []
+    : (resolved.globalKnownHostsFiles ?? ["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"]);
+  const connectTimeoutMs =
+    defaults.connectTimeoutMs ??
+    (resolved.connectTimeout ? resolved.connectTimeout * 1000 : defaults.defaultConnectTimeoutMs);
+  const keepaliveIntervalMs =
+    defaults.keepaliveIntervalMs ??
+    (resolved.serverAliveInterval !== undefined
+      ? resolved.serverAliveInterval * 1000
+      : defaults.defaultKeepaliveIntervalMs);
+  return {
+    label: input.label,
+    host,
+    port,
+    user,
+    identityFiles,
+    identitiesOnly: resolved.identitiesOnly ?? false,
+    ...(agentSocket ? { agentSocket } : {}),
+    hostKeyName: resolved.hostKeyAlias ?? host,
+    hostKeyChecking: defaults.hostKeyChecking ?? strictFromConfig(resolved.strictHostKeyChecking),
+    knownHostsFiles,
+    globalKnownHostsFiles,
+    hashKnownHosts: resolved.hashKnownHosts ?? false,
+    connectTimeoutMs,
+    keepaliveIntervalMs,
+    keepaliveCountMax: resolved.serverAliveCountMax ?? 3,
+    ...(resolved.proxyCommand && resolved.proxyCommand.toLowerCase() !== "none"
+      ? { unsupported: `ProxyCommand is not supported (use ProxyJump): ${resolved.proxyCommand}` }
+      : {}),
+  };
+}
+
+/** ssh_config's StrictHostKeyChecking in sshping's terms (ask means strict: nobody can answer). */
+export function strictFromConfig(value: string | undefined): HostKeyChecking {
+  switch (value) {
+    case "accept-new":
+      return "accept-new";
+    case "no":
+    case "off":
+      return "off";
+    default:
+      return "strict";
+  }
+}

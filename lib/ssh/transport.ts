@@ -1,0 +1,101 @@
+import { connect, type Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import type { Client } from "ssh2";
+import { connectionFailure, ProbeFailure, seconds } from "./failure.ts";
+
+/** TCP connect with its own deadline and TCP_NODELAY (small SSH packets must not wait). */
+export function connectTcp(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Socket> {
+  const where = `${host}:${port}`;
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(cancelled());
+    const socket = connect({ host, port, noDelay: true });
+    const finish = (error?: ProbeFailure) => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      socket.removeListener("error", onError);
+      if (error) {
+        socket.destroy();
+        reject(error);
+      } else resolve(socket);
+    };
+    const onAbort = () => finish(cancelled());
+    const onError = (error: Error) =>
+      finish(connectionFailure(error, "connect", `connect to ${where}`));
+    const timer = setTimeout(
+      () =>
+        finish(
+          new ProbeFailure(
+            "unreachable",
+            "connect",
+            `connect to ${where}: timed out after ${seconds(timeoutMs)}`,
+            true,
+          ),
+        ),
+      timeoutMs,
+    );
+    signal.addEventListener("abort", onAbort, { once: true });
+    socket.once("error", onError);
+    socket.once("connect", () => {
+      socket.setNoDelay(true);
+      finish();
+    });
+  });
+}
+
+/** A TCP stream to host:port opened by a jump host (ssh -J / direct-tcpip), with a deadline. */
+export function forwardThrough(
+  jump: Client,
+  jumpLabel: string,
+  host: string,
+  port: number,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Duplex> {
+  const where = `${host}:${port} via ${jumpLabel}`;
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(cancelled());
+    let done = false;
+    const finish = (error: ProbeFailure | undefined, stream?: Duplex) => {
+      if (done) {
+        stream?.destroy();
+        return;
+      }
+      done = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      if (error) reject(error);
+      else if (stream) resolve(stream);
+    };
+    const onAbort = () => finish(cancelled());
+    const timer = setTimeout(
+      () =>
+        finish(
+          new ProbeFailure(
+            "unreachable",
+            "connect",
+            `connect to ${where}: timed out after ${seconds(timeoutMs)}`,
+            true,
+          ),
+        ),
+      timeoutMs,
+    );
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      jump.forwardOut("127.0.0.1", 0, host, port, (error, stream) => {
+        if (error) finish(connectionFailure(error, "connect", `connect to ${where}`));
+        else finish(undefined, stream);
+      });
+    } catch (error) {
+      finish(connectionFailure(error, "connect", `connect to ${where}`));
+    }
+  });
+}
+
+export function cancelled(): ProbeFailure {
+  return new ProbeFailure("cancelled", "connect", "cancelled", false);
+}
