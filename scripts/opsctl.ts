@@ -7,6 +7,7 @@ const tools: ToolTable = {
   logclean: () => import("./logclean.ts"),
   nginxlog: () => import("./nginxlog.ts"),
   podpatrol: () => import("./podpatrol.ts"),
+  sshping: () => import("./sshping.ts"),
 };
 
 if (import.meta.main) {
