@@ -1,0 +1,121 @@
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseIniInventory } from "../../lib/ssh/inventory/ini.ts";
+import { inventoryTarget, loadInventory } from "../../lib/ssh/inventory/load.ts";
+import { selectHosts } from "../../lib/ssh/inventory/pattern.ts";
+import { parseYamlInventory } from "../../lib/ssh/inventory/yaml.ts";
+
+const ini = `
+lonely ansible_host=10.0.0.9
+[web]
+web[01:04] ansible_user=deploy
+[db]
+db1 ansible_host=10.0.0.20 ansible_port=2222 ansible_ssh_private_key_file=~/.ssh/db_key
+[prod:children]
+web
+db
+[prod:vars]
+ansible_user=produser
+ansible_port=22
+[staging]
+web04
+`;
+
+const yaml = `
+all:
+  vars:
+    ansible_user: everyone
+  hosts:
+    lonely:
+      ansible_host: 10.0.0.9
+  children:
+    prod:
+      vars:
+        ansible_user: produser
+      children:
+        web:
+          hosts:
+            web[01:04]:
+              ansible_user: deploy
+        db:
+          hosts:
+            db1:
+              ansible_host: 10.0.0.20
+              ansible_port: 2222
+    staging:
+      hosts:
+        web04:
+`;
+
+describe("Ansible inventories", () => {
+  for (const [kind, inventory] of [
+    ["INI", parseIniInventory(ini, "hosts.ini")],
+    ["YAML", parseYamlInventory(yaml, "hosts.yml")],
+  ] as const) {
+    test(`${kind}: groups, children and patterns`, () => {
+      expect(selectHosts(inventory, "all")).toEqual([
+        "lonely",
+        "web01",
+        "web02",
+        "web03",
+        "web04",
+        "db1",
+      ]);
+      expect(selectHosts(inventory, "prod")).toEqual(["web01", "web02", "web03", "web04", "db1"]);
+      expect(selectHosts(inventory, "web:&prod:!web03")).toEqual(["web01", "web02", "web04"]);
+      expect(selectHosts(inventory, "web:&staging")).toEqual(["web04"]);
+      expect(selectHosts(inventory, "db,lonely")).toEqual(["lonely", "db1"]);
+      expect(selectHosts(inventory, "web0[12]")).toEqual(["web01", "web02"]);
+      expect(selectHosts(inventory, "~web0[34]")).toEqual(["web03", "web04"]);
+      expect(selectHosts(inventory, "!web*")).toEqual(["lonely", "db1"]);
+      expect(selectHosts(inventory, "ungrouped")).toEqual(["lonely"]);
+    });
+    test(`${kind}: connection variables, host beats child group beats parent`, () => {
+      expect(inventoryTarget(inventory, "web02")).toMatchObject({
+        name: "web02",
+        host: "web02",
+        user: "deploy",
+      });
+      const db = inventoryTarget(inventory, "db1");
+      expect(db).toMatchObject({ host: "10.0.0.20", port: 2222, user: "produser", spec: "db1" });
+      expect(inventoryTarget(inventory, "lonely")).toMatchObject({ host: "10.0.0.9" });
+    });
+  }
+
+  test("INI errors name the file and line", () => {
+    expect(() => parseIniInventory("[web]\nweb1 novalue\n", "bad.ini")).toThrow(/bad.ini:2/);
+    expect(() => parseIniInventory("[web:oops]\n", "bad.ini")).toThrow(/bad.ini:1.*:oops/);
+  });
+
+  test("YAML errors name the group", () => {
+    expect(() => parseYamlInventory("all:\n  hostz: {}\n", "bad.yml")).toThrow(
+      /bad.yml: group all.*hostz/,
+    );
+  });
+
+  test("directories, group_vars and host_vars like ansible -i", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sshping-inv-"));
+    writeFileSync(join(dir, "hosts"), "[web]\nweb1\nweb2\n");
+    writeFileSync(
+      join(dir, "more.yml"),
+      "all:\n  children:\n    db:\n      hosts:\n        db1:\n",
+    );
+    mkdirSync(join(dir, "group_vars"));
+    mkdirSync(join(dir, "host_vars"));
+    writeFileSync(
+      join(dir, "group_vars", "web.yml"),
+      "ansible_port: 2200\nansible_user: webuser\n",
+    );
+    writeFileSync(join(dir, "host_vars", "web2.yml"), "ansible_host: 10.1.1.2\n");
+    const inventory = loadInventory([dir]);
+    expect(selectHosts(inventory, "all")).toEqual(["web1", "web2", "db1"]);
+    expect(inventoryTarget(inventory, "web2")).toMatchObject({
+      host: "10.1.1.2",
+      port: 2200,
+      user: "webuser",
+    });
+    expect(inventoryTarget(inventory, "db1")).toEqual({ name: "db1", host: "db1", spec: "db1" });
+  });
+});

@@ -1,0 +1,121 @@
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { planTarget } from "../../lib/ssh/plan.ts";
+import { loadSshConfig, parseSshConfig } from "../../lib/ssh/ssh-config.ts";
+import { parseHostSpec } from "../../lib/ssh/target.ts";
+
+const home = "/home/alice";
+const config = parseSshConfig(
+  `
+# global defaults come first in OpenSSH's first-wins world only if placed first
+Host bastion
+  HostName 192.0.2.1
+  User jump
+  Port 2201
+Host web-* !web-legacy
+  HostName %h.internal
+  User deploy
+  IdentityFile ~/.ssh/web_key
+  IdentitiesOnly yes
+  ProxyJump bastion
+  ConnectTimeout 3
+  ServerAliveInterval 7
+  StrictHostKeyChecking accept-new
+  UserKnownHostsFile ~/.ssh/known_web %d/.ssh/known_other
+Host *
+  User fallback
+  IdentityFile ~/.ssh/id_common
+  Port 22
+`,
+  "config",
+  home,
+);
+
+const defaults = {
+  home,
+  localUser: "alice",
+  identityFiles: [],
+  defaultConnectTimeoutMs: 5000,
+  defaultKeepaliveIntervalMs: 15000,
+};
+
+describe("ssh_config", () => {
+  test("first value wins, IdentityFile accumulates, negated patterns exclude", () => {
+    const web = config.resolve("web-1");
+    expect(web.hostName).toBe("%h.internal");
+    expect(web.user).toBe("deploy");
+    expect(web.identityFiles).toEqual(["~/.ssh/web_key", "~/.ssh/id_common"]);
+    const legacy = config.resolve("web-legacy");
+    expect(legacy.user).toBe("fallback");
+    expect(legacy.proxyJump).toBeUndefined();
+  });
+
+  test("a plan: tokens, ~, ProxyJump resolved through the config, timeouts", () => {
+    const plan = planTarget(parseHostSpec("web-1"), config, defaults);
+    expect(plan).toMatchObject({
+      host: "web-1.internal",
+      user: "deploy",
+      port: 22,
+      identitiesOnly: true,
+      connectTimeoutMs: 3000,
+      keepaliveIntervalMs: 7000,
+      hostKeyChecking: "accept-new",
+      knownHostsFiles: ["/home/alice/.ssh/known_web", "/home/alice/.ssh/known_other"],
+    });
+    expect(plan.identityFiles.map((f) => f.path)).toEqual([
+      "/home/alice/.ssh/web_key",
+      "/home/alice/.ssh/id_common",
+    ]);
+    expect(plan.jumps).toHaveLength(1);
+    expect(plan.jumps[0]).toMatchObject({ host: "192.0.2.1", port: 2201, user: "jump" });
+  });
+
+  test("command line and target beat ssh_config; explicit user@ beats -u", () => {
+    const plan = planTarget(parseHostSpec("root@web-2:2222"), config, {
+      ...defaults,
+      user: "ignored",
+      hostKeyChecking: "strict",
+      connectTimeoutMs: 1000,
+    });
+    expect(plan).toMatchObject({
+      user: "root",
+      port: 2222,
+      hostKeyChecking: "strict",
+      connectTimeoutMs: 1000,
+    });
+  });
+
+  test("defaults when nothing is configured: ~/.ssh/id_* and known_hosts, strict", () => {
+    const plan = planTarget(parseHostSpec("other"), parseSshConfig("", "empty", home), defaults);
+    expect(plan.user).toBe("alice");
+    expect(plan.hostKeyChecking).toBe("strict");
+    expect(plan.identityFiles.every((f) => f.implicit)).toBe(true);
+    expect(plan.knownHostsFiles[0]).toBe("/home/alice/.ssh/known_hosts");
+  });
+
+  test("ProxyCommand is refused clearly rather than silently connecting directly", () => {
+    const plan = planTarget(
+      parseHostSpec("x"),
+      parseSshConfig("Host x\n  ProxyCommand nc %h %p\n", "c", home),
+      defaults,
+    );
+    expect(plan.unsupported).toMatch(/ProxyCommand is not supported/);
+  });
+
+  test("-F FILE with Include, and a missing -F file is an error", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sshping-cfg-"));
+    mkdirSync(join(dir, ".ssh"));
+    writeFileSync(join(dir, ".ssh", "extra.conf"), "Host inc\n  Port 2022\n");
+    writeFileSync(
+      join(dir, "main.conf"),
+      `Include ${join(dir, ".ssh", "*.conf")}\nHost *\n  User u\n`,
+    );
+    const loaded = loadSshConfig({ file: join(dir, "main.conf"), home: dir });
+    expect(loaded.resolve("inc")).toMatchObject({ port: 2022, user: "u" });
+    expect(() => loadSshConfig({ file: join(dir, "missing"), home: dir })).toThrow(
+      /missing: no such file/,
+    );
+  });
+});
