@@ -6,6 +6,7 @@ import { defineTool } from "../lib/cli/types.ts";
 import { loadKubeConfig } from "../lib/k8s/config.ts";
 import { buildConfig, configKeys } from "../lib/podpatrol/config.ts";
 import { startDaemon } from "../lib/podpatrol/daemon.ts";
+import { KubeApiError, KubeRest } from "../lib/podpatrol/kube/rest.ts";
 import { patrolFlags, reloadConfig } from "../lib/podpatrol/reload.ts";
 
 const options = {
@@ -28,12 +29,12 @@ const options = {
   },
   namespace: {
     type: "list",
-    description: "Only pods in this namespace (repeatable; default all)",
+    description: "Only pods in this namespace (default: all)",
     valueHint: "NS",
   },
   excludeNamespace: {
     type: "list",
-    description: "Never pods in this namespace (repeatable)",
+    description: "Never pods in this namespace",
     valueHint: "NS",
   },
   selector: {
@@ -48,12 +49,12 @@ const options = {
   },
   disableRule: {
     type: "list",
-    description: "Turn a rule off: crashloop, unschedulable, stuck, failed, node-lost (repeatable)",
+    description: "Turn a rule off: crashloop, unschedulable, stuck, failed, node-lost",
     valueHint: "RULE",
   },
   enableRule: {
     type: "list",
-    description: "Turn a rule on that the config file turned off (repeatable)",
+    description: "Turn a rule on that the config file turned off",
     valueHint: "RULE",
   },
   cooldown: {
@@ -76,7 +77,12 @@ const options = {
     description: "Namespace of the Lease (default: $POD_NAMESPACE, else default)",
     valueHint: "NS",
   },
-  leaseName: { type: "string", description: "Name of the Lease", default: "podpatrol" },
+  leaseName: {
+    type: "string",
+    description: "Name of the Lease",
+    default: "podpatrol",
+    valueHint: "NAME",
+  },
   leaseDuration: {
     type: "duration",
     description: "How long a silent leader keeps the Lease before another replica takes over",
@@ -111,6 +117,7 @@ export const podpatrol = defineTool({
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
+    await probeApiServer(kc);
     const identity = o.identity ?? ctx.env.POD_NAME ?? `${hostname()}-${process.pid}`;
     const registry = new Registry();
     const daemon = startDaemon({
@@ -151,6 +158,25 @@ export const podpatrol = defineTool({
     return 0;
   },
 });
+
+/** One request before starting: an unreachable or refusing API server is reported at once. */
+async function probeApiServer(kc: ReturnType<typeof loadKubeConfig>): Promise<void> {
+  const rest = new KubeRest(kc);
+  try {
+    await rest.request("GET", "/version", { signal: AbortSignal.timeout(10_000) });
+  } catch (error) {
+    if (error instanceof KubeApiError) {
+      // 401/403 on /version: bad credentials. Anything else: it answered, start and retry.
+      if (error.status === 401 || error.status === 403) throw error;
+      return;
+    }
+    const failure = new Error(
+      `API server ${rest.server} unreachable: ${(error as Error).message}`,
+    ) as Error & { exitCode: number };
+    failure.exitCode = 4;
+    throw failure;
+  }
+}
 
 function parseListen(text: string): { hostname: string; port: number } | undefined {
   if (text === "" || text === "off") return undefined;
