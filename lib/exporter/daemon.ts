@@ -163,7 +163,7 @@ export class ExporterDaemon {
       case "/metrics": {
         this.metrics.requests.inc({ endpoint: "metrics" });
         const own = await this.metrics.registry.metrics();
-        return new Response(own + this.store.exposition(), {
+        return new Response(new Blob([own, this.store.expositionBytes()]), {
           headers: { "content-type": contentType },
         });
       }

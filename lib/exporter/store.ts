@@ -13,6 +13,7 @@ export class ResultStore {
   private readonly entries = new Map<string, Entry>();
   private specs: CheckSpec[] = [];
   private cached: string | undefined;
+  private cachedBytes: Uint8Array | undefined;
 
   /** The checks now configured: results of unchanged checks survive, the rest are dropped. */
   useChecks(specs: CheckSpec[]): void {
@@ -24,12 +25,17 @@ export class ResultStore {
     this.entries.clear();
     for (const [name, entry] of kept) this.entries.set(name, entry);
     this.specs = specs;
+    this.invalidate();
+  }
+
+  private invalidate(): void {
     this.cached = undefined;
+    this.cachedBytes = undefined;
   }
 
   set(spec: CheckSpec, result: CheckResult): void {
     this.entries.set(spec.name, { spec, result });
-    this.cached = undefined;
+    this.invalidate();
   }
 
   get(name: string): Entry | undefined {
@@ -43,6 +49,12 @@ export class ResultStore {
 
   list(): { spec: CheckSpec; result: CheckResult | undefined }[] {
     return this.specs.map((spec) => ({ spec, result: this.entries.get(spec.name)?.result }));
+  }
+
+  /** The exposition as UTF-8, encoded once per change: a scrape copies bytes, it builds nothing. */
+  expositionBytes(): Uint8Array {
+    this.cachedBytes ??= new TextEncoder().encode(this.exposition());
+    return this.cachedBytes;
   }
 
   /** The scheduled checks' exposition; rebuilt only after a result changed. */
