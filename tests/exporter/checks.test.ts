@@ -318,3 +318,30 @@ describe("process", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe("ssh (real sshd from tests/env/sshd.ts)", () => {
+  test("host key verified against known_hosts, key auth, command exit code", async () => {
+    const { sharedSshdFleet } = await import("../env/sshd.ts");
+    const fleet = await sharedSshdFleet("exporter");
+    const host = fleet.hosts[0] as { address: string; port: number };
+    const dir = tempDir("exporter-ssh");
+    const knownHosts = join(dir, "known_hosts");
+    writeFileSync(knownHosts, `${fleet.knownHostsLines().join("\n")}\n`);
+    const target = `${fleet.user}@${host.address}:${host.port}`;
+    const base = { identity_file: [fleet.clientKey], known_hosts_file: [knownHosts] };
+    const ok = await check("ssh", target, { ...base, command: "echo hi" });
+    expect(ok.error).toBeUndefined();
+    expect(detail(ok, "ssh_status_info", { status: "ok" })).toBe(1);
+    expect(detail(ok, "ssh_command_exit_code")).toBe(0);
+    expect(detail(ok, "ssh_login_duration_seconds")).toBeGreaterThan(0);
+    const failing = await check("ssh", target, { ...base, command: "exit 3" });
+    expect(failing.success).toBe(false);
+    expect(detail(failing, "ssh_command_exit_code")).toBe(3);
+    const emptyKnown = join(dir, "empty_known_hosts");
+    writeFileSync(emptyKnown, "");
+    const unknown = await check("ssh", target, { ...base, known_hosts_file: [emptyKnown] });
+    expect(unknown.success).toBe(false);
+    expect(detail(unknown, "ssh_status_info", { status: "hostkey_unknown" })).toBe(1);
+    rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+});

@@ -6,6 +6,7 @@ import { dnsCheck } from "./dns.ts";
 import { fileCheck } from "./file.ts";
 import { httpCheck } from "./http.ts";
 import { processCheck } from "./process.ts";
+import { sshCheck } from "./ssh.ts";
 import { tcpCheck } from "./tcp.ts";
 
 export const checkKinds: Record<string, CheckKind<unknown>> = {
@@ -16,6 +17,7 @@ export const checkKinds: Record<string, CheckKind<unknown>> = {
   file: fileCheck as CheckKind<unknown>,
   command: commandCheck as CheckKind<unknown>,
   process: processCheck as CheckKind<unknown>,
+  ssh: sshCheck as CheckKind<unknown>,
 };
 
 /** Names accepted for a kind besides its own (blackbox's "tls" users expect). */
