@@ -1,6 +1,7 @@
 /** file: count, total size and newest/oldest age of the files in a directory (queues, backups). */
-import { lstat, readdir } from "node:fs/promises";
 import { compileGlobs, type NameMatcher } from "../../fs/glob.ts";
+import { toText } from "../../fs/path.ts";
+import { walk } from "../../fs/walk.ts";
 import { bool, onlyKeys, optDuration, optNumber, optSize, stringList } from "../fields.ts";
 import type { CheckKind } from "../types.ts";
 
@@ -24,34 +25,38 @@ interface Tally {
   oldest: number;
 }
 
-async function walk(
+/** Walks with lib/fs's walker (the engine of ffind/logclean); returns the first real error. */
+async function tallyFiles(
   dir: string,
   settings: FileSettings,
-  depth: number,
   tally: Tally,
   signal: AbortSignal,
-): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  for (const entry of entries) {
-    if (signal.aborted) throw signal.reason;
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) {
-      if (settings.recursive && depth < settings.maxDepth)
-        await walk(path, settings, depth + 1, tally, signal);
-      continue;
+): Promise<string | undefined> {
+  let problem: string | undefined;
+  const match = settings.match;
+  const walker = walk([dir], {
+    maxDepth: settings.recursive ? settings.maxDepth + 1 : 1,
+    select: (name, kind) => kind === "file" && (!match || match(name)),
+    needsStat: () => true,
+    signal,
+    onError: (error) => {
+      // A file taken by a queue consumer between readdir and lstat is not a problem.
+      if (error.op === "stat" && error.code === "ENOENT") return;
+      problem ??= `${toText(error.path)}: ${error.message}`;
+    },
+  });
+  for await (const batch of walker) {
+    for (const entry of batch.entries) {
+      const stat = entry.stat;
+      if (!stat) continue;
+      tally.count++;
+      tally.bytes += stat.size;
+      tally.newest = Math.max(tally.newest, stat.mtimeMs);
+      tally.oldest = Math.min(tally.oldest, stat.mtimeMs);
     }
-    if (!entry.isFile() || (settings.match && !settings.match(entry.name))) continue;
-    let stats: Awaited<ReturnType<typeof lstat>>;
-    try {
-      stats = await lstat(path);
-    } catch {
-      continue; // Gone between readdir and lstat: a queue consumer took it.
-    }
-    tally.count++;
-    tally.bytes += stats.size;
-    tally.newest = Math.max(tally.newest, stats.mtimeMs);
-    tally.oldest = Math.min(tally.oldest, stats.mtimeMs);
   }
+  if (signal.aborted) throw signal.reason;
+  return problem;
 }
 
 export const fileCheck: CheckKind<FileSettings> = {
@@ -100,12 +105,8 @@ export const fileCheck: CheckKind<FileSettings> = {
   },
   async run({ target, settings, result, signal }) {
     const tally: Tally = { count: 0, bytes: 0, newest: -Infinity, oldest: Infinity };
-    try {
-      await walk(target.replace(/\/+$/, "") || "/", settings, 0, tally, signal);
-    } catch (error) {
-      if (signal.aborted) throw error;
-      return result.fail(`${target}: ${(error as Error).message}`);
-    }
+    const problem = await tallyFiles(target.replace(/(.)\/+$/, "$1"), settings, tally, signal);
+    if (problem) return result.fail(problem);
     const now = Date.now();
     result.set("file_matches", tally.count);
     result.set("file_total_bytes", tally.bytes);
