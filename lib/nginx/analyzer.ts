@@ -17,8 +17,8 @@ import {
 } from "./filter.ts";
 import type { LogFormat } from "./format.ts";
 import { LineScanner } from "./scanner.ts";
-import { DDSketch } from "./sketch/ddsketch.ts";
-import { hashBytes } from "./sketch/hash.ts";
+import { CompactSketch, DDSketch } from "./sketch/ddsketch.ts";
+import { hashRange } from "./sketch/hash.ts";
 import { HyperLogLog } from "./sketch/hyperloglog.ts";
 import { SpaceSaving } from "./sketch/space-saving.ts";
 import {
@@ -50,6 +50,8 @@ export interface AnalyzerOptions {
 /** Most buckets kept: past this the width doubles (memory stays bounded on any time range). */
 const maxBuckets = 1440;
 const methodLimit = 32;
+/** Paths whose latency sketches go into the summary. */
+const pathLatencyKept = 256;
 
 const space = 0x20;
 const question = 0x3f;
@@ -112,8 +114,8 @@ export class Analyzer {
   private readonly upstreamTime = new DDSketch();
   private readonly requestTimeByClass: DDSketch[] = [1, 2, 3, 4, 5].map(() => new DDSketch());
   private readonly upstreamTimeByClass: DDSketch[] = [1, 2, 3, 4, 5].map(() => new DDSketch());
-  private readonly pathLatency = new SpaceSaving(256, 256);
-  private readonly pathSketches: DDSketch[] = [];
+  /** $request_time per path, by the path summary's slot (reset when a slot changes hands). */
+  private readonly pathSketches: CompactSketch[] = [];
   private readonly statusPathKey = new Uint8Array(4 + 256);
   readonly badExamples: BadLine[] = [];
   private readonly badExampleLimit: number;
@@ -128,6 +130,8 @@ export class Analyzer {
   protocolStart = 0;
   protocolEnd = 0;
   buf: Uint8Array = new Uint8Array(0);
+  /** DataView over buf for 4-byte hashing; rebuilt when the read buffer changes. */
+  private bytesView: DataView = new DataView(new ArrayBuffer(0));
   /** Unix seconds of the current line (NaN if the format has no time). */
   time = Number.NaN;
 
@@ -184,7 +188,10 @@ export class Analyzer {
   feed(buf: Uint8Array, start: number, end: number, firstLineNumber: number): number {
     let lineNumber = firstLineNumber;
     let pos = start;
-    this.buf = buf;
+    if (this.buf !== buf) {
+      this.buf = buf;
+      this.bytesView = new DataView(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength);
+    }
     while (pos < end) {
       let eol = buf.indexOf(10, pos);
       if (eol < 0 || eol >= end) eol = end;
@@ -217,6 +224,7 @@ export class Analyzer {
   line(buf: Uint8Array, start: number, end: number, lineNumber: number): void {
     this.lines++;
     const scanner = this.scanner;
+    const view = this.bytesView;
     if (!scanner.scan(buf, start, end)) {
       this.rejectLine(buf, start, end, lineNumber, "does not match the log format");
       return;
@@ -302,7 +310,7 @@ export class Analyzer {
     if (this.iAddr >= 0) {
       const as = starts[this.iAddr] as number;
       const ae = ends[this.iAddr] as number;
-      const h = hashBytes(buf, as, ae);
+      const h = hashRange(view, buf, as, ae);
       this.top.ip.offer(h, buf, as, ae);
       this.ipDistinct.add(h);
     }
@@ -310,30 +318,32 @@ export class Analyzer {
     const ue = this.uriEnd;
     const pe = this.pathEnd;
     if (ue > us) {
-      const pathHash = hashBytes(buf, us, pe);
-      this.top.path.offer(pathHash, buf, us, pe);
+      const pathHash = hashRange(view, buf, us, pe);
+      const slot = this.top.path.offer(pathHash, buf, us, pe);
       this.pathDistinct.add(pathHash);
-      this.top.pathQuery.offer(pe === ue ? pathHash : hashBytes(buf, us, ue), buf, us, ue);
+      this.top.pathQuery.offer(pe === ue ? pathHash : hashRange(view, buf, us, ue), buf, us, ue);
       if (status >= 400) this.offerStatusPath(buf, status, us, pe, pathHash);
-      if (requestMillis >= 0) {
-        const slot = this.pathLatency.offer(pathHash, buf, us, pe);
+      if (slot >= 0) {
         let sketch = this.pathSketches[slot];
-        if (!sketch) {
-          sketch = new DDSketch();
-          this.pathSketches[slot] = sketch;
-        } else if (this.pathLatency.replaced === slot) sketch.reset();
-        sketch.addMillis(requestMillis);
+        if (sketch && this.top.path.replaced === slot) sketch.reset();
+        if (requestMillis >= 0) {
+          if (!sketch) {
+            sketch = new CompactSketch();
+            this.pathSketches[slot] = sketch;
+          }
+          sketch.addMillis(requestMillis);
+        }
       }
     }
     if (this.iAgent >= 0) {
       const s = starts[this.iAgent] as number;
       const e = ends[this.iAgent] as number;
-      this.top.userAgent.offer(hashBytes(buf, s, e), buf, s, e);
+      this.top.userAgent.offer(hashRange(view, buf, s, e), buf, s, e);
     }
     if (this.iReferer >= 0) {
       const s = starts[this.iReferer] as number;
       const e = ends[this.iReferer] as number;
-      this.top.referer.offer(hashBytes(buf, s, e), buf, s, e);
+      this.top.referer.offer(hashRange(view, buf, s, e), buf, s, e);
     }
     if (this.onRecord) this.onRecord(this.view);
   }
@@ -406,7 +416,11 @@ export class Analyzer {
     start: number,
     end: number,
   ): void {
-    const key = end === start ? 0 : hashBytes(buf, start, end) + (end - start) * 4294967296;
+    // int32 keys keep the Map on its fast path; -1 is "(other)", 1 stands for an empty value.
+    const key =
+      end === start
+        ? 1
+        : (hashRange(this.bytesView, buf, start, end) ^ Math.imul(end - start, 0x9e3779b1)) | 0;
     const counter = counters.get(key);
     if (counter) {
       counter.count++;
@@ -563,13 +577,16 @@ export class Analyzer {
         classes: [...b.classes],
         requestTime: sketchToState(b.requestTime),
       }));
-    // Path latency entries in the order entries() returns them, with their sketches.
-    const pathEntries: { key: Uint8Array; count: number; error: number; sketch: DDSketch }[] = [];
-    for (let slot = 0; slot < this.pathLatency.size; slot++) {
-      const entry = this.pathLatency.slotEntry(slot);
-      pathEntries.push({ ...entry, sketch: this.pathSketches[slot] ?? new DDSketch() });
-    }
-    pathEntries.sort((a, b) => b.count - a.count);
+    // Per-path latency of the heaviest paths, aligned with their entries.
+    const pathEntries = this.top.path.entries().slice(0, pathLatencyKept);
+    const compactState = (sketch: CompactSketch | undefined): SketchState => {
+      if (!sketch) return { count: 0, zeros: 0, sum: 0, max: 0, bins: [] };
+      const bins: number[] = [];
+      sketch.bins.forEach((c, i) => {
+        if (c) bins.push(i, c);
+      });
+      return { count: sketch.count, zeros: sketch.zeros, sum: sketch.sum, max: sketch.max, bins };
+    };
     return {
       version: summaryVersion,
       format: this.format.text,
@@ -602,16 +619,16 @@ export class Analyzer {
       },
       pathLatency: {
         top: {
-          capacity: this.pathLatency.capacity,
-          total: this.pathLatency.total,
-          min: this.pathLatency.minCount(),
+          capacity: pathLatencyKept,
+          total: this.top.path.total,
+          min: this.top.path.entries()[pathLatencyKept]?.count ?? this.top.path.minCount(),
           entries: pathEntries.map((e) => ({
             key: bytesToLatin1(e.key),
             count: e.count,
             error: e.error,
           })),
         },
-        sketches: pathEntries.map((e) => sketchToState(e.sketch)),
+        sketches: pathEntries.map((e) => compactState(this.pathSketches[e.slot])),
       },
       badExamples: [...this.badExamples],
     };

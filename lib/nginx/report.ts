@@ -65,13 +65,12 @@ function topTable(
       (e) =>
         [decodeValue(latin1Bytes(e.key), escaping), e.count, e.count - e.error, e.error] as Cell[],
     );
-  const bound = state.total / state.capacity;
   return {
     name,
     title,
     columns: [label, "requests", "at least", "max overcount"],
     rows,
-    note: `Space-Saving, ${state.capacity} counters: a count exceeds the true count by at most its "max overcount" (every overcount <= N/${state.capacity} = ${Math.ceil(bound)}); exact while the table never filled (${state.min === 0 ? "it did not" : `it did: smallest counter ${state.min}`}).`,
+    note: `Filtered Space-Saving, ${state.capacity} counters: a count exceeds the true count by at most its "max overcount"; every overcount, and the count of anything not listed, is at most the smallest counter (${state.min}; 0 = the table never filled and every count is exact).`,
   };
 }
 
@@ -80,8 +79,8 @@ function quantileRow(label: string, state: SketchState): Cell[] {
   return [
     label,
     state.count,
-    ...quantiles.map((q) => round(sketch.quantile(q))),
-    round(state.count ? state.sum / state.count / 1000 : Number.NaN),
+    ...quantiles.map((q) => round(sketch.quantile(q), 6)),
+    round(state.count ? state.sum / state.count / 1000 : Number.NaN, 6),
     round(state.max / 1000),
   ];
 }
@@ -234,7 +233,7 @@ export function buildReport(summary: Summary, limit = 10): Report {
     guarantees: {
       latencyRelativeError: relativeAccuracy,
       distinctStandardError: round(1.04 / Math.sqrt(2 ** hllPrecision)) ?? 0,
-      topK: "Space-Saving: count - error <= true count <= count; error <= N / capacity",
+      topK: "Filtered Space-Saving: count - error <= true count <= count; error, and the count of any unlisted key, <= the smallest counter",
     },
     tables,
     badExamples: summary.badExamples,

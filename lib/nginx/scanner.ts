@@ -27,6 +27,16 @@ const kindPlain = 0;
 const kindQuotedJson = 1;
 const kindList = 2;
 const kindLast = 3;
+/** Quoted values (request, referer, user agent) are long: native memchr (indexOf) beats a JS loop. */
+const kindQuoted = 4;
+
+type CompiledScan = (
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  starts: Int32Array,
+  ends: Int32Array,
+) => boolean;
 
 export class LineScanner {
   readonly count: number;
@@ -55,65 +65,62 @@ export class LineScanner {
           ? kindLast
           : quoted && format.escape === "json"
             ? kindQuotedJson
-            : listVariables.has(format.variables[i] as string) && literal[0] === space
-              ? kindList
-              : kindPlain;
+            : quoted
+              ? kindQuoted
+              : listVariables.has(format.variables[i] as string) && literal[0] === space
+                ? kindList
+                : kindPlain;
     }
+    this.compiled = this.generate();
   }
 
   /** Fills starts/ends for buf[start, end) (end excludes the newline); false if the line does not fit. */
   scan(buf: Uint8Array, start: number, end: number): boolean {
-    let pos = start;
-    const leading = this.leading;
-    for (let k = 0; k < leading.length; k++) {
-      if (pos >= end || buf[pos] !== leading[k]) return false;
-      pos++;
-    }
-    const count = this.count;
-    const starts = this.starts;
-    const ends = this.ends;
-    for (let i = 0; i < count; i++) {
-      starts[i] = pos;
+    return this.compiled(buf, start, end, this.starts, this.ends);
+  }
+
+  /**
+   * The format compiled to straight-line JavaScript (literals and field kinds inlined as
+   * constants): about twice as fast as walking the segment arrays for every line.
+   */
+  private readonly compiled: CompiledScan;
+
+  private generate(): CompiledScan {
+    const code: string[] = ["let pos = start; let p = 0; let b = 0;"];
+    this.leading.forEach((byte) => {
+      code.push(`if (pos >= end || buf[pos] !== ${byte}) return false; pos++;`);
+    });
+    for (let i = 0; i < this.count; i++) {
+      code.push(`starts[${i}] = pos;`);
       const kind = this.kinds[i];
       if (kind === kindLast) {
-        ends[i] = end;
-        return true;
+        code.push(`ends[${i}] = end; return true;`);
+        return new Function("buf", "start", "end", "starts", "ends", code.join("\n")) as never;
       }
       const literal = this.literals[i] as Uint8Array;
-      const first = this.first[i] as number;
-      const length = literal.length;
-      let p = pos;
-      for (;;) {
-        if (kind === kindQuotedJson) {
-          while (p < end) {
-            const b = buf[p] as number;
-            if (b === backslash) p += 2;
-            else if (b === first) break;
-            else p++;
-          }
-        } else {
-          while (p < end && buf[p] !== first) p++;
-          if (kind === kindList && p < end && p > pos) {
-            // "a, b" and "a : b" separators belong to the value.
-            if (buf[p - 1] === comma) {
-              p++;
-              continue;
-            }
-            if (buf[p + 1] === colon && buf[p + 2] === space) {
-              p += 3;
-              continue;
-            }
-          }
-        }
-        if (p + length > end) return false;
-        let k = 1;
-        while (k < length && buf[p + k] === literal[k]) k++;
-        if (k === length) break;
-        p++;
-      }
-      ends[i] = p;
-      pos = p + length;
+      const first = literal[0] as number;
+      const rest = [...literal.subarray(1)].map((byte, k) => `buf[p + ${k + 1}] === ${byte}`);
+      const find =
+        kind === kindQuotedJson
+          ? `while (p < end) { b = buf[p]; if (b === ${backslash}) p += 2; else if (b === ${first}) break; else p++; }`
+          : kind === kindQuoted
+            ? `p = buf.indexOf(${first}, p); if (p < 0 || p > end) p = end;`
+            : kind === kindList
+              ? `while (p < end && buf[p] !== ${first}) p++;
+                 if (p < end && p > pos) {
+                   if (buf[p - 1] === ${comma}) { p++; continue; }
+                   if (buf[p + 1] === ${colon} && buf[p + 2] === ${space}) { p += 3; continue; }
+                 }`
+              : `while (p < end && buf[p] !== ${first}) p++;`;
+      code.push(`p = pos;
+for (;;) {
+  ${find}
+  if (p + ${literal.length} > end) return false;
+  ${rest.length ? `if (${rest.join(" && ")}) break; p++;` : "break;"}
+}
+ends[${i}] = p; pos = p + ${literal.length};`);
     }
-    return pos === end;
+    code.push("return pos === end;");
+    return new Function("buf", "start", "end", "starts", "ends", code.join("\n")) as never;
   }
 }

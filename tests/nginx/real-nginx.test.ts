@@ -168,6 +168,7 @@ describe("real nginx logs", () => {
       }
     }
     expect(multiAttempt).toBeGreaterThan(0); // the flaky upstream group produced lists
+    const mismatches: string[] = [];
     for (const [name, values] of [
       ["request-time", requestTimes],
       ["upstream-time", upstreamTimes],
@@ -184,9 +185,12 @@ describe("real nginx logs", () => {
       ] as const) {
         const exact = exactQuantile(sorted, q[1]);
         const estimate = Number(row?.[q[0]]);
-        expect(Math.abs(estimate - exact)).toBeLessThanOrEqual(exact * 0.01 + 1e-9);
+        // Reported in whole microseconds: allow that rounding on top of the sketch's 1%.
+        if (Math.abs(estimate - exact) > exact * 0.01 + 0.0000005)
+          mismatches.push(`${name} ${q[0]}: exact ${exact}, reported ${estimate}`);
       }
     }
+    expect(mismatches).toEqual([]);
     expect(Math.max(...requestTimes)).toBeGreaterThan(0.02); // the delays made the test meaningful
   });
 

@@ -1,9 +1,12 @@
 /**
- * Space-Saving heavy hitters (Metwally et al.) over byte keys: `capacity` counters, a min-heap
- * on counts, and each key's bytes copied into a fixed arena (no strings on the hot path).
- * Guarantee: a reported count overestimates the true count by at most its `error`, and every
- * error is at most N / capacity (N = items offered). Any item with true count > N / capacity
- * is in the summary.
+ * Filtered Space-Saving heavy hitters (Metwally et al.; Homem & Carvalho's filter) over byte
+ * keys: `capacity` counters on a min-heap, each key's bytes copied into a fixed arena (no
+ * strings on the hot path), and an array of filter counters indexed by hash that absorbs the
+ * long tail: an unmonitored key only takes a counter once its filter bucket reaches the
+ * smallest counter, so millions of one-off URLs cost one array increment each instead of an
+ * eviction.
+ * Guarantees: count - error <= true count <= count for every entry; every error <= the
+ * smallest counter (minCount); any key not in the summary occurred at most minCount times.
  */
 import { keyOf } from "./hash.ts";
 
@@ -11,6 +14,8 @@ export interface HeavyHitter {
   key: Uint8Array;
   count: number;
   error: number;
+  /** Counter slot (callers keep per-key data by slot). */
+  slot: number;
 }
 
 export class SpaceSaving {
@@ -31,7 +36,13 @@ export class SpaceSaving {
   private readonly table: Int32Array;
   private readonly mask: number;
 
-  constructor(capacity: number, maxKeyBytes = 256) {
+  /** Filter counters: upper bounds on the unmonitored occurrences of keys hashing there. */
+  private readonly filter: Uint32Array;
+  private readonly filterShift: number;
+
+  constructor(capacity: number, maxKeyBytes = 256, filterBits = 16) {
+    this.filter = new Uint32Array(1 << filterBits);
+    this.filterShift = 32 - filterBits;
     this.capacity = capacity;
     this.maxKeyBytes = maxKeyBytes;
     this.counts = new Float64Array(capacity);
@@ -105,7 +116,7 @@ export class SpaceSaving {
   /** Slot whose counter was just reset (a new key took it), or -1; lets callers keep per-key data. */
   replaced = -1;
 
-  /** Counts buf[start, end) whose hash the caller already computed; returns the key's slot. */
+  /** Counts buf[start, end) whose hash the caller already computed; returns the key's slot, or -1 if the key only went to the filter. */
   offer(hash: number, buf: Uint8Array, start: number, end: number, weight = 1): number {
     this.total += weight;
     const length = Math.min(end - start, this.maxKeyBytes);
@@ -125,9 +136,21 @@ export class SpaceSaving {
       this.position[slot] = slot;
       this.size++;
     } else {
+      const bucket = Math.imul(key, 0x85ebca6b) >>> this.filterShift;
+      const seen = this.filter[bucket] as number;
       slot = this.heap[0] as number;
-      this.remove(this.keys[slot] as number);
-      base = this.counts[slot] as number;
+      const smallest = this.counts[slot] as number;
+      if (seen + weight < smallest) {
+        this.filter[bucket] = seen + weight;
+        this.replaced = -1;
+        return -1;
+      }
+      // Evict the smallest; its count stays as the bound of its bucket.
+      const evicted = this.keys[slot] as number;
+      const evictedBucket = Math.imul(evicted, 0x85ebca6b) >>> this.filterShift;
+      if (smallest > (this.filter[evictedBucket] as number)) this.filter[evictedBucket] = smallest;
+      this.remove(evicted);
+      base = seen;
     }
     this.counts[slot] = base + weight;
     this.errors[slot] = base;
@@ -138,8 +161,8 @@ export class SpaceSaving {
     const base0 = slot * this.maxKeyBytes - start;
     for (let i = start; i < start + length; i++) arena[base0 + i] = buf[i] as number;
     this.insert(key, slot);
-    if (base === 0) this.siftUp(this.position[slot] as number);
-    else this.siftDown(0);
+    if (this.position[slot] === 0 && this.size === this.capacity) this.siftDown(0);
+    else this.siftUp(this.position[slot] as number);
     this.replaced = slot;
     return slot;
   }
@@ -151,6 +174,7 @@ export class SpaceSaving {
       key: this.arena.slice(start, start + (this.lengths[slot] as number)),
       count: this.counts[slot] as number,
       error: this.errors[slot] as number,
+      slot,
     };
   }
 
