@@ -31,10 +31,16 @@ export const timedFormat =
 export const jsonFormat =
   '{"time":"$time_iso8601","remote_addr":"$remote_addr","request":"$request","status":$status,"body_bytes_sent":$body_bytes_sent,"request_time":$request_time,"upstream_response_time":"$upstream_response_time","http_user_agent":"$http_user_agent","host":"$host"}';
 
-let started: Promise<Nginx> | undefined;
+const started = new Map<string, Promise<Nginx>>();
 
-export function startNginx(): Promise<Nginx> {
-  started ??= (async () => {
+/**
+ * One nginx per `instance` name per test process (bun test runs every file in one process: a
+ * test that rotates or adds to the logs takes its own instance so others keep exact counts).
+ */
+export function startNginx(instance = "default"): Promise<Nginx> {
+  const existing = started.get(instance);
+  if (existing) return existing;
+  const starting = (async (): Promise<Nginx> => {
     const backend = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
@@ -128,7 +134,8 @@ http {
       },
     };
   })();
-  return started;
+  started.set(instance, starting);
+  return starting;
 }
 
 export interface RawResponse {

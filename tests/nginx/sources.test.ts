@@ -168,7 +168,7 @@ describe("sources", () => {
   }, 60_000);
 
   test("--follow across a real nginx log rotation and a truncation", async () => {
-    const nginx = await startNginx();
+    const nginx = await startNginx("follow");
     const bin = await compiledTool("nginxlog");
     const get = async (path: string, n: number) => {
       for (let i = 0; i < n; i++) await fetch(`${nginx.url}${path}`);
