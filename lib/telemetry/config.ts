@@ -14,6 +14,8 @@ export interface SignalConfig {
   headers: Record<string, string>;
   /** Per-export timeout, also the bound on the final flush. */
   timeoutMs: number;
+  /** PEM files: OTEL_EXPORTER_OTLP_[<SIGNAL>_]CERTIFICATE, CLIENT_CERTIFICATE, CLIENT_KEY. */
+  tls: { ca?: string; cert?: string; key?: string };
 }
 
 export interface TelemetryConfig {
@@ -116,7 +118,16 @@ function signalConfigFor(
       : "OTEL_EXPORTER_OTLP_TIMEOUT",
     defaultTimeoutMs,
   );
-  return { url, protocol, headers, timeoutMs };
+  const file = (name: string) =>
+    read(env, `OTEL_EXPORTER_OTLP_${upper}_${name}`) ?? read(env, `OTEL_EXPORTER_OTLP_${name}`);
+  const tls: SignalConfig["tls"] = {};
+  const ca = file("CERTIFICATE");
+  const cert = file("CLIENT_CERTIFICATE");
+  const key = file("CLIENT_KEY");
+  if (ca) tls.ca = ca;
+  if (cert) tls.cert = cert;
+  if (key) tls.key = key;
+  return { url, protocol, headers, timeoutMs, tls };
 }
 
 function checkedUrl(text: string, name: string, protocol: OtlpProtocol): string {

@@ -51,7 +51,7 @@ function grpcDelegate<Internal, Response>(
       meterProvider: undefined,
       responseAttributesFromError: () => ({}),
     }),
-    grpcTransport(signal.url, path, signal.headers),
+    grpcTransport(signal.url, path, signal.headers, signal.tls),
   );
 }
 

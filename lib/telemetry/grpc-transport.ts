@@ -5,6 +5,7 @@
  * binary cannot resolve, and it would add ~5 MB for one request type.
  */
 
+import { readFileSync } from "node:fs";
 import { type ClientHttp2Session, connect, constants } from "node:http2";
 import type { ExportResponse, IExporterTransport } from "@opentelemetry/otlp-exporter-base";
 
@@ -17,15 +18,27 @@ export const grpcPaths = {
 /** gRPC codes the OTLP spec says to retry. */
 const retryableCodes = new Set([1, 4, 8, 10, 11, 14, 15]);
 
+export interface GrpcTls {
+  /** PEM file paths: a private CA, and a client certificate and key for mTLS. */
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
 export function grpcTransport(
   url: string,
   path: string,
   headers: Record<string, string>,
+  tls: GrpcTls = {},
 ): IExporterTransport {
   let session: ClientHttp2Session | undefined;
   const currentSession = () => {
     if (!session || session.closed || session.destroyed) {
-      session = connect(url);
+      session = connect(url, {
+        ...(tls.ca ? { ca: readFileSync(tls.ca) } : {}),
+        ...(tls.cert ? { cert: readFileSync(tls.cert) } : {}),
+        ...(tls.key ? { key: readFileSync(tls.key) } : {}),
+      });
       // Errors reach the pending request; without a listener they would crash the process.
       session.on("error", () => {});
       // An idle connection must not keep a finished tool alive.

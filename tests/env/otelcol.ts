@@ -30,49 +30,131 @@ export function collectorBinary(): string {
   return binary;
 }
 
-let started: Promise<Collector> | undefined;
+export interface TlsCollector extends Collector {
+  /** PEM of the private CA that signed the receivers' certificate (for 127.0.0.1). */
+  caFile: string;
+}
 
+let started: Promise<Collector> | undefined;
+let startedTls: Promise<TlsCollector> | undefined;
+
+/** Plain OTLP on 127.0.0.1 (HTTP and gRPC). */
 export function startCollector(): Promise<Collector> {
-  started ??= (async () => {
-    const binary = collectorBinary();
-    const [grpcPort, httpPort] = [await freePort(), await freePort()];
-    const service = await startService({
-      name: "otelcol",
-      command: [binary, "--config", "collector.yaml"],
-      ready: async () => {
-        // An empty export request is valid OTLP: 200 means the HTTP receiver is up.
-        const response = await fetch(`http://127.0.0.1:${httpPort}/v1/traces`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: "{}",
-          signal: AbortSignal.timeout(1000),
-        });
-        return response.ok;
-      },
-      timeoutMs: 30_000,
-      dir: writeConfig(tempDir("otelcol"), grpcPort, httpPort),
-    });
-    return {
-      httpEndpoint: `http://127.0.0.1:${httpPort}`,
-      grpcEndpoint: `http://127.0.0.1:${grpcPort}`,
-      outputFile: join(service.dir, "otlp.jsonl"),
-      service,
-    };
-  })();
+  started ??= launch(false);
   return started;
 }
 
+/** OTLP over TLS (https and gRPC with TLS) with a certificate from a private CA. */
+export function startTlsCollector(): Promise<TlsCollector> {
+  startedTls ??= launch(true) as Promise<TlsCollector>;
+  return startedTls;
+}
+
+async function launch(tls: boolean): Promise<Collector | TlsCollector> {
+  const binary = collectorBinary();
+  const [grpcPort, httpPort] = [await freePort(), await freePort()];
+  const dir = tempDir(tls ? "otelcol-tls" : "otelcol");
+  const certs = tls ? makeCertificates(dir) : undefined;
+  const scheme = tls ? "https" : "http";
+  writeConfig(dir, grpcPort, httpPort, certs);
+  const service = await startService({
+    name: tls ? "otelcol-tls" : "otelcol",
+    command: [binary, "--config", "collector.yaml"],
+    ready: async () => {
+      // An empty export request is valid OTLP: 200 means the HTTP receiver is up.
+      const response = await fetch(`${scheme}://127.0.0.1:${httpPort}/v1/traces`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+        signal: AbortSignal.timeout(1000),
+        ...(certs ? { tls: { ca: readFileSync(certs.ca, "utf8") } } : {}),
+      });
+      return response.ok;
+    },
+    timeoutMs: 30_000,
+    dir,
+  });
+  return {
+    httpEndpoint: `${scheme}://127.0.0.1:${httpPort}`,
+    grpcEndpoint: `${scheme}://127.0.0.1:${grpcPort}`,
+    outputFile: join(service.dir, "otlp.jsonl"),
+    service,
+    ...(certs ? { caFile: certs.ca } : {}),
+  };
+}
+
+interface Certificates {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** A throwaway CA and a server certificate for 127.0.0.1 (openssl, as .ci/run installs). */
+function makeCertificates(dir: string): Certificates {
+  const openssl = (...args: string[]) => {
+    const result = Bun.spawnSync(["openssl", ...args], { cwd: dir, stderr: "pipe" });
+    if (!result.success) throw new Error(`openssl ${args[0]}: ${result.stderr.toString()}`);
+  };
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=opsctl test CA",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.crt",
+  );
+  openssl(
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-keyout",
+    "server.key",
+    "-out",
+    "server.csr",
+  );
+  writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1\n");
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.crt",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    "san.ext",
+    "-out",
+    "server.crt",
+  );
+  return { ca: join(dir, "ca.crt"), cert: join(dir, "server.crt"), key: join(dir, "server.key") };
+}
+
 /** The collector's config in its own temp dir (removed with the service). */
-function writeConfig(dir: string, grpcPort: number, httpPort: number): string {
+function writeConfig(dir: string, grpcPort: number, httpPort: number, certs?: Certificates): void {
+  const tls = certs ? `\n        tls: { cert_file: ${certs.cert}, key_file: ${certs.key} }` : "";
   writeFileSync(
     join(dir, "collector.yaml"),
     `receivers:
   otlp:
     protocols:
       grpc:
-        endpoint: 127.0.0.1:${grpcPort}
+        endpoint: 127.0.0.1:${grpcPort}${tls}
       http:
-        endpoint: 127.0.0.1:${httpPort}
+        endpoint: 127.0.0.1:${httpPort}${tls}
 processors:
   batch:
     timeout: 100ms
@@ -93,7 +175,6 @@ service:
     logs: { receivers: [otlp], processors: [batch], exporters: [file] }
 `,
   );
-  return dir;
 }
 
 // ---- Reading what arrived ------------------------------------------------------------------

@@ -25,6 +25,7 @@ describe("telemetryConfig", () => {
       protocol: "http/protobuf",
       headers: {},
       timeoutMs: 1000,
+      tls: {},
     });
     expect(config.metrics?.url).toBe("http://c:4318/v1/metrics");
     expect(config.logs?.url).toBe("http://c:4318/v1/logs");
@@ -39,15 +40,20 @@ describe("telemetryConfig", () => {
       OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: "250",
       OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%20abc,x-team=sre",
       OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-team=traces",
+      OTEL_EXPORTER_OTLP_CERTIFICATE: "/etc/ssl/ca.pem",
+      OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: "/etc/ssl/traces-ca.pem",
+      OTEL_EXPORTER_OTLP_CLIENT_KEY: "/etc/ssl/client.key",
     });
     expect(config.traces).toEqual({
       url: "https://traces.example/otlp",
       protocol: "http/json",
       headers: { authorization: "Bearer abc", "x-team": "traces" },
       timeoutMs: 250,
+      tls: { ca: "/etc/ssl/traces-ca.pem", key: "/etc/ssl/client.key" },
     });
     expect(config.metrics?.protocol).toBe("http/protobuf");
     expect(config.metrics?.headers).toEqual({ authorization: "Bearer abc", "x-team": "sre" });
+    expect(config.metrics?.tls).toEqual({ ca: "/etc/ssl/ca.pem", key: "/etc/ssl/client.key" });
   });
 
   test("--otlp-endpoint/--otlp-protocol replace the general variables", () => {
