@@ -79,16 +79,20 @@ describe("ProxyJump from ~/.ssh/config", () => {
     const logs2 = bastion2.logs().slice(before2);
     for (const host of targets)
       expect(logs1).toMatch(
-        new RegExp(`direct-tcpip.*${host.address.replaceAll(".", "\\.")} port ${host.port}`),
+        new RegExp(
+          `direct_tcpip: originator .* target ${host.address.replaceAll(".", "\\.")} port ${host.port}`,
+        ),
       );
     // One bastion login for the three targets (and one more for the two-hop chain).
     expect(logs1.match(/Accepted publickey/g)).toHaveLength(2);
     expect(logs1).toMatch(
-      new RegExp(`direct-tcpip.*${b2?.address.replaceAll(".", "\\.")} port ${b2?.port}`),
+      new RegExp(
+        `direct_tcpip: originator .* target ${b2?.address.replaceAll(".", "\\.")} port ${b2?.port}`,
+      ),
     );
     expect(logs2).toMatch(
       new RegExp(
-        `direct-tcpip.*${fleet.hosts[3]?.address.replaceAll(".", "\\.")} port ${fleet.hosts[3]?.port}`,
+        `direct_tcpip: originator .* target ${fleet.hosts[3]?.address.replaceAll(".", "\\.")} port ${fleet.hosts[3]?.port}`,
       ),
     );
     // --list-hosts shows the route without connecting.
