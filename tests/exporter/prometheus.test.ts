@@ -10,6 +10,7 @@ import type { Subprocess } from "bun";
 import { startDnsmasq } from "../env/dnsmasq.ts";
 import { type Prometheus, startPrometheus } from "../env/prometheus.ts";
 import { freePort, tempDir } from "../env/service.ts";
+import { sharedSshdFleet } from "../env/sshd.ts";
 import { compiledTool, run } from "../helpers/compiled.ts";
 import { processesWith, promtoolProblems } from "./helpers.ts";
 import { bannerTarget, httpsTarget, httpTarget, testPki } from "./targets.ts";
@@ -27,6 +28,10 @@ let stderr = "";
 async function checksYaml(extra = ""): Promise<string> {
   const banner = await bannerTarget();
   const dns = (await startDnsmasq({ a: { "api.svc.test": "127.0.0.42" } })).address;
+  const fleet = await sharedSshdFleet("exporter");
+  const sshHost = fleet.hosts[0] as { address: string; port: number };
+  const knownHosts = join(dir, "known_hosts");
+  writeFileSync(knownHosts, `${fleet.knownHostsLines().join("\n")}\n`);
   return `
 checks:
   - name: web-https
@@ -50,6 +55,11 @@ checks:
     target: ${dns}
     interval: 1s
     dns: { query_name: api.svc.test, validate_answer_rrs: { fail_if_not_matches_regexp: ["^127\\\\.0\\\\.0\\\\.42$"] } }
+  - name: ssh-host
+    kind: ssh
+    target: ${fleet.user}@${sshHost.address}:${sshHost.port}
+    interval: 2s
+    ssh: { identity_file: [${fleet.clientKey}], known_hosts_file: [${knownHosts}], command: "true" }
   - name: queue
     kind: file
     target: ${join(dir, "queue")}
@@ -130,13 +140,14 @@ describe("exporter scraped by a real Prometheus", () => {
   test("scheduled checks: Prometheus stores success per check, details and passed-through metrics", async () => {
     const samples = await prometheus.waitFor(
       'opsctl_check_success{job="exporter"}',
-      (s) => s.length === 7,
+      (s) => s.length === 8,
     );
     expect(byCheck(samples)).toEqual({
       "web-https": 1,
       "web-cert-soon": 0,
       "smtp-banner": 1,
       "dns-api": 1,
+      "ssh-host": 1,
       queue: 1,
       script: 1,
       hang: 0,
@@ -303,5 +314,39 @@ describe("compiled binary, one-shot modes", () => {
     expect(rejected.stderr).toContain(
       "checks[0] (a).timeout: 120s is longer than the interval (60s)",
     );
+  }, 120_000);
+});
+
+describe("compiled binary, checks in the opsctl config's exporter section", () => {
+  test("serves them, and SIGHUP re-reads that section", async () => {
+    const bin = await compiledTool("exporter");
+    const port = await freePort();
+    const config = join(dir, "opsctl.yaml");
+    const section = (name: string) =>
+      `exporter:\n  listen-address: 127.0.0.1:${port}\n  checks:\n    - { name: ${name}, kind: http, target: "${httpTarget()}/", interval: 1s }\n`;
+    writeFileSync(config, section("first"));
+    const proc = Bun.spawn([bin, "--config", config], {
+      cwd: dir,
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    try {
+      const names = async () => {
+        const body = await fetch(`http://127.0.0.1:${port}/checks`).then(
+          (r) => r.json(),
+          () => [],
+        );
+        return (body as { name: string }[]).map((check) => check.name);
+      };
+      for (let i = 0; i < 100 && (await names()).length === 0; i++) await Bun.sleep(100);
+      expect(await names()).toEqual(["first"]);
+      writeFileSync(config, section("second"));
+      proc.kill("SIGHUP");
+      for (let i = 0; i < 50 && (await names())[0] !== "second"; i++) await Bun.sleep(100);
+      expect(await names()).toEqual(["second"]);
+    } finally {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    }
   }, 120_000);
 });
