@@ -1,5 +1,6 @@
 import type { Duplex } from "node:stream";
 import type { Client } from "ssh2";
+import { withSpan } from "../telemetry/span.ts";
 import { type CommandResult, runCommand } from "./command.ts";
 import { ProbeFailure, type ProbePhase, type ProbeStatus } from "./failure.ts";
 import { type JumpPool, openJumpChain } from "./jumps.ts";
@@ -51,7 +52,39 @@ export interface ProbeResult {
  * optionally run a command. Never throws, never hangs: every phase has a deadline, and the
  * signal cancels at once. The engine of `sshping` and of the exporter's SSH check.
  */
-export async function probeHost(
+export function probeHost(
+  plan: ConnectionPlan,
+  options: ProbeOptions,
+  signal: AbortSignal,
+): Promise<ProbeResult> {
+  // One span per host (a no-op without OTLP), failures recorded with their phase.
+  return withSpan(
+    "ssh probe",
+    {
+      "opsctl.host": plan.name,
+      "server.address": plan.host,
+      "server.port": plan.port,
+      "user.name": plan.user,
+      "opsctl.ssh.command": options.command !== undefined,
+    },
+    async (span) => {
+      const result = await probeHostUntraced(plan, options, signal);
+      span.setAttributes({
+        "opsctl.ssh.status": result.status,
+        "opsctl.ssh.phase": result.phase,
+        "opsctl.ssh.attempts": result.attempts,
+        "opsctl.ssh.latency_ms": result.latencyMs,
+        "opsctl.ssh.exit_code": result.exitCode,
+      });
+      if (result.status !== "ok")
+        span.fail(`${result.phase ?? "probe"}: ${result.error ?? result.status}`);
+      return result;
+    },
+    { kind: "client" },
+  );
+}
+
+async function probeHostUntraced(
   plan: ConnectionPlan,
   options: ProbeOptions,
   signal: AbortSignal,

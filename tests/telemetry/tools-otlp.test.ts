@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Collector, type Received, startCollector, waitForReceived } from "../env/otelcol.ts";
 import { freePort } from "../env/service.ts";
+import { sharedSshdFleet } from "../env/sshd.ts";
 import { compiledTool, run } from "../helpers/compiled.ts";
 
 let collector: Collector;
@@ -95,6 +96,41 @@ describe("ffind and logclean", () => {
     expect(runSpan?.attributes["process.exit.code"]).toBe(0);
     // The same names the tool pushes to Prometheus.
     expect(received.metrics.map((m) => m.name)).toContain("opsctl_last_exit_code");
+  }, 120_000);
+});
+
+describe("sshping", () => {
+  test("a client span per host, unreachable ones failed with their phase", async () => {
+    const [fleet, bin] = await Promise.all([
+      sharedSshdFleet("otlp", { count: 2 }),
+      compiledTool("sshping"),
+    ]);
+    const knownHosts = join(work, "known_hosts");
+    writeFileSync(knownHosts, `${fleet.knownHostsLines().join("\n")}\n`);
+    const down = `${fleet.user}@127.0.0.1:${await freePort()}`;
+    const specs = [...fleet.hosts.map((h) => `${fleet.user}@${h.address}:${h.port}`), down];
+    const { id, env } = otlpEnv();
+    const result = await run(
+      [bin, ...specs, "-F", "none", "-k", fleet.clientKey, "--known-hosts", knownHosts, "--json"],
+      { env: { ...env, HOME: join(work, "ssh-home") } },
+    );
+    expect(result.exitCode).toBe(4); // some hosts unreachable
+    const received = await waitForReceived(collector, id, runSpanOf("sshping"));
+    const runSpan = received.spans.find((s) => s.name === "sshping");
+    const probes = received.spans.filter((s) => s.name === "ssh probe");
+    expect(probes).toHaveLength(3);
+    for (const probe of probes) {
+      expect(probe.parentSpanId).toBe(runSpan?.spanId ?? "missing");
+      expect(probe.kind).toBe(3); // SPAN_KIND_CLIENT
+    }
+    const ok = probes.filter((s) => s.attributes["opsctl.ssh.status"] === "ok");
+    expect(ok).toHaveLength(2);
+    for (const probe of ok) expect(probe.status.code ?? 0).toBe(0);
+    const failed = probes.find((s) => s.attributes["opsctl.ssh.status"] === "unreachable");
+    expect(failed?.attributes["server.address"]).toBe("127.0.0.1");
+    expect(failed?.status.code).toBe(2);
+    expect(failed?.status.message).toStartWith("connect: ");
+    expect(runSpan?.attributes["process.exit.code"]).toBe(4);
   }, 120_000);
 });
 
