@@ -72,6 +72,17 @@ describe("ffind and logclean", () => {
     expect(search?.resource["service.name"]).toBe("ffind");
   }, 120_000);
 
+  test("the multi-call opsctl binary: same telemetry, service.name = the subcommand", async () => {
+    const bin = await compiledTool("opsctl");
+    const { id, env } = otlpEnv();
+    const result = await run([bin, "ffind", tree, "--name", "*.log", "--count"], { env });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.trim()).toBe("6");
+    const received = await waitForReceived(collector, id, runSpanOf("ffind"));
+    expect(received.spans.map((s) => s.name).sort()).toEqual(["ffind", "find"]);
+    expect(received.spans[0]?.resource["service.name"]).toBe("ffind");
+  }, 120_000);
+
   test("logclean: a span per directory batch it changed, and its metrics", async () => {
     const bin = await compiledTool("logclean");
     const { id, env } = otlpEnv();
