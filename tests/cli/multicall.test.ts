@@ -64,3 +64,30 @@ describe("multi-call dispatch (compiled)", () => {
     expect(Bun.spawnSync(["bash", "-n"], { stdin: new Blob([result.stdout]) }).exitCode).toBe(0);
   });
 });
+
+describe("the real opsctl (compiled)", () => {
+  let opsctl = "";
+  beforeAll(async () => {
+    opsctl = await compiledTool("opsctl");
+  });
+
+  test("lists every tool and dispatches to each by subcommand", async () => {
+    const help = await run([opsctl, "--help"], { env });
+    expect(help.exitCode).toBe(0);
+    for (const tool of ["logclean", "ffind", "sshping", "nginxlog", "podpatrol", "exporter"]) {
+      expect(help.stdout).toMatch(new RegExp(`^  ${tool}\\s+\\S`, "m"));
+      const version = await run([opsctl, tool, "--version"], { env });
+      expect(version.stdout).toStartWith(`${tool} `);
+    }
+  });
+
+  test("a link named ffind does ffind's work", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "opsctl-real-"));
+    writeFileSync(join(dir, "a.log"), "x");
+    writeFileSync(join(dir, "b.txt"), "y");
+    symlinkSync(opsctl, join(dir, "ffind"));
+    const result = await run([join(dir, "ffind"), dir, "--name", "*.log"], { env });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.trim().split("\n")).toEqual([join(dir, "a.log")]);
+  });
+});
