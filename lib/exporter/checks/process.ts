@@ -1,5 +1,6 @@
 /** process: is a process running (by name, command-line regex or pidfile), and its RSS and CPU. */
-import { readdir, readFile } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { onlyKeys, optNumber, optSize, optString, regex } from "../fields.ts";
 import type { CheckKind } from "../types.ts";
 
@@ -22,30 +23,52 @@ interface ProcInfo {
   startTicks: number;
 }
 
-async function readProc(pid: number): Promise<ProcInfo | undefined> {
+/** /proc/<pid>/stat: comm, state, CPU ticks, start time (one small read per process). */
+function readStat(
+  pid: number,
+): { comm: string; cpuSeconds: number; startTicks: number } | undefined {
+  let stat: string;
   try {
-    const [stat, status, cmdline] = await Promise.all([
-      readFile(`/proc/${pid}/stat`, "utf8"),
-      readFile(`/proc/${pid}/status`, "utf8"),
-      readFile(`/proc/${pid}/cmdline`, "utf8"),
-    ]);
-    // comm is in parentheses and may itself contain spaces and parentheses.
-    const close = stat.lastIndexOf(")");
-    const comm = stat.slice(stat.indexOf("(") + 1, close);
-    const fields = stat.slice(close + 2).split(" ");
-    if (fields[0] === "Z") return undefined; // a zombie is not running
-    const rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-    return {
-      pid,
-      comm,
-      cmdline: cmdline.replaceAll("\0", " ").trim(),
-      rssBytes: rssKb * 1024,
-      cpuSeconds: (Number(fields[11]) + Number(fields[12])) / ticksPerSecond,
-      startTicks: Number(fields[19]),
-    };
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   } catch {
     return undefined; // exited while we looked
   }
+  // comm is in parentheses and may itself contain spaces and parentheses.
+  const close = stat.lastIndexOf(")");
+  const fields = stat.slice(close + 2).split(" ");
+  if (fields[0] === "Z") return undefined; // a zombie is not running
+  return {
+    comm: stat.slice(stat.indexOf("(") + 1, close),
+    cpuSeconds: (Number(fields[11]) + Number(fields[12])) / ticksPerSecond,
+    startTicks: Number(fields[19]),
+  };
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** The rest of a match: command line and RSS (VmRSS: exact whatever the page size). */
+function complete(
+  pid: number,
+  stat: NonNullable<ReturnType<typeof readStat>>,
+  cmdline?: string,
+): ProcInfo {
+  const rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(readText(`/proc/${pid}/status`))?.[1] ?? 0);
+  return {
+    pid,
+    ...stat,
+    cmdline: cmdline ?? cmdlineOf(pid),
+    rssBytes: rssKb * 1024,
+  };
+}
+
+function cmdlineOf(pid: number): string {
+  return readText(`/proc/${pid}/cmdline`).replaceAll("\0", " ").trim();
 }
 
 /** Unix time of boot, or undefined where /proc/stat is hidden (systemd ProcSubset=pid). */
@@ -59,6 +82,11 @@ async function bootTime(): Promise<number | undefined> {
   }
 }
 
+/**
+ * Scans /proc reading only each process's stat (sync: /proc never touches a disk, and 10 process
+ * checks x hundreds of pids would otherwise allocate thousands of promises per round); the
+ * command line is read only when the name test needs it.
+ */
 async function findProcesses(target: string, settings: ProcessSettings): Promise<ProcInfo[]> {
   if (target.startsWith("/")) {
     let text: string;
@@ -69,18 +97,31 @@ async function findProcesses(target: string, settings: ProcessSettings): Promise
     }
     const pid = Number(text.trim());
     if (!Number.isInteger(pid) || pid <= 0) throw new Error(`pidfile ${target}: no pid in it`);
-    const info = await readProc(pid);
+    const stat = readStat(pid);
+    const info = stat && complete(pid, stat);
     return info && (!settings.cmdline || settings.cmdline.test(info.cmdline)) ? [info] : [];
   }
-  const pids = (await readdir("/proc")).filter((name) => /^\d+$/.test(name)).map(Number);
+  const anyName = target === "" || target === "*";
   const found: ProcInfo[] = [];
-  for (const pid of pids) {
-    if (pid === process.pid) continue;
-    const info = await readProc(pid);
-    if (!info) continue;
-    const argv0 = info.cmdline.split(" ")[0]?.split("/").pop() ?? "";
-    const nameMatches = target === "" || target === "*" || info.comm === target || argv0 === target;
-    if (nameMatches && (!settings.cmdline || settings.cmdline.test(info.cmdline))) found.push(info);
+  for (const name of readdirSync("/proc")) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    const stat = readStat(pid);
+    if (!stat) continue;
+    // comm is cut at 15 bytes; argv[0]'s base name settles longer names.
+    const maybeTruncated = stat.comm.length === 15 && target.startsWith(stat.comm);
+    let cmdline: string | undefined;
+    let nameMatches = anyName || stat.comm === target;
+    if (!nameMatches && maybeTruncated) {
+      cmdline = cmdlineOf(pid);
+      nameMatches = (cmdline.split(" ")[0]?.split("/").pop() ?? "") === target;
+    }
+    if (!nameMatches) continue;
+    if (settings.cmdline) {
+      cmdline ??= cmdlineOf(pid);
+      if (!settings.cmdline.test(cmdline)) continue;
+    }
+    found.push(complete(pid, stat, cmdline));
   }
   return found;
 }

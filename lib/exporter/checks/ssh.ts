@@ -2,13 +2,6 @@
  * ssh: reachability, host key (verified against known_hosts), authentication and optionally a
  * command, through lib/ssh's probeHost (the engine of sshping). Never writes known_hosts.
  */
-import { homedir } from "node:os";
-import { Credentials } from "../../ssh/credentials.ts";
-import { KnownHostsStore } from "../../ssh/known-hosts-store.ts";
-import { localUsername } from "../../ssh/local-user.ts";
-import { planTarget } from "../../ssh/plan.ts";
-import { probeHost } from "../../ssh/probe.ts";
-import { loadSshConfig } from "../../ssh/ssh-config.ts";
 import { parseHostSpec } from "../../ssh/target.ts";
 import { onlyKeys, optNumber, optSize, optString, stringList } from "../fields.ts";
 import type { CheckKind } from "../types.ts";
@@ -23,9 +16,6 @@ export interface SshSettings {
   maxOutputBytes: number;
   port: number | undefined;
 }
-
-/** Passphrase of encrypted identity files, from the environment only. */
-const passphraseVariable = "OPSCTL_EXPORTER_SSH_PASSPHRASE";
 
 export const sshCheck: CheckKind<SshSettings> = {
   kind: "ssh",
@@ -82,45 +72,8 @@ export const sshCheck: CheckKind<SshSettings> = {
     },
   },
   async run({ target, settings, result, signal, timeout }) {
-    const home = process.env.HOME || homedir();
-    const timeoutMs = Math.max(100, Math.round(timeout * 1000));
-    const plan = planTarget(
-      parseHostSpec(target),
-      loadSshConfig({ home, file: settings.sshConfigFile }),
-      {
-        home,
-        localUser: localUsername(),
-        ...(settings.user ? { user: settings.user } : {}),
-        ...(settings.port ? { port: settings.port } : {}),
-        identityFiles: settings.identityFiles,
-        connectTimeoutMs: timeoutMs,
-        defaultConnectTimeoutMs: timeoutMs,
-        hostKeyChecking: settings.hostKeyChecking,
-        ...(settings.knownHostsFiles.length > 0
-          ? { knownHostsFiles: settings.knownHostsFiles }
-          : {}),
-        defaultKeepaliveIntervalMs: 0,
-      },
-    );
-    const probe = await probeHost(
-      plan,
-      {
-        knownHosts: new KnownHostsStore(),
-        credentials: new Credentials({
-          passphraseVariable,
-          ...(process.env[passphraseVariable]
-            ? { passphrase: process.env[passphraseVariable] }
-            : {}),
-        }),
-        handshakeTimeoutMs: timeoutMs,
-        ...(settings.command !== undefined ? { command: settings.command } : {}),
-        commandTimeoutMs: timeoutMs,
-        maxOutputBytes: settings.maxOutputBytes,
-        retries: 0,
-        retryBackoffMs: 0,
-      },
-      signal,
-    );
+    const { sshProbe } = await import("./ssh-probe.ts");
+    const probe = await sshProbe(target, settings, signal, timeout);
     if (signal.aborted) throw signal.reason;
     if (probe.connectMs !== undefined)
       result.set("ssh_connect_duration_seconds", probe.connectMs / 1000);
