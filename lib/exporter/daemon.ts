@@ -145,7 +145,9 @@ export class ExporterDaemon {
           }
         : {}),
       fetch: async (request) => {
-        if (this.auth.enabled && !(await this.auth.check(request)))
+        // Health endpoints stay open for kubelet and systemd probes: they reveal nothing.
+        const open = request.url.endsWith("/healthz") || request.url.endsWith("/readyz");
+        if (this.auth.enabled && !open && !(await this.auth.check(request)))
           return new Response("Unauthorized\n", {
             status: 401,
             headers: { "www-authenticate": 'Basic realm="opsctl exporter"' },

@@ -43,6 +43,12 @@ export async function loadWebConfig(path: string): Promise<WebConfig> {
     const keyFile = file(optString(tlsRaw, "key_file", where));
     if (!certFile || !keyFile) throw new Error(`${where}: cert_file and key_file are required`);
     const caFile = file(optString(tlsRaw, "client_ca_file", where));
+    const minVersion = optString(tlsRaw, "min_version", where) ?? "TLS12";
+    // Bun's TLS floor is 1.2 already; a stricter floor cannot be set, so it is refused, not ignored.
+    if (minVersion !== "TLS12" && minVersion !== "TLS10" && minVersion !== "TLS11")
+      throw new Error(
+        `${where}: min_version "${minVersion}" is not supported (TLS 1.2 is the floor)`,
+      );
     const authType = optString(tlsRaw, "client_auth_type", where) ?? "NoClientCert";
     if (!["NoClientCert", "RequireAndVerifyClientCert"].includes(authType))
       throw new Error(

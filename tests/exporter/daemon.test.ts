@@ -75,6 +75,7 @@ describe("web config (exporter-toolkit format)", () => {
     });
     expect(good.status).toBe(200);
     expect(await good.text()).toContain("opsctl_exporter_checks 1");
+    expect((await fetch(`${daemon.url}/healthz`, { tls })).status).toBe(200);
     const plain = await fetch(daemon.url.replace("https:", "http:")).catch((error: Error) => error);
     expect(plain instanceof Error || !plain.ok).toBe(true);
   });
