@@ -1,6 +1,6 @@
 /**
  * A real DNS server (dnsmasq from Debian's dnsmasq-base) on 127.0.0.1 and a free UDP/TCP port,
- * answering only the records a test gives it (no upstream, no /etc/hosts). One per test process.
+ * answering only the records a test gives it (no upstream, no /etc/hosts).
  */
 import { freePort, type Service, startService } from "./service.ts";
 
@@ -17,10 +17,14 @@ export interface DnsRecords {
   txt?: Record<string, string>;
 }
 
-let started: Promise<DnsServer> | undefined;
+const started = new Map<string, Promise<DnsServer>>();
 
+/** One server per distinct record set per test process (test files share the process). */
 export function startDnsmasq(records: DnsRecords): Promise<DnsServer> {
-  started ??= (async () => {
+  const key = JSON.stringify(records);
+  const existing = started.get(key);
+  if (existing) return existing;
+  const server = (async () => {
     const port = await freePort();
     const args = [
       "/usr/sbin/dnsmasq",
@@ -54,5 +58,6 @@ export function startDnsmasq(records: DnsRecords): Promise<DnsServer> {
     });
     return { address: `127.0.0.1:${port}`, service };
   })();
-  return started;
+  started.set(key, server);
+  return server;
 }
