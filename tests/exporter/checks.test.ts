@@ -345,3 +345,24 @@ describe("ssh (real sshd from tests/env/sshd.ts)", () => {
     rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 });
+
+describe("no leaks", () => {
+  test("timed-out and failed network checks leave no connection open", async () => {
+    const port = new URL(httpTarget()).port;
+    const established = () =>
+      Bun.spawnSync(["ss", "-Htn", "state", "established", `( dport = :${port} )`])
+        .stdout.toString()
+        .trim()
+        .split("\n")
+        .filter(Boolean).length;
+    await Promise.all([
+      ...Array.from({ length: 5 }, () => check("http", `${httpTarget()}/slow`, {}, "500ms")),
+      ...Array.from({ length: 5 }, () => check("http", `${httpTarget()}/down`)),
+      ...Array.from({ length: 5 }, () =>
+        check("tcp", `127.0.0.1:${port}`, { query_response: [{ expect: "^never" }] }, "500ms"),
+      ),
+    ]);
+    for (let i = 0; i < 40 && established() > 0; i++) await Bun.sleep(50);
+    expect(established()).toBe(0);
+  });
+});
