@@ -1,6 +1,5 @@
 import { pushMetrics } from "../metrics/push.ts";
 import { writeTextfile } from "../metrics/textfile.ts";
-import { ToolMetrics } from "../metrics/tool-metrics.ts";
 import { otlpRequested } from "../telemetry/requested.ts";
 import { parseCommandLine } from "./args.ts";
 import { completionScript, type Shell } from "./completion.ts";
@@ -135,6 +134,8 @@ export async function runTool(
     color: values.color && stdoutIsTTY,
     isTTY: stdoutIsTTY,
   });
+  // Loaded here, not at the top: --version and --help never pay for prom-client.
+  const { ToolMetrics } = await import("../metrics/tool-metrics.ts");
   const metrics = new ToolMetrics(spec.name);
   const abort = new AbortController();
   let interrupted = false;

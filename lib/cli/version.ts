@@ -26,9 +26,14 @@ export function formatVersion(tool: string, info: BuildInfo = buildInfo()): stri
 }
 
 function devCommit(): string {
-  const result = Bun.spawnSync(["git", "rev-parse", "--short=12", "HEAD"], {
-    cwd: import.meta.dir,
-    stderr: "ignore",
-  });
-  return result.success ? result.stdout.toString().trim() : "unknown";
+  try {
+    const result = Bun.spawnSync(["git", "rev-parse", "--short=12", "HEAD"], {
+      cwd: import.meta.dir,
+      stderr: "ignore",
+    });
+    return result.success ? result.stdout.toString().trim() : "unknown";
+  } catch {
+    // No git, or compiled without build.ts (import.meta.dir is inside the binary).
+    return "unknown";
+  }
 }

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "./prom.ts";
 
 /**
  * One registry per process, with the metrics every tool records. Tools add their own
