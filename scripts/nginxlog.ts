@@ -75,7 +75,7 @@ export const nginxlog = defineTool({
     capacity: {
       type: "integer",
       description: "Space-Saving counters per top table (error <= requests / capacity)",
-      default: 4096,
+      default: 1024,
       valueHint: "N",
     },
     since: {

@@ -17,7 +17,7 @@ import {
 } from "./filter.ts";
 import type { LogFormat } from "./format.ts";
 import { LineScanner } from "./scanner.ts";
-import { CompactSketch, DDSketch } from "./sketch/ddsketch.ts";
+import { DDSketch } from "./sketch/ddsketch.ts";
 import { hashRange } from "./sketch/hash.ts";
 import { HyperLogLog } from "./sketch/hyperloglog.ts";
 import { SpaceSaving } from "./sketch/space-saving.ts";
@@ -115,7 +115,7 @@ export class Analyzer {
   private readonly requestTimeByClass: DDSketch[] = [1, 2, 3, 4, 5].map(() => new DDSketch());
   private readonly upstreamTimeByClass: DDSketch[] = [1, 2, 3, 4, 5].map(() => new DDSketch());
   /** $request_time per path, by the path summary's slot (reset when a slot changes hands). */
-  private readonly pathSketches: CompactSketch[] = [];
+  private readonly pathSketches: DDSketch[] = [];
   private readonly statusPathKey = new Uint8Array(4 + 256);
   readonly badExamples: BadLine[] = [];
   private readonly badExampleLimit: number;
@@ -143,7 +143,7 @@ export class Analyzer {
     this.badExampleLimit = options.badExampleLimit ?? 10;
     this.autoBucket = !options.bucketSeconds;
     this.bucketSeconds = options.bucketSeconds || 60;
-    const capacity = options.topCapacity ?? 4096;
+    const capacity = options.topCapacity ?? 1024;
     this.top = {
       ip: new SpaceSaving(capacity, 64),
       path: new SpaceSaving(capacity, 256),
@@ -328,7 +328,7 @@ export class Analyzer {
         if (sketch && this.top.path.replaced === slot) sketch.reset();
         if (requestMillis >= 0) {
           if (!sketch) {
-            sketch = new CompactSketch();
+            sketch = new DDSketch();
             this.pathSketches[slot] = sketch;
           }
           sketch.addMillis(requestMillis);
@@ -406,7 +406,7 @@ export class Analyzer {
     key[2] = 0x30 + (status % 10);
     key[3] = space;
     const length = Math.min(end - start, 256);
-    key.set(buf.subarray(start, start + length), 4);
+    for (let i = 0; i < length; i++) key[4 + i] = buf[start + i] as number;
     this.top.statusPath.offer(Math.imul(pathHash ^ status, 0x9e3779b1) >>> 0, key, 0, 4 + length);
   }
 
@@ -579,14 +579,8 @@ export class Analyzer {
       }));
     // Per-path latency of the heaviest paths, aligned with their entries.
     const pathEntries = this.top.path.entries().slice(0, pathLatencyKept);
-    const compactState = (sketch: CompactSketch | undefined): SketchState => {
-      if (!sketch) return { count: 0, zeros: 0, sum: 0, max: 0, bins: [] };
-      const bins: number[] = [];
-      sketch.bins.forEach((c, i) => {
-        if (c) bins.push(i, c);
-      });
-      return { count: sketch.count, zeros: sketch.zeros, sum: sketch.sum, max: sketch.max, bins };
-    };
+    const compactState = (sketch: DDSketch | undefined): SketchState =>
+      sketch ? sketchToState(sketch) : { count: 0, zeros: 0, sum: 0, max: 0, bins: [] };
     return {
       version: summaryVersion,
       format: this.format.text,

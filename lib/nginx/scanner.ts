@@ -27,6 +27,15 @@ const kindPlain = 0;
 const kindQuotedJson = 1;
 const kindList = 2;
 const kindLast = 3;
+/** Values long enough that memchr's call overhead pays off. */
+const longVariables = new Set([
+  "http_user_agent",
+  "request",
+  "request_uri",
+  "http_cookie",
+  "args",
+  "query_string",
+]);
 /** Quoted values (request, referer, user agent) are long: native memchr (indexOf) beats a JS loop. */
 const kindQuoted = 4;
 
@@ -65,7 +74,7 @@ export class LineScanner {
           ? kindLast
           : quoted && format.escape === "json"
             ? kindQuotedJson
-            : quoted
+            : quoted && longVariables.has(format.variables[i] as string)
               ? kindQuoted
               : listVariables.has(format.variables[i] as string) && literal[0] === space
                 ? kindList

@@ -22,6 +22,7 @@ const millisBins = new Uint16Array(65536);
 for (let ms = 1; ms < 65536; ms++) millisBins[ms] = binOfSeconds(ms / 1000);
 
 export class DDSketch {
+  /** One array type only: a Float64Array/Uint32Array mix made every add polymorphic (slow). */
   readonly bins: Float64Array;
   zeros = 0;
   count = 0;
@@ -89,43 +90,5 @@ export class DDSketch {
       if (seen > rank) return (2 * gamma ** (i + offset)) / (gamma + 1);
     }
     return this.max / 1000;
-  }
-}
-
-/**
- * The same bins with 32-bit counts and no running stats beyond count/sum/max: one per top path,
- * so thousands of them stay small. Converted to a DDSketch state for reports and merges.
- */
-export class CompactSketch {
-  readonly bins = new Uint32Array(binCount);
-  zeros = 0;
-  count = 0;
-  sum = 0;
-  max = 0;
-  private low = binCount;
-  private high = -1;
-
-  addMillis(ms: number): void {
-    this.count++;
-    this.sum += ms;
-    if (ms > this.max) this.max = ms;
-    if (ms <= 0) {
-      this.zeros++;
-      return;
-    }
-    const bin = ms < 65536 ? (millisBins[ms] as number) : binOfSeconds(ms / 1000);
-    this.bins[bin] = (this.bins[bin] as number) + 1;
-    if (bin < this.low) this.low = bin;
-    if (bin > this.high) this.high = bin;
-  }
-
-  reset(): void {
-    if (this.high >= this.low) this.bins.fill(0, this.low, this.high + 1);
-    this.low = binCount;
-    this.high = -1;
-    this.zeros = 0;
-    this.count = 0;
-    this.sum = 0;
-    this.max = 0;
   }
 }
