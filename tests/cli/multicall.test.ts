@@ -9,7 +9,7 @@ const env = { PATH: process.env.PATH };
 
 beforeAll(async () => {
   multicall = await compiledTool("opsctl-fixture", "tests/fixtures/multicall.ts");
-});
+}, 300_000);
 
 describe("multi-call dispatch (compiled)", () => {
   test("by subcommand: opsctl TOOL args", async () => {
@@ -69,7 +69,7 @@ describe("the real opsctl (compiled)", () => {
   let opsctl = "";
   beforeAll(async () => {
     opsctl = await compiledTool("opsctl");
-  });
+  }, 300_000);
 
   test("lists every tool and dispatches to each by subcommand", async () => {
     const help = await run([opsctl, "--help"], { env });

@@ -15,7 +15,7 @@ let binary = "";
 
 beforeAll(async () => {
   binary = await compiledTool("demo", "tests/fixtures/demo-tool.ts");
-});
+}, 300_000);
 modes.push(["bun run", () => [process.execPath, "run", fixture]]);
 modes.push(["compiled", () => [binary]]);
 
@@ -123,7 +123,14 @@ describe.each(modes)("%s", (_mode, command) => {
       stdout: "pipe",
       stderr: "pipe",
     });
-    await Bun.sleep(400);
+    const reader = proc.stderr.getReader();
+    let seen = "";
+    while (!seen.includes("waiting")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += new TextDecoder().decode(value);
+    }
+    reader.releaseLock();
     proc.kill("SIGINT");
     expect(await proc.exited).toBe(130);
     expect(await new Response(proc.stdout).text()).toBe("stopped cleanly\n");

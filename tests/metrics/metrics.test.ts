@@ -20,7 +20,7 @@ beforeAll(async () => {
     startPushgateway(),
     compiledTool("demo", "tests/fixtures/demo-tool.ts"),
   ]);
-});
+}, 300_000);
 afterAll(async () => {
   await gateway.service.stop();
 });
