@@ -245,7 +245,10 @@ export const nginxlog = defineTool({
           ...(workerUrl ? { workerUrl } : {}),
           signal: ctx.signal,
           ...(sink ? { onRecord: (record) => sink.write(record) } : {}),
-          onSourceDone: (source, bytes) => ctx.progress.update(`${source} done, ${bytes} bytes`),
+          onSourceDone: (source, bytes, ranges) => {
+            log.debug("source analysed", { source, ranges });
+            ctx.progress.update(`${source} done, ${bytes} bytes`);
+          },
         });
         ctx.progress.clear();
         for (const error of result.errors) log.error(error);

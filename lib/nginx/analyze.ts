@@ -21,7 +21,8 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   /** Every accepted record (exports): forces a single in-order pass. */
   onRecord?: (record: RecordView) => void;
-  onSourceDone?: (source: string, bytes: number) => void;
+  /** After each source: bytes read so far, and how many byte ranges (Workers) it was split into. */
+  onSourceDone?: (source: string, bytes: number, ranges: number) => void;
 }
 
 export interface AnalyzeResult {
@@ -54,7 +55,7 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
         );
         add(result.summary);
         bytesRead += source.size;
-        options.onSourceDone?.(name, bytesRead);
+        options.onSourceDone?.(name, bytesRead, result.ranges);
         return;
       }
     } catch (error) {
@@ -76,7 +77,7 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
     feeder.finish();
     add(analyzer.summary([name]));
     bytesRead += feeder.bytesRead;
-    options.onSourceDone?.(name, bytesRead);
+    options.onSourceDone?.(name, bytesRead, 1);
   }
   for (const source of options.sources) {
     if (options.signal?.aborted) break;

@@ -155,8 +155,23 @@ describe("sources", () => {
     writeFileSync(big, "");
     for (let i = 0; i < 40; i++) appendFileSync(big, text);
     appendFileSync(big, "garbage line\n");
-    const parallel = await report([big, "--threads", "2", "--top", "20"]);
     const single = await report([big, "--threads", "1", "--top", "20"]);
+    const run = await nginxlog([
+      big,
+      "--threads",
+      "2",
+      "--top",
+      "20",
+      "--json",
+      "--log-level",
+      "debug",
+      "--log-format",
+      "json",
+    ]);
+    expect(run.exitCode).toBe(0);
+    // The compiled binary really split the file over a Worker (self-spawned entry).
+    expect(run.stderr).toMatch(/"msg":"source analysed".*"ranges":2/);
+    const parallel = JSON.parse(run.stdout) as typeof single;
     expect(parallel.overview.requests).toBe(800000);
     expect(parallel.overview).toEqual(single.overview);
     for (const name of ["status", "top-ips", "top-paths", "timeline"])
