@@ -1,5 +1,5 @@
 /** The exporter's own metrics: process, scrapes, reloads, check runs. */
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "../metrics/prom.ts";
 import { registerProcessMetrics } from "../metrics/process-metrics.ts";
 
 export class SelfMetrics {

@@ -52,19 +52,16 @@ function readText(path: string): string {
   }
 }
 
-/** The rest of a match: command line and RSS (VmRSS: exact whatever the page size). */
+/** The rest of a match: command line and RSS (VmRSS: exact whatever the page size); undefined once gone. */
 function complete(
   pid: number,
   stat: NonNullable<ReturnType<typeof readStat>>,
   cmdline?: string,
-): ProcInfo {
-  const rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(readText(`/proc/${pid}/status`))?.[1] ?? 0);
-  return {
-    pid,
-    ...stat,
-    cmdline: cmdline ?? cmdlineOf(pid),
-    rssBytes: rssKb * 1024,
-  };
+): ProcInfo | undefined {
+  const status = readText(`/proc/${pid}/status`);
+  if (status === "" || /^State:\s+Z/m.test(status)) return undefined;
+  const rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  return { pid, ...stat, cmdline: cmdline ?? cmdlineOf(pid), rssBytes: rssKb * 1024 };
 }
 
 function cmdlineOf(pid: number): string {
@@ -80,6 +77,23 @@ async function bootTime(): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** One scan of /proc serves every process check that runs within the same second. */
+let table: { at: number; stats: Map<number, NonNullable<ReturnType<typeof readStat>>> } | undefined;
+
+function processTable(): Map<number, NonNullable<ReturnType<typeof readStat>>> {
+  const now = Date.now();
+  if (table && now - table.at < 1000) return table.stats;
+  const stats = new Map<number, NonNullable<ReturnType<typeof readStat>>>();
+  for (const name of readdirSync("/proc")) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    const stat = readStat(pid);
+    if (stat) stats.set(pid, stat);
+  }
+  table = { at: now, stats };
+  return stats;
 }
 
 /**
@@ -103,11 +117,7 @@ async function findProcesses(target: string, settings: ProcessSettings): Promise
   }
   const anyName = target === "" || target === "*";
   const found: ProcInfo[] = [];
-  for (const name of readdirSync("/proc")) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    const stat = readStat(pid);
-    if (!stat) continue;
+  for (const [pid, stat] of processTable()) {
     // comm is cut at 15 bytes; argv[0]'s base name settles longer names.
     const maybeTruncated = stat.comm.length === 15 && target.startsWith(stat.comm);
     let cmdline: string | undefined;
@@ -121,7 +131,8 @@ async function findProcesses(target: string, settings: ProcessSettings): Promise
       cmdline ??= cmdlineOf(pid);
       if (!settings.cmdline.test(cmdline)) continue;
     }
-    found.push(complete(pid, stat, cmdline));
+    const info = complete(pid, stat, cmdline);
+    if (info) found.push(info);
   }
   return found;
 }
