@@ -1,6 +1,7 @@
 /** The exporter's own metrics: process, scrapes, reloads, check runs. */
-import { Counter, Gauge, Registry } from "../metrics/prom.ts";
+
 import { registerProcessMetrics } from "../metrics/process-metrics.ts";
+import { Counter, Gauge, Registry } from "../metrics/prom.ts";
 
 export class SelfMetrics {
   readonly registry = new Registry();
