@@ -28,8 +28,9 @@ build() {
   if [[ -x "$bin_dir/$name" ]]; then echo "k8s build: $name cached" >&2; return; fi
   echo "k8s build: building $name ($pkg) ..." >&2
   local started=$SECONDS
-  (cd "$here/$dir" && go build -ldflags="$ldflags" -o "$bin_dir/.$name.tmp" "$pkg")
-  mv -f "$bin_dir/.$name.tmp" "$bin_dir/$name"
+  local tmp="$bin_dir/.$name.$$.tmp" # per process: two concurrent builds never share a file
+  (cd "$here/$dir" && go build -ldflags="$ldflags" -o "$tmp" "$pkg")
+  mv -f "$tmp" "$bin_dir/$name"
   echo "k8s build: $name built in $((SECONDS - started)) s" >&2
 }
 

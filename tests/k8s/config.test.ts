@@ -1,0 +1,85 @@
+// lib/k8s config loading: errors name the input and what is wrong (no cluster needed).
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  kubeRequestOptions,
+  loadInClusterConfig,
+  loadKubeConfig,
+  loadKubeconfigFile,
+} from "../../lib/k8s/index.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "opsctl-k8s-config-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function kubeconfig(name: string, contexts: string[], extra: Record<string, unknown> = {}): string {
+  const file = join(dir, name);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [
+        {
+          name: "c",
+          cluster: {
+            server: "https://127.0.0.1:6443",
+            "certificate-authority-data": Buffer.from("CA PEM").toString("base64"),
+          },
+        },
+      ],
+      users: [{ name: "u", user: { token: "secret-token" } }],
+      contexts: contexts.map((ctx) => ({ name: ctx, context: { cluster: "c", user: "u" } })),
+      "current-context": contexts[0],
+      ...extra,
+    }),
+  );
+  return file;
+}
+
+test("a missing kubeconfig file is named in the error", () => {
+  expect(() => loadKubeconfigFile(join(dir, "nope"))).toThrow(
+    `kubeconfig ${join(dir, "nope")}: no such file`,
+  );
+});
+
+test("an unknown context is named in the error", () => {
+  const file = kubeconfig("two.json", ["a", "b"]);
+  expect(loadKubeconfigFile(file, { context: "b" }).getCurrentContext()).toBe("b");
+  expect(() => loadKubeconfigFile(file, { context: "zzz" })).toThrow(
+    `kubeconfig ${file}: no context named "zzz"`,
+  );
+});
+
+test("kubeRequestOptions carries CA data and the bearer token", async () => {
+  const kc = loadKubeconfigFile(kubeconfig("one.json", ["a"]));
+  const { tls, headers } = await kubeRequestOptions(kc);
+  expect(tls.ca?.toString()).toBe("CA PEM");
+  expect(headers.Authorization).toBe("Bearer secret-token");
+});
+
+test("in-cluster config without the service env or token file says what is missing", () => {
+  expect(() => loadInClusterConfig({ serviceAccountDir: dir, env: {} })).toThrow(
+    /KUBERNETES_SERVICE_HOST/,
+  );
+  expect(() =>
+    loadInClusterConfig({
+      serviceAccountDir: dir,
+      env: { KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: "443" },
+    }),
+  ).toThrow(`in-cluster config: ${join(dir, "token")}: no such file`);
+});
+
+test("loadKubeConfig with nothing to load lists what it tried", () => {
+  expect(() => loadKubeConfig({ serviceAccountDir: dir, env: { HOME: dir } })).toThrow(
+    /no Kubernetes config/,
+  );
+});
+
+test("loadKubeConfig takes the first $KUBECONFIG file", () => {
+  const file = kubeconfig("env.json", ["from-env"]);
+  expect(
+    loadKubeConfig({ env: { KUBECONFIG: `${file}:${join(dir, "other")}` } }).getCurrentContext(),
+  ).toBe("from-env");
+});
