@@ -6,6 +6,7 @@ import { ExitCode } from "../lib/cli/exit-codes.ts";
 import { runTool } from "../lib/cli/run-tool.ts";
 import { defineTool } from "../lib/cli/types.ts";
 import { type AnalyzeResult, analyzeSources } from "../lib/nginx/analyze.ts";
+import { type TableGroup, tableGroups } from "../lib/nginx/analyzer.ts";
 import { exportColumns, type RecordSink, sinkFor } from "../lib/nginx/export.ts";
 import type { FilterSpec } from "../lib/nginx/filter.ts";
 import { compileFilter } from "../lib/nginx/filter.ts";
@@ -141,6 +142,11 @@ export const nginxlog = defineTool({
       description: "Write a self-contained HTML report (inline SVG charts, no network)",
       valueHint: "FILE",
     },
+    only: {
+      type: "list",
+      description: `Compute only these table groups (faster): ${tableGroups.join(", ")} (status, methods and totals always)`,
+      valueHint: "GROUP",
+    },
     threads: {
       type: "integer",
       description: "Workers for big plain files (default: CPU count)",
@@ -210,6 +216,7 @@ export const nginxlog = defineTool({
         bucketSeconds: options.bucket ?? 0,
         topCapacity: options.capacity,
         badExampleLimit: Math.max(10, options.showBad),
+        only: parseGroups(options.only),
       };
       let sink: RecordSink | undefined;
       if (options.export) {
@@ -294,6 +301,17 @@ export const nginxlog = defineTool({
     return failures.length > 0 ? ExitCode.failure : ExitCode.ok;
   },
 });
+
+function parseGroups(items: string[]): TableGroup[] {
+  const groups = items
+    .flatMap((item) => item.split(","))
+    .map((g) => g.trim())
+    .filter(Boolean);
+  for (const group of groups)
+    if (!(tableGroups as readonly string[]).includes(group))
+      throw new UsageError(`--only ${group}: not one of ${tableGroups.join(", ")}`);
+  return groups as TableGroup[];
+}
 
 function pickFormat(
   formatText: string | undefined,

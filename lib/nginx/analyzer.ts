@@ -43,9 +43,14 @@ export interface AnalyzerOptions {
   /** Space-Saving counters per top-K table. */
   topCapacity?: number;
   badExampleLimit?: number;
+  /** Table groups to compute (default all): skipping groups makes the pass faster. */
+  only?: readonly TableGroup[];
   /** Called with every accepted line (exports); gets a view that materialises fields on demand. */
   onRecord?: (record: RecordView) => void;
 }
+
+export const tableGroups = ["ips", "paths", "agents", "referers", "latency", "timeline"] as const;
+export type TableGroup = (typeof tableGroups)[number];
 
 /** Most buckets kept: past this the width doubles (memory stays bounded on any time range). */
 const maxBuckets = 1440;
@@ -104,6 +109,7 @@ export class Analyzer {
   private readonly methods = new Map<number, SmallCounter>();
   private readonly protocols = new Map<number, SmallCounter>();
   private bucketSeconds: number;
+  private readonly tracks: Record<TableGroup, boolean>;
   private readonly autoBucket: boolean;
   private readonly buckets = new Map<number, Bucket>();
   private lastBucket: Bucket | undefined;
@@ -142,6 +148,11 @@ export class Analyzer {
     this.onRecord = options.onRecord;
     this.badExampleLimit = options.badExampleLimit ?? 10;
     this.autoBucket = !options.bucketSeconds;
+    const only = options.only && options.only.length > 0 ? new Set(options.only) : undefined;
+    this.tracks = Object.fromEntries(tableGroups.map((g) => [g, !only || only.has(g)])) as Record<
+      TableGroup,
+      boolean
+    >;
     this.bucketSeconds = options.bucketSeconds || 60;
     const capacity = options.topCapacity ?? 1024;
     this.top = {
@@ -273,7 +284,7 @@ export class Analyzer {
     this.countSmall(this.protocols, buf, this.protocolStart, this.protocolEnd);
 
     let requestMillis = -1;
-    if (this.iRequestTime >= 0) {
+    if (this.iRequestTime >= 0 && this.tracks.latency) {
       requestMillis = parseMillis(
         buf,
         starts[this.iRequestTime] as number,
@@ -284,7 +295,7 @@ export class Analyzer {
         if (statusClass >= 0) this.requestTimeByClass[statusClass]?.addMillis(requestMillis);
       }
     }
-    if (this.iUpstreamTime >= 0) {
+    if (this.iUpstreamTime >= 0 && this.tracks.latency) {
       const millis = parseMillis(
         buf,
         starts[this.iUpstreamTime] as number,
@@ -299,15 +310,17 @@ export class Analyzer {
     if (!Number.isNaN(time)) {
       if (time < this.firstTime) this.firstTime = time;
       if (time > this.lastTime) this.lastTime = time;
-      const bucket = this.bucketFor(time);
-      bucket.requests++;
-      bucket.bytes += size;
-      if (statusClass >= 0)
-        bucket.classes[statusClass] = (bucket.classes[statusClass] as number) + 1;
-      if (requestMillis >= 0) bucket.requestTime.addMillis(requestMillis);
+      if (this.tracks.timeline) {
+        const bucket = this.bucketFor(time);
+        bucket.requests++;
+        bucket.bytes += size;
+        if (statusClass >= 0)
+          bucket.classes[statusClass] = (bucket.classes[statusClass] as number) + 1;
+        if (requestMillis >= 0) bucket.requestTime.addMillis(requestMillis);
+      }
     }
 
-    if (this.iAddr >= 0) {
+    if (this.iAddr >= 0 && this.tracks.ips) {
       const as = starts[this.iAddr] as number;
       const ae = ends[this.iAddr] as number;
       const h = hashRange(view, buf, as, ae);
@@ -317,7 +330,7 @@ export class Analyzer {
     const us = this.uriStart;
     const ue = this.uriEnd;
     const pe = this.pathEnd;
-    if (ue > us) {
+    if (ue > us && this.tracks.paths) {
       const pathHash = hashRange(view, buf, us, pe);
       const slot = this.top.path.offer(pathHash, buf, us, pe);
       this.pathDistinct.add(pathHash);
@@ -335,12 +348,12 @@ export class Analyzer {
         }
       }
     }
-    if (this.iAgent >= 0) {
+    if (this.iAgent >= 0 && this.tracks.agents) {
       const s = starts[this.iAgent] as number;
       const e = ends[this.iAgent] as number;
       this.top.userAgent.offer(hashRange(view, buf, s, e), buf, s, e);
     }
-    if (this.iReferer >= 0) {
+    if (this.iReferer >= 0 && this.tracks.referers) {
       const s = starts[this.iReferer] as number;
       const e = ends[this.iReferer] as number;
       this.top.referer.offer(hashRange(view, buf, s, e), buf, s, e);
@@ -586,11 +599,13 @@ export class Analyzer {
       format: this.format.text,
       escape: this.format.escape,
       has: {
-        time: this.iTime >= 0,
-        requestTime: this.iRequestTime >= 0,
-        upstreamTime: this.iUpstreamTime >= 0,
-        userAgent: this.iAgent >= 0,
-        referer: this.iReferer >= 0,
+        time: this.iTime >= 0 && this.tracks.timeline,
+        requestTime: this.iRequestTime >= 0 && this.tracks.latency,
+        upstreamTime: this.iUpstreamTime >= 0 && this.tracks.latency,
+        userAgent: this.iAgent >= 0 && this.tracks.agents,
+        referer: this.iReferer >= 0 && this.tracks.referers,
+        ips: this.iAddr >= 0 && this.tracks.ips,
+        paths: this.tracks.paths,
       },
       sources,
       lines: this.lines,

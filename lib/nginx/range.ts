@@ -1,5 +1,5 @@
 /** One byte range of one plain file through one Analyzer: the unit a Worker runs. */
-import { Analyzer, type RecordView } from "./analyzer.ts";
+import { Analyzer, type RecordView, type TableGroup } from "./analyzer.ts";
 import type { FilterSpec } from "./filter.ts";
 import { compileFormat, type Escape } from "./format.ts";
 import { feedFileRange, LineFeeder } from "./reader.ts";
@@ -13,6 +13,7 @@ export interface AnalysisSettings {
   bucketSeconds: number;
   topCapacity: number;
   badExampleLimit: number;
+  only: TableGroup[];
 }
 
 export interface RangeJob {
@@ -39,6 +40,7 @@ export function newAnalyzer(
     bucketSeconds: settings.bucketSeconds,
     topCapacity: settings.topCapacity,
     badExampleLimit: settings.badExampleLimit,
+    only: settings.only,
   });
 }
 

@@ -123,23 +123,26 @@ export function buildReport(summary: Summary, limit = 10): Report {
   });
   tables.push(smallTable("methods", "Methods", "method", summary.methods));
   tables.push(smallTable("protocols", "Protocols", "protocol", summary.protocols));
-  tables.push(topTable("top-ips", "Top client IPs", "ip", summary.top.ip, escaping, limit));
-  tables.push(
-    topTable("top-paths", "Top paths (without query)", "path", summary.top.path, escaping, limit),
-  );
-  tables.push(
-    topTable("top-urls", "Top URLs (with query)", "url", summary.top.pathQuery, escaping, limit),
-  );
-  tables.push(
-    topTable(
-      "top-errors",
-      "Top status x path (4xx and 5xx)",
-      "status path",
-      summary.top.statusPath,
-      escaping,
-      limit,
-    ),
-  );
+  if (summary.has.ips !== false)
+    tables.push(topTable("top-ips", "Top client IPs", "ip", summary.top.ip, escaping, limit));
+  if (summary.has.paths !== false) {
+    tables.push(
+      topTable("top-paths", "Top paths (without query)", "path", summary.top.path, escaping, limit),
+    );
+    tables.push(
+      topTable("top-urls", "Top URLs (with query)", "url", summary.top.pathQuery, escaping, limit),
+    );
+    tables.push(
+      topTable(
+        "top-errors",
+        "Top status x path (4xx and 5xx)",
+        "status path",
+        summary.top.statusPath,
+        escaping,
+        limit,
+      ),
+    );
+  }
   if (summary.has.userAgent)
     tables.push(
       topTable(
@@ -183,7 +186,7 @@ export function buildReport(summary: Summary, limit = 10): Report {
         summary.latency.upstream,
       ),
     );
-  if (summary.has.requestTime)
+  if (summary.has.requestTime && summary.has.paths !== false)
     tables.push({
       name: "path-latency",
       title: "$request_time of the top paths (seconds)",

@@ -60,6 +60,9 @@ export interface Summary {
   escape: string;
   /** Which measures the log format provides (a format without $request_time has no latency). */
   has: {
+    /** Absent in state files of older versions: treat as true. */
+    ips?: boolean;
+    paths?: boolean;
     time: boolean;
     requestTime: boolean;
     upstreamTime: boolean;
@@ -235,6 +238,8 @@ export function mergeSummaries(a: Summary, b: Summary, badExampleLimit = 10): Su
       upstreamTime: a.has.upstreamTime || b.has.upstreamTime,
       userAgent: a.has.userAgent || b.has.userAgent,
       referer: a.has.referer || b.has.referer,
+      ips: a.has.ips !== false || b.has.ips !== false,
+      paths: a.has.paths !== false || b.has.paths !== false,
     },
     sources: [...a.sources, ...b.sources.filter((s) => !a.sources.includes(s))],
     lines: a.lines + b.lines,

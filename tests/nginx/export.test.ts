@@ -2,12 +2,15 @@
  * --export: Parquet with typed columns and bounded row groups (read back with hyparquet, the
  * reader hyparquet-writer is tested against), NDJSON, and --csv of a table.
  */
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { tempDir } from "../env/service.ts";
-import { nginxlog } from "./helpers.ts";
+import { compileOnce, nginxlog } from "./helpers.ts";
+
+// Compiling the binary can take a while on a busy machine: not inside a test's 5 s.
+beforeAll(compileOnce, 180_000);
 
 const dir = tempDir("nginxlog-export");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,7 +65,7 @@ test("Parquet: typed columns, every parsed record, row groups bounded by --row-g
   expect((first.time as Date).toISOString()).toBe("2026-11-26T08:00:00.000Z");
   expect(rows[10]?.upstream_response_time).toBeNull(); // "-"
   expect(rows[249]?.request_time).toBeCloseTo(0.249, 6);
-});
+}, 60_000);
 
 test("NDJSON export and --csv of a table", async () => {
   const out = join(dir, "records.ndjson");
@@ -88,4 +91,4 @@ test("NDJSON export and --csv of a table", async () => {
   const unknown = await nginxlog([logPath, "--format", "timed", "--csv", "nope"]);
   expect(unknown.exitCode).toBe(2);
   expect(unknown.stderr).toContain("--csv nope: no such table");
-});
+}, 60_000);

@@ -12,6 +12,11 @@ export interface JsonReport {
   badExamples: { source: string; line: number; text: string; reason: string }[];
 }
 
+/** Builds the binary once per test process (call from beforeAll with a long timeout). */
+export async function compileOnce(): Promise<void> {
+  await compiledTool("nginxlog");
+}
+
 export async function nginxlog(
   args: string[],
   options: { cwd?: string; stdin?: string } = {},

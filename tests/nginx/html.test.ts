@@ -2,12 +2,15 @@
  * The --html report opened in headless Chromium (Debian chromium via playwright-core) with all
  * network blocked: charts and tables must render, with the numbers of the analysed log.
  */
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { tempDir } from "../env/service.ts";
-import { nginxlog } from "./helpers.ts";
+import { compileOnce, nginxlog } from "./helpers.ts";
+
+// Compiling the binary can take a while on a busy machine: not inside a test's 5 s.
+beforeAll(compileOnce, 180_000);
 
 const dir = tempDir("nginxlog-html");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,7 +6,18 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { type Nginx, rawRequest, startNginx } from "../env/nginx.ts";
-import { counts, exactQuantile, type JsonReport, report, table, tally } from "./helpers.ts";
+import {
+  compileOnce,
+  counts,
+  exactQuantile,
+  type JsonReport,
+  report,
+  table,
+  tally,
+} from "./helpers.ts";
+
+// Compiling the binary can take a while on a busy machine: not inside a test's 5 s.
+beforeAll(compileOnce, 180_000);
 
 interface Sent {
   ip: string;
@@ -124,7 +135,7 @@ describe("real nginx logs", () => {
     // Every client address in the sample fits the top table exactly (Space-Saving never filled).
     const ipsTable = table(result, "top-ips");
     for (const row of ipsTable) expect(row["max overcount"]).toBe(0);
-  });
+  }, 60_000);
 
   test("quotes, backslashes and non-ASCII in paths and user agents are decoded", async () => {
     const raw = readFileSync(nginx.logs.combined, "latin1");
@@ -134,7 +145,7 @@ describe("real nginx logs", () => {
     expect(paths[weirdPathText]).toBe(sent.filter((s) => s.path === weirdPathText).length);
     const agents = counts(result, "top-user-agents");
     expect(agents[weirdAgentText]).toBeGreaterThan(0);
-  });
+  }, 60_000);
 
   test("custom format from nginx.conf: request and upstream percentiles within 1% of exact", async () => {
     const result = await report([
@@ -192,7 +203,7 @@ describe("real nginx logs", () => {
     }
     expect(mismatches).toEqual([]);
     expect(Math.max(...requestTimes)).toBeGreaterThan(0.02); // the delays made the test meaningful
-  });
+  }, 60_000);
 
   test("escape=json log: same counts, decoded values", async () => {
     const result = await report([
@@ -209,7 +220,7 @@ describe("real nginx logs", () => {
       sent.filter((s) => s.path === weirdPathText).length,
     );
     expect(counts(result, "top-user-agents")[weirdAgentText]).toBeGreaterThan(0);
-  });
+  }, 60_000);
 
   test("filters: --status 5xx, --path-prefix, --ip, --method, --where", async () => {
     const fivexx = await report([
@@ -249,5 +260,5 @@ describe("real nginx logs", () => {
         return m && Number(m[1]) >= 0.05;
       }).length;
     expect(slow.overview.requests).toBe(slowExpected);
-  });
+  }, 60_000);
 });
