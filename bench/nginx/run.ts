@@ -113,6 +113,11 @@ for (const size of values.sizes.split(",")) {
     ["cat > /dev/null (I/O ceiling)", `cat ${log}`, runs],
     ["nginxlog full report (2 workers)", `${binary} ${log} --format timed --json`, runs],
     ["nginxlog full report (1 thread)", `${binary} ${log} --format timed --json --threads 1`, runs],
+    [
+      "nginxlog --only ips (status + top IPs, 2 workers)",
+      `${binary} ${log} --format timed --json --only ips`,
+      runs,
+    ],
     ["mawk: status + top-10 IPs", `mawk ${awkProgram} ${log}`, runs],
     ["gawk: status + top-10 IPs", `gawk ${awkProgram} ${log}`, runs],
   ];
