@@ -140,3 +140,65 @@ describe("listen address", () => {
     expect(() => parseListenAddress("9469")).toThrow("expected host:port");
   });
 });
+
+describe("promtool on every kind's /probe exposition", () => {
+  test("http, tcp, dns, cert (remote and file), ssh, file, command (with a histogram), process", async () => {
+    const { startDnsmasq } = await import("../env/dnsmasq.ts");
+    const { sharedSshdFleet } = await import("../env/sshd.ts");
+    const { bannerTarget, httpsTarget } = await import("./targets.ts");
+    const { promtoolProblems } = await import("./helpers.ts");
+    const dns = await startDnsmasq({
+      a: { "api.svc.test": "127.0.0.42" },
+      txt: { "txt.svc.test": "v=opsctl" },
+    });
+    const fleet = await sharedSshdFleet("exporter");
+    const sshHost = fleet.hosts[0] as { address: string; port: number };
+    const knownHosts = join(dir, "probe_known_hosts");
+    writeFileSync(knownHosts, `${fleet.knownHostsLines().join("\n")}\n`);
+    const script = join(dir, "histogram.sh");
+    writeFileSync(
+      script,
+      [
+        "#!/bin/sh",
+        "echo '# HELP job_seconds Job time.'",
+        "echo '# TYPE job_seconds histogram'",
+        "echo 'job_seconds_bucket{le=\"1\"} 2'",
+        "echo 'job_seconds_bucket{le=\"+Inf\"} 3'",
+        "echo 'job_seconds_sum 4.5'",
+        "echo 'job_seconds_count 3'",
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    const { daemon } = await daemonWith(`modules:
+  http: { prober: http, http: { tls_config: { ca_file: ${pki.caFile} } } }
+  tcp: { prober: tcp, tcp: { query_response: [ { expect: "^220" } ] } }
+  dns: { prober: dns, dns: { query_name: api.svc.test } }
+  cert: { prober: cert, cert: { tls_config: { ca_file: ${pki.caFile} } } }
+  ssh: { prober: ssh, ssh: { identity_file: [${fleet.clientKey}], known_hosts_file: [${knownHosts}] } }
+  file: { prober: file }
+  command: { prober: command, command: { command: [${script}], parse_metrics: true } }
+  process: { prober: process, process: { min_count: 0 } }
+`);
+    const targets: Record<string, string> = {
+      http: `${httpsTarget()}/`,
+      tcp: await bannerTarget(),
+      dns: dns.address,
+      cert: httpsTarget().replace("https://", ""),
+      ssh: `${fleet.user}@${sshHost.address}:${sshHost.port}`,
+      file: dir,
+      command: "",
+      process: "sshd",
+    };
+    for (const [module, target] of [...Object.entries(targets), ["cert", pki.certFile] as const]) {
+      const body = await (
+        await fetch(`${daemon.url}/probe?module=${module}&target=${encodeURIComponent(target)}`)
+      ).text();
+      expect(`${module} ${target}: ${body.includes("probe_success 1")}`).toBe(
+        `${module} ${target}: true`,
+      );
+      expect(`${module}: ${await promtoolProblems(body)}`).toBe(`${module}: `);
+      if (module === "command") expect(body).toContain('job_seconds_bucket{le="+Inf"} 3');
+    }
+  }, 60_000);
+});
