@@ -1,6 +1,7 @@
 /** The systemd unit's sandbox score (systemd-analyze) and the Kubernetes manifests' hardening. */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseExporterConfig } from "../../lib/exporter/config.ts";
 
@@ -25,6 +26,26 @@ describe("systemd unit", () => {
     const [, score, label] = overall as RegExpExecArray;
     expect(["SAFE", "OK"]).toContain(label as string);
     expect(Number(score)).toBeLessThanOrEqual(2);
+  });
+
+  test("systemd-analyze verify finds no unknown or invalid directive", () => {
+    const dir = mkdtempSync(join(tmpdir(), "opsctl-unit-"));
+    try {
+      // verify wants the binary to exist: point ExecStart at /bin/true, keep every other line.
+      const copy = join(dir, "opsctl-exporter.service");
+      writeFileSync(
+        copy,
+        readFileSync(unit, "utf8").replace("/usr/local/bin/opsctl-exporter", "/bin/true"),
+      );
+      const result = Bun.spawnSync(["systemd-analyze", "verify", copy], {
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      expect(`${result.stdout}${result.stderr}`.trim()).toBe("");
+      expect(result.exitCode).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("the options the issue asks for are set", () => {
