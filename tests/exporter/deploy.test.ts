@@ -35,7 +35,7 @@ describe("systemd unit", () => {
       const copy = join(dir, "opsctl-exporter.service");
       writeFileSync(
         copy,
-        readFileSync(unit, "utf8").replace("/usr/local/bin/opsctl-exporter", "/bin/true"),
+        readFileSync(unit, "utf8").replaceAll("/usr/local/bin/opsctl-exporter", "/bin/true"),
       );
       const result = Bun.spawnSync(["systemd-analyze", "verify", copy], {
         stdout: "pipe",
