@@ -1,6 +1,6 @@
 /** Command-line inputs -> an ordered list of sources: files, globs, rotated sets, stdin. */
 import { statSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 
 export type Source =
   | { kind: "stdin" }
@@ -47,11 +47,21 @@ export function expandInputs(inputs: string[], cwd: string): ExpandedInputs {
       continue;
     }
     if (globChars.test(input)) {
-      const absolute = isAbsolute(input);
-      const glob = new Bun.Glob(absolute ? input.slice(1) : input);
-      const matches = [
-        ...glob.scanSync({ cwd: absolute ? "/" : cwd, onlyFiles: true, dot: true }),
-      ].map((m) => (absolute ? `/${m}` : m));
+      // Walk only from the literal directory before the first wildcard ("/var/log/nginx").
+      const firstWild = input.search(globChars);
+      const slash = input.lastIndexOf("/", firstWild);
+      const base = slash < 0 ? cwd : resolve(cwd, input.slice(0, slash) || "/");
+      const pattern = slash < 0 ? input : input.slice(slash + 1);
+      const glob = new Bun.Glob(pattern);
+      let matches: string[] = [];
+      try {
+        matches = [...glob.scanSync({ cwd: base, onlyFiles: true, dot: true })].map((m) =>
+          join(base, m),
+        );
+      } catch (error) {
+        errors.push(`${input}: ${(error as Error).message}`);
+        continue;
+      }
       if (matches.length === 0) errors.push(`${input}: no file matches`);
       paths.push(...sortRotated(matches));
       continue;
