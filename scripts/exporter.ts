@@ -6,6 +6,7 @@ import { type ExporterConfig, loadExporterConfig } from "../lib/exporter/config.
 import { ExporterDaemon } from "../lib/exporter/daemon.ts";
 import { parseListenAddress } from "../lib/exporter/listen-address.ts";
 import { runAllOnce } from "../lib/exporter/once.ts";
+import { watchFile } from "../lib/exporter/watch.ts";
 import { loadWebConfig } from "../lib/exporter/web-config.ts";
 
 export const exporter = defineTool({
@@ -46,6 +47,13 @@ export const exporter = defineTool({
       type: "duration",
       description: "Timeout of checks and modules that set none",
       default: 10,
+      valueHint: "DURATION",
+    },
+    watchInterval: {
+      type: "duration",
+      description:
+        "Reload when the checks file's content changes, checked this often (0 = only on SIGHUP)",
+      default: 0,
       valueHint: "DURATION",
     },
     once: {
@@ -136,6 +144,13 @@ export const exporter = defineTool({
     await daemon.start(config);
     const onHangup = () => void daemon.reload();
     process.on("SIGHUP", onHangup);
+    const unwatch =
+      source && options.watchInterval > 0
+        ? watchFile(source, options.watchInterval, () => {
+            log.info("config file changed, reloading", { file: source });
+            void daemon.reload();
+          })
+        : () => {};
     log.info("exporter listening", {
       url: daemon.url,
       checks: config.checks.length,
@@ -143,6 +158,7 @@ export const exporter = defineTool({
     });
     await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
     process.off("SIGHUP", onHangup);
+    unwatch();
     await daemon.stop();
     log.info("exporter stopped");
     return ExitCode.ok;

@@ -350,3 +350,51 @@ describe("compiled binary, checks in the opsctl config's exporter section", () =
     }
   }, 120_000);
 });
+
+describe("compiled binary, --watch-interval", () => {
+  test("a changed checks file is reloaded without a signal; a broken one is rejected", async () => {
+    const bin = await compiledTool("exporter");
+    const port = await freePort();
+    const file = join(dir, "watched.yaml");
+    const checks = (name: string) =>
+      `checks:\n  - { name: ${name}, kind: http, target: "${httpTarget()}/", interval: 1s }\n`;
+    writeFileSync(file, checks("before"));
+    const proc = Bun.spawn(
+      [
+        bin,
+        "--checks-file",
+        file,
+        "--watch-interval",
+        "200ms",
+        "--listen-address",
+        `127.0.0.1:${port}`,
+      ],
+      { cwd: dir, stdout: "ignore", stderr: "ignore" },
+    );
+    const names = async () => {
+      const body = await fetch(`http://127.0.0.1:${port}/checks`).then(
+        (r) => r.json(),
+        () => [],
+      );
+      return (body as { name: string }[]).map((check) => check.name).join(",");
+    };
+    try {
+      for (let i = 0; i < 100 && (await names()) !== "before"; i++) await Bun.sleep(100);
+      expect(await names()).toBe("before");
+      writeFileSync(file, checks("after"));
+      for (let i = 0; i < 50 && (await names()) !== "after"; i++) await Bun.sleep(100);
+      expect(await names()).toBe("after");
+      writeFileSync(file, "checks: [ { name: x, kind: nope } ]\n");
+      let metrics = "";
+      for (let i = 0; i < 50 && !metrics.includes("reload_successful 0"); i++) {
+        await Bun.sleep(100);
+        metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      }
+      expect(metrics).toContain("opsctl_exporter_config_last_reload_successful 0");
+      expect(await names()).toBe("after");
+    } finally {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    }
+  }, 120_000);
+});
