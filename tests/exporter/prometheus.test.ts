@@ -321,7 +321,7 @@ describe("compiled binary, checks in the opsctl config's exporter section", () =
   test("serves them, and SIGHUP re-reads that section", async () => {
     const bin = await compiledTool("exporter");
     const port = await freePort();
-    const config = join(dir, "opsctl.yaml");
+    const config = join(dir, "exporter-section.yaml");
     const section = (name: string) =>
       `exporter:\n  listen-address: 127.0.0.1:${port}\n  checks:\n    - { name: ${name}, kind: http, target: "${httpTarget()}/", interval: 1s }\n`;
     writeFileSync(config, section("first"));
