@@ -47,6 +47,7 @@ export class PatrolEngine {
   private readonly candidates = new Map<string, Candidate>();
   private readonly nodeDue = new Map<string, number>();
   private readonly busy = new Set<string>();
+  /** "uid|action" done (or dry-run logged): never the same action twice on one pod. */
   private readonly acted = new Set<string>();
   private readonly reported = new Map<string, number>();
   private lastNodeChange = 0;
@@ -129,7 +130,8 @@ export class PatrolEngine {
     if (node) setDelete(this.podsByNode, node, key);
     for (const rule of this.ruleNames()) this.candidates.delete(`${key}|${rule}`);
     this.restarts.forgetPod(pod.metadata.uid);
-    this.acted.delete(pod.metadata.uid);
+    for (const action of ["evict", "delete", "force-delete"])
+      this.acted.delete(`${pod.metadata.uid}|${action}`);
   }
 
   nodeUpserted(node: Node, previous: Node | undefined): void {
@@ -313,12 +315,13 @@ export class PatrolEngine {
       return undefined;
     }
     const uid = pod.metadata.uid;
-    if (this.busy.has(uid) || this.acted.has(uid)) return undefined;
+    if (this.busy.has(uid)) return undefined;
     const v = this.verdict(pod, c.rule, now);
     if (v.kind === "healthy") {
       this.candidates.delete(ck);
       return undefined;
     }
+    if (v.kind === "act" && this.acted.has(`${uid}|${v.action}`)) return undefined;
     if (v.kind === "wait") {
       c.notBefore = v.until;
       return undefined;
@@ -386,7 +389,7 @@ export class PatrolEngine {
     const since = v.since ?? c.firstSeen;
     if (this.config.dryRun) {
       this.ledger.record(owner.key, { at: now, rule: c.rule, action: v.action, object: c.podKey });
-      this.acted.add(uid);
+      this.acted.add(`${uid}|${v.action}`);
       this.candidates.delete(ck);
       this.deps.metrics.actions.inc({ rule: c.rule, action: v.action, result: "dry_run" });
       this.log("info", `dry-run: would ${v.action} pod ${c.podKey}: ${v.reason}`, {
@@ -491,7 +494,7 @@ export class PatrolEngine {
       });
       return;
     }
-    this.acted.add(pod.metadata.uid);
+    this.acted.add(`${pod.metadata.uid}|${action}`);
     this.ledger.record(owner.key, { at: done, rule: c.rule, action, object: c.podKey });
     this.deps.metrics.reactionLatency.observe({ rule: c.rule }, Math.max(0, (done - since) / 1000));
     const history = this.restarts.within(owner.key, done);
