@@ -29,6 +29,7 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -105,6 +106,28 @@ function cleanupSync(): void {
     for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   }
   tempDirs.clear();
+}
+
+const DIR_PREFIX = "opsctl-k8s-";
+
+/** Removes temp dirs left by runs that were SIGKILLed (their owner.pid is no longer alive). */
+function removeStaleDirs(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(DIR_PREFIX)) continue;
+    const dir = join(tmpdir(), name);
+    let owner: number;
+    try {
+      owner = Number.parseInt(readFileSync(join(dir, "owner.pid"), "utf8"), 10);
+    } catch {
+      continue; // not ours to judge
+    }
+    try {
+      process.kill(owner, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ESRCH")
+        rmSync(dir, { recursive: true, force: true });
+    }
+  }
 }
 
 let hooksInstalled = false;
@@ -238,8 +261,10 @@ async function boot(): Promise<TestCluster> {
   }
   const stagesDir = join(dirname(binDir), "kwok-stages");
 
-  const dir = mkdtempSync(join(tmpdir(), "opsctl-k8s-"));
+  removeStaleDirs();
+  const dir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
   tempDirs.add(dir);
+  writeFileSync(join(dir, "owner.pid"), `${process.pid}\n`);
   const pkiDir = join(dir, "pki");
   const logDir = join(dir, "logs");
   mkdirSync(pkiDir);
