@@ -5,7 +5,7 @@ import { runTool } from "../lib/cli/run-tool.ts";
 import { defineTool } from "../lib/cli/types.ts";
 import { type CleanEvent, type CleanSummary, clean } from "../lib/fs/clean/clean.ts";
 import { eventRecord, formatEvent, formatSummary, summaryRecord } from "../lib/fs/clean/report.ts";
-import { checkRoot, type RootCheck, RootRefused } from "../lib/fs/clean/roots.ts";
+import { checkRoot, distinctRoots, type RootCheck, RootRefused } from "../lib/fs/clean/roots.ts";
 import { compileGlobs } from "../lib/fs/glob.ts";
 import { readMountPoints } from "../lib/fs/mounts.ts";
 
@@ -136,7 +136,7 @@ export const logclean = defineTool({
     };
     const summary: CleanSummary = await clean(
       {
-        roots,
+        roots: distinctRoots(roots),
         days: options.days,
         match: options.match,
         exclude: options.exclude,

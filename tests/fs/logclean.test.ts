@@ -267,6 +267,17 @@ describe("logclean (compiled)", () => {
     expect(result.stdout).toContain("deleted 2");
   });
 
+  test("overlapping roots are walked once: no duplicate actions", async () => {
+    const { root } = world("overlap");
+    const sub = dir(join(root, "sub"));
+    file(join(root, "a.log"), 30);
+    file(join(sub, "b.log"), 30);
+    const result = await logclean([sub, root, `${root}/`]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe("");
+    expect(result.stdout.split("\n").filter((l) => l.startsWith("deleted ")).length).toBe(2);
+  });
+
   test("metrics: files deleted, bytes freed and errors land in the textfile", async () => {
     const { base, root } = world("metrics");
     for (let i = 0; i < 3; i++) file(join(root, `${i}.log`), 30, 100);

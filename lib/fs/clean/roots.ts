@@ -66,3 +66,18 @@ function dangerReason(real: string, policy: RootPolicy): string | undefined {
   if (here.dev !== parent.dev || here.ino === parent.ino) return "a filesystem root";
   return undefined;
 }
+
+/** Drops roots inside another root (or repeated): each directory is walked once. */
+export function distinctRoots(roots: readonly RootCheck[]): RootCheck[] {
+  const byDepth = [...roots].sort((a, b) => a.real.length - b.real.length);
+  const kept: RootCheck[] = [];
+  for (const root of byDepth) {
+    const inside = kept.some(
+      (outer) =>
+        root.real === outer.real ||
+        root.real.startsWith(outer.real.endsWith("/") ? outer.real : `${outer.real}/`),
+    );
+    if (!inside) kept.push(root);
+  }
+  return kept;
+}
