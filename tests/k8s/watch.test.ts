@@ -54,6 +54,29 @@ test("BunWatch reports a refused watch through done", async () => {
   expect((errors[0] as { statusCode?: number }).statusCode).toBe(404);
 });
 
+test("a quiet BunWatch ends with a TimeoutError, which ListWatch treats as 'reconnect'", async () => {
+  const kc = loadKubeconfigFile(cluster.kubeconfigCert);
+  const quiet = await createNamespace(cluster);
+  const core = makeApiClient(kc, CoreV1Api);
+  const { metadata } = await core.listNamespacedConfigMap({
+    namespace: quiet,
+    labelSelector: "none=none",
+  });
+  const watch = new BunWatch(kc);
+  watch.timeoutMs = 1_000;
+  let doneError: unknown = "not called";
+  await watch.watch(
+    `/api/v1/namespaces/${quiet}/configmaps`,
+    { resourceVersion: metadata?.resourceVersion, labelSelector: "none=none" },
+    () => {},
+    (err) => {
+      doneError = err;
+    },
+  );
+  await waitUntil("done callback", async () => doneError !== "not called", 20_000);
+  expect((doneError as Error).name).toBe("TimeoutError");
+});
+
 test("makeInformer lists and then follows pods", async () => {
   await createFakeNode(cluster);
   const kc = loadKubeconfigFile(cluster.kubeconfigToken);
