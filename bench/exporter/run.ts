@@ -20,6 +20,7 @@ const work = mkdtempSync(join(tmpdir(), "opsctl-bench-exporter-"));
 const series = 1000;
 const wrkSeconds = Number(process.env.WRK_SECONDS ?? 10);
 const idleSeconds = Number(process.env.IDLE_SECONDS ?? 60);
+const repeats = Number(process.env.REPEATS ?? 3);
 const children: Subprocess[] = [];
 const loadAtStart = loadavg()[0] ?? 0;
 process.on("exit", () => {
@@ -153,13 +154,30 @@ await waitFor(`http://127.0.0.1:${ports.python}/metrics`, full);
 await waitFor(`http://127.0.0.1:${ports.node}/metrics`, full);
 const loads = { concurrent: ["-t2", "-c16"], sequential: ["-t1", "-c1"] };
 const runs: Record<keyof typeof loads, WrkResult[]> = { concurrent: [], sequential: [] };
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 for (const [label, load] of Object.entries(loads) as [keyof typeof loads, string[]][]) {
   const url = (port: number) => `http://127.0.0.1:${port}/metrics`;
-  runs[label].push(
-    await wrk("opsctl exporter (compiled, Bun)", url(ports.exporter), exporter.pid, load),
-  );
-  runs[label].push(await wrk("Python prometheus_client", url(ports.python), python.pid, load));
-  runs[label].push(await wrk("Node.js 20 prom-client", url(ports.node), node.pid, load));
+  const servers = [
+    ["opsctl exporter (compiled, Bun)", ports.exporter, exporter.pid],
+    ["Python prometheus_client", ports.python, python.pid],
+    ["Node.js 20 prom-client", ports.node, node.pid],
+  ] as const;
+  // Rounds interleave the servers so a burst of load from elsewhere hits all three alike.
+  const rounds: WrkResult[][] = servers.map(() => []);
+  for (let round = 0; round < repeats; round++)
+    for (const [index, [name, port, pid]] of servers.entries())
+      rounds[index]?.push(await wrk(name, url(port), pid, load));
+  for (const results of rounds) {
+    const first = results[0] as WrkResult;
+    runs[label].push({
+      ...first,
+      rps: median(results.map((r) => r.rps)),
+      p50Ms: median(results.map((r) => r.p50Ms)),
+      p99Ms: median(results.map((r) => r.p99Ms)),
+      rssMb: Math.max(...results.map((r) => r.rssMb)),
+    });
+  }
 }
 for (const child of [exporter, python, node]) child.kill("SIGTERM");
 await Promise.all([exporter.exited, python.exited, node.exited]);
@@ -245,7 +263,8 @@ scrapers), then by \`wrk -t1 -c1 -d${wrkSeconds}s --latency URL\` (one scraper, 
 shares the 2 cores with the server, for all three alike. The exporter serves them from a
 command check (\`parse_metrics\`, interval 1h) whose exposition is cached; the Python server is
 \`prometheus_client.start_http_server\` (bench/exporter/python_exporter.py), the Node server prom-client
-on node:http (bench/exporter/node_exporter.mjs). RSS is VmRSS after the wrk run. The machine was
+on node:http (bench/exporter/node_exporter.mjs). Each wrk run is repeated ${repeats} times (servers
+interleaved); the tables give the median req/s, p50 and p99 and the highest VmRSS after a run. The machine was
 shared with other work: load average ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end.
 
 16 connections:
