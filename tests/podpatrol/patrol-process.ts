@@ -67,7 +67,8 @@ export async function startPatrol(
       while (nl >= 0) {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
-        if (process.env.PODPATROL_TEST_LOGS === "1") process.stderr.write(`[podpatrol ${proc.pid}] ${line}\n`);
+        if (process.env.PODPATROL_TEST_LOGS === "1")
+          process.stderr.write(`[podpatrol ${proc.pid}] ${line}\n`);
         try {
           logs.push(JSON.parse(line) as LogLine);
         } catch {

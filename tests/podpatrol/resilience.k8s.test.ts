@@ -2,20 +2,19 @@
 // way a restart looks from the client), watch expiry (410 Gone from the real API server), and
 // leader failover between two replicas when the leader is killed.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadKubeconfigFile } from "../../lib/k8s/config.ts";
 import { Informer } from "../../lib/podpatrol/kube/informer.ts";
 import { KubeRest } from "../../lib/podpatrol/kube/rest.ts";
-import type { Pod } from "../../lib/podpatrol/kube-types.ts";
+import type { ObjectMeta } from "../../lib/podpatrol/kube-types.ts";
 import { startCluster, type TestCluster } from "../env/k8s.ts";
 import {
   crashLoopPod,
   createFakeNode,
   createNamespace,
-  createPod,
   uniqueName,
   waitForRunningPods,
   waitUntil,
@@ -111,15 +110,63 @@ describe("API server outage", () => {
   }, 120_000);
 });
 
+/**
+ * Compacts the harness's etcd up to its current revision (what the API server itself does every
+ * 5 minutes), so watching from an old resourceVersion gets a real 410 Gone. The etcd client URL
+ * is read from the etcd process this test process started (its --data-dir is in cluster.dir).
+ */
+async function compactEtcd(cluster: TestCluster): Promise<void> {
+  let url: string | undefined;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue;
+    }
+    if (!argv.includes(`--data-dir=${join(cluster.dir, "etcd")}`)) continue;
+    url = argv.find((a) => a.startsWith("--listen-client-urls="))?.split("=")[1];
+  }
+  if (!url) throw new Error("etcd of the test cluster not found");
+  const status = (await (
+    await fetch(`${url}/v3/maintenance/status`, { method: "POST", body: "{}" })
+  ).json()) as {
+    header: { revision: string };
+  };
+  const response = await fetch(`${url}/v3/kv/compaction`, {
+    method: "POST",
+    body: JSON.stringify({ revision: status.header.revision, physical: true }),
+  });
+  if (!response.ok) throw new Error(`etcd compaction: ${response.status} ${await response.text()}`);
+}
+
 /** Lets the test push the informer's watch onto an expired resourceVersion. */
-class ExpiringInformer extends Informer<Pod> {
+class ExpiringInformer extends Informer<{ metadata: ObjectMeta }> {
   expire(): void {
-    this.resourceVersion = "1";
+    this.resourceVersion = "2";
     this.abort?.abort();
   }
 }
 
+async function createEvent(cluster: TestCluster, namespace: string, name: string): Promise<void> {
+  const response = await fetch(`${cluster.server}/api/v1/namespaces/${namespace}/events`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${cluster.token}`, "Content-Type": "application/json" },
+    tls: { ca: cluster.caPem },
+    body: JSON.stringify({
+      metadata: { name },
+      involvedObject: { kind: "Pod", name: "x", namespace },
+      reason: "Test",
+      message: "informer expiry test",
+    }),
+  } as RequestInit);
+  if (!response.ok) throw new Error(`create event: ${response.status}`);
+}
+
 describe("watch expiry", () => {
+  // Events are the resource the API server serves from etcd rather than its watch cache, so
+  // once etcd is compacted an old resourceVersion gets a real 410 Gone: the same Informer
+  // code that watches pods and nodes must relist and carry on.
   test("410 Gone from the API server makes the informer relist and carry on", async () => {
     const ns = await createNamespace(cluster);
     const rest = new KubeRest(loadKubeconfigFile(cluster.kubeconfigCert));
@@ -127,21 +174,24 @@ describe("watch expiry", () => {
     const seen = new Set<string>();
     const informer = new ExpiringInformer(
       rest,
-      `/api/v1/namespaces/${ns}/pods`,
-      { upsert: (p) => seen.add(p.metadata.name), remove: () => {} },
+      `/api/v1/namespaces/${ns}/events`,
+      { upsert: (o) => seen.add(o.metadata.name), remove: () => {} },
       { onRestart: (reason) => restarts.push(reason) },
     );
     informer.start();
     try {
       await waitUntil("synced", async () => informer.synced);
+      await createEvent(cluster, ns, "before");
+      await waitUntil("first event seen", async () => seen.has("before"));
+      await compactEtcd(cluster);
       informer.expire();
       await waitUntil("expired restart", async () => restarts.includes("expired"), 30_000);
-      const name = uniqueName("after");
-      await createPod(cluster, ns, name);
+      await createEvent(cluster, ns, "after");
       await waitUntil(
-        "pod seen after the relist",
-        async () => seen.has(name) && informer.cache.has(`${ns}/${name}`),
+        "event seen after the relist",
+        async () => seen.has("after") && informer.cache.has(`${ns}/after`),
       );
+      expect(informer.cache.has(`${ns}/before`)).toBe(true);
     } finally {
       informer.stop();
     }
