@@ -245,6 +245,18 @@ describe("command", () => {
     expect(failed.error).toContain("exited 3: broken");
   });
 
+  test("a missing program and an oversized output fail with the reason", async () => {
+    const missing = await check("command", "", { command: ["/nonexistent/probe-script"] });
+    expect(missing.success).toBe(false);
+    expect(missing.error).toContain("/nonexistent/probe-script");
+    const big = await check("command", "", {
+      command: "yes | head -c 100000",
+      max_output_bytes: "1k",
+    });
+    expect(big.success).toBe(false);
+    expect(big.error).toContain("larger than max_output_bytes (1024)");
+  });
+
   test("metrics on stdout are parsed and validated", async () => {
     const ok = await check("command", "", {
       command:
