@@ -17,7 +17,10 @@
  *   await cluster.stop()      // optional: a process 'exit' hook kills the children by pid and
  *                             // removes the temp dir anyway, even when tests fail
  *
- * Pods need a node: use tests/env/k8s-helpers.ts (createFakeNode, waitForPodsRunning, ...).
+ * Helpers (tests/env/k8s-helpers.ts): adminClients (lib/k8s CoreV1Api/AppsV1Api), createNamespace,
+ * createFakeNode (pods need one), createPod, createDeployment, waitForRunningPods, waitForPod,
+ * makeNodeNotReady, crashLoopPod, createUnschedulablePod, waitUntil, uniqueName.
+ * Give beforeAll a timeout (bun's hook default is 5 s): beforeAll(async () => {...}, 180_000).
  * Fake nodes are those annotated kwok.x-k8s.io/node=fake; kwok runs upstream's default stages
  * (node-initialize, node-heartbeat-with-lease, pod-ready/complete/delete) and node-not-ready.
  *

@@ -1,11 +1,14 @@
 // The control plane's two users over TLS with the harness CA, through kubectl and through
 // @kubernetes/client-node under Bun: stock client-node drops the CA and client certificate
 // (its undici dispatcher is ignored by Bun), lib/k8s makes them work.
-import { beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { AuthenticationV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { loadKubeconfigFile, makeApiClient } from "../../lib/k8s/index.ts";
 import { startCluster, type TestCluster } from "../env/k8s.ts";
+
+// Real API round trips and kubectl runs (fresh discovery per cluster port) on a shared 2-core box.
+setDefaultTimeout(120_000);
 
 let cluster: TestCluster;
 beforeAll(async () => {

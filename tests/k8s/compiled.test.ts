@@ -1,7 +1,10 @@
 // lib/k8s inside a `bun build --compile` binary (as the tools ship) against the real API server.
-import { beforeAll, expect, test } from "bun:test";
+import { beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { startCluster, type TestCluster } from "../env/k8s.ts";
 import { compiledTool, run } from "../helpers/compiled.ts";
+
+// Real API round trips and kubectl runs (fresh discovery per cluster port) on a shared 2-core box.
+setDefaultTimeout(120_000);
 
 let cluster: TestCluster;
 let binary: string;

@@ -1,6 +1,6 @@
 // The failure states podpatrol's tests need, made by tests/env/k8s-helpers.ts on the real
 // control plane: a NotReady node, a container in CrashLoopBackOff, an Unschedulable pod.
-import { beforeAll, expect, test } from "bun:test";
+import { beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { startCluster, type TestCluster } from "../env/k8s.ts";
 import {
   adminClients,
@@ -12,6 +12,9 @@ import {
   makeNodeNotReady,
   waitUntil,
 } from "../env/k8s-helpers.ts";
+
+// Real API round trips and kubectl runs (fresh discovery per cluster port) on a shared 2-core box.
+setDefaultTimeout(120_000);
 
 let cluster: TestCluster;
 let namespace: string;

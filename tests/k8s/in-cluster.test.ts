@@ -1,6 +1,6 @@
 // lib/k8s's in-cluster config (service-account token + ca.crt + namespace files, as mounted in a
 // pod) against the real API server, with RBAC deciding what the token may do.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,9 @@ import { CoreV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { loadInClusterConfig, loadKubeConfig, makeApiClient } from "../../lib/k8s/index.ts";
 import { startCluster, type TestCluster } from "../env/k8s.ts";
 import { adminClients, createNamespace } from "../env/k8s-helpers.ts";
+
+// Real API round trips and kubectl runs (fresh discovery per cluster port) on a shared 2-core box.
+setDefaultTimeout(120_000);
 
 let cluster: TestCluster;
 let namespace: string;
@@ -80,4 +83,20 @@ test("loadKubeConfig prefers $KUBECONFIG over in-cluster", () => {
     env: { ...inClusterEnv(), KUBECONFIG: cluster.kubeconfigToken },
   });
   expect(kc.getCurrentUser()?.name).toBe(cluster.tokenUser);
+});
+
+test("serviceAccountKubeconfig gives kubectl the service account's identity and RBAC", async () => {
+  const kubeconfig = await cluster.serviceAccountKubeconfig(namespace, "reader");
+  const whoami = await cluster.kubectl(
+    ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"],
+    {
+      kubeconfig,
+    },
+  );
+  expect(whoami.stdout).toBe(`system:serviceaccount:${namespace}:reader`);
+  const pods = await cluster.kubectl(["get", "pods", "-n", namespace], { kubeconfig });
+  expect(pods.exitCode).toBe(0);
+  const secrets = await cluster.kubectl(["get", "secrets", "-n", namespace], { kubeconfig });
+  expect(secrets.exitCode).not.toBe(0);
+  expect(secrets.stderr).toContain("forbidden");
 });

@@ -1,9 +1,12 @@
 // Watches and informers through lib/k8s (Bun fetch + kubeconfig TLS), as podpatrol will use them.
-import { beforeAll, expect, test } from "bun:test";
+import { beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { CoreV1Api, type V1ConfigMap, type V1Pod } from "@kubernetes/client-node";
 import { BunWatch, loadKubeconfigFile, makeApiClient, makeInformer } from "../../lib/k8s/index.ts";
 import { startCluster, type TestCluster } from "../env/k8s.ts";
 import { createFakeNode, createNamespace, createPod, waitUntil } from "../env/k8s-helpers.ts";
+
+// Real API round trips and kubectl runs (fresh discovery per cluster port) on a shared 2-core box.
+setDefaultTimeout(120_000);
 
 let cluster: TestCluster;
 let namespace: string;

@@ -1,6 +1,6 @@
 // controller-manager, scheduler and kwok working together: a Deployment gets its ReplicaSet
 // and Running pods on fake nodes, and a deleted pod is replaced.
-import { beforeAll, expect, test } from "bun:test";
+import { beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { startCluster, type TestCluster } from "../env/k8s.ts";
 import {
   adminClients,
@@ -10,6 +10,9 @@ import {
   waitForRunningPods,
   waitUntil,
 } from "../env/k8s-helpers.ts";
+
+// Real API round trips and kubectl runs (fresh discovery per cluster port) on a shared 2-core box.
+setDefaultTimeout(120_000);
 
 let cluster: TestCluster;
 let namespace: string;
