@@ -7,6 +7,9 @@ import { runCheck } from "./run-check.ts";
 import type { ResultStore } from "./store.ts";
 import type { CheckResult, CheckSpec } from "./types.ts";
 
+/** Upper bound of the first-run offset, so /readyz turns ready within seconds. */
+const maxSpreadSeconds = 5;
+
 export class Scheduler {
   private readonly controller = new AbortController();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
@@ -21,8 +24,15 @@ export class Scheduler {
     private readonly onResult: (spec: CheckSpec, result: CheckResult) => void = () => {},
   ) {}
 
+  /**
+   * First runs are spread over the first few seconds (a fixed offset per check name, as
+   * Prometheus spreads its scrapes) so targets and the exporter see no burst every interval.
+   */
   start(): void {
-    for (const spec of this.checks) this.schedule(spec, 0);
+    for (const spec of this.checks) {
+      const fraction = Number(BigInt(Bun.hash(spec.name)) % 1000n) / 1000;
+      this.schedule(spec, Math.round(fraction * Math.min(spec.interval, maxSpreadSeconds) * 1000));
+    }
   }
 
   stop(): void {

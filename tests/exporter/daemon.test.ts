@@ -101,7 +101,7 @@ describe("daemon", () => {
     const { daemon } = await daemonWith(
       `checks:\n  - { name: up, kind: http, target: "${httpTarget()}/" }\n  - { name: down, kind: http, target: "${httpTarget()}/down" }\n`,
     );
-    for (let i = 0; i < 50 && (await fetch(`${daemon.url}/readyz`)).status !== 200; i++)
+    for (let i = 0; i < 200 && (await fetch(`${daemon.url}/readyz`)).status !== 200; i++)
       await Bun.sleep(50);
     expect((await fetch(`${daemon.url}/readyz`)).status).toBe(200);
     const status = (await (await fetch(`${daemon.url}/checks`)).json()) as {
