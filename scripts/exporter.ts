@@ -59,10 +59,12 @@ export const exporter = defineTool({
     once: {
       type: "boolean",
       description: "Run every check once, print the results, exit 1 if any failed",
+      layered: false,
     },
     checkConfig: {
       type: "boolean",
       description: "Validate the configuration and exit (2 if invalid)",
+      layered: false,
     },
   },
   configKeys: {
