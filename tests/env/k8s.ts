@@ -28,6 +28,7 @@
  * logs/ after exit). By hand: tests/env/k8s-up.sh (prints KUBECONFIG, Ctrl-C stops).
  */
 import {
+  appendFileSync,
   closeSync,
   mkdirSync,
   mkdtempSync,
@@ -149,7 +150,35 @@ function installExitHooks(): void {
   }
 }
 
-function spawnComponent(binDir: string, name: Component, args: string[], logFile: string) {
+/**
+ * bun test runs no 'exit' hooks, so each cluster also gets a watchdog: a small sh holding a pipe
+ * from this process. When the pipe closes (this process ended in any way) it kills the pids
+ * listed in <dir>/pids that still run from <dir>, and removes <dir>. Unref'd.
+ */
+function spawnWatchdog(dir: string): Bun.Subprocess<"pipe", "ignore", "ignore"> {
+  const script =
+    'read -r _ignored; for p in $(cat "$DIR/pids" 2>/dev/null); do grep -qa "$DIR" /proc/$p/cmdline 2>/dev/null && kill -9 $p; done; [ "$KEEP" = 1 ] || rm -rf "$DIR"';
+  const watchdog = Bun.spawn(["/bin/sh", "-c", script], {
+    stdin: "pipe",
+    stdout: "ignore",
+    stderr: "ignore",
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      DIR: dir,
+      KEEP: process.env.OPSCTL_K8S_KEEP ?? "",
+    },
+  });
+  watchdog.unref();
+  return watchdog;
+}
+
+function spawnComponent(
+  dir: string,
+  binDir: string,
+  name: Component,
+  args: string[],
+  logFile: string,
+) {
   const bin = join(binDir, name);
   // setpriv --pdeathsig: the child gets SIGKILL if this process dies without running hooks.
   const log = openSync(logFile, "a"); // one O_APPEND fd for both streams: lines interleave, never clobber
@@ -160,6 +189,7 @@ function spawnComponent(binDir: string, name: Component, args: string[], logFile
   });
   closeSync(log);
   children.set(proc.pid, proc);
+  appendFileSync(join(dir, "pids"), `${proc.pid}\n`);
   void proc.exited.then(() => children.delete(proc.pid));
   return proc;
 }
@@ -268,6 +298,7 @@ async function boot(): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
   tempDirs.add(dir);
   writeFileSync(join(dir, "owner.pid"), `${process.pid}\n`);
+  const watchdog = spawnWatchdog(dir);
   const pkiDir = join(dir, "pki");
   const logDir = join(dir, "logs");
   mkdirSync(pkiDir);
@@ -324,6 +355,7 @@ async function boot(): Promise<TestCluster> {
 
   // etcd: loopback only, no fsync (test data).
   const etcd = spawnComponent(
+    dir,
     binDir,
     "etcd",
     [
@@ -348,6 +380,7 @@ async function boot(): Promise<TestCluster> {
   );
 
   const apiserver = spawnComponent(
+    dir,
     binDir,
     "kube-apiserver",
     [
@@ -389,6 +422,7 @@ async function boot(): Promise<TestCluster> {
   );
 
   const controllerManager = spawnComponent(
+    dir,
     binDir,
     "kube-controller-manager",
     [
@@ -408,6 +442,7 @@ async function boot(): Promise<TestCluster> {
     logs["kube-controller-manager"],
   );
   const scheduler = spawnComponent(
+    dir,
     binDir,
     "kube-scheduler",
     [
@@ -430,6 +465,7 @@ async function boot(): Promise<TestCluster> {
     stageFiles.map((f) => readFileSync(join(stagesDir, f), "utf8").trim()).join("\n---\n"),
   );
   const kwok = spawnComponent(
+    dir,
     binDir,
     "kwok",
     [
@@ -545,6 +581,7 @@ async function boot(): Promise<TestCluster> {
       }
       if (process.env.OPSCTL_K8S_KEEP !== "1") rmSync(dir, { recursive: true, force: true });
       tempDirs.delete(dir);
+      watchdog.stdin.end(); // nothing left for it to do
       current = undefined;
     },
   };
