@@ -14,8 +14,9 @@
  *   cluster.server, cluster.caFile, cluster.caPem, cluster.token, cluster.certFile/keyFile
  *   await cluster.kubectl(["get", "ns"])    // same-version kubectl, admin kubeconfig by default
  *   await cluster.serviceAccountKubeconfig("ns", "sa")  // token (TokenRequest) + CA for an SA
- *   await cluster.stop()      // optional: a process 'exit' hook kills the children by pid and
- *                             // removes the temp dir anyway, even when tests fail
+ *   await cluster.stop()      // optional: when the process ends (bun test, failures, Ctrl-C,
+ *                             // even SIGKILL) a pipe watchdog kills the components by pid and
+ *                             // removes the temp dir; setpriv --pdeathsig backs it up
  *
  * Helpers (tests/env/k8s-helpers.ts): adminClients (lib/k8s CoreV1Api/AppsV1Api), createNamespace,
  * createFakeNode (pods need one), createPod, createDeployment, waitForRunningPods, waitForPod,
