@@ -142,7 +142,14 @@ for (const size of values.sizes.split(",")) {
       ["gzip -dc | mawk", `gzip -dc ${gz} | mawk ${awkProgram}`, runs],
     );
   }
+  // --skip also takes: single (1-thread run), only (--only ips), mawk, gawk.
+  const skipped = (name: string) =>
+    (skip.has("single") && name.includes("1 thread")) ||
+    (skip.has("only") && name.includes("--only")) ||
+    (skip.has("mawk") && name.startsWith("mawk")) ||
+    (skip.has("gawk") && name.startsWith("gawk"));
   for (const [name, command, times] of commands) {
+    if (skipped(name)) continue;
     console.error(`${size}: ${name}`);
     const m = best(command, times);
     results.push({ size, bytes, name, command, ...m, gbPerSecond: bytes / m.seconds / 1e9 });
