@@ -203,6 +203,7 @@ export function openSession(
     };
     try {
       client.connect(config);
+      signWithoutQuery(client);
       // Attached after ssh2's own reader so no byte is missed; only tells banner from handshake.
       stream.once("data", () => {
         if (phase === "banner") phase = "handshake";
@@ -239,6 +240,48 @@ function authMethods(hop: HopPlan, credentials: Credentials, skipped: string[]):
       skipped.push(`${file.path}: ${identity.problem}`);
   }
   return methods;
+}
+
+type SignCallback = (data: Buffer, done: (signature: Buffer) => void) => void;
+interface PrivateKeyLike {
+  isPrivateKey(): boolean;
+  sign(data: Buffer, hash?: string): Buffer | Error;
+}
+
+/**
+ * Key files sign their first userauth request instead of asking "would you accept this key?"
+ * first (RFC 4252 allows both; OpenSSH's client asks): one round trip and one authorized_keys
+ * pass less per host, which is what a loaded fan-out waits on. Agent keys keep the query, so
+ * the agent is only asked to sign for keys the server accepts.
+ */
+function signWithoutQuery(client: Client): void {
+  const protocol = (
+    client as unknown as { _protocol?: { authPK?: (...args: unknown[]) => unknown } }
+  )._protocol;
+  const original = protocol?.authPK;
+  if (!protocol || typeof original !== "function") return;
+  protocol.authPK = (username: unknown, key: unknown, keyAlgo: unknown, cbSign: unknown) => {
+    const privateKey = key as PrivateKeyLike;
+    if (
+      cbSign !== undefined ||
+      typeof keyAlgo === "function" ||
+      typeof privateKey?.isPrivateKey !== "function" ||
+      !privateKey.isPrivateKey()
+    )
+      return original.call(protocol, username, key, keyAlgo, cbSign);
+    const sign: SignCallback = (data, done) => {
+      const signature = privateKey.sign(data, hashFor(keyAlgo));
+      if (signature instanceof Error) throw signature;
+      done(signature);
+    };
+    return original.call(protocol, username, key, keyAlgo, sign);
+  };
+}
+
+function hashFor(keyAlgo: unknown): string | undefined {
+  if (keyAlgo === "rsa-sha2-256") return "sha256";
+  if (keyAlgo === "rsa-sha2-512") return "sha512";
+  return undefined;
 }
 
 function fingerprintOf(key: Buffer): string {
