@@ -171,6 +171,9 @@ export async function runTool(
   let code: number;
   let failure: unknown;
   const telemetry = await safely(() => startTelemetry(ctx), log);
+  // Bun busy-polls while a tool awaits only a promise (e.g. Ctrl-C) with no timer or socket
+  // open; one idle timer during run() keeps such a wait at zero CPU.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   try {
     code = await spec.run(ctx);
   } catch (error) {
@@ -182,6 +185,7 @@ export async function runTool(
     if (values.debug && error instanceof Error && error.stack)
       process.stderr.write(`${error.stack}\n`);
   } finally {
+    clearInterval(keepAlive);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }

@@ -9,7 +9,7 @@
  * a second nginx server block; /multi/ -> an upstream group whose first server is down, so
  * some requests log two attempts ("0.000, 0.004" / "502, 200").
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, type Service, startService, tempDir } from "./service.ts";
 
@@ -127,7 +127,9 @@ http {
       logs,
       service,
       async reopenLogs() {
-        process.kill(service.proc.pid, "SIGUSR1");
+        // The service process is the watchdog (tests/env/tied.ts): signal nginx's master itself.
+        const masterPid = Number(readFileSync(join(dir, "nginx.pid"), "utf8").trim());
+        process.kill(masterPid, "SIGUSR1");
         // nginx recreates the files it logs to; wait until they exist again.
         for (let i = 0; i < 100 && !Object.values(logs).every((p) => existsSync(p)); i++)
           await Bun.sleep(20);

@@ -1,12 +1,13 @@
 /**
- * Starts a real service for tests: on 127.0.0.1, a free port, killed (with its temp dir
- * removed) when the test process exits, even if a test failed.
+ * Starts a real service for tests: on 127.0.0.1, a free port, stopped (with its temp dir
+ * removed) by stop() or, if the test process dies first, by its watchdog (tests/env/tied.ts).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { spawnTied } from "./tied.ts";
 
 export interface Service {
   name: string;
@@ -15,24 +16,6 @@ export interface Service {
   stop(): Promise<void>;
   /** What the service wrote on stdout/stderr so far (for failure messages). */
   output(): string;
-}
-
-const running = new Set<Service>();
-let hooked = false;
-
-function hookExit(): void {
-  if (hooked) return;
-  hooked = true;
-  process.on("exit", () => {
-    for (const service of running) {
-      try {
-        service.proc.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-      rmSync(service.dir, { recursive: true, force: true });
-    }
-  });
 }
 
 /** A port free right now on 127.0.0.1 (the kernel picks it). */
@@ -66,15 +49,9 @@ export interface StartOptions {
 }
 
 export async function startService(options: StartOptions): Promise<Service> {
-  hookExit();
   const dir = options.dir ?? tempDir(options.name);
   let log = "";
-  const proc = Bun.spawn(options.command, {
-    cwd: dir,
-    env: { ...process.env, ...options.env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const proc = spawnTied(options.command, { cwd: dir, env: options.env, dir });
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();
     for await (const chunk of stream) log = (log + decoder.decode(chunk)).slice(-20000);
@@ -87,15 +64,13 @@ export async function startService(options: StartOptions): Promise<Service> {
     dir,
     output: () => log,
     async stop() {
-      running.delete(service);
-      proc.kill("SIGTERM");
+      // Closing the pipe tells the watchdog to stop the service and remove its directory.
+      proc.stdin.end();
       const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
       await proc.exited;
       clearTimeout(timer);
-      rmSync(dir, { recursive: true, force: true });
     },
   };
-  running.add(service);
   const deadline = Date.now() + (options.timeoutMs ?? 20000);
   while (Date.now() < deadline) {
     if (proc.exitCode !== null)
