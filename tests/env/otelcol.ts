@@ -59,7 +59,8 @@ async function launch(tls: boolean): Promise<Collector | TlsCollector> {
   writeConfig(dir, grpcPort, httpPort, certs);
   const service = await startService({
     name: tls ? "otelcol-tls" : "otelcol",
-    command: tiedToThisProcess([binary, "--config", "collector.yaml"], dir),
+    // service.ts ties it to this process: it never outlives the test run.
+    command: [binary, "--config", "collector.yaml"],
     ready: async () => {
       // An empty export request is valid OTLP: 200 means the HTTP receiver is up.
       const response = await fetch(`${scheme}://127.0.0.1:${httpPort}/v1/traces`, {
@@ -81,25 +82,6 @@ async function launch(tls: boolean): Promise<Collector | TlsCollector> {
     service,
     ...(certs ? { caFile: certs.ca } : {}),
   };
-}
-
-/**
- * `bun test` never runs process "exit" handlers, so service.ts's cleanup does not happen and a
- * collector would outlive the test run. A watchdog shell stops it (and removes its temp dir) once
- * this process is gone; stop() (SIGTERM to the shell) still stops it at once.
- */
-function tiedToThisProcess(command: string[], dir: string): string[] {
-  const script = `parent=$PPID
-"$@" &
-child=$!
-trap 'kill $child 2>/dev/null; wait $child; exit 0' TERM INT
-while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1; done
-kill "$child" 2>/dev/null
-wait "$child"
-status=$?
-kill -0 "$parent" 2>/dev/null || rm -rf "${dir}"
-exit $status`;
-  return ["sh", "-c", script, "sh", ...command];
 }
 
 interface Certificates {
