@@ -4,7 +4,7 @@ import { mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startDnsmasq } from "../env/dnsmasq.ts";
 import { freePort, tempDir } from "../env/service.ts";
-import { check, detail, processesWith } from "./helpers.ts";
+import { check, checkSpec, detail, processesWith } from "./helpers.ts";
 import { bannerTarget, httpsTarget, httpTarget, testPki } from "./targets.ts";
 
 const pki = testPki();
@@ -49,6 +49,23 @@ describe("http", () => {
     const stopped = await check("http", `${httpTarget()}/redirect`, { no_follow_redirects: true });
     expect(stopped.success).toBe(false);
     expect(detail(stopped, "http_status_code")).toBe(302);
+  });
+
+  test("basic auth and bearer tokens (inline or from a file)", async () => {
+    const url = `${httpTarget()}/auth`;
+    expect((await check("http", url)).error).toContain("status 401");
+    const basic = await check("http", url, {
+      basic_auth: { username: "prom", password: "s3cret" },
+    });
+    expect(basic.success).toBe(true);
+    const wrong = await check("http", url, { basic_auth: { username: "prom", password: "nope" } });
+    expect(wrong.success).toBe(false);
+    const tokenFile = join(tempDir("exporter-token"), "token");
+    writeFileSync(tokenFile, "token-123\n");
+    expect((await check("http", url, { bearer_token_file: tokenFile })).success).toBe(true);
+    expect(() =>
+      checkSpec("http", url, { bearer_token: "a", basic_auth: { username: "u" } }),
+    ).toThrow("use one of basic_auth, bearer_token, bearer_token_file");
   });
 
   test("status codes: 503 fails by default, passes when listed", async () => {

@@ -83,6 +83,11 @@ function routes(request: Request): Response | Promise<Response> {
   switch (url.pathname) {
     case "/":
       return new Response("service healthy\n", { headers: { "x-app": "opsctl-test" } });
+    case "/auth": {
+      const given = request.headers.get("authorization") ?? "";
+      const ok = given === `Basic ${btoa("prom:s3cret")}` || given === "Bearer token-123";
+      return new Response(ok ? "welcome\n" : "who are you?\n", { status: ok ? 200 : 401 });
+    }
     case "/redirect":
       return Response.redirect("/", 302);
     case "/down":

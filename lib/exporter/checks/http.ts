@@ -43,6 +43,10 @@ export interface HttpSettings {
   ipProtocol: IpProtocol;
   minCertDays: number | undefined;
   maxBodyBytes: number;
+  /** Authorization header value, or a file to read it from at each run (rotated secrets). */
+  authorization:
+    | { value?: string; file?: string; scheme: "Basic" | "Bearer"; user?: string }
+    | undefined;
 }
 
 const keys = [
@@ -65,6 +69,9 @@ const keys = [
   "ip_protocol_fallback",
   "min_cert_days",
   "max_body_bytes",
+  "basic_auth",
+  "bearer_token",
+  "bearer_token_file",
 ] as const;
 
 function headerMatches(raw: Raw, key: string, where: string): HeaderMatch[] {
@@ -83,6 +90,36 @@ function headerMatches(raw: Raw, key: string, where: string): HeaderMatch[] {
       allowMissing: bool(item, "allow_missing", at, false),
     };
   });
+}
+
+/** basic_auth {username, password | password_file} or bearer_token | bearer_token_file. */
+function parseAuthorization(raw: Raw, where: string): HttpSettings["authorization"] {
+  const basic = mapping(raw, "basic_auth", where);
+  const bearer = optString(raw, "bearer_token", where);
+  const bearerFile = optString(raw, "bearer_token_file", where);
+  const kinds = [Object.keys(basic).length > 0, bearer !== undefined, bearerFile !== undefined];
+  if (kinds.filter(Boolean).length > 1)
+    throw new Error(`${where}: use one of basic_auth, bearer_token, bearer_token_file`);
+  if (bearer !== undefined) return { scheme: "Bearer", value: bearer };
+  if (bearerFile !== undefined) return { scheme: "Bearer", file: bearerFile };
+  if (Object.keys(basic).length === 0) return undefined;
+  const at = `${where}.basic_auth`;
+  onlyKeys(basic, ["username", "password", "password_file"], at);
+  const user = optString(basic, "username", at);
+  if (!user) throw new Error(`${at}.username: required`);
+  const password = optString(basic, "password", at);
+  const file = optString(basic, "password_file", at);
+  if (password !== undefined && file !== undefined)
+    throw new Error(`${at}: password and password_file exclude each other`);
+  return { scheme: "Basic", user, ...(file ? { file } : { value: password ?? "" }) };
+}
+
+async function authorizationHeader(
+  auth: NonNullable<HttpSettings["authorization"]>,
+): Promise<string> {
+  const secret = auth.file ? (await Bun.file(auth.file).text()).trim() : (auth.value ?? "");
+  if (auth.scheme === "Bearer") return `Bearer ${secret}`;
+  return `Basic ${Buffer.from(`${auth.user}:${secret}`).toString("base64")}`;
 }
 
 export const httpCheck: CheckKind<HttpSettings> = {
@@ -113,6 +150,7 @@ export const httpCheck: CheckKind<HttpSettings> = {
       ipProtocol: parseIpProtocol(raw, where),
       minCertDays: optNumber(raw, "min_cert_days", where),
       maxBodyBytes: optSize(raw, "max_body_bytes", where) ?? 10 * 1024 * 1024,
+      authorization: parseAuthorization(raw, where),
     };
   },
   validateTarget(target) {
@@ -144,7 +182,16 @@ export const httpCheck: CheckKind<HttpSettings> = {
       for (const [phase, seconds] of Object.entries(phases))
         result.set("http_duration_seconds", seconds, { phase });
     };
+    const headers = { ...settings.headers };
+    if (settings.authorization) {
+      try {
+        headers.Authorization = await authorizationHeader(settings.authorization);
+      } catch (error) {
+        return result.fail(`credentials: ${(error as Error).message}`);
+      }
+    }
     let url = new URL(target);
+    const origin = url.origin;
     let redirects = 0;
     let method = settings.method;
     let body = settings.body;
@@ -154,7 +201,8 @@ export const httpCheck: CheckKind<HttpSettings> = {
         response = await httpRequest({
           url,
           method,
-          headers: settings.headers,
+          // Credentials go to the configured origin only, never to where a redirect points.
+          headers: url.origin === origin ? headers : settings.headers,
           body,
           tls: settings.tls,
           ipProtocol: settings.ipProtocol,
