@@ -49,9 +49,10 @@ export class ExporterDaemon {
   /** Loads the config (throws if invalid: nothing starts) and starts serving. */
   async start(initial?: ExporterConfig): Promise<void> {
     const config = initial ?? (await this.options.load());
+    // Listen first: if the port is taken, no check (no child process) has started yet.
+    this.server = this.listen();
     this.apply(config);
     this.metrics.reloads.inc({ result: "success" });
-    this.server = this.listen();
     // OTLP (when configured) exports what /metrics serves; one trace per check run.
     this.untrack.push(
       addOtlpMetricSource(this.metrics.registry),
