@@ -8,7 +8,7 @@
  *
  *   bun bench/k8s/run.ts [--nodes 100] [--pods 10000] [--failures 100] [--rate 20]
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -191,6 +191,8 @@ void (async () => {
       try {
         lines.push(JSON.parse(pending.slice(0, nl)));
       } catch {}
+      if (process.env.PODPATROL_BENCH_LOG)
+        appendFileSync(process.env.PODPATROL_BENCH_LOG, `${pending.slice(0, nl)}\n`);
       pending = pending.slice(nl + 1);
       nl = pending.indexOf("\n");
     }
@@ -260,7 +262,12 @@ void (async () => {
 })();
 await Bun.sleep(500);
 
-const victims = Array.from({ length: FAILURES }, (_, i) => `p-${i * Math.floor(PODS / FAILURES)}`);
+// One victim per owner and per node (pod i has owner i % 100 and node i % NODES): a stream of
+// independent failures, not one Deployment failing (which the circuit breaker would stop).
+const victims = Array.from(
+  { length: FAILURES },
+  (_, i) => `p-${i * Math.floor(PODS / FAILURES) + (i % OWNERS)}`,
+);
 const failedAt = new Map<string, number>();
 const streamStarted = performance.now();
 await Promise.all(

@@ -451,6 +451,7 @@ export class PatrolEngine {
     scope: { namespace: string; node: string | undefined },
   ): Promise<void> {
     const ck = `${c.podKey}|${c.rule}`;
+    const started = this.now();
     let result: ActionResult;
     try {
       result =
@@ -507,6 +508,7 @@ export class PatrolEngine {
       pod: c.podKey,
       owner: owner.key,
       latencySeconds: (done - since) / 1000,
+      apiSeconds: (done - started) / 1000,
     });
   }
 
