@@ -111,8 +111,8 @@ export const tcpCheck: CheckKind<TcpSettings> = {
   validateTarget(target) {
     try {
       splitHostPort(target);
-    } catch (error) {
-      return (error as Error).message;
+    } catch {
+      return "expected host:port";
     }
     return undefined;
   },

@@ -1,0 +1,133 @@
+/** Config validation: every mistake is an error naming the check and the key; nothing half-applies. */
+import { describe, expect, test } from "bun:test";
+import { parseExporterConfig } from "../../lib/exporter/config.ts";
+
+const defaults = { interval: 30, timeout: 10 };
+const parse = (document: unknown) => parseExporterConfig(document, "checks.yaml", defaults);
+
+describe("parseExporterConfig", () => {
+  test("defaults, blackbox-style modules and the tls alias", () => {
+    const config = parse({
+      checks: [
+        { name: "a", kind: "http", target: "http://127.0.0.1/" },
+        { name: "b", kind: "tls", target: "127.0.0.1:443", interval: "5s", tls: { min_days: 3 } },
+      ],
+      modules: { http_2xx: { prober: "http", timeout: "5s", http: { valid_status_codes: [200] } } },
+    });
+    expect(config.checks.map((c) => [c.name, c.kind, c.interval, c.timeout])).toEqual([
+      ["a", "http", 30, 10],
+      ["b", "cert", 5, 5],
+    ]);
+    expect(config.modules.get("http_2xx")?.timeout).toBe(5);
+  });
+
+  for (const [what, document, message] of [
+    [
+      "unknown kind",
+      { checks: [{ name: "a", kind: "smtp", target: "x" }] },
+      'checks[0] (a).kind: "smtp" is not one of',
+    ],
+    ["missing name", { checks: [{ kind: "file", target: "/tmp" }] }, "checks[0].name: required"],
+    [
+      "duplicate name",
+      {
+        checks: [
+          { name: "a", kind: "file", target: "/tmp" },
+          { name: "a", kind: "file", target: "/var" },
+        ],
+      },
+      'check name "a" used twice',
+    ],
+    [
+      "unknown top key",
+      { checks: [{ name: "a", kind: "file", target: "/tmp", intervall: "5s" }] },
+      'checks[0] (a): unknown key "intervall"',
+    ],
+    [
+      "unknown kind key",
+      { checks: [{ name: "a", kind: "http", target: "http://x/", http: { valid_status: [200] } }] },
+      'checks[0] (a).http: unknown key "valid_status"',
+    ],
+    [
+      "bad duration",
+      { checks: [{ name: "a", kind: "file", target: "/tmp", interval: "soon" }] },
+      'checks[0] (a).interval: "soon" is not a duration',
+    ],
+    [
+      "timeout > interval",
+      { checks: [{ name: "a", kind: "file", target: "/tmp", interval: "5s", timeout: "10s" }] },
+      "timeout: 10s is longer than the interval (5s)",
+    ],
+    [
+      "reserved label",
+      { checks: [{ name: "a", kind: "file", target: "/tmp", labels: { check: "x" } }] },
+      "labels.check: not a valid label name or reserved",
+    ],
+    [
+      "bad label name",
+      { checks: [{ name: "a", kind: "file", target: "/tmp", labels: { "team-name": "x" } }] },
+      "labels.team-name: not a valid label name",
+    ],
+    [
+      "bad regex",
+      {
+        checks: [
+          {
+            name: "a",
+            kind: "http",
+            target: "http://x/",
+            http: { fail_if_body_matches_regexp: ["("] },
+          },
+        ],
+      },
+      "fail_if_body_matches_regexp[0]: not a valid regular expression",
+    ],
+    [
+      "bad target",
+      { checks: [{ name: "a", kind: "tcp", target: "no-port" }] },
+      'checks[0] (a).target "no-port": expected host:port',
+    ],
+    [
+      "relative file target",
+      { checks: [{ name: "a", kind: "file", target: "spool" }] },
+      "expected an absolute directory path",
+    ],
+    [
+      "missing target",
+      { checks: [{ name: "a", kind: "http" }] },
+      "checks[0] (a).target: required for a http check",
+    ],
+    [
+      "dns without query_name",
+      { checks: [{ name: "a", kind: "dns", target: "127.0.0.1" }] },
+      "dns.query_name: required",
+    ],
+    [
+      "ssh accept-new",
+      {
+        checks: [{ name: "a", kind: "ssh", target: "h", ssh: { host_key_checking: "accept-new" } }],
+      },
+      "a daemon never accepts new keys",
+    ],
+    [
+      "cert and key apart",
+      {
+        checks: [
+          {
+            name: "a",
+            kind: "http",
+            target: "https://x/",
+            http: { tls_config: { cert_file: "/c" } },
+          },
+        ],
+      },
+      "cert_file and key_file go together",
+    ],
+    ["checks not a list", { checks: { a: 1 } }, "checks: expected a list"],
+    ["modules not a mapping", { modules: [1] }, "modules: expected a mapping"],
+  ] as const) {
+    test(`rejects ${what}`, () => {
+      expect(() => parse(document)).toThrow(message);
+    });
+  }
+});
