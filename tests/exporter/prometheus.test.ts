@@ -22,6 +22,9 @@ const checksFile = join(dir, "checks.yaml");
 const hangMarker = `33.${String(process.pid).padStart(7, "0")}`;
 let exporter: Subprocess;
 let exporterAddress = "";
+// A second exporter behind TLS and basic auth (exporter-toolkit web config), scraped by the same Prometheus.
+let secured: Subprocess;
+let securedAddress = "";
 let prometheus: Prometheus;
 let stderr = "";
 
@@ -105,6 +108,30 @@ beforeAll(async () => {
     if (ok) break;
     await Bun.sleep(100);
   }
+  const webConfig = join(dir, "web.yml");
+  const hash = await Bun.password.hash("scrape-secret", { algorithm: "bcrypt", cost: 5 });
+  writeFileSync(
+    webConfig,
+    `tls_server_config:\n  cert_file: ${pki.certFile}\n  key_file: ${pki.keyFile}\nbasic_auth_users:\n  prometheus: "${hash}"\n`,
+  );
+  const securedChecks = join(dir, "secured.yaml");
+  writeFileSync(
+    securedChecks,
+    `checks:\n  - { name: behind-tls, kind: http, target: "${httpTarget()}/", interval: 1s }\n`,
+  );
+  securedAddress = `127.0.0.1:${await freePort()}`;
+  secured = Bun.spawn(
+    [
+      bin,
+      "--checks-file",
+      securedChecks,
+      "--web-config-file",
+      webConfig,
+      "--listen-address",
+      securedAddress,
+    ],
+    { cwd: dir, stdout: "ignore", stderr: "ignore" },
+  );
   const blackbox = (job: string, module: string, targets: string[]) => ({
     job_name: job,
     metrics_path: "/probe",
@@ -122,6 +149,13 @@ beforeAll(async () => {
     scrapeTimeout: "1s",
     scrapeConfigs: [
       { job_name: "exporter", static_configs: [{ targets: [exporterAddress] }] },
+      {
+        job_name: "exporter-tls",
+        scheme: "https",
+        tls_config: { ca_file: pki.caFile, server_name: "localhost" },
+        basic_auth: { username: "prometheus", password: "scrape-secret" },
+        static_configs: [{ targets: [securedAddress] }],
+      },
       blackbox("blackbox-http", "http_2xx", [`${httpsTarget()}/`, `${httpTarget()}/down`]),
       blackbox("blackbox-tcp", "smtp_banner", [await bannerTarget()]),
     ],
@@ -130,6 +164,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   exporter?.kill("SIGTERM");
+  secured?.kill("SIGTERM");
   await prometheus?.stop();
 });
 
@@ -201,6 +236,20 @@ describe("exporter scraped by a real Prometheus", () => {
     expect(tcp[0]?.value).toBe(1);
     const targets = await prometheus.targets();
     expect(targets.filter((t) => t.health !== "up")).toEqual([]);
+  }, 60_000);
+
+  test("Prometheus scrapes an exporter behind TLS and bcrypt basic auth (web config)", async () => {
+    const up = await prometheus.waitFor('up{job="exporter-tls"}', (s) => s[0]?.value === 1);
+    expect(up.length).toBe(1);
+    const checks = await prometheus.waitFor(
+      'opsctl_check_success{job="exporter-tls"}',
+      (s) => s.length === 1,
+    );
+    expect(checks[0]?.metric.check).toBe("behind-tls");
+    const anonymous = await fetch(`https://${securedAddress}/metrics`, {
+      tls: { ca: await Bun.file(pki.caFile).text(), serverName: "localhost" },
+    });
+    expect(anonymous.status).toBe(401);
   }, 60_000);
 
   test("promtool accepts /metrics and /probe expositions", async () => {
