@@ -2,7 +2,7 @@
  * The one build: every scripts/*.ts (each tool, plus the multi-call opsctl) x every target
  * -> dist/<tool>-<version>-<os>-<arch>[.exe], one archive per target, and SHA256SUMS.
  *
- *   bun build.ts [--targets host|all|LIST] [--tools LIST] [--out DIR] [--variant release|plain|minify]
+ *   bun build.ts [--targets host|all|LIST] [--tools LIST] [--out DIR] [--variant release|plain|minify|bytecode]
  *                [--no-archives]
  */
 
@@ -55,8 +55,8 @@ const targets: Target[] =
       : pick(values.targets ?? "", allTargets, (t) => t.name, "target");
 const tools = values.tools ? pick(values.tools, allTools, (t) => t, "tool") : allTools;
 const variant = values.variant as Variant;
-if (!["release", "plain", "minify"].includes(variant)) {
-  console.error(`build: --variant must be release, plain or minify`);
+if (!["release", "plain", "minify", "bytecode"].includes(variant)) {
+  console.error(`build: --variant must be release, plain, minify or bytecode`);
   process.exit(2);
 }
 const outDir = values.out ?? "dist";
