@@ -208,7 +208,7 @@ describe("exporter scraped by a real Prometheus", () => {
       "transfer",
     ]);
     const runs = await prometheus.waitFor(
-      'opsctl_exporter_check_runs_total{kind="http",result="success"}',
+      'opsctl_exporter_check_runs_total{job="exporter",kind="http",result="success"}',
       (s) => (s[0]?.value ?? 0) >= 2,
     );
     expect(runs.length).toBe(1);
