@@ -6,7 +6,7 @@
  *                [--no-archives]
  */
 
-import { mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { archiveTarget, writeChecksums } from "./lib/build/archive.ts";
@@ -94,6 +94,7 @@ if (failed) process.exit(1);
 if (!values["no-archives"]) {
   for (const target of targets)
     console.error(`archived ${await archiveTarget({ outDir, target, tools, info, root })}`);
+  rmSync(join(outDir, ".staging"), { recursive: true, force: true });
   console.error(`wrote ${writeChecksums(outDir)}`);
 }
 console.error(
