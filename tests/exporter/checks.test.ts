@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startDnsmasq } from "../env/dnsmasq.ts";
-import { freePort, tempDir } from "../env/service.ts";
+import { freePort } from "../env/service.ts";
 import { check, checkSpec, detail, processesWith } from "./helpers.ts";
+import { scratchDir } from "./scratch.ts";
 import { bannerTarget, httpsTarget, httpTarget, testPki } from "./targets.ts";
 
 const pki = testPki();
@@ -60,7 +61,7 @@ describe("http", () => {
     expect(basic.success).toBe(true);
     const wrong = await check("http", url, { basic_auth: { username: "prom", password: "nope" } });
     expect(wrong.success).toBe(false);
-    const tokenFile = join(tempDir("exporter-token"), "token");
+    const tokenFile = join(scratchDir("exporter-token"), "token");
     writeFileSync(tokenFile, "token-123\n");
     expect((await check("http", url, { bearer_token_file: tokenFile })).success).toBe(true);
     expect(() =>
@@ -208,7 +209,7 @@ describe("cert", () => {
 });
 
 describe("file", () => {
-  const dir = tempDir("exporter-files");
+  const dir = scratchDir("exporter-files");
   const now = Date.now() / 1000;
   beforeAll(() => {
     for (const [name, size, age] of [
@@ -326,7 +327,7 @@ describe("command", () => {
 
 describe("process", () => {
   test("by pidfile and by name: running, RSS, CPU; gone means failed", async () => {
-    const dir = tempDir("exporter-proc");
+    const dir = scratchDir("exporter-proc");
     const child = Bun.spawn(["sleep", "41.42"]);
     writeFileSync(join(dir, "app.pid"), `${child.pid}\n`);
     try {
@@ -353,7 +354,7 @@ describe("ssh (real sshd from tests/env/sshd.ts)", () => {
     const { sharedSshdFleet } = await import("../env/sshd.ts");
     const fleet = await sharedSshdFleet("exporter");
     const host = fleet.hosts[0] as { address: string; port: number };
-    const dir = tempDir("exporter-ssh");
+    const dir = scratchDir("exporter-ssh");
     const knownHosts = join(dir, "known_hosts");
     writeFileSync(knownHosts, `${fleet.knownHostsLines().join("\n")}\n`);
     const target = `${fleet.user}@${host.address}:${host.port}`;

@@ -10,10 +10,10 @@ import { loadExporterConfig } from "../../lib/exporter/config.ts";
 import { ExporterDaemon } from "../../lib/exporter/daemon.ts";
 import { parseListenAddress } from "../../lib/exporter/listen-address.ts";
 import { loadWebConfig } from "../../lib/exporter/web-config.ts";
-import { tempDir } from "../env/service.ts";
+import { scratchDir } from "./scratch.ts";
 import { httpTarget, testPki } from "./targets.ts";
 
-const dir = tempDir("exporter-daemon");
+const dir = scratchDir("exporter-daemon");
 const pki = testPki();
 const log = new Logger({
   tool: "exporter",

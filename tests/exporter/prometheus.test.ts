@@ -9,14 +9,15 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { startDnsmasq } from "../env/dnsmasq.ts";
 import { type Prometheus, startPrometheus } from "../env/prometheus.ts";
-import { freePort, tempDir } from "../env/service.ts";
+import { freePort } from "../env/service.ts";
 import { sharedSshdFleet } from "../env/sshd.ts";
 import { compiledTool, run } from "../helpers/compiled.ts";
 import { processesWith, promtoolProblems } from "./helpers.ts";
+import { scratchDir } from "./scratch.ts";
 import { bannerTarget, httpsTarget, httpTarget, testPki } from "./targets.ts";
 
 const pki = testPki();
-const dir = tempDir("exporter-e2e");
+const dir = scratchDir("exporter-e2e");
 const checksFile = join(dir, "checks.yaml");
 // Unique per run: a check killed with the exporter by SIGKILL (a crashed run) cannot leak into this one.
 const hangMarker = `33.${String(process.pid).padStart(7, "0")}`;

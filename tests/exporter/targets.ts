@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { createServer, type Server as NetServer } from "node:net";
 import { join } from "node:path";
 import type { Server } from "bun";
-import { tempDir } from "../env/service.ts";
+import { scratchDir } from "./scratch.ts";
 
 export interface TestPki {
   dir: string;
@@ -28,7 +28,7 @@ let pki: TestPki | undefined;
 /** A CA (30 days) and a server certificate for localhost/127.0.0.1 that expires in 3 days. */
 export function testPki(): TestPki {
   if (pki) return pki;
-  const dir = tempDir("exporter-pki");
+  const dir = scratchDir("exporter-pki");
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
   openssl(
     [
