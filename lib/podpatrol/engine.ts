@@ -527,7 +527,10 @@ export class PatrolEngine {
     const have = (node.spec?.taints ?? [])
       .filter((t) => t.key === NODE_LOST_TAINT)
       .map((t) => t.effect);
-    const want = v.kind === "lost" ? v.effects : [];
+    let want = v.kind === "lost" ? v.effects : [];
+    // NoSchedule first, NoExecute only on a later pass: the pods get the chance to leave
+    // through the Eviction API (PDBs) before the taint manager deletes them regardless.
+    if (want.includes("NoExecute") && !have.includes("NoSchedule")) want = ["NoSchedule"];
     if (v.kind === "lost") this.nodeDue.set(name, now + 5_000);
     if (sameSet(have, want)) {
       if (v.kind === "recovered") this.nodeDue.delete(name);
