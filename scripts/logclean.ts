@@ -126,9 +126,6 @@ export const logclean = defineTool({
         log.error(formatEvent(event, now), { code: event.code, op: event.op });
       } else if (event.event === "skip") {
         log.warn(formatEvent(event, now));
-      } else if (!event.dryRun) {
-        (event.event === "delete" ? deleted : compressed).inc();
-        if (event.bytesFreed !== null && event.bytesFreed > 0) freed.inc(event.bytesFreed);
       }
       if (options.json) out.record(eventRecord(event));
       else if (event.event === "delete" || event.event === "compress")
@@ -159,6 +156,12 @@ export const logclean = defineTool({
     );
     ctx.progress.clear();
     ctx.metrics.itemsProcessed.inc(summary.scanned);
+    // Once at the end: a counter update per file costs more than the unlink on big runs.
+    if (!summary.dryRun) {
+      deleted.inc(summary.deleted);
+      compressed.inc(summary.compressed);
+      freed.inc(Math.max(0, summary.bytesFreed));
+    }
     if (summary.valve) {
       log.error(
         `--max-delete ${summary.valve.maxDelete}: ${summary.valve.wouldDelete} files would be deleted; nothing was changed`,
