@@ -167,6 +167,11 @@ export const sshping = defineTool({
       type: "boolean",
       description: "Print the hosts and how they would be reached, then exit (no connection)",
     },
+    dryRun: {
+      type: "boolean",
+      short: "n",
+      description: "Print what would run where (host, login, route, command), connect to nothing",
+    },
   },
   exitCodes: {
     0: "every host answered (and every command exited 0)",
@@ -238,7 +243,12 @@ export const sshping = defineTool({
       }
     });
 
-    if (options.listHosts) {
+    if (options.listHosts || options.dryRun) {
+      const action = options.dryRun
+        ? options.run === undefined
+          ? "would ping"
+          : `would run ${JSON.stringify(options.run)} on`
+        : "";
       for (const plan of plans) {
         const via = plan.jumps.length
           ? ` via ${plan.jumps.map((j) => `${j.user}@${j.host}:${j.port}`).join(",")}`
@@ -252,7 +262,10 @@ export const sshping = defineTool({
             user: plan.user,
             jumps: plan.jumps.map((j) => j.label),
             host_key_checking: plan.hostKeyChecking,
+            ...(options.dryRun ? { dry_run: true, command: options.run ?? null } : {}),
           });
+        else if (options.dryRun)
+          out.line(`${action} ${plan.name} (${plan.user}@${plan.host}:${plan.port}${via})`);
         else out.line(`${plan.name}\t${plan.user}@${plan.host}:${plan.port}${via}`);
       }
       return 0;

@@ -2,7 +2,7 @@
  * bench/ssh: sshping against what people use today to check or poke a fleet over SSH, on real
  * sshd servers listening on 127.0.0.x (tests/env/sshd.ts), remote command `true`, same run.
  *
- *   bun bench/ssh/run.ts [--hosts 100,500] [--reps 3] [--skip ansible-f5@500,...]
+ *   bun bench/ssh/run.ts [--hosts 100,500] [--reps 3] [--skip "TOOL@HOSTS",...] [--only PREFIX,...]
  *
  * Needs: openssh-server/client, pssh, pdsh (apt), and a Python venv with ansible-core and
  * paramiko (pip) at $OPSCTL_CACHE/bench-ssh-venv (created if missing).
@@ -24,6 +24,8 @@ const flag = (name: string, fallback: string) => {
 const hostCounts = flag("hosts", "100").split(",").map(Number);
 const reps = Number(flag("reps", "3"));
 const skip = new Set(flag("skip", "").split(",").filter(Boolean));
+/** --only sshping,paramiko: tools whose name starts with one of these (more reps for the fast ones). */
+const only = flag("only", "").split(",").filter(Boolean);
 const cache = process.env.OPSCTL_CACHE ?? join(process.env.HOME ?? "/root", ".cache/opsctl");
 const venv = join(cache, "bench-ssh-venv");
 
@@ -227,7 +229,11 @@ for (const count of hostCounts) {
   const dir = join(root, "bench/out", `ssh-${count}`);
   mkdirSync(dir, { recursive: true });
   prepare(dir, fleet);
-  const tools = toolsFor(dir, fleet, sshping).filter((tool) => !skip.has(`${tool.name}@${count}`));
+  const tools = toolsFor(dir, fleet, sshping).filter(
+    (tool) =>
+      !skip.has(`${tool.name}@${count}`) &&
+      (only.length === 0 || only.some((prefix) => tool.name.startsWith(prefix))),
+  );
   const samples = new Map<string, (Measurement & { ok: boolean })[]>();
   // Interleaved repetitions: drift from other jobs on the machine hits every tool alike.
   for (let rep = 0; rep < reps; rep++) {

@@ -40,7 +40,9 @@ describe("sshping on 20 real sshd hosts", () => {
     const result = await ws.sshping(common);
     expect(result.exitCode).toBe(0);
     const lines = result.stdout.trim().split("\n");
-    expect(lines.filter((line) => / \| OK \| [\d.]+ m?s( \| after \d attempts)?$/.test(line))).toHaveLength(20);
+    expect(
+      lines.filter((line) => / \| OK \| [\d.]+ m?s( \| after \d attempts)?$/.test(line)),
+    ).toHaveLength(20);
     expect(lines.at(-1)).toMatch(
       /^20 hosts: 20 ok, 0 failed, 0 unreachable, 0 auth failed, 0 host key mismatch in /,
     );
@@ -119,6 +121,22 @@ describe("sshping on 20 real sshd hosts", () => {
     const [host] = parseJson(auth.stdout).hosts;
     expect(host).toMatchObject({ status: "auth_failed", attempts: 1 });
     expect(String(host?.error)).toContain(`authentication failed for user ${fleet.user}`);
+  }, 60_000);
+
+  test("--dry-run says what would run where and connects to nothing", async () => {
+    const closed = await freePort("127.0.0.1");
+    const result = await ws.sshping([
+      `deploy@127.0.0.1:${closed}`,
+      "-F",
+      "none",
+      "--run",
+      "rm -rf /tmp/x",
+      "--dry-run",
+    ]);
+    expect(result.exitCode).toBe(0); // a real run would have exited 4: nothing was contacted
+    expect(result.stdout).toBe(
+      `would run "rm -rf /tmp/x" on deploy@127.0.0.1:${closed} (deploy@127.0.0.1:${closed})\n`,
+    );
   }, 60_000);
 
   test("usage errors exit 2 and name the input", async () => {
