@@ -1,4 +1,3 @@
-import { Counter } from "prom-client";
 import { UsageError } from "../lib/cli/errors.ts";
 import { ExitCode } from "../lib/cli/exit-codes.ts";
 import { runTool } from "../lib/cli/run-tool.ts";
@@ -8,6 +7,7 @@ import { eventRecord, formatEvent, formatSummary, summaryRecord } from "../lib/f
 import { checkRoot, distinctRoots, type RootCheck, RootRefused } from "../lib/fs/clean/roots.ts";
 import { compileGlobs } from "../lib/fs/glob.ts";
 import { readMountPoints } from "../lib/fs/mounts.ts";
+import { Counter } from "../lib/metrics/prom.ts";
 
 export const logclean = defineTool({
   name: "logclean",

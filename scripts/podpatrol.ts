@@ -1,9 +1,9 @@
 import { hostname } from "node:os";
-import { Registry } from "prom-client";
 import { UsageError } from "../lib/cli/errors.ts";
 import { runTool } from "../lib/cli/run-tool.ts";
 import { defineTool } from "../lib/cli/types.ts";
 import { loadKubeConfig } from "../lib/k8s/config.ts";
+import { Registry } from "../lib/metrics/prom.ts";
 import { buildConfig, configKeys } from "../lib/podpatrol/config.ts";
 import { startDaemon } from "../lib/podpatrol/daemon.ts";
 import { KubeApiError, KubeRest } from "../lib/podpatrol/kube/rest.ts";

@@ -1,9 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { Gauge } from "prom-client";
 import { UsageError } from "../lib/cli/errors.ts";
 import { runTool } from "../lib/cli/run-tool.ts";
 import { defineTool } from "../lib/cli/types.ts";
+import { Gauge, type Registry } from "../lib/metrics/prom.ts";
 import { Credentials } from "../lib/ssh/credentials.ts";
 import { probeFleet } from "../lib/ssh/fleet.ts";
 import { JumpPool } from "../lib/ssh/jumps.ts";
@@ -378,7 +378,7 @@ export const sshping = defineTool({
   },
 });
 
-function hostMetrics(registry: import("prom-client").Registry) {
+function hostMetrics(registry: Registry) {
   const registers = [registry];
   return {
     hosts: new Gauge({

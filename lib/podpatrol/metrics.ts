@@ -1,5 +1,5 @@
 // podpatrol's Prometheus metrics (names opsctl_podpatrol_*, base units).
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "../metrics/prom.ts";
 
 export class PatrolMetrics {
   readonly actions: Counter<"rule" | "action" | "result">;
