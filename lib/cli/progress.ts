@@ -15,7 +15,7 @@ export class Progress {
     if (now - this.last < this.intervalMs) return;
     this.last = now;
     const line = typeof text === "function" ? text() : text;
-    const width = process.stderr.columns ?? 80;
+    const width = process.stderr.columns || 80; // 0 under `script` and some CI terminals
     process.stderr.write(`\r\x1b[K${line.slice(0, Math.max(10, width - 1))}`);
     this.shown = true;
   }
