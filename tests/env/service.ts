@@ -56,8 +56,9 @@ export async function startService(options: StartOptions): Promise<Service> {
     const decoder = new TextDecoder();
     for await (const chunk of stream) log = (log + decoder.decode(chunk)).slice(-20000);
   };
-  void collect(proc.stdout);
-  void collect(proc.stderr);
+  // Piped: spawnTied's default output.
+  void collect(proc.stdout as ReadableStream<Uint8Array>);
+  void collect(proc.stderr as ReadableStream<Uint8Array>);
   const service: Service = {
     name: options.name,
     proc,

@@ -20,6 +20,7 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { localUsername } from "../../lib/ssh/local-user.ts";
+import { spawnTied } from "./tied.ts";
 
 const sshdPath = "/usr/sbin/sshd";
 /** Logins go to this unprivileged user when the tests run as root: a clean /bin/sh account,
@@ -99,29 +100,6 @@ export function ensureLoginUser(): string {
     spawnSync("usermod", ["-p", "*", testUser]);
   }
   return testUser;
-}
-
-/**
- * Spawns a long-running server tied to this process: a small sh watchdog holds a pipe from us
- * and kills the server (and removes `dir`) when the pipe closes, so servers never outlive a
- * test process that dies without running its exit handlers (bun test, SIGKILL). Unref'd: a
- * script that is done may exit with servers still running.
- */
-function spawnTied(
-  command: string[],
-  output: ReturnType<typeof Bun.file> | "ignore",
-  dir?: string,
-): ReturnType<typeof Bun.spawn> {
-  const watchdog =
-    '"$@" & child=$!; trap \'kill $child 2>/dev/null\' TERM INT; read -r _ignored; kill $child 2>/dev/null; wait $child 2>/dev/null; [ -n "$TIED_DIR" ] && rm -rf "$TIED_DIR"; exit 0';
-  const proc = Bun.spawn(["/bin/sh", "-c", watchdog, "sh", ...command], {
-    stdin: "pipe",
-    stdout: output,
-    stderr: output,
-    env: { ...process.env, TIED_DIR: dir ?? "" },
-  });
-  proc.unref();
-  return proc;
 }
 
 /** Allocates `count` loopback addresses 127.0.x.y not handed out before in this process. */
@@ -258,11 +236,10 @@ export async function startSshdFleet(options: SshdFleetOptions = {}): Promise<Ss
     const logFile = join(dir, `sshd.${index}.log`);
     logFiles.push(logFile);
     processes.push(
-      spawnTied(
-        [sshdPath, "-D", "-e", ...(options.noReexec ? ["-r"] : []), "-f", configPath],
-        Bun.file(logFile),
+      spawnTied([sshdPath, "-D", "-e", ...(options.noReexec ? ["-r"] : []), "-f", configPath], {
+        output: Bun.file(logFile),
         dir,
-      ),
+      }),
     );
   }
 
@@ -343,7 +320,7 @@ export async function startSshAgent(
 ): Promise<{ socket: string; stop(): void }> {
   installCleanup();
   const socket = join(dir, `agent.${process.pid}.${Date.now()}.sock`);
-  const agent = spawnTied(["ssh-agent", "-D", "-a", socket], "ignore");
+  const agent = spawnTied(["ssh-agent", "-D", "-a", socket], { output: "ignore" });
   const deadline = Date.now() + 5000;
   while (!existsSync(socket)) {
     if (Date.now() > deadline) throw new Error("ssh-agent did not create its socket");

@@ -8,25 +8,28 @@ import type { Subprocess } from "bun";
 const watchdogScript =
   '"$@" & child=$!; trap \'kill $child 2>/dev/null\' TERM INT; read -r _ignored; kill $child 2>/dev/null; wait $child 2>/dev/null; [ -n "$TIED_DIR" ] && rm -rf "$TIED_DIR"; exit 0';
 
+type Output = "pipe" | "ignore" | ReturnType<typeof Bun.file>;
+
 export interface TiedOptions {
   cwd?: string;
+  /** Where the server's stdout and stderr go (default: pipes). */
+  output?: Output;
   env?: Record<string, string | undefined>;
   /** Removed by the watchdog after the server is gone. */
   dir?: string;
 }
 
-/** Spawns `command` under the watchdog; stdout/stderr are piped. Close stdin (or kill) to stop it. */
-export function spawnTied(
-  command: string[],
-  options: TiedOptions = {},
-): Subprocess<"pipe", "pipe", "pipe"> {
+/** Spawns `command` under the watchdog. Close its stdin, or SIGTERM it, to stop the server. */
+export function spawnTied(command: string[], options: TiedOptions = {}): Subprocess<"pipe"> {
+  const output = options.output ?? "pipe";
   const proc = Bun.spawn(["/bin/sh", "-c", watchdogScript, "sh", ...command], {
     cwd: options.cwd,
     stdin: "pipe",
-    stdout: "pipe",
-    stderr: "pipe",
+    stdout: output,
+    stderr: output,
     env: { ...process.env, ...options.env, TIED_DIR: options.dir ?? "" } as Record<string, string>,
   });
+  // A script that is done may exit with its servers still running (they die with it).
   proc.unref();
   return proc;
 }
