@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
-import { utils } from "ssh2";
+import type { utils } from "ssh2";
+import { ssh2 } from "./ssh2.ts";
 
 type ParsedKey = Exclude<ReturnType<typeof utils.parseKey>, Error | unknown[]>;
 
@@ -42,7 +43,7 @@ export class Credentials {
     } catch (error) {
       return { path, implicit, problem: (error as NodeJS.ErrnoException).code ?? String(error) };
     }
-    let parsed = utils.parseKey(data);
+    let parsed = ssh2().utils.parseKey(data);
     if (parsed instanceof Error && /encrypted|passphrase/i.test(parsed.message)) {
       if (this.options.passphrase === undefined)
         return {
@@ -50,7 +51,7 @@ export class Credentials {
           implicit,
           problem: `encrypted key: set ${this.options.passphraseVariable} or load it into ssh-agent`,
         };
-      parsed = utils.parseKey(data, this.options.passphrase);
+      parsed = ssh2().utils.parseKey(data, this.options.passphrase);
       if (parsed instanceof Error)
         return {
           path,

@@ -1,10 +1,11 @@
 import type { Duplex } from "node:stream";
-import { type AuthenticationType, Client, type ConnectConfig } from "ssh2";
+import type { AuthenticationType, Client, ConnectConfig } from "ssh2";
 import type { Credentials } from "./credentials.ts";
 import { ProbeFailure, type ProbePhase, seconds } from "./failure.ts";
 import { algorithmsForKeyType, keyTypeOfBlob } from "./known-hosts.ts";
 import type { KnownHostsStore } from "./known-hosts-store.ts";
 import type { HopPlan } from "./plan.ts";
+import { ssh2 } from "./ssh2.ts";
 import { cancelled } from "./transport.ts";
 
 const defaultHostKeyAlgorithms = [
@@ -46,7 +47,7 @@ export function openSession(
       stream.destroy();
       return reject(cancelled());
     }
-    const client = new Client();
+    const client = new (ssh2().Client)();
     let phase: ProbePhase = "banner";
     let settled = false;
     let hostKeyFailure: ProbeFailure | undefined;
