@@ -1,0 +1,93 @@
+import { hostname } from "node:os";
+import { UsageError } from "../cli/errors.ts";
+import type { ToolContext } from "../cli/types.ts";
+import { loadKubeConfig } from "../k8s/config.ts";
+import { Registry } from "../metrics/prom.ts";
+import { buildConfig } from "./config.ts";
+import { startDaemon } from "./daemon.ts";
+import { KubeApiError, KubeRest } from "./kube/rest.ts";
+import type { podpatrolOptions } from "./options.ts";
+import { patrolFlags, reloadConfig } from "./reload.ts";
+
+/** The daemon behind `podpatrol`: loaded by the script only when it really runs. */
+export async function runPodpatrol(
+  ctx: ToolContext<typeof podpatrolOptions>,
+  options: typeof podpatrolOptions,
+): Promise<number> {
+  const o = ctx.options;
+  const config = buildConfig(patrolFlags(o as unknown as Record<string, unknown>), ctx.config);
+  const listen = parseListen(o.listen);
+  let kc: ReturnType<typeof loadKubeConfig>;
+  try {
+    kc = loadKubeConfig({ kubeconfig: o.kubeconfig, context: o.context, env: ctx.env });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  await probeApiServer(kc);
+  const identity = o.identity ?? ctx.env.POD_NAME ?? `${hostname()}-${process.pid}`;
+  const registry = new Registry();
+  const daemon = startDaemon({
+    kc,
+    config,
+    log: ctx.log,
+    registry,
+    listen,
+    identity,
+    signal: ctx.signal,
+    leader: o.leaderElect
+      ? {
+          namespace: o.leaseNamespace ?? ctx.env.POD_NAMESPACE ?? "default",
+          name: o.leaseName,
+          leaseDuration: o.leaseDuration,
+          renewDeadline: Math.max(1, o.leaseDuration * (2 / 3)),
+          retryPeriod: Math.max(0.5, o.leaseDuration / 7.5),
+        }
+      : undefined,
+  });
+  const onHangup = () => {
+    try {
+      const next = reloadConfig(ctx, options);
+      daemon.reload(next);
+      daemon.metrics.reloads.inc({ result: "success" });
+      ctx.log.info("configuration reloaded", { file: ctx.configFile });
+    } catch (error) {
+      ctx.log.error(
+        `configuration not reloaded, keeping the previous one: ${(error as Error).message}`,
+        { file: ctx.configFile },
+      );
+      daemon.metrics.reloads.inc({ result: "invalid" });
+    }
+  };
+  process.on("SIGHUP", onHangup);
+  await daemon.done;
+  process.off("SIGHUP", onHangup);
+  return 0;
+}
+
+/** One request before starting: an unreachable or refusing API server is reported at once. */
+async function probeApiServer(kc: ReturnType<typeof loadKubeConfig>): Promise<void> {
+  const rest = new KubeRest(kc);
+  try {
+    await rest.request("GET", "/version", { signal: AbortSignal.timeout(10_000) });
+  } catch (error) {
+    if (error instanceof KubeApiError) {
+      // 401/403 on /version: bad credentials. Anything else: it answered, start and retry.
+      if (error.status === 401 || error.status === 403) throw error;
+      return;
+    }
+    const failure = new Error(
+      `API server ${rest.server} unreachable: ${(error as Error).message}`,
+    ) as Error & { exitCode: number };
+    failure.exitCode = 4;
+    throw failure;
+  }
+}
+
+function parseListen(text: string): { hostname: string; port: number } | undefined {
+  if (text === "" || text === "off") return undefined;
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text);
+  if (!match) throw new UsageError(`--listen "${text}": expected HOST:PORT (or "off")`);
+  const port = Number(match[3]);
+  if (port > 65535) throw new UsageError(`--listen "${text}": port out of range`);
+  return { hostname: match[1] ?? (match[2] || "0.0.0.0"), port };
+}
