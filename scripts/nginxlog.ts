@@ -285,7 +285,7 @@ export const nginxlog = defineTool({
         throw new UsageError(
           `--csv ${options.csv}: no such table (have: ${report.tables.map((t) => t.name).join(", ")})`,
         );
-      out.raw(tableToCsv(options.csv === "timeline" ? table : { ...table, rows: table.rows }));
+      out.raw(tableToCsv(table));
     } else if (options.export === "-") {
       // stdout carries the records; the report would corrupt them.
     } else if (options.json) out.document(report);
