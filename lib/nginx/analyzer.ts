@@ -122,7 +122,6 @@ export class Analyzer {
   private readonly upstreamTimeByClass: DDSketch[] = [1, 2, 3, 4, 5].map(() => new DDSketch());
   /** $request_time per path, by the path summary's slot (reset when a slot changes hands). */
   private readonly pathSketches: DDSketch[] = [];
-  private readonly statusPathKey = new Uint8Array(4 + 256);
   readonly badExamples: BadLine[] = [];
   private readonly badExampleLimit: number;
   source = "-";
@@ -413,14 +412,8 @@ export class Analyzer {
     end: number,
     pathHash: number,
   ): void {
-    const key = this.statusPathKey;
-    key[0] = 0x30 + ((status / 100) | 0);
-    key[1] = 0x30 + (((status / 10) | 0) % 10);
-    key[2] = 0x30 + (status % 10);
-    key[3] = space;
-    const length = Math.min(end - start, 256);
-    for (let i = 0; i < length; i++) key[4 + i] = buf[start + i] as number;
-    this.top.statusPath.offer(Math.imul(pathHash ^ status, 0x9e3779b1) >>> 0, key, 0, 4 + length);
+    const hash = Math.imul(pathHash ^ status, 0x9e3779b1) >>> 0;
+    this.top.statusPath.offer(hash, buf, start, end, 1, status);
   }
 
   private countSmall(

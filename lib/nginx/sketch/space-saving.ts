@@ -117,10 +117,12 @@ export class SpaceSaving {
   replaced = -1;
 
   /** Counts buf[start, end) whose hash the caller already computed; returns the key's slot, or -1 if the key only went to the filter. */
-  offer(hash: number, buf: Uint8Array, start: number, end: number, weight = 1): number {
+  offer(hash: number, buf: Uint8Array, start: number, end: number, weight = 1, status = 0): number {
     this.total += weight;
-    const length = Math.min(end - start, this.maxKeyBytes);
-    const key = keyOf(hash, end - start);
+    // A status (100..599) prefixes the key with "NNN " (status x path) without a copy per line.
+    const prefix = status > 0 ? 4 : 0;
+    const length = Math.min(end - start + prefix, this.maxKeyBytes);
+    const key = keyOf(hash, end - start + prefix);
     const found = this.find(key);
     if (found >= 0) {
       this.counts[found] = (this.counts[found] as number) + weight;
@@ -158,8 +160,15 @@ export class SpaceSaving {
     this.lengths[slot] = length;
     // A plain loop: subarray() would allocate a view per new key.
     const arena = this.arena;
-    const base0 = slot * this.maxKeyBytes - start;
-    for (let i = start; i < start + length; i++) arena[base0 + i] = buf[i] as number;
+    let at = slot * this.maxKeyBytes;
+    if (prefix) {
+      arena[at++] = 0x30 + ((status / 100) | 0);
+      arena[at++] = 0x30 + (((status / 10) | 0) % 10);
+      arena[at++] = 0x30 + (status % 10);
+      arena[at++] = 0x20;
+    }
+    const base0 = at - start;
+    for (let i = start; i < start + length - prefix; i++) arena[base0 + i] = buf[i] as number;
     this.insert(key, slot);
     if (this.position[slot] === 0 && this.size === this.capacity) this.siftDown(0);
     else this.siftUp(this.position[slot] as number);
