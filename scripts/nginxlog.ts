@@ -195,8 +195,12 @@ export const nginxlog = defineTool({
       );
       const now = Date.now() / 1000;
       const filter: FilterSpec = {
-        ...(options.since ? { since: parseTimeSpec(options.since, now, "--since") } : {}),
-        ...(options.until ? { until: parseTimeSpec(options.until, now, "--until") } : {}),
+        ...(options.since
+          ? { since: usage(() => parseTimeSpec(options.since as string, now, "--since")) }
+          : {}),
+        ...(options.until
+          ? { until: usage(() => parseTimeSpec(options.until as string, now, "--until")) }
+          : {}),
         status: options.status,
         pathPrefix: options.pathPrefix,
         ip: options.ip,
@@ -301,6 +305,15 @@ export const nginxlog = defineTool({
     return failures.length > 0 ? ExitCode.failure : ExitCode.ok;
   },
 });
+
+/** Runs a parser of flag values; its error becomes a usage error (exit 2). */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
 
 function parseGroups(items: string[]): TableGroup[] {
   const groups = items

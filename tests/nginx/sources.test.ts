@@ -127,6 +127,25 @@ describe("sources", () => {
     expect((await nginxlog([file, "--only", "nope"])).exitCode).toBe(2);
   }, 60_000);
 
+  test("--since/--until in ISO, $time_local and plain forms; bad times are usage errors", async () => {
+    const file = join(dir, "times.log");
+    writeFileSync(file, lines(0, 60)); // 10:00:00 .. 10:00:59 UTC
+    const iso = await report([
+      file,
+      "--since",
+      "2026-11-26T10:00:30Z",
+      "--until",
+      "2026-11-26T10:00:40Z",
+    ]);
+    expect(iso.overview.requests).toBe(10);
+    expect(iso.overview.filteredOut).toBe(50);
+    const local = await report([file, "--since", "26/Nov/2026:11:00:50 +0100"]);
+    expect(local.overview.requests).toBe(10);
+    const bad = await nginxlog([file, "--since", "soonish"]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('--since "soonish"');
+  }, 60_000);
+
   test("nothing matches the format: exit 1 with a hint", async () => {
     const other = join(dir, "other.log");
     writeFileSync(other, "a b c\nd e f\n");
