@@ -57,6 +57,33 @@ export function verifyDirectory(dir: FsPath, dev: number | undefined, ino: numbe
     throw new Changed("directory was replaced since it was read");
 }
 
+/**
+ * Works from inside the directory: chdir there, check "." is the inode the walk read, and hand
+ * back a way out. Relative names then cost no path walk per syscall (find -delete's unlinkat
+ * advantage) and no parent component swapped for a symlink can redirect them. Undefined when the
+ * path is raw bytes (process.chdir takes text): the caller falls back to verifyDirectory.
+ */
+export function enterDirectory(
+  dir: FsPath,
+  dev: number | undefined,
+  ino: number | undefined,
+): (() => void) | undefined {
+  if (typeof dir !== "string" || dev === undefined || ino === undefined) return undefined;
+  let previous = "/";
+  try {
+    previous = process.cwd();
+  } catch {
+    // The working directory was removed: come back to / instead.
+  }
+  process.chdir(dir);
+  const here = lstatSync(".");
+  if (!here.isDirectory() || here.dev !== dev || here.ino !== ino) {
+    process.chdir(previous);
+    throw new Changed("directory was replaced since it was read (a symlink swapped in?)");
+  }
+  return () => process.chdir(previous);
+}
+
 /** Unlinks the file if it is still what was examined; returns the bytes freed. */
 export function removeIfUnchanged(path: FsPath, seen: Stats): number {
   const now = lstatSync(path);

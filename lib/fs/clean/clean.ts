@@ -7,7 +7,13 @@
 import { withSpan } from "../../telemetry/span.ts";
 import { displayPath, type FsPath } from "../path.ts";
 import { walk } from "../walk.ts";
-import { Changed, compressAtomically, removeIfUnchanged, verifyDirectory } from "./act.ts";
+import {
+  Changed,
+  compressAtomically,
+  enterDirectory,
+  removeIfUnchanged,
+  verifyDirectory,
+} from "./act.ts";
 import { type CleanPolicy, logMatcher, type PlannedFile, planDirectory } from "./plan.ts";
 import type { RootCheck } from "./roots.ts";
 
@@ -187,28 +193,37 @@ class Actor {
       }
       return;
     }
+    const { beforeAct } = this.options;
+    const deletes = plan.files.filter((file) => file.action === "delete");
+    let leave: (() => void) | undefined;
     try {
-      verifyDirectory(plan.dir, plan.dev, plan.ino);
+      leave = deletes.length > 0 ? enterDirectory(plan.dir, plan.dev, plan.ino) : undefined;
+      if (!leave) verifyDirectory(plan.dir, plan.dev, plan.ino);
     } catch (error) {
       for (const file of plan.files) this.failed(file, error);
       return;
     }
-    const { beforeAct } = this.options;
+    try {
+      for (const file of deletes) {
+        if (this.options.signal?.aborted) return;
+        try {
+          if (beforeAct) await beforeAct(file);
+          // Inside the directory a text path's last component is its exact name.
+          const target = leave && typeof file.path === "string" ? file.name : file.path;
+          const freed = removeIfUnchanged(target, file.stat);
+          this.summary.deleted++;
+          this.summary.bytesFreed += freed;
+          this.report(file, freed);
+        } catch (error) {
+          this.failed(file, error);
+        }
+      }
+    } finally {
+      leave?.();
+    }
     for (const file of plan.files) {
       if (this.options.signal?.aborted) return;
-      if (file.action === "compress") {
-        await this.compress(plan.dir, file);
-        continue;
-      }
-      try {
-        if (beforeAct) await beforeAct(file);
-        const freed = removeIfUnchanged(file.path, file.stat);
-        this.summary.deleted++;
-        this.summary.bytesFreed += freed;
-        this.report(file, freed);
-      } catch (error) {
-        this.failed(file, error);
-      }
+      if (file.action === "compress") await this.compress(plan.dir, file);
     }
   }
 
