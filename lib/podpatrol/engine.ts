@@ -467,7 +467,7 @@ export class PatrolEngine {
         pod: c.podKey,
       });
       failCurrentSpan(`${action} failed: ${(error as Error).message}`);
-      c.notBefore = this.now() + 10_000;
+      this.retryAt(c, this.now() + 10_000);
       return;
     }
     const done = this.now();
@@ -475,7 +475,7 @@ export class PatrolEngine {
     if (result === "blocked") {
       failCurrentSpan("eviction refused by a PodDisruptionBudget (429)");
       this.limiter.release(scope, stamp);
-      c.notBefore = done + this.config.evictionRetry * 1000;
+      this.retryAt(c, done + this.config.evictionRetry * 1000);
       this.skip(
         pod,
         c.rule,
@@ -487,6 +487,7 @@ export class PatrolEngine {
       return;
     }
     this.candidates.delete(ck);
+    this.reevaluateIfChanged(pod);
     if (result === "gone") {
       this.limiter.release(scope, stamp);
       this.log("info", `pod ${c.podKey} already gone or replaced; nothing done`, {
@@ -510,6 +511,24 @@ export class PatrolEngine {
       latencySeconds: (done - since) / 1000,
       apiSeconds: (done - started) / 1000,
     });
+  }
+
+  /**
+   * The watch may deliver the pod's next state (e.g. Terminating after our delete) before the
+   * API call's own response: that update's candidate was just dropped with the one we acted on.
+   * Judge the latest copy again, or a pod that never changes after it (no kubelet) would never
+   * get its next step (the force delete).
+   */
+  private reevaluateIfChanged(actedOn: Pod): void {
+    const latest = this.pods.get(podKey(actedOn));
+    if (latest && latest !== actedOn) this.evaluatePod(latest);
+  }
+
+  /** Defers a candidate, or the one that replaced it while an API call was in flight. */
+  private retryAt(c: Candidate, at: number): void {
+    const current = this.candidates.get(`${c.podKey}|${c.rule}`);
+    if (current && current !== c) current.notBefore = Math.max(current.notBefore, at);
+    else c.notBefore = at;
   }
 
   private async processNode(node: Node, now: number): Promise<void> {

@@ -29,6 +29,8 @@ function harness(flagOverrides: Partial<PatrolFlags> = {}, section: Record<strin
   const events: { ref: ObjectRef; reason: string; message: string }[] = [];
   const logs: string[] = [];
   let evictResult: ActionResult = "success";
+  /** Runs while a delete call is in flight (e.g. the watch event of that delete arriving first). */
+  let duringDelete: ((p: Pod) => void) | undefined;
   const actuator: Actuator = {
     async evict(p: Pod) {
       calls.push(`evict ${p.metadata.name}`);
@@ -36,6 +38,7 @@ function harness(flagOverrides: Partial<PatrolFlags> = {}, section: Record<strin
     },
     async delete(p: Pod, force: boolean) {
       calls.push(`${force ? "force-delete" : "delete"} ${p.metadata.name}`);
+      duringDelete?.(p);
       return "success";
     },
     async setNodeTaints(n: Node, effects: string[]) {
@@ -78,6 +81,9 @@ function harness(flagOverrides: Partial<PatrolFlags> = {}, section: Record<strin
     },
     blockEvictions: (result: ActionResult) => {
       evictResult = result;
+    },
+    onDelete: (hook: (p: Pod) => void) => {
+      duringDelete = hook;
     },
   };
 }
@@ -204,6 +210,32 @@ describe("engine", () => {
     await h.settle();
     expect(h.calls.at(-1)).toBe("taint n1 []");
     expect(h.events.at(-1)?.reason).toBe("PatrolUntainted");
+  });
+
+  test("stuck: the Terminating update arriving while the delete call is still in flight is not lost", async () => {
+    const h = harness(
+      { cooldown: 0, forceDeleteOnLostNode: true, disableRule: ["node-lost"] },
+      { rules: { stuck: { pendingAfter: "1s", terminatingAfter: "1s" } } },
+    );
+    h.engine.nodeUpserted(node("n1", "False"), undefined);
+    const pending = pod({ name: "p", uid: "p" }, { phase: "Pending" });
+    // The watch delivers the pod's deletionTimestamp before the DELETE's own response returns
+    // (two connections; the order is up to the network and a loaded machine).
+    h.onDelete((p) => {
+      if (p.metadata.deletionTimestamp) return;
+      const deadline = new Date(T0 + 3_000).toISOString();
+      const terminating = { ...p, metadata: { ...p.metadata, deletionTimestamp: deadline } };
+      h.engine.podUpserted(terminating, p);
+    });
+    h.engine.podUpserted(pending, undefined);
+    h.advance(2_000);
+    await h.settle();
+    expect(h.calls).toEqual(["delete p"]);
+    // Nothing about that pod changes again (no kubelet): the engine must still come back to it.
+    h.advance(3_000);
+    await h.settle();
+    expect(h.calls).toEqual(["delete p", "force-delete p"]);
+    expect(h.events.at(-1)?.reason).toBe("PatrolForceDeleted");
   });
 
   test("bare pods are reported, never acted on", async () => {

@@ -266,11 +266,13 @@ describe("pod rules", () => {
           (e) => e.reason === "PatrolDeleted" && e.name === name,
         );
         expect(deleted.message).toContain("Pending");
+        // The very pod deleted above: its Terminating update often arrives before the delete's
+        // own response, and must not be lost (nothing about it changes again without a kubelet).
         const forced = await waitForEvent(
           cluster,
           ns,
           "force delete",
-          (e) => e.reason === "PatrolForceDeleted",
+          (e) => e.reason === "PatrolForceDeleted" && e.name === name,
         );
         expect(forced.message).toContain(`lost node ${ghost}`);
         // Force deleted (grace 0): gone at once, though no kubelet ever confirmed it.
