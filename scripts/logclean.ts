@@ -127,9 +127,15 @@ export const logclean = defineTool({
       } else if (event.event === "skip") {
         log.warn(formatEvent(event, now));
       }
-      if (options.json) out.record(eventRecord(event));
+      if (options.json) pending += `${JSON.stringify(eventRecord(event))}\n`;
       else if (event.event === "delete" || event.event === "compress")
-        out.line(formatEvent(event, now));
+        pending += `${formatEvent(event, now)}\n`;
+    };
+    // One write per directory, not per file: tens of thousands of deletions make as many lines.
+    let pending = "";
+    const flushLines = () => {
+      if (pending) out.raw(pending);
+      pending = "";
     };
     const summary: CleanSummary = await clean(
       {
@@ -146,14 +152,17 @@ export const logclean = defineTool({
         ...(options.keepNewest !== undefined ? { keepNewest: options.keepNewest } : {}),
         ...(options.minSize !== undefined ? { minSize: options.minSize } : {}),
         ...(options.maxDelete !== undefined ? { maxDelete: options.maxDelete } : {}),
-        onProgress: (progress) =>
+        onProgress: (progress) => {
+          flushLines();
           ctx.progress.update(
             () =>
               `logclean: ${progress.scanned} scanned, ${progress.matched} matched, ${progress.deleted} deleted`,
-          ),
+          );
+        },
       },
       onEvent,
     );
+    flushLines();
     ctx.progress.clear();
     ctx.metrics.itemsProcessed.inc(summary.scanned);
     // Once at the end: a counter update per file costs more than the unlink on big runs.
