@@ -42,9 +42,30 @@ const go = Bun.spawnSync(["go", "build", "-o", goHello, join(import.meta.dir, "h
 });
 if (!go.success) throw new Error(`go build: ${go.stderr.toString()}`);
 
+// The floor: what the Bun runtime alone costs a compiled binary.
+const helloBun = join(out, "hello-bun");
+const helloSource = join(out, "hello-bun.ts");
+await Bun.write(helloSource, 'if (process.argv[2] === "--version") console.log("hello 0.0.0");\n');
+const bunHello = Bun.spawnSync([
+  bun,
+  "build",
+  "--compile",
+  "--minify",
+  helloSource,
+  `--outfile=${helloBun}`,
+]);
+if (!bunHello.success) throw new Error(`bun build hello: ${bunHello.stderr.toString()}`);
+
 const rows: Measurement[] = [];
+rows.push(
+  measure("Bun compiled hello world --version (the runtime's floor)", `${helloBun} --version`),
+);
 rows.push(measure("Go hello world --version", `${goHello} --version`));
-rows.push(measure("python3 -c pass", "python3 -c pass"));
+// The interpreter itself: `python3` on PATH may be a pyenv shim (a shell script) that triples its start.
+const python =
+  Bun.spawnSync(["python3", "-c", "import sys; print(sys.executable)"]).stdout.toString().trim() ||
+  "python3";
+rows.push(measure("python3 -c pass", `${python} -c pass`));
 rows.push(measure("node -e 0", "node -e 0"));
 for (const tool of tools) {
   const release = await build(tool, "release");
@@ -65,7 +86,7 @@ rows.push(
   ),
 );
 
-const python = rows.find((r) => r.name.startsWith("python3"));
+const pythonRow = rows.find((r) => r.name.startsWith("python3"));
 const goRow = rows.find((r) => r.name.startsWith("Go"));
 const worstVersion = rows
   .filter((r) => r.name.includes("--version (compiled, release)"))
@@ -73,6 +94,8 @@ const worstVersion = rows
 const worstRss = rows
   .filter((r) => r.name.includes("--version (compiled, release)"))
   .sort((a, b) => b.peakRssMb - a.peakRssMb)[0];
+const releaseRows = rows.filter((r) => r.name.includes("--version (compiled, release)"));
+const helloRow = rows.find((r) => r.name.startsWith("Bun compiled hello"));
 const meets = worstVersion && worstRss && worstVersion.medianMs < 15 && worstRss.peakRssMb < 35;
 writeSection(
   "startup",
@@ -88,14 +111,26 @@ ${table(
     r.medianMs.toFixed(1),
     `${r.minMs.toFixed(1)}–${r.maxMs.toFixed(1)}`,
     r.peakRssMb.toFixed(1),
-    python ? `${(r.medianMs / python.medianMs).toFixed(2)}x` : "",
+    pythonRow ? `${(r.medianMs / pythonRow.medianMs).toFixed(2)}x` : "",
     goRow ? `${(r.medianMs / goRow.medianMs).toFixed(1)}x` : "",
   ]),
 )}
 
-Target: a compiled tool answers \`--version\` in under 15 ms and 35 MB RSS. Slowest tool: ${worstVersion?.name} at
-${worstVersion?.medianMs.toFixed(1)} ms; largest RSS: ${worstRss?.name} at ${worstRss?.peakRssMb.toFixed(1)} MB —
-**${meets ? "met" : "missed"}**.
+Target: a compiled tool answers \`--version\` in under 15 ms and 35 MB RSS.
+${releaseRows
+  .map(
+    (r) =>
+      `- ${r.name.split(" ")[0]}: ${r.medianMs.toFixed(1)} ms (${r.medianMs < 15 ? "met" : "missed"}), ${r.peakRssMb.toFixed(1)} MB (${r.peakRssMb < 35 ? "met" : "missed"})`,
+  )
+  .join("\n")}
+
+Overall: **${meets ? "met" : "missed"}** — slowest ${worstVersion?.name.split(" ")[0]} at ${worstVersion?.medianMs.toFixed(1)} ms,
+largest ${worstRss?.name.split(" ")[0]} at ${worstRss?.peakRssMb.toFixed(1)} MB. A compiled Bun hello world already takes
+${helloRow?.peakRssMb.toFixed(1)} MB, so each tool's own share is its RSS minus that floor. What keeps it down: the release
+build is minify + bytecode + --splitting (code imported lazily lands in chunks that a --version start never parses),
+prom-client's classes are imported from their own modules (its index costs ~15 MB), and ssh2, the Kubernetes client, the
+OpenTelemetry SDK and the Parquet writer are loaded on first use. Python and Go are the baselines the issue names; node is
+for reference.
 
 Exact commands:
 ${rows.map((r) => `- \`${r.command.replaceAll(root, ".")}\``).join("\n")}
