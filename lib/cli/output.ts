@@ -91,7 +91,14 @@ export class Output {
     this.chunks = [];
     this.pending = 0;
     try {
-      for (const chunk of chunks) this.sink(chunk);
+      // One write per flush: a syscall per line would dominate a tool printing millions of paths.
+      this.sink(
+        chunks.every((chunk) => typeof chunk === "string")
+          ? chunks.join("")
+          : Buffer.concat(
+              chunks.map((chunk) => (typeof chunk === "string" ? Buffer.from(chunk) : chunk)),
+            ),
+      );
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "EPIPE") this.closed = true;
       else throw error;
