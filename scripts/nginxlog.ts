@@ -25,6 +25,7 @@ import { isSummary, mergeSummaries, type Summary } from "../lib/nginx/summary.ts
 import { printReport } from "../lib/nginx/terminal.ts";
 import { parseTimeSpec } from "../lib/nginx/time-spec.ts";
 import { serveRangeWorker } from "../lib/nginx/worker.ts";
+import { workerEntry } from "../lib/nginx/worker-entry.ts";
 
 export const nginxlog = defineTool({
   name: "nginxlog",
@@ -249,6 +250,7 @@ export const nginxlog = defineTool({
         failures = expanded.errors;
         for (const error of expanded.errors) log.error(error);
         const started = performance.now();
+        const workerUrl = ownUrl ?? workerEntry();
         const result: AnalyzeResult = await analyzeSources({
           sources: expanded.sources,
           settings,
@@ -345,10 +347,10 @@ function pickFormat(
 }
 
 /**
- * Workers restart this module (self-spawning works from source and in a compiled binary). Only
- * when it is the entry: inside the multi-call opsctl binary the bundle's entry is opsctl.
+ * Workers restart this module (self-spawning works from source and in a compiled binary) when it
+ * is the entry; inside the multi-call opsctl binary they restart opsctl (lib/nginx/worker-entry.ts).
  */
-const workerUrl =
+const ownUrl =
   import.meta.main || !import.meta.url.includes("/$bunfs/") ? import.meta.url : undefined;
 
 export default nginxlog;

@@ -1,4 +1,6 @@
+import { isMainThread } from "node:worker_threads";
 import { runMulticall, type ToolTable } from "../lib/cli/multicall.ts";
+import { setWorkerEntry } from "../lib/nginx/worker-entry.ts";
 
 /** Every tool, loaded only when called, so `opsctl --version` pays for none of them. */
 const tools: ToolTable = {
@@ -10,6 +12,10 @@ const tools: ToolTable = {
   sshping: () => import("./sshping.ts"),
 };
 
-if (import.meta.main) {
+if (!isMainThread) {
+  // A Worker started by nginxlog: this binary's entry is opsctl, so opsctl serves it.
+  (await import("../lib/nginx/worker.ts")).serveRangeWorker();
+} else if (import.meta.main) {
+  setWorkerEntry(import.meta.url);
   process.exit(await runMulticall({ tools, argv0: process.argv0, argv: process.argv.slice(2) }));
 }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compiledTool, run } from "../helpers/compiled.ts";
@@ -90,4 +90,40 @@ describe("the real opsctl (compiled)", () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout.trim().split("\n")).toEqual([join(dir, "a.log")]);
   });
+});
+
+describe("nginxlog inside the multi-call opsctl", () => {
+  test("splits a large file over Workers (they restart opsctl) and counts every line", async () => {
+    const opsctl = await compiledTool("opsctl");
+    const dir = mkdtempSync(join(tmpdir(), "opsctl-mc-nginx-"));
+    const path = join(dir, "access.log");
+    const lines: string[] = [];
+    for (let i = 0; i < 20000; i++) {
+      lines.push(
+        `10.1.${i % 250}.${i % 7} - - [01/Jan/2026:00:00:${String(i % 60).padStart(2, "0")} +0000] "GET /p/${i % 300} HTTP/1.1" ${i % 10 === 0 ? 500 : 200} 512 "-" "bench/1.0"\n`,
+      );
+    }
+    const block = lines.join("");
+    writeFileSync(path, "");
+    // ~60 MB: enough for two Worker ranges.
+    for (let i = 0; i < 40; i++) appendFileSync(path, block);
+    const result = await run(
+      [
+        opsctl,
+        "nginxlog",
+        path,
+        "--threads",
+        "2",
+        "--json",
+        "--log-level",
+        "debug",
+        "--log-format",
+        "json",
+      ],
+      { env },
+    );
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toMatch(/"msg":"source analysed".*"ranges":2/);
+    expect(JSON.parse(result.stdout).overview.requests).toBe(800000);
+  }, 120_000);
 });
