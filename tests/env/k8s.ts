@@ -74,6 +74,14 @@ export interface TestCluster {
   ): Promise<KubectlResult>;
   /** Kubeconfig (bearer token from the TokenRequest API) for a ServiceAccount, to test RBAC. */
   serviceAccountKubeconfig(namespace: string, name: string): Promise<string>;
+  /**
+   * Kills the kube-apiserver by pid (SIGTERM, SIGKILL after 10 s; or SIGKILL right away) and
+   * starts it again with the same arguments and port, then waits for /readyz. etcd keeps the
+   * state; the controller-manager, scheduler and kwok reconnect by themselves. Returns the new pid.
+   */
+  restartApiServer(options?: { signal?: "SIGTERM" | "SIGKILL" }): Promise<number>;
+  /** Pid of the running kube-apiserver. */
+  apiServerPid(): number;
   stop(): Promise<void>;
 }
 
@@ -380,47 +388,50 @@ async function boot(): Promise<TestCluster> {
     30_000,
   );
 
-  const apiserver = spawnComponent(
+  const apiserverArgs = [
+    `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+    "--bind-address=127.0.0.1",
+    "--advertise-address=127.0.0.1",
+    "--endpoint-reconciler-type=none", // the reconciler refuses loopback addresses
+    `--secure-port=${apiPort}`,
+    `--cert-dir=${join(dir, "apiserver")}`,
+    `--tls-cert-file=${pki.apiserver.certFile}`,
+    `--tls-private-key-file=${pki.apiserver.keyFile}`,
+    `--client-ca-file=${pki.ca.certFile}`,
+    `--token-auth-file=${tokenFile}`,
+    // Request-header (front-proxy) CA: the controller-manager and scheduler's delegated
+    // authentication expects one. No front-proxy-client certificate is ever issued.
+    `--requestheader-client-ca-file=${pki.ca.certFile}`,
+    "--requestheader-allowed-names=front-proxy-client",
+    "--requestheader-username-headers=X-Remote-User",
+    "--requestheader-group-headers=X-Remote-Group",
+    "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+    "--authorization-mode=Node,RBAC",
+    "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+    `--service-account-key-file=${pki.serviceAccountPub}`,
+    `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+    "--service-cluster-ip-range=10.96.0.0/16",
+    "--allow-privileged=true",
+    "--profiling=false",
+  ];
+  let apiserver = spawnComponent(
     dir,
     binDir,
     "kube-apiserver",
-    [
-      `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-      "--bind-address=127.0.0.1",
-      "--advertise-address=127.0.0.1",
-      "--endpoint-reconciler-type=none", // the reconciler refuses loopback addresses
-      `--secure-port=${apiPort}`,
-      `--cert-dir=${join(dir, "apiserver")}`,
-      `--tls-cert-file=${pki.apiserver.certFile}`,
-      `--tls-private-key-file=${pki.apiserver.keyFile}`,
-      `--client-ca-file=${pki.ca.certFile}`,
-      `--token-auth-file=${tokenFile}`,
-      // Request-header (front-proxy) CA: the controller-manager and scheduler's delegated
-      // authentication expects one. No front-proxy-client certificate is ever issued.
-      `--requestheader-client-ca-file=${pki.ca.certFile}`,
-      "--requestheader-allowed-names=front-proxy-client",
-      "--requestheader-username-headers=X-Remote-User",
-      "--requestheader-group-headers=X-Remote-Group",
-      "--requestheader-extra-headers-prefix=X-Remote-Extra-",
-      "--authorization-mode=Node,RBAC",
-      "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-      `--service-account-key-file=${pki.serviceAccountPub}`,
-      `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-      "--service-cluster-ip-range=10.96.0.0/16",
-      "--allow-privileged=true",
-      "--profiling=false",
-    ],
+    apiserverArgs,
     logs["kube-apiserver"],
   );
   const tls = { ca: caPem };
   const auth = { Authorization: `Bearer ${token}` };
-  await waitFor(
-    "kube-apiserver /readyz",
-    async () => (await fetch(`${server}/readyz`, { tls, headers: auth })).ok,
-    apiserver,
-    logs["kube-apiserver"],
-    90_000,
-  );
+  const waitApiServerReady = (timeoutMs: number) =>
+    waitFor(
+      "kube-apiserver /readyz",
+      async () => (await fetch(`${server}/readyz`, { tls, headers: auth })).ok,
+      apiserver,
+      logs["kube-apiserver"],
+      timeoutMs,
+    );
+  await waitApiServerReady(90_000);
 
   const controllerManager = spawnComponent(
     dir,
@@ -525,6 +536,59 @@ async function boot(): Promise<TestCluster> {
   }
 
   const started = [etcd, apiserver, controllerManager, scheduler, kwok];
+  const restartApiServer = async (
+    options: { signal?: "SIGTERM" | "SIGKILL" } = {},
+  ): Promise<number> => {
+    const old = apiserver;
+    if (old.exitCode === null) old.kill(options.signal ?? "SIGTERM");
+    const stopped = await Promise.race([
+      old.exited.then(() => true),
+      Bun.sleep(10_000).then(() => false),
+    ]);
+    if (!stopped) old.kill("SIGKILL");
+    await old.exited;
+    appendFileSync(
+      logs["kube-apiserver"],
+      `--- opsctl test harness: restart (pid ${old.pid}) ---\n`,
+    );
+    // spawnComponent registers the new pid for the exit hooks and the watchdog's pids file.
+    apiserver = spawnComponent(
+      dir,
+      binDir,
+      "kube-apiserver",
+      apiserverArgs,
+      logs["kube-apiserver"],
+    );
+    started[started.indexOf(old)] = apiserver;
+    await waitApiServerReady(90_000);
+    // The same check boot() ends with, and the other components must have survived the outage.
+    await waitFor(
+      "kube-apiserver after restart (default ServiceAccount)",
+      async () =>
+        (
+          await fetch(`${server}/api/v1/namespaces/default/serviceaccounts/default`, {
+            tls,
+            headers: auth,
+          })
+        ).ok,
+      apiserver,
+      logs["kube-apiserver"],
+      30_000,
+    );
+    for (const [name, proc] of [
+      ["etcd", etcd],
+      ["kube-controller-manager", controllerManager],
+      ["kube-scheduler", scheduler],
+      ["kwok", kwok],
+    ] as const) {
+      if (proc.exitCode !== null) {
+        throw new Error(
+          `${name} exited with ${proc.exitCode} during the API server restart\n${logTail(logs[name])}`,
+        );
+      }
+    }
+    return apiserver.pid;
+  };
   const serviceAccountKubeconfig = async (namespace: string, name: string): Promise<string> => {
     const response = await fetch(
       `${server}/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
@@ -570,6 +634,8 @@ async function boot(): Promise<TestCluster> {
     logs,
     kubectl,
     serviceAccountKubeconfig,
+    restartApiServer,
+    apiServerPid: () => apiserver.pid,
     async stop() {
       for (const proc of started.reverse()) {
         if (proc.exitCode === null) proc.kill("SIGTERM");

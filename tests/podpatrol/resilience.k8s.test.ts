@@ -1,5 +1,6 @@
-// Survival: the API server going away (every connection cut through a loopback proxy, the
-// way a restart looks from the client), watch expiry (410 Gone from the real API server), and
+// Survival: a real kube-apiserver restart (the harness kills it by pid and starts it again on
+// the same port), the API server going away (every connection cut through a loopback proxy),
+// watch expiry (410 Gone from the real API server), and
 // leader failover between two replicas when the leader is killed.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -19,7 +20,7 @@ import {
   waitForRunningPods,
   waitUntil,
 } from "../env/k8s-helpers.ts";
-import { waitForEvent, workload } from "./k8s-fixtures.ts";
+import { livePods, podExists, waitForEvent, workload } from "./k8s-fixtures.ts";
 import { startPatrol, waitReady } from "./patrol-process.ts";
 
 let cluster: TestCluster;
@@ -59,6 +60,63 @@ class CuttableProxy {
     await closed;
   }
 }
+
+describe("API server restart", () => {
+  // Runs before the other tests of this file on purpose: the Deployments they create afterwards
+  // only get pods if the controller-manager, scheduler and kwok reconnected after the restart.
+  test("the real kube-apiserver restarts; a CrashLoopBackOff created afterwards is remediated", async () => {
+    const ns = await createNamespace(cluster);
+    await workload(cluster, ns, "phoenix", { replicas: 2 });
+    const [pod] = await waitForRunningPods(cluster, ns, "app=phoenix", 2);
+    const name = pod?.metadata?.name ?? "";
+    const uid = pod?.metadata?.uid ?? "";
+    const patrol = await startPatrol(cluster.kubeconfigToken, [
+      "--no-leader-elect",
+      "--disable-rule=node-lost",
+      `--namespace=${ns}`,
+    ]);
+    try {
+      await waitReady(patrol);
+      const oldPid = cluster.apiServerPid();
+      const newPid = await cluster.restartApiServer();
+      expect(newPid).not.toBe(oldPid);
+      expect(() => process.kill(oldPid, 0)).toThrow(); // the old process is really gone
+      await patrol.waitForLog(
+        "watch restart",
+        (l) => l.msg === "watch restarting" && l.resource === "pods",
+      );
+
+      await crashLoopPod(cluster, ns, name); // after the restart: only a re-established watch sees it
+      const evicted = await waitForEvent(
+        cluster,
+        ns,
+        "evicted after the restart",
+        (e) => e.reason === "PatrolEvicted" && e.name === name,
+        60_000,
+      );
+      expect(evicted.message).toContain("CrashLoopBackOff");
+      // Real cluster state: the crashing pod is gone and the Deployment is whole again, which
+      // also needs the restarted API server's clients (controller-manager, scheduler, kwok).
+      await waitUntil("crashing pod gone", async () => !(await podExists(cluster, ns, name, uid)));
+      await waitUntil(
+        "replacement pod running",
+        async () => {
+          const pods = await livePods(cluster, ns, "phoenix");
+          return pods.length === 2 && pods.every((p) => p.phase === "Running" && p.uid !== uid);
+        },
+        60_000,
+      );
+      expect(
+        await patrol.metric("opsctl_podpatrol_watch_restarts_total", { resource: "pods" }),
+      ).toBeGreaterThanOrEqual(1);
+      expect(await patrol.metric("opsctl_podpatrol_actions_total")).toBeGreaterThanOrEqual(1);
+      expect((await fetch(`http://127.0.0.1:${patrol.port}/readyz`)).status).toBe(200);
+      expect(patrol.proc.exitCode).toBeNull();
+    } finally {
+      await patrol.stop();
+    }
+  }, 180_000);
+});
 
 describe("API server outage", () => {
   const proxy = new CuttableProxy(0);
