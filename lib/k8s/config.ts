@@ -7,6 +7,11 @@ import { delimiter, join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+/**
+ * Environment variable naming another service-account folder (token, ca.crt, namespace), so the
+ * compiled tools can run "in-cluster" outside a pod, e.g. tests against a local API server.
+ */
+export const SERVICE_ACCOUNT_DIR_ENV = "OPSCTL_K8S_SERVICEACCOUNT_DIR";
 
 type Env = Record<string, string | undefined>;
 
@@ -29,7 +34,10 @@ export function loadKubeconfigFile(path: string, options: KubeconfigFileOptions 
 }
 
 export interface InClusterOptions {
-  /** Folder with token, ca.crt and namespace; default /var/run/secrets/kubernetes.io/serviceaccount. */
+  /**
+   * Folder with token, ca.crt and namespace; default $OPSCTL_K8S_SERVICEACCOUNT_DIR, else
+   * /var/run/secrets/kubernetes.io/serviceaccount.
+   */
   serviceAccountDir?: string;
   /** API server host and port; default KUBERNETES_SERVICE_HOST / KUBERNETES_SERVICE_PORT. */
   host?: string;
@@ -43,7 +51,7 @@ export interface InClusterOptions {
  */
 export function loadInClusterConfig(options: InClusterOptions = {}): KubeConfig {
   const env = options.env ?? process.env;
-  const dir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
+  const dir = serviceAccountDir(options, env);
   const host = options.host ?? env.KUBERNETES_SERVICE_HOST;
   const port = String(options.port ?? env.KUBERNETES_SERVICE_PORT ?? "");
   if (!host || !port) {
@@ -70,6 +78,10 @@ export function loadInClusterConfig(options: InClusterOptions = {}): KubeConfig 
   return kc;
 }
 
+function serviceAccountDir(options: InClusterOptions, env: Env): string {
+  return options.serviceAccountDir ?? (env[SERVICE_ACCOUNT_DIR_ENV] || SERVICE_ACCOUNT_DIR);
+}
+
 export interface LoadKubeConfigOptions extends InClusterOptions {
   /** Explicit kubeconfig file (a --kubeconfig flag); wins over everything else. */
   kubeconfig?: string;
@@ -86,7 +98,7 @@ export function loadKubeConfig(options: LoadKubeConfigOptions = {}): KubeConfig 
   if (options.kubeconfig) return loadKubeconfigFile(options.kubeconfig, fileOptions);
   const fromEnv = env.KUBECONFIG?.split(delimiter).find(Boolean);
   if (fromEnv) return loadKubeconfigFile(fromEnv, fileOptions);
-  const dir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
+  const dir = serviceAccountDir(options, env);
   if ((options.host ?? env.KUBERNETES_SERVICE_HOST) && existsSync(join(dir, "token"))) {
     return loadInClusterConfig({ ...options, env });
   }

@@ -9,6 +9,7 @@ export {
   loadKubeConfig,
   loadKubeconfigFile,
   SERVICE_ACCOUNT_DIR,
+  SERVICE_ACCOUNT_DIR_ENV,
 } from "./config.ts";
 export { bunFetchHttpLibrary } from "./http.ts";
 export { type InformerOptions, makeInformer } from "./informer.ts";

@@ -71,6 +71,28 @@ test("in-cluster config without the service env or token file says what is missi
   ).toThrow(`in-cluster config: ${join(dir, "token")}: no such file`);
 });
 
+test("OPSCTL_K8S_SERVICEACCOUNT_DIR points the in-cluster config at another folder", () => {
+  const saDir = mkdtempSync(join(dir, "sa-"));
+  const env = {
+    OPSCTL_K8S_SERVICEACCOUNT_DIR: saDir,
+    KUBERNETES_SERVICE_HOST: "127.0.0.1",
+    KUBERNETES_SERVICE_PORT: "6443",
+    HOME: dir,
+  };
+  expect(() => loadInClusterConfig({ env })).toThrow(`${join(saDir, "token")}: no such file`);
+  writeFileSync(join(saDir, "token"), "sa-token");
+  writeFileSync(join(saDir, "ca.crt"), "CA PEM");
+  writeFileSync(join(saDir, "namespace"), "from-sa-dir");
+  const kc = loadKubeConfig({ env }); // no kubeconfig anywhere: in-cluster from the env's folder
+  expect(kc.getCurrentCluster()?.server).toBe("https://127.0.0.1:6443");
+  expect(kc.getCurrentCluster()?.caFile).toBe(join(saDir, "ca.crt"));
+  expect(kc.getContextObject(kc.getCurrentContext())?.namespace).toBe("from-sa-dir");
+  // An explicit option still wins over the environment.
+  expect(() => loadInClusterConfig({ env, serviceAccountDir: join(dir, "none") })).toThrow(
+    `${join(dir, "none", "token")}: no such file`,
+  );
+});
+
 test("loadKubeConfig with nothing to load lists what it tried", () => {
   expect(() => loadKubeConfig({ serviceAccountDir: dir, env: { HOME: dir } })).toThrow(
     /no Kubernetes config/,

@@ -39,14 +39,16 @@ export function writeConfig(section: Record<string, unknown>): string {
   return file;
 }
 
+/** kubeconfig undefined: no --kubeconfig flag (in-cluster config from `env`). */
 export async function startPatrol(
-  kubeconfig: string,
+  kubeconfig: string | undefined,
   args: string[],
   env: Record<string, string> = {},
 ): Promise<PatrolProcess> {
   const bin = await compiledTool("podpatrol");
+  const kubeconfigFlag = kubeconfig === undefined ? [] : [`--kubeconfig=${kubeconfig}`];
   const proc = Bun.spawn(
-    [bin, `--kubeconfig=${kubeconfig}`, "--listen=127.0.0.1:0", "--log-format=json", ...args],
+    [bin, ...kubeconfigFlag, "--listen=127.0.0.1:0", "--log-format=json", ...args],
     {
       stdin: "ignore",
       stdout: "pipe",
