@@ -26,18 +26,7 @@ export function connectTcp(
     const onAbort = () => finish(cancelled());
     const onError = (error: Error) =>
       finish(connectionFailure(error, "connect", `connect to ${where}`));
-    const timer = setTimeout(
-      () =>
-        finish(
-          new ProbeFailure(
-            "unreachable",
-            "connect",
-            `connect to ${where}: timed out after ${seconds(timeoutMs)}`,
-            true,
-          ),
-        ),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => finish(connectTimedOut(where, timeoutMs)), timeoutMs);
     signal.addEventListener("abort", onAbort, { once: true });
     socket.once("error", onError);
     socket.once("connect", () => {
@@ -72,18 +61,7 @@ export function forwardThrough(
       else if (stream) resolve(stream);
     };
     const onAbort = () => finish(cancelled());
-    const timer = setTimeout(
-      () =>
-        finish(
-          new ProbeFailure(
-            "unreachable",
-            "connect",
-            `connect to ${where}: timed out after ${seconds(timeoutMs)}`,
-            true,
-          ),
-        ),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => finish(connectTimedOut(where, timeoutMs)), timeoutMs);
     signal.addEventListener("abort", onAbort, { once: true });
     try {
       jump.forwardOut("127.0.0.1", 0, host, port, (error, stream) => {
@@ -98,4 +76,14 @@ export function forwardThrough(
 
 export function cancelled(): ProbeFailure {
   return new ProbeFailure("cancelled", "connect", "cancelled", false);
+}
+
+/** The connect deadline passed: unreachable, and worth a retry. */
+function connectTimedOut(where: string, timeoutMs: number): ProbeFailure {
+  return new ProbeFailure(
+    "unreachable",
+    "connect",
+    `connect to ${where}: timed out after ${seconds(timeoutMs)}`,
+    true,
+  );
 }
