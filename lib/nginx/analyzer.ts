@@ -34,6 +34,7 @@ import {
   type TopState,
   topNames,
 } from "./summary.ts";
+import { type TableGroup, tableGroups } from "./table-groups.ts";
 
 export interface AnalyzerOptions {
   format: LogFormat;
@@ -49,8 +50,7 @@ export interface AnalyzerOptions {
   onRecord?: (record: RecordView) => void;
 }
 
-export const tableGroups = ["ips", "paths", "agents", "referers", "latency", "timeline"] as const;
-export type TableGroup = (typeof tableGroups)[number];
+export { type TableGroup, tableGroups };
 
 /** Most buckets kept: past this the width doubles (memory stays bounded on any time range). */
 const maxBuckets = 1440;

@@ -1,0 +1,208 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { UsageError } from "../cli/errors.ts";
+import { ExitCode } from "../cli/exit-codes.ts";
+import type { ToolContext } from "../cli/types.ts";
+import { type AnalyzeResult, analyzeSources } from "./analyze.ts";
+import { type TableGroup, tableGroups } from "./analyzer.ts";
+import { exportColumns, type RecordSink, sinkFor } from "./export.ts";
+import type { FilterSpec } from "./filter.ts";
+import { compileFilter } from "./filter.ts";
+import { followFile } from "./follow.ts";
+import { type Escape, formatFromConfFile, type LogFormat, resolveFormat } from "./format.ts";
+import { renderHtml } from "./html.ts";
+import { expandInputs } from "./inputs.ts";
+import type { nginxlogOptions } from "./options.ts";
+import { type AnalysisSettings, newAnalyzer } from "./range.ts";
+import { buildReport, tableByName, tableToCsv } from "./report.ts";
+import { isSummary, mergeSummaries, type Summary } from "./summary.ts";
+import { printReport } from "./terminal.ts";
+import { parseTimeSpec } from "./time-spec.ts";
+
+/**
+ * The analysis behind `nginxlog`: loaded by the script only when it runs. `workerUrl` is the module
+ * Workers start (the binary's entry), or undefined to stay on one thread.
+ */
+export async function runNginxlog(
+  ctx: ToolContext<typeof nginxlogOptions>,
+  workerUrl: string | undefined,
+): Promise<number> {
+  const { options, out, log } = ctx;
+  const positionals = ctx.positionals;
+  const threads = Math.max(1, options.threads ?? availableParallelism());
+
+  let summary: Summary;
+  let failures: string[] = [];
+  if (positionals[0] === "merge") {
+    const files = positionals.slice(1);
+    if (files.length === 0) throw new UsageError("merge: give the .state files to merge");
+    let merged: Summary | undefined;
+    for (const file of files) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(readFileSync(file, "utf8"));
+      } catch (error) {
+        throw new UsageError(`merge: ${file}: ${(error as Error).message}`);
+      }
+      if (!isSummary(parsed)) throw new UsageError(`merge: ${file}: not an nginxlog state file`);
+      if (merged && merged.format !== parsed.format)
+        log.warn("merging summaries of different log formats", { file, format: parsed.format });
+      merged = merged ? mergeSummaries(merged, parsed) : parsed;
+    }
+    summary = merged as Summary;
+  } else {
+    const format = pickFormat(
+      options.format,
+      options.nginxConf,
+      options.formatName,
+      options.escape as Escape | undefined,
+    );
+    const now = Date.now() / 1000;
+    const filter: FilterSpec = {
+      ...(options.since
+        ? { since: usage(() => parseTimeSpec(options.since as string, now, "--since")) }
+        : {}),
+      ...(options.until
+        ? { until: usage(() => parseTimeSpec(options.until as string, now, "--until")) }
+        : {}),
+      status: options.status,
+      pathPrefix: options.pathPrefix,
+      ip: options.ip,
+      method: options.method,
+      where: options.where,
+    };
+    try {
+      compileFilter(filter);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const settings: AnalysisSettings = {
+      formatText: format.text,
+      escape: format.escape,
+      formatName: format.name,
+      filter,
+      bucketSeconds: options.bucket ?? 0,
+      topCapacity: options.capacity,
+      badExampleLimit: Math.max(10, options.showBad),
+      only: parseGroups(options.only),
+    };
+    let sink: RecordSink | undefined;
+    if (options.export) {
+      try {
+        sink = sinkFor(options.export, exportColumns(format.variables), options.rowGroup);
+      } catch (error) {
+        throw new UsageError(`--export ${options.export}: ${(error as Error).message}`);
+      }
+    }
+    const inputs = positionals.length ? positionals : ["-"];
+    if (options.follow) {
+      if (inputs.length !== 1 || inputs[0] === "-")
+        throw new UsageError("--follow needs exactly one file");
+      const analyzer = newAnalyzer(settings, sink ? (record) => sink.write(record) : undefined);
+      await followFile({
+        path: inputs[0] as string,
+        analyzer,
+        signal: ctx.signal,
+        onProgress: () =>
+          ctx.progress.update(() => `${analyzer.requests} requests, ${analyzer.bad} bad lines`),
+        onEvent: (event, path) => log.info(`follow: ${event}`, { path }),
+      });
+      summary = analyzer.summary([inputs[0] as string]);
+    } else {
+      const expanded = expandInputs(inputs, process.cwd());
+      failures = expanded.errors;
+      for (const error of expanded.errors) log.error(error);
+      const started = performance.now();
+      const result: AnalyzeResult = await analyzeSources({
+        sources: expanded.sources,
+        settings,
+        threads,
+        ...(workerUrl ? { workerUrl } : {}),
+        signal: ctx.signal,
+        ...(sink ? { onRecord: (record) => sink.write(record) } : {}),
+        onSourceDone: (source, bytes, ranges) => {
+          log.debug("source analysed", { source, ranges });
+          ctx.progress.update(`${source} done, ${bytes} bytes`);
+        },
+      });
+      ctx.progress.clear();
+      for (const error of result.errors) log.error(error);
+      failures = [...failures, ...result.errors];
+      summary = result.summary;
+      const seconds = (performance.now() - started) / 1000;
+      log.debug("analysis finished", {
+        bytes: result.bytesRead,
+        seconds,
+        gbPerSecond: result.bytesRead / seconds / 1e9,
+      });
+    }
+    if (sink) {
+      await sink.close();
+      log.info("records exported", { file: options.export, rows: sink.rows });
+    }
+    if (options.state) writeFileSync(options.state, JSON.stringify(summary));
+  }
+
+  ctx.metrics.itemsProcessed.inc(summary.requests);
+  if (summary.bad > 0) ctx.metrics.errors.inc(summary.bad);
+  const report = buildReport(summary, options.top);
+  if (options.html) writeFileSync(options.html, renderHtml(report));
+  if (options.csv) {
+    const table = tableByName(report, options.csv);
+    if (!table)
+      throw new UsageError(
+        `--csv ${options.csv}: no such table (have: ${report.tables.map((t) => t.name).join(", ")})`,
+      );
+    out.raw(tableToCsv(table));
+  } else if (options.export === "-") {
+    // stdout carries the records; the report would corrupt them.
+  } else if (options.json) out.document(report);
+  else printReport(out, report, options.showBad);
+  if (summary.bad > 0 && options.showBad === 0)
+    log.warn(`${summary.bad} of ${summary.lines} lines did not parse (see --show-bad N)`);
+  if (summary.lines > 0 && summary.bad === summary.lines) {
+    log.error(
+      `none of ${summary.lines} lines matched the log format: ${summary.format} (check --format or --nginx-conf/--format-name)`,
+    );
+    return ExitCode.failure;
+  }
+  return failures.length > 0 ? ExitCode.failure : ExitCode.ok;
+}
+
+/** Runs a parser of flag values; its error becomes a usage error (exit 2). */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function parseGroups(items: string[]): TableGroup[] {
+  const groups = items
+    .flatMap((item) => item.split(","))
+    .map((g) => g.trim())
+    .filter(Boolean);
+  for (const group of groups)
+    if (!(tableGroups as readonly string[]).includes(group))
+      throw new UsageError(`--only ${group}: not one of ${tableGroups.join(", ")}`);
+  return groups as TableGroup[];
+}
+
+function pickFormat(
+  formatText: string | undefined,
+  nginxConf: string | undefined,
+  formatName: string,
+  escapeMode: Escape | undefined,
+): LogFormat {
+  try {
+    if (nginxConf) {
+      if (formatText) throw new Error("give either --format or --nginx-conf, not both");
+      const format = formatFromConfFile(nginxConf, formatName);
+      return escapeMode ? { ...format, escape: escapeMode } : format;
+    }
+    return resolveFormat(formatText, escapeMode);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
