@@ -39,10 +39,10 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { makePki } from "./k8s-pki.ts";
+import { freePort } from "./service.ts";
 
 export interface KubectlResult {
   exitCode: number;
@@ -201,18 +201,6 @@ function spawnComponent(
   appendFileSync(join(dir, "pids"), `${proc.pid}\n`);
   void proc.exited.then(() => children.delete(proc.pid));
   return proc;
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function logTail(file: string, lines = 30): string {

@@ -20,6 +20,7 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { localUsername } from "../../lib/ssh/local-user.ts";
+import { freePort } from "./service.ts";
 import { spawnTied } from "./tied.ts";
 
 const sshdPath = "/usr/sbin/sshd";
@@ -112,19 +113,6 @@ export function allocateAddresses(count: number): string[] {
     addresses.push(`127.0.${third}.${fourth}`);
   }
   return addresses;
-}
-
-/** A TCP port that was free on 127.0.0.1 a moment ago. */
-export async function freePort(host = "127.0.0.1"): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, host, resolve);
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function keygen(path: string, comment: string): void {

@@ -1,11 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import {
-  freePort,
-  type SshdFleet,
-  sharedSshdFleet,
-  startSshdFleet,
-  startTarpit,
-} from "../env/sshd.ts";
+import { freePort } from "../env/service.ts";
+import { type SshdFleet, sharedSshdFleet, startSshdFleet, startTarpit } from "../env/sshd.ts";
 import { compiledTool } from "../helpers/compiled.ts";
 import {
   hostSpecs,

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { foldHostNames } from "../../lib/ssh/host-range.ts";
-import { freePort, type SshdFleet, sharedSshdFleet } from "../env/sshd.ts";
+import { freePort } from "../env/service.ts";
+import { type SshdFleet, sharedSshdFleet } from "../env/sshd.ts";
 import { compiledTool } from "../helpers/compiled.ts";
 import {
   hostSpecs,
