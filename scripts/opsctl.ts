@@ -3,7 +3,7 @@ import { runMulticall, type ToolTable } from "../lib/cli/multicall.ts";
 import { setWorkerEntry } from "../lib/nginx/worker-entry.ts";
 
 /** Every tool, loaded only when called, so `opsctl --version` pays for none of them. */
-const tools: ToolTable = {
+export const tools: ToolTable = {
   exporter: () => import("./exporter.ts"),
   ffind: () => import("./ffind.ts"),
   logclean: () => import("./logclean.ts"),

@@ -127,3 +127,11 @@ describe("nginxlog inside the multi-call opsctl", () => {
     expect(JSON.parse(result.stdout).overview.requests).toBe(800000);
   }, 120_000);
 });
+
+describe("tool lists", () => {
+  test("opsctl's table and the config file's sections name the same tools", async () => {
+    const { tools } = await import("../../scripts/opsctl.ts");
+    const { toolNames } = await import("../../lib/cli/tool-names.ts");
+    expect(Object.keys(tools).sort()).toEqual([...toolNames].sort());
+  });
+});
