@@ -2,7 +2,7 @@ import { parseCommandLine } from "./args.ts";
 import { completionScript, type Shell } from "./completion.ts";
 import { effectiveSettings, printEffectiveSettings } from "./config-show.ts";
 import { invokedName } from "./entry.ts";
-import { describeError, exitCodeOf } from "./errors.ts";
+import { describeError, exitCodeOf, UsageError } from "./errors.ts";
 import { ExitCode } from "./exit-codes.ts";
 import { Output } from "./output.ts";
 import { runTool } from "./run-tool.ts";
@@ -97,15 +97,9 @@ async function configCommand(
       config: { type: "string", description: "" },
     } satisfies OptionSpecs);
     const [verb, ...names] = positionals;
-    if (verb !== "show")
-      throw Object.assign(new Error(`config: expected "show", got "${verb ?? ""}"`), {
-        exitCode: ExitCode.usage,
-      });
+    if (verb !== "show") throw new UsageError(`config: expected "show", got "${verb ?? ""}"`);
     for (const name of names) {
-      if (!tools[name])
-        throw Object.assign(new Error(`config show: unknown tool "${name}"`), {
-          exitCode: ExitCode.usage,
-        });
+      if (!tools[name]) throw new UsageError(`config show: unknown tool "${name}"`);
     }
     const wanted = names.length
       ? Object.fromEntries(names.map((name) => [name, tools[name] as ToolLoader]))

@@ -4,7 +4,7 @@ import { otlpRequested } from "../telemetry/requested.ts";
 import { parseCommandLine } from "./args.ts";
 import { completionScript, type Shell } from "./completion.ts";
 import { loadConfigFile, locateConfigFile } from "./config-file.ts";
-import { describeError, exitCodeOf } from "./errors.ts";
+import { describeError, exitCodeOf, UsageError } from "./errors.ts";
 import { ExitCode } from "./exit-codes.ts";
 import { globalOptions } from "./global-options.ts";
 import { renderHelp } from "./help.ts";
@@ -86,10 +86,10 @@ export async function runTool(
     }
     positionals = commandLine.positionals;
     if (spec.positionals?.required && positionals.length === 0) {
-      throw usage(`missing ${spec.positionals.name}`);
+      throw new UsageError(`missing ${spec.positionals.name}`);
     }
     if (!spec.positionals && positionals.length > 0)
-      throw usage(`unexpected argument "${positionals[0]}"`);
+      throw new UsageError(`unexpected argument "${positionals[0]}"`);
     configFile = locateConfigFile(
       typeof flags.config === "string" ? flags.config : env.OPSCTL_CONFIG || undefined,
       env,
@@ -196,12 +196,6 @@ export async function runTool(
   code = await shipMetrics(ctx, code);
   if (telemetry) await safely(() => telemetry.end(code, failure), log);
   return code;
-}
-
-function usage(message: string): Error {
-  const error = new Error(message) as Error & { exitCode: number };
-  error.exitCode = ExitCode.usage;
-  return error;
 }
 
 /** Push/textfile failures are reported and turn a clean run into exit 1: monitoring must not fail silently. */

@@ -54,6 +54,9 @@ describe("multi-call dispatch (compiled)", () => {
       source: { kind: "env", name: "OPSCTL_LOGCLEAN_MIN_SIZE" },
     });
     expect(byKey.match).toMatchObject({ value: ["*.log"], source: { kind: "default" } });
+    const unknown = await run([multicall, "config", "show", "nosuch"], { cwd, env });
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain('config show: unknown tool "nosuch"');
     const text = await run([multicall, "config", "show"], { cwd, env });
     expect(text.stdout).toMatch(/days\s+30\s+file .*opsctl\.yaml \(logclean\.days\)/);
   });
