@@ -3,10 +3,11 @@
  * filters, and matches become output: paths (newline or NUL separated, raw bytes kept), a count,
  * or NDJSON records with size and mtime.
  */
-import type { Stats } from "node:fs";
+
 import { withSpan } from "../telemetry/span.ts";
-import { compileGlobs } from "./glob.ts";
+import { compileGlobs, compileGlobsToBytes } from "./glob.ts";
 import { comparePaths, type FsPath, isUtf8, toText } from "./path.ts";
+import type { FileStat } from "./stat.ts";
 import { type EntryKind, type WalkEntry, type WalkError, walk } from "./walk.ts";
 
 export interface FindQuery {
@@ -73,13 +74,17 @@ async function findUntraced(
   sink: FindSink,
   options: FindRunOptions,
 ): Promise<FindResult> {
-  const { cheap, costly, needsStat } = compileQuery(query, options.statMatches ?? false);
+  const { cheap, cheapBytes, costly, needsStat } = compileQuery(
+    query,
+    options.statMatches ?? false,
+  );
   const walker = walk(query.roots, {
     hidden: query.hidden,
     follow: query.follow,
     ...(query.maxDepth !== undefined ? { maxDepth: query.maxDepth } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     select: cheap,
+    ...(cheapBytes ? { selectBytes: cheapBytes } : {}),
     ...(needsStat ? { needsStat: () => true } : {}),
     ...(costly ? { filter: costly } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
@@ -102,9 +107,14 @@ function compileQuery(query: FindQuery, statMatches: boolean) {
     (kind === undefined || entryKind === kind) &&
     (byName === undefined || byName(name)) &&
     (regex === undefined || regex.test(name));
+  const namesAsBytes = regex === undefined ? compileGlobsToBytes(query.names) : undefined;
+  const cheapBytes = namesAsBytes
+    ? (buf: Uint8Array, start: number, end: number, entryKind: EntryKind): boolean =>
+        (kind === undefined || entryKind === kind) && namesAsBytes(buf, start, end)
+    : undefined;
 
   const now = query.now ?? Date.now();
-  const tests: ((stat: Stats) => boolean)[] = [];
+  const tests: ((stat: FileStat) => boolean)[] = [];
   if (query.newerThan !== undefined) {
     const since = now - query.newerThan * 1000;
     tests.push((stat) => stat.mtimeMs > since);
@@ -130,7 +140,7 @@ function compileQuery(query: FindQuery, statMatches: boolean) {
           for (const test of tests) if (!test(stat)) return false;
           return true;
         };
-  return { cheap, costly, needsStat: tests.length > 0 || statMatches };
+  return { cheap, cheapBytes, costly, needsStat: tests.length > 0 || statMatches };
 }
 
 /** Paths one per line (or NUL-terminated), raw bytes written as they are. */

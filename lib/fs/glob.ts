@@ -3,6 +3,8 @@
  * Compiled once to the cheapest test that is exact: equality, a suffix, a prefix, or a RegExp.
  */
 export type NameMatcher = (name: string) => boolean;
+/** The same test on a name's bytes buf[start, end) (the native walker's names). */
+export type ByteNameMatcher = (buf: Uint8Array, start: number, end: number) => boolean;
 
 export function compileGlob(pattern: string): NameMatcher {
   if (!/[*?[{\\]/.test(pattern)) return (name) => name === pattern;
@@ -29,6 +31,50 @@ export function compileGlobs(patterns: readonly string[]): NameMatcher | undefin
     for (const matcher of matchers) if (matcher(name)) return true;
     return false;
   };
+}
+
+/**
+ * Byte tests for globs that are an exact name, "*suffix" or "prefix*" of ASCII characters (the
+ * common `*.log`); undefined if any pattern needs more, and the caller matches text instead.
+ */
+export function compileGlobsToBytes(patterns: readonly string[]): ByteNameMatcher | undefined {
+  if (patterns.length === 0) return undefined;
+  const tests: ByteNameMatcher[] = [];
+  for (const pattern of patterns) {
+    const test = simpleByteGlob(pattern);
+    if (!test) return undefined;
+    tests.push(test);
+  }
+  if (tests.length === 1) return tests[0];
+  return (buf, start, end) => {
+    for (const test of tests) if (test(buf, start, end)) return true;
+    return false;
+  };
+}
+
+function simpleByteGlob(pattern: string): ByteNameMatcher | undefined {
+  if (!/^[\x20-\x7e]*$/.test(pattern)) return undefined;
+  const literal = (text: string) => Uint8Array.from(text, (char) => char.charCodeAt(0));
+  if (!/[*?[{\\]/.test(pattern)) {
+    const whole = literal(pattern);
+    return (buf, start, end) => end - start === whole.length && bytesAt(buf, start, whole);
+  }
+  const suffix = /^\*([^*?[{\\]*)$/.exec(pattern);
+  if (suffix) {
+    const tail = literal(suffix[1] as string);
+    return (buf, start, end) => end - start >= tail.length && bytesAt(buf, end - tail.length, tail);
+  }
+  const prefix = /^([^*?[{\\]*)\*$/.exec(pattern);
+  if (prefix) {
+    const head = literal(prefix[1] as string);
+    return (buf, start, end) => end - start >= head.length && bytesAt(buf, start, head);
+  }
+  return undefined;
+}
+
+function bytesAt(buf: Uint8Array, at: number, expected: Uint8Array): boolean {
+  for (let i = 0; i < expected.length; i++) if (buf[at + i] !== expected[i]) return false;
+  return true;
 }
 
 function globToRegexSource(pattern: string): string {

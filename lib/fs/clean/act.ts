@@ -15,19 +15,19 @@ import {
   openSync,
   realpathSync,
   renameSync,
-  type Stats,
   unlinkSync,
 } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { type FsPath, toBytes } from "../path.ts";
+import type { FileStat } from "../stat.ts";
 
 /** Why a planned change was not made: the file moved on, which is not a failure. */
 export class Changed extends Error {
   override name = "Changed";
 }
 
-export function sameFile(seen: Stats, now: Stats): boolean {
+export function sameFile(seen: FileStat, now: FileStat): boolean {
   return (
     now.isFile() &&
     now.ino === seen.ino &&
@@ -85,7 +85,7 @@ export function enterDirectory(
 }
 
 /** Unlinks the file if it is still what was examined; returns the bytes freed. */
-export function removeIfUnchanged(path: FsPath, seen: Stats): number {
+export function removeIfUnchanged(path: FsPath, seen: FileStat): number {
   const now = lstatSync(path);
   if (!sameFile(seen, now)) throw new Changed("changed since it was examined; left in place");
   unlinkSync(path);
@@ -106,7 +106,7 @@ export interface Compressed {
 export async function compressAtomically(
   path: FsPath,
   dir: FsPath,
-  seen: Stats,
+  seen: FileStat,
 ): Promise<Compressed> {
   const target = appendSuffix(path, ".gz");
   const temp = appendSuffix(path, ".gz.tmp");

@@ -14,7 +14,14 @@ import {
   removeIfUnchanged,
   verifyDirectory,
 } from "./act.ts";
-import { type CleanPolicy, logMatcher, type PlannedFile, planDirectory } from "./plan.ts";
+import {
+  type CleanPolicy,
+  logMatcher,
+  logMatcherBytes,
+  type PlannedFile,
+  planDirectory,
+} from "./plan.ts";
+import { DirectoryRemover, nameBytesOf } from "./remover.ts";
 import type { RootCheck } from "./roots.ts";
 
 export interface CleanOptions extends CleanPolicy {
@@ -92,6 +99,7 @@ export async function clean(
     onEvent(event);
   };
   const isLog = logMatcher(options);
+  const isLogBytes = logMatcherBytes(options);
   const { mountPoints } = options;
   const walker = walk(
     options.roots.map((root) => root.real),
@@ -105,6 +113,9 @@ export async function clean(
         ? {}
         : { descend: (entry) => typeof entry.path !== "string" || !mountPoints.has(entry.path) }),
       select: (name, kind) => kind === "file" && isLog(name),
+      ...(isLogBytes
+        ? { selectBytes: (buf, start, end, kind) => kind === "file" && isLogBytes(buf, start, end) }
+        : {}),
       needsStat: () => true,
       ...(options.signal ? { signal: options.signal } : {}),
       onError: (error) => emit({ event: "error", ...error }),
@@ -195,10 +206,14 @@ class Actor {
     }
     const { beforeAct } = this.options;
     const deletes = plan.files.filter((file) => file.action === "delete");
+    let remover: DirectoryRemover | undefined;
     let leave: (() => void) | undefined;
     try {
-      leave = deletes.length > 0 ? enterDirectory(plan.dir, plan.dev, plan.ino) : undefined;
-      if (!leave) verifyDirectory(plan.dir, plan.dev, plan.ino);
+      if (deletes.length > 0) remover = DirectoryRemover.open(plan.dir, plan.dev, plan.ino);
+      if (!remover) {
+        leave = deletes.length > 0 ? enterDirectory(plan.dir, plan.dev, plan.ino) : undefined;
+        if (!leave) verifyDirectory(plan.dir, plan.dev, plan.ino);
+      }
     } catch (error) {
       for (const file of plan.files) this.failed(file, error);
       return;
@@ -208,9 +223,13 @@ class Actor {
         if (this.options.signal?.aborted) return;
         try {
           if (beforeAct) await beforeAct(file);
-          // Inside the directory a text path's last component is its exact name.
-          const target = leave && typeof file.path === "string" ? file.name : file.path;
-          const freed = removeIfUnchanged(target, file.stat);
+          let freed: number;
+          if (remover) freed = remover.remove(nameBytesOf(file.path), file.stat);
+          else {
+            // Inside the directory a text path's last component is its exact name.
+            const target = leave && typeof file.path === "string" ? file.name : file.path;
+            freed = removeIfUnchanged(target, file.stat);
+          }
           this.summary.deleted++;
           this.summary.bytesFreed += freed;
           this.report(file, freed);
@@ -219,6 +238,7 @@ class Actor {
         }
       }
     } finally {
+      remover?.close();
       leave?.();
     }
     for (const file of plan.files) {

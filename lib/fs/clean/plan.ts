@@ -2,9 +2,15 @@
  * What to do with the matching files of one directory: keep the N newest whatever their age,
  * delete those older than --days, gzip those older than --compress-after.
  */
-import type { Stats } from "node:fs";
-import { compileGlobs, type NameMatcher } from "../glob.ts";
+
+import {
+  type ByteNameMatcher,
+  compileGlobs,
+  compileGlobsToBytes,
+  type NameMatcher,
+} from "../glob.ts";
 import type { FsPath } from "../path.ts";
+import type { FileStat } from "../stat.ts";
 import type { WalkEntry } from "../walk.ts";
 
 export interface CleanPolicy {
@@ -28,7 +34,7 @@ export interface PlannedFile {
   path: FsPath;
   name: string;
   /** What was seen at scan time: the file is only touched if this still holds. */
-  stat: Stats;
+  stat: FileStat;
 }
 
 const dayMs = 86_400_000;
@@ -46,6 +52,27 @@ export function logMatcher(policy: CleanPolicy): NameMatcher {
   };
 }
 
+/** logMatcher on a name's bytes, when every glob allows it (see compileGlobsToBytes). */
+export function logMatcherBytes(policy: CleanPolicy): ByteNameMatcher | undefined {
+  const match = compileGlobsToBytes(policy.match);
+  if (!match) return undefined;
+  const exclude = policy.exclude.length > 0 ? compileGlobsToBytes(policy.exclude) : undefined;
+  if (policy.exclude.length > 0 && !exclude) return undefined;
+  const compressing = policy.compressAfter !== undefined;
+  return (buf, start, end) => {
+    if (exclude?.(buf, start, end)) return false;
+    if (match(buf, start, end)) return true;
+    return (
+      compressing &&
+      end - start > 3 &&
+      buf[end - 3] === 0x2e &&
+      buf[end - 2] === 0x67 &&
+      buf[end - 1] === 0x7a &&
+      match(buf, start, end - 3)
+    );
+  };
+}
+
 export function planDirectory(entries: readonly WalkEntry[], policy: CleanPolicy): PlannedFile[] {
   const files = entries.filter(
     (entry) =>
@@ -60,7 +87,7 @@ export function planDirectory(entries: readonly WalkEntry[], policy: CleanPolicy
   const plan: PlannedFile[] = [];
   for (let i = kept; i < files.length; i++) {
     const entry = files[i] as WalkEntry;
-    const stat = entry.stat as Stats;
+    const stat = entry.stat as FileStat;
     if (stat.mtimeMs < deleteBefore) {
       plan.push({ action: "delete", path: entry.path, name: entry.name, stat });
     } else if (

@@ -1,0 +1,68 @@
+/**
+ * Deletes the planned files of one directory the way find -delete does: through a descriptor of
+ * the directory (unlinkat), opened without following a symlink and checked to be the very
+ * directory the walk read. Each file is re-examined (statx) right before its unlink. Linux only
+ * (lib/fs/native); elsewhere open() returns undefined and the caller uses node:fs.
+ */
+import { nativeFs } from "../native/dir.ts";
+import { errnoError } from "../native/libc.ts";
+import { type FsPath, toText } from "../path.ts";
+import type { FileStat } from "../stat.ts";
+import { Changed, sameFile } from "./act.ts";
+
+export class DirectoryRemover {
+  private constructor(
+    private readonly dir: FsPath,
+    private readonly fd: number,
+  ) {}
+
+  /** Undefined when the native layer is unavailable; throws Changed if the directory was swapped. */
+  static open(
+    dir: FsPath,
+    dev: number | undefined,
+    ino: number | undefined,
+  ): DirectoryRemover | undefined {
+    const native = nativeFs();
+    if (!native || dev === undefined || ino === undefined) return undefined;
+    let fd: number;
+    try {
+      fd = native.openDir(dir, false);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ELOOP" || code === "ENOTDIR")
+        throw new Changed("directory was replaced by a symlink or a file since it was read");
+      throw error;
+    }
+    const stat = native.statFd(fd);
+    if (typeof stat === "number" || stat.dev !== dev || stat.ino !== ino) {
+      native.close(fd);
+      throw new Changed("directory was replaced since it was read (a symlink swapped in?)");
+    }
+    return new DirectoryRemover(dir, fd);
+  }
+
+  /** Unlinks `name` if it is still the file that was examined; returns the bytes freed. */
+  remove(name: Uint8Array, seen: FileStat): number {
+    const native = nativeFs() as NonNullable<ReturnType<typeof nativeFs>>;
+    const now = native.statName(this.fd, name);
+    if (typeof now === "number") throw errnoError(now, "statx", this.describe(name));
+    if (!sameFile(seen, now)) throw new Changed("changed since it was examined; left in place");
+    const failed = native.unlinkName(this.fd, name);
+    if (failed) throw errnoError(failed, "unlink", this.describe(name));
+    return now.size;
+  }
+
+  close(): void {
+    nativeFs()?.close(this.fd);
+  }
+
+  private describe(name: Uint8Array): string {
+    return `${toText(this.dir)}/${Buffer.from(name).toString()}`;
+  }
+}
+
+/** The last component of a path as bytes (a planned file's exact name, even when not UTF-8). */
+export function nameBytesOf(path: FsPath): Buffer {
+  const bytes = typeof path === "string" ? Buffer.from(path) : path;
+  return bytes.subarray(bytes.lastIndexOf(0x2f) + 1);
+}

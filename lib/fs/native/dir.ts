@@ -1,0 +1,202 @@
+/**
+ * Directories read and files examined and removed through raw system calls (see libc.ts): one
+ * getdents64 buffer per walker, names handed out as byte ranges of it (a name becomes a string
+ * only when something needs it), statx and unlinkat relative to the open directory.
+ */
+import type { FsPath } from "../path.ts";
+import type { FileStat } from "../stat.ts";
+import {
+  AT_EMPTY_PATH,
+  AT_FDCWD,
+  AT_SYMLINK_NOFOLLOW,
+  errnoError,
+  type Libc,
+  libc,
+  O_CLOEXEC,
+  O_DIRECTORY,
+  O_NOFOLLOW,
+  O_RDONLY,
+  STATX_BASIC_STATS,
+} from "./libc.ts";
+
+/** d_type values (dirent.h). */
+export const DT_UNKNOWN = 0;
+export const DT_DIR = 4;
+export const DT_REG = 8;
+export const DT_LNK = 10;
+
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+
+/** statx's answer in the shape of node:fs Stats (the fields FileStat names). */
+export class NativeStat implements FileStat {
+  constructor(
+    readonly dev: number,
+    readonly ino: number,
+    readonly mode: number,
+    readonly size: number,
+    readonly mtimeMs: number,
+    readonly atimeMs: number,
+  ) {}
+  get mtime(): Date {
+    return new Date(this.mtimeMs);
+  }
+  get atime(): Date {
+    return new Date(this.atimeMs);
+  }
+  isFile(): boolean {
+    return (this.mode & S_IFMT) === S_IFREG;
+  }
+  isDirectory(): boolean {
+    return (this.mode & S_IFMT) === S_IFDIR;
+  }
+  isSymbolicLink(): boolean {
+    return (this.mode & S_IFMT) === S_IFLNK;
+  }
+}
+
+/** glibc's makedev, so a device number equals what node:fs reports for the same filesystem. */
+function makedev(major: number, minor: number): number {
+  return (
+    (major & 0xfff) * 256 + (major >>> 12) * 2 ** 44 + (minor & 0xff) + (minor >>> 8) * 2 ** 20
+  );
+}
+
+export class NativeFs {
+  /** getdents64 output; names stay valid until the next readDir. */
+  readonly dents = new Uint8Array(64 * 1024);
+  private readonly dentsAt: number;
+  private readonly statBuf = new Uint8Array(256);
+  private readonly statView = new DataView(this.statBuf.buffer);
+  private readonly statAt: number;
+  private readonly pathBuf = new Uint8Array(4097);
+  private readonly pathAt: number;
+  private readonly empty = new Uint8Array(4096);
+  private readonly emptyAt: number;
+
+  constructor(private readonly c: Libc) {
+    this.dentsAt = c.address(this.dents);
+    this.statAt = c.address(this.statBuf);
+    this.pathAt = c.address(this.pathBuf);
+    this.emptyAt = c.address(this.empty);
+  }
+
+  /** Opens a directory by path; `follow` = false refuses a symlink as the last component. */
+  openDir(path: FsPath, follow: boolean): number {
+    const at = this.cPath(path);
+    const flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
+    const fd = this.c.openat(AT_FDCWD, at, flags, 0);
+    if (fd < 0) throw errnoError(this.c.errno(), "open", String(path));
+    return fd;
+  }
+
+  close(fd: number): void {
+    this.c.close(fd);
+  }
+
+  /**
+   * Reads the next getdents64 batch of the directory into `dents` and indexes it: entry i's name
+   * is dents[nameStarts[i], nameEnds[i]) and its d_type types[i] ("." and ".." left out).
+   * Returns the number of entries, 0 at the end of the directory.
+   */
+  readBatch(fd: number, path: FsPath): number {
+    const buf = this.dents;
+    for (;;) {
+      const n = this.c.getdents64(fd, this.dentsAt, buf.length);
+      if (n < 0) throw errnoError(this.c.errno(), "getdents64", String(path));
+      if (n === 0) return 0;
+      let offset = 0;
+      let count = 0;
+      const starts = this.nameStarts;
+      const ends = this.nameEnds;
+      const types = this.types;
+      while (offset < n) {
+        const reclen = (buf[offset + 16] as number) | ((buf[offset + 17] as number) << 8);
+        const start = offset + 19;
+        // The NUL ends the name (the padding after it is not zeroed: never scan from the end).
+        let end = start;
+        while (buf[end] !== 0) end++;
+        const dot = buf[start] === 0x2e;
+        if (!dot || (end !== start + 1 && (end !== start + 2 || buf[start + 1] !== 0x2e))) {
+          starts[count] = start;
+          ends[count] = end;
+          types[count] = buf[offset + 18] as number;
+          count++;
+        }
+        offset += reclen;
+      }
+      if (count > 0) return count;
+    }
+  }
+
+  /** Where readBatch put each name and type (a dirent is at least 24 bytes: bounded count). */
+  readonly nameStarts = new Int32Array((64 * 1024) / 24 + 1);
+  readonly nameEnds = new Int32Array((64 * 1024) / 24 + 1);
+  readonly types = new Uint8Array((64 * 1024) / 24 + 1);
+
+  /** lstat of a name in the open directory, the name being a NUL-terminated range of dents. */
+  statEntry(dirFd: number, nameStart: number): NativeStat | number {
+    return this.statx(dirFd, this.dentsAt + nameStart, AT_SYMLINK_NOFOLLOW);
+  }
+
+  /** lstat of a name (bytes) in the open directory; an errno number on failure. */
+  statName(dirFd: number, name: Uint8Array): NativeStat | number {
+    return this.statx(dirFd, this.cName(name), AT_SYMLINK_NOFOLLOW);
+  }
+
+  /** fstat of an open file or directory. */
+  statFd(fd: number): NativeStat | number {
+    return this.statx(fd, this.emptyAt, AT_EMPTY_PATH);
+  }
+
+  /** unlink of a name (bytes) in the open directory; 0 or an errno number. */
+  unlinkName(dirFd: number, name: Uint8Array): number {
+    return this.c.unlinkat(dirFd, this.cName(name), 0) === 0 ? 0 : this.c.errno();
+  }
+
+  private statx(dirFd: number, pathAt: number, flags: number): NativeStat | number {
+    if (this.c.statx(dirFd, pathAt, flags, STATX_BASIC_STATS, this.statAt) !== 0)
+      return this.c.errno();
+    const v = this.statView;
+    const u64 = (at: number) => v.getUint32(at, true) + v.getUint32(at + 4, true) * 2 ** 32;
+    const ms = (at: number) =>
+      (v.getUint32(at, true) + v.getInt32(at + 4, true) * 2 ** 32) * 1000 +
+      v.getUint32(at + 8, true) / 1e6;
+    return new NativeStat(
+      makedev(v.getUint32(136, true), v.getUint32(140, true)),
+      u64(32),
+      v.getUint16(28, true),
+      u64(40),
+      ms(112),
+      ms(64),
+    );
+  }
+
+  private cPath(path: FsPath): number {
+    const bytes = typeof path === "string" ? Buffer.from(path) : path;
+    return this.cName(bytes);
+  }
+
+  /** Copies a name into the NUL-terminated path buffer. */
+  private cName(name: Uint8Array): number {
+    if (name.includes(0)) throw errnoError(22, "path", Buffer.from(name).toString());
+    if (name.length >= this.pathBuf.length)
+      throw errnoError(36, "path", Buffer.from(name).toString());
+    this.pathBuf.set(name);
+    this.pathBuf[name.length] = 0;
+    return this.pathAt;
+  }
+}
+
+let shared: NativeFs | null | undefined;
+
+/** The native layer of this thread, or undefined where only node:fs is available. */
+export function nativeFs(): NativeFs | undefined {
+  if (shared === undefined) {
+    const c = libc();
+    shared = c ? new NativeFs(c) : null;
+  }
+  return shared ?? undefined;
+}

@@ -1,0 +1,104 @@
+/**
+ * The few Linux system calls the walker needs that node:fs lacks, from libc through bun:ffi:
+ * getdents64 (names and d_type straight from the kernel, no Dirent objects), and openat / statx /
+ * unlinkat relative to an open directory (find's *at() calls: no path walk per file, and no
+ * parent component swapped for a symlink can redirect them). Undefined off Linux, when libc
+ * cannot be loaded, or when OPSCTL_FS_NATIVE=0: callers then use node:fs.
+ */
+import { dlopen, FFIType, ptr, read } from "bun:ffi";
+
+export interface Libc {
+  openat(dirfd: number, path: number, flags: number, mode: number): number;
+  getdents64(fd: number, buffer: number, size: number): number;
+  statx(dirfd: number, path: number, flags: number, mask: number, out: number): number;
+  unlinkat(dirfd: number, path: number, flags: number): number;
+  close(fd: number): number;
+  /** errno of the last failed call on this thread. */
+  errno(): number;
+  /** Address of a typed array's bytes (stable for the buffers we allocate: 4 KiB and more). */
+  address(bytes: Uint8Array): number;
+}
+
+export const O_RDONLY = 0;
+export const O_DIRECTORY = 0o200000;
+export const O_NOFOLLOW = 0o400000;
+export const O_CLOEXEC = 0o2000000;
+export const AT_FDCWD = -100;
+export const AT_SYMLINK_NOFOLLOW = 0x100;
+export const AT_EMPTY_PATH = 0x1000;
+/** type, mode, nlink, uid, gid, times, ino, size, blocks. */
+export const STATX_BASIC_STATS = 0x7ff;
+
+const libcNames = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"];
+
+let loaded: Libc | null | undefined;
+
+export function libc(): Libc | undefined {
+  if (loaded === undefined) loaded = load() ?? null;
+  return loaded ?? undefined;
+}
+
+function load(): Libc | undefined {
+  if (process.platform !== "linux" || process.env.OPSCTL_FS_NATIVE === "0") return undefined;
+  const i32 = FFIType.i32;
+  const pointer = FFIType.ptr;
+  for (const name of libcNames) {
+    for (const getdents of ["getdents64", "getdents"]) {
+      try {
+        const lib = dlopen(name, {
+          openat: { args: [i32, pointer, i32, i32], returns: i32 },
+          [getdents]: { args: [i32, pointer, FFIType.u64], returns: FFIType.i64_fast },
+          statx: { args: [i32, pointer, i32, FFIType.u32, pointer], returns: i32 },
+          unlinkat: { args: [i32, pointer, i32], returns: i32 },
+          close: { args: [i32], returns: i32 },
+          __errno_location: { args: [], returns: pointer },
+        });
+        const s = lib.symbols as Record<string, (...args: unknown[]) => unknown>;
+        const errnoAt = s.__errno_location as () => number;
+        return {
+          openat: s.openat as Libc["openat"],
+          getdents64: s[getdents] as Libc["getdents64"],
+          statx: s.statx as Libc["statx"],
+          unlinkat: s.unlinkat as Libc["unlinkat"],
+          close: s.close as Libc["close"],
+          errno: () => read.i32(errnoAt() as never, 0),
+          address: (bytes) => ptr(bytes) as unknown as number,
+        };
+      } catch {
+        // Not this library or symbol name (musl before 1.2.4 has only getdents): try the next.
+      }
+    }
+  }
+  return undefined;
+}
+
+const errnoCodes: Record<number, string> = {
+  1: "EPERM",
+  2: "ENOENT",
+  5: "EIO",
+  9: "EBADF",
+  12: "ENOMEM",
+  13: "EACCES",
+  16: "EBUSY",
+  17: "EEXIST",
+  18: "EXDEV",
+  20: "ENOTDIR",
+  21: "EISDIR",
+  22: "EINVAL",
+  24: "EMFILE",
+  28: "ENOSPC",
+  30: "EROFS",
+  36: "ENAMETOOLONG",
+  40: "ELOOP",
+};
+
+/** An Error shaped like node:fs's (code, errno, syscall, path) so callers treat both alike. */
+export function errnoError(errno: number, syscall: string, path: string): NodeJS.ErrnoException {
+  const code = errnoCodes[errno] ?? `E${errno}`;
+  const error: NodeJS.ErrnoException = new Error(`${code}: ${syscall} '${path}'`);
+  error.code = code;
+  error.errno = -errno;
+  error.syscall = syscall;
+  error.path = path;
+  return error;
+}

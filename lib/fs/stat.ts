@@ -1,0 +1,17 @@
+/**
+ * What the walker and its tools read of a file's metadata: node:fs Stats has all of it, and so
+ * does the native walker's statx result (lib/fs/native/dir.ts), so either can stand here.
+ */
+export interface FileStat {
+  dev: number;
+  ino: number;
+  mode: number;
+  size: number;
+  mtimeMs: number;
+  atimeMs: number;
+  readonly mtime: Date;
+  readonly atime: Date;
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+}
