@@ -32,6 +32,15 @@ export function parseCount(buf: Uint8Array, start: number, end: number): number 
  * summed (time spent on all upstream attempts). -1 for "-" or anything unparsable.
  */
 export function parseMillis(buf: Uint8Array, start: number, end: number): number {
+  // Fast path for what nginx writes almost always: one value "D.DDD".
+  if (end - start === 5 && buf[start + 1] === dot) {
+    const a = (buf[start] as number) - zero;
+    const b = (buf[start + 2] as number) - zero;
+    const c = (buf[start + 3] as number) - zero;
+    const d = (buf[start + 4] as number) - zero;
+    if (a >>> 0 <= 9 && b >>> 0 <= 9 && c >>> 0 <= 9 && d >>> 0 <= 9)
+      return a * 1000 + b * 100 + c * 10 + d;
+  }
   let total = 0;
   let value = 0;
   let decimals = -1;

@@ -10,6 +10,17 @@
  */
 import { keyOf } from "./hash.ts";
 
+/**
+ * "NNN" as ASCII for 0..999. A table, not status / 100: the division's double result made the
+ * optimised offer() bail out to the slow tier on every statusPath eviction (thousands of OSR exits).
+ */
+const statusDigits = new Uint8Array(3000);
+for (let n = 0; n < 1000; n++) {
+  statusDigits[3 * n] = 0x30 + Math.floor(n / 100);
+  statusDigits[3 * n + 1] = 0x30 + (Math.floor(n / 10) % 10);
+  statusDigits[3 * n + 2] = 0x30 + (n % 10);
+}
+
 export interface HeavyHitter {
   key: Uint8Array;
   count: number;
@@ -162,9 +173,10 @@ export class SpaceSaving {
     const arena = this.arena;
     let at = slot * this.maxKeyBytes;
     if (prefix) {
-      arena[at++] = 0x30 + ((status / 100) | 0);
-      arena[at++] = 0x30 + (((status / 10) | 0) % 10);
-      arena[at++] = 0x30 + (status % 10);
+      const digits = 3 * (status % 1000);
+      arena[at++] = statusDigits[digits] as number;
+      arena[at++] = statusDigits[digits + 1] as number;
+      arena[at++] = statusDigits[digits + 2] as number;
       arena[at++] = 0x20;
     }
     const base0 = at - start;

@@ -1,0 +1,102 @@
+/**
+ * Exact counts of a few short values per line (methods, protocols) with no string and no Map
+ * lookup on the hot path: a value of up to 8 bytes is packed into two int32 words and found by
+ * a linear scan of the (few) values seen, longest-lived first. Past `limit` distinct values the
+ * rest count as "(other)", so memory stays bounded on garbage input.
+ */
+import { decodeValue } from "./decode.ts";
+import type { Escape } from "./format.ts";
+import { hashRange } from "./sketch/hash.ts";
+
+/** Values longer than this go through a hash Map (rare: methods and protocols are short). */
+const packedBytes = 8;
+
+export class SmallCounts {
+  private readonly limit: number;
+  private readonly escape: Escape;
+  private readonly low: Int32Array;
+  private readonly high: Int32Array;
+  private readonly lengths: Int32Array;
+  private readonly counts: Float64Array;
+  private readonly names: string[] = [];
+  private packed = 0;
+  /** Long values by hash (and the "(other)" bucket under -1). */
+  private readonly long = new Map<number, { name: string; count: number }>();
+  private distinct = 0;
+
+  constructor(limit: number, escaping: Escape) {
+    this.limit = limit;
+    this.escape = escaping;
+    this.low = new Int32Array(limit);
+    this.high = new Int32Array(limit);
+    this.lengths = new Int32Array(limit);
+    this.counts = new Float64Array(limit);
+  }
+
+  add(view: DataView, buf: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    if (length > packedBytes) {
+      this.addLong(view, buf, start, end);
+      return;
+    }
+    let low = 0;
+    let high = 0;
+    for (let i = 0; i < length; i++) {
+      const b = buf[start + i] as number;
+      if (i < 4) low |= b << (8 * i);
+      else high |= b << (8 * (i - 4));
+    }
+    const n = this.packed;
+    for (let k = 0; k < n; k++)
+      if (this.low[k] === low && this.high[k] === high && this.lengths[k] === length) {
+        this.counts[k] = (this.counts[k] as number) + 1;
+        return;
+      }
+    if (this.distinct >= this.limit) {
+      this.addOther();
+      return;
+    }
+    this.low[n] = low;
+    this.high[n] = high;
+    this.lengths[n] = length;
+    this.counts[n] = 1;
+    this.names.push(length === 0 ? "-" : decodeValue(buf.subarray(start, end), this.escape));
+    this.packed++;
+    this.distinct++;
+  }
+
+  private addLong(view: DataView, buf: Uint8Array, start: number, end: number): void {
+    const key = (hashRange(view, buf, start, end) ^ Math.imul(end - start, 0x9e3779b1)) | 0;
+    const counter = this.long.get(key === -1 ? -2 : key);
+    if (counter) {
+      counter.count++;
+      return;
+    }
+    if (this.distinct >= this.limit) {
+      this.addOther();
+      return;
+    }
+    this.long.set(key === -1 ? -2 : key, {
+      name: decodeValue(buf.subarray(start, end), this.escape),
+      count: 1,
+    });
+    this.distinct++;
+  }
+
+  private addOther(): void {
+    const other = this.long.get(-1);
+    if (other) other.count++;
+    else this.long.set(-1, { name: "(other)", count: 1 });
+  }
+
+  /** Counts by decoded name (values that decode alike are summed). */
+  toRecord(): Record<string, number> {
+    const result: Record<string, number> = {};
+    for (let k = 0; k < this.packed; k++) {
+      const name = this.names[k] as string;
+      result[name] = (result[name] ?? 0) + (this.counts[k] as number);
+    }
+    for (const { name, count } of this.long.values()) result[name] = (result[name] ?? 0) + count;
+    return result;
+  }
+}
