@@ -113,10 +113,31 @@ export class TimeParser {
   private readonly cachedDay = new Uint8Array(12);
   private cachedLength = 0;
   private cachedEpoch = 0;
+  /** The last time text parsed and its value: busy logs repeat the same second many times. */
+  private readonly lastText = new Uint8Array(32);
+  private lastLength = 0;
+  private lastValue = 0;
+
+  /** True when buf[start, start + length) is the last text parsed (compared from the end: seconds change first). */
+  private sameAsLast(buf: Uint8Array, start: number, length: number): boolean {
+    if (this.lastLength !== length) return false;
+    const last = this.lastText;
+    for (let i = length - 1; i >= 0; i--) if (buf[start + i] !== last[i]) return false;
+    return true;
+  }
+
+  private rememberLast(buf: Uint8Array, start: number, length: number, value: number): number {
+    const last = this.lastText;
+    for (let i = 0; i < length; i++) last[i] = buf[start + i] as number;
+    this.lastLength = length;
+    this.lastValue = value;
+    return value;
+  }
 
   /** "10/Oct/2000:13:55:36 -0700" -> Unix seconds, or NaN. */
   local(buf: Uint8Array, start: number, end: number): number {
     if (end - start !== 26) return Number.NaN;
+    if (this.sameAsLast(buf, start, 26)) return this.lastValue;
     const hour = digits(buf, start + 12, 2);
     const minute = digits(buf, start + 15, 2);
     const second = digits(buf, start + 18, 2);
@@ -143,12 +164,13 @@ export class TimeParser {
       base = Date.UTC(year, month, day) / 1000 - sign * (zoneHours * 3600 + zoneMinutes * 60);
       this.remember(buf, start, 11, start + 21, base);
     }
-    return base + hour * 3600 + minute * 60 + second;
+    return this.rememberLast(buf, start, 26, base + hour * 3600 + minute * 60 + second);
   }
 
   /** "2000-10-10T13:55:36-07:00" (or "+00:00") -> Unix seconds, or NaN. */
   iso(buf: Uint8Array, start: number, end: number): number {
     if (end - start !== 25) return Number.NaN;
+    if (this.sameAsLast(buf, start, 25)) return this.lastValue;
     const hour = digits(buf, start + 11, 2);
     const minute = digits(buf, start + 14, 2);
     const second = digits(buf, start + 17, 2);
@@ -166,7 +188,7 @@ export class TimeParser {
       base = Date.UTC(year, month - 1, day) / 1000 - sign * (zoneHours * 3600 + zoneMinutes * 60);
       this.remember(buf, start, 10, start + 19, base);
     }
-    return base + hour * 3600 + minute * 60 + second;
+    return this.rememberLast(buf, start, 25, base + hour * 3600 + minute * 60 + second);
   }
 
   /** "1700000000.123" -> Unix seconds (whole), or NaN. */
