@@ -104,6 +104,11 @@ export interface WalkOptions {
   filter?: (entry: WalkEntry) => boolean;
   /** Prune: return false to not descend into this directory. */
   descend?: (entry: WalkEntry) => boolean;
+  /**
+   * Read through the native layer where it exists (default true); false uses node:fs, the path
+   * other systems take (tests run both).
+   */
+  native?: boolean;
   signal?: AbortSignal;
   onError?: (error: WalkError) => void;
 }
@@ -145,6 +150,8 @@ export class Walker implements AsyncIterable<WalkBatch> {
   private nativeDir = -1;
   private nativeName = 0;
   private nativeText: Buffer | undefined;
+  /** How directories are read: getdents64 through the native layer, or node:fs. */
+  readonly reader: "getdents64" | "node:fs";
 
   constructor(
     private readonly roots: readonly FsPath[],
@@ -156,8 +163,9 @@ export class Walker implements AsyncIterable<WalkBatch> {
     this.hidden = options.hidden ?? true;
     this.follow = options.follow ?? false;
     this.needDirIds = this.follow || (options.sameDevice ?? false) || (options.statDirs ?? false);
-    this.native = this.follow ? undefined : nativeFs();
+    this.native = this.follow || options.native === false ? undefined : nativeFs();
     if (this.native) this.nativeText = Buffer.from(this.native.dents.buffer);
+    this.reader = this.native ? "getdents64" : "node:fs";
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<WalkBatch> {

@@ -11,12 +11,12 @@ let root: string;
 const latin1 = Buffer.from("caf\xe9.log", "latin1");
 
 /** Raw stdout bytes (paths need not be UTF-8). */
-async function ffind(args: (string | Buffer)[], asUser = false) {
+async function ffind(args: (string | Buffer)[], asUser = false, env: Record<string, string> = {}) {
   const command = [bin, ...args] as string[];
   const proc = Bun.spawn(asUser ? asNobody(command) : command, {
     stdout: "pipe",
     stderr: "pipe",
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: base },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: base, ...env },
   });
   const [exitCode, stdout, stderr] = await Promise.all([
     proc.exited,
@@ -66,6 +66,29 @@ describe("ffind (compiled)", () => {
     expect(result.text).toBe("504\n");
     const hidden = await ffind([root, "--name", "*.log", "--count", "--hidden"]);
     expect(hidden.text).toBe("506\n");
+  });
+
+  test("the native walk and node:fs (OPSCTL_FS_NATIVE=0) find exactly the same", async () => {
+    const queries: string[][] = [
+      ["--name", "*.log", "--sort", "-0"],
+      ["--name", "f1?.log", "--name", "*.txt", "--sort", "--hidden"],
+      ["--type", "d", "--sort"],
+      ["--type", "l", "--sort"],
+      ["--regex", "^f[0-9]+\\.log$", "--older-than", "5d", "--larger-than", "100", "--sort"],
+      ["--name", "*.log", "--max-depth", "2", "--sort", "--json"],
+    ];
+    for (const query of queries) {
+      const native = await ffind([root, ...query]);
+      const portable = await ffind([root, ...query], false, { OPSCTL_FS_NATIVE: "0" });
+      expect(native.exitCode).toBe(0);
+      expect(native.stdout.length).toBeGreaterThan(0);
+      // --json mtimes come from statx on one side and lstat on the other: same to the ms.
+      expect([query, portable.exitCode, portable.stdout.toString("latin1")]).toEqual([
+        query,
+        0,
+        native.stdout.toString("latin1"),
+      ]);
+    }
   });
 
   test("prints paths as found; --sort orders them byte-wise", async () => {

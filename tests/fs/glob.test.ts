@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { compileGlob, compileGlobs } from "../../lib/fs/glob.ts";
+import { compileGlob, compileGlobs, compileGlobsToBytes } from "../../lib/fs/glob.ts";
 
 describe("compileGlob", () => {
   const cases: [string, string, boolean][] = [
@@ -41,5 +41,39 @@ describe("compileGlob", () => {
     expect(match?.("a.log.1")).toBe(true);
     expect(match?.("a.txt")).toBe(false);
     expect(compileGlobs([])).toBeUndefined();
+  });
+});
+
+describe("compileGlobsToBytes", () => {
+  const names = [
+    "app.log",
+    "app.log.1",
+    ".log",
+    "log",
+    "xapp.log",
+    "app",
+    "a.b.log",
+    "caf\u00e9.log",
+  ];
+  const bytesOf = (name: string) => new Uint8Array(Buffer.from(name));
+  for (const patterns of [["*.log"], ["app*"], ["app.log"], ["*.log", "app*"], ["*.log.1", "*"]]) {
+    test(`${JSON.stringify(patterns)} on bytes agrees with the text matcher`, () => {
+      const onBytes = compileGlobsToBytes(patterns);
+      const onText = compileGlobs(patterns);
+      if (!onBytes || !onText) throw new Error("expected both matchers");
+      for (const name of names) {
+        const bytes = bytesOf(name);
+        // The name sits inside a bigger buffer, as in a getdents64 batch.
+        const buf = new Uint8Array([1, 2, ...bytes, 0, 9]);
+        expect([name, onBytes(buf, 2, 2 + bytes.length)]).toEqual([name, onText(name)]);
+      }
+    });
+  }
+
+  test("globs that need more than a prefix, suffix or exact name have no byte form", () => {
+    expect(compileGlobsToBytes(["*.log.[0-9]"])).toBeUndefined();
+    expect(compileGlobsToBytes(["*.log", "f?.log"])).toBeUndefined();
+    expect(compileGlobsToBytes(["*.caf\u00e9"])).toBeUndefined();
+    expect(compileGlobsToBytes([])).toBeUndefined();
   });
 });
