@@ -1,3 +1,4 @@
+import { isMainThread } from "node:worker_threads";
 import { UsageError } from "../lib/cli/errors.ts";
 import { ExitCode } from "../lib/cli/exit-codes.ts";
 import { runTool } from "../lib/cli/run-tool.ts";
@@ -8,6 +9,7 @@ import { checkRoot, distinctRoots, type RootCheck, RootRefused } from "../lib/fs
 import { compileGlobs } from "../lib/fs/glob.ts";
 import { readMountPoints } from "../lib/fs/mounts.ts";
 import { Counter } from "../lib/metrics/prom.ts";
+import { workerEntry } from "../lib/nginx/worker-entry.ts";
 
 export const logclean = defineTool({
   name: "logclean",
@@ -152,6 +154,7 @@ export const logclean = defineTool({
         ...(options.keepNewest !== undefined ? { keepNewest: options.keepNewest } : {}),
         ...(options.minSize !== undefined ? { minSize: options.minSize } : {}),
         ...(options.maxDelete !== undefined ? { maxDelete: options.maxDelete } : {}),
+        ...(removerUrl ? { workerUrl: removerUrl } : {}),
         onProgress: (progress) => {
           flushLines();
           ctx.progress.update(
@@ -184,4 +187,13 @@ export const logclean = defineTool({
 
 export default logclean;
 
-if (import.meta.main) process.exit(await runTool(logclean, { argv: process.argv.slice(2) }));
+/**
+ * Deletions run on a Worker that restarts this module (self-spawning works from source and in a
+ * compiled binary); inside the multi-call opsctl binary it restarts opsctl (worker-entry.ts).
+ */
+const ownUrl =
+  import.meta.main || !import.meta.url.includes("/$bunfs/") ? import.meta.url : undefined;
+const removerUrl = ownUrl ?? workerEntry();
+
+if (!isMainThread) (await import("../lib/fs/clean/remove-worker.ts")).serveRemoveWorker();
+else if (import.meta.main) process.exit(await runTool(logclean, { argv: process.argv.slice(2) }));

@@ -1,6 +1,6 @@
 /** The compiled logclean on real trees: what it deletes, and everything it must never touch. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, chownSync, readFileSync, symlinkSync } from "node:fs";
+import { appendFileSync, chmodSync, chownSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { compiledTool } from "../helpers/compiled.ts";
 import {
@@ -20,12 +20,15 @@ let home: string;
 const mounts: string[] = [];
 const latin1 = Buffer.from("caf\xe9.log", "latin1");
 
-async function logclean(args: (string | Buffer)[], options: { asUser?: boolean } = {}) {
-  const command = [bin, ...args] as string[];
+async function logclean(
+  args: (string | Buffer)[],
+  options: { asUser?: boolean; env?: Record<string, string>; binary?: string } = {},
+) {
+  const command = [options.binary ?? bin, ...args] as string[];
   const proc = Bun.spawn(options.asUser ? asNobody(command) : command, {
     stdout: "pipe",
     stderr: "pipe",
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, ...options.env },
   });
   const [exitCode, stdout, stderr] = await Promise.all([
     proc.exited,
@@ -109,6 +112,77 @@ describe("logclean (compiled)", () => {
     expect(differences(outsideBefore, snapshot(outside))).toEqual([]);
     void base;
   });
+
+  test("the same, through node:fs (OPSCTL_FS_NATIVE=0: how other systems walk and delete)", async () => {
+    const { root, outside } = world("portable");
+    populate(root, outside);
+    const outsideBefore = snapshot(outside);
+    const result = await logclean([root, "--days", "7"], { env: { OPSCTL_FS_NATIVE: "0" } });
+    expect([result.exitCode, result.stderr]).toEqual([0, ""]);
+    expect(result.stdout.split("\n").filter((l) => l.startsWith("deleted ")).length).toBe(oldLogs);
+    expect(exists(Buffer.concat([Buffer.from(`${root}/odd/`), latin1]))).toBe(false);
+    expect(exists(join(root, "app0", "current", "f0.log"))).toBe(true);
+    expect(exists(join(root, "traps", "file-link.log"))).toBe(true);
+    expect(differences(outsideBefore, snapshot(outside))).toEqual([]);
+  });
+
+  test("inside the multi-call opsctl: deletions run on its Worker too", async () => {
+    const { root, outside } = world("multicall");
+    populate(root, outside);
+    const outsideBefore = snapshot(outside);
+    const opsctl = publicCopy(await compiledTool("opsctl"), home);
+    const result = await logclean(["logclean", root, "--days", "7", "--json"], { binary: opsctl });
+    expect([result.exitCode, result.stderr]).toEqual([0, ""]);
+    const records = result.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    expect(records.filter((r) => r.event === "delete").length).toBe(oldLogs);
+    expect(records.at(-1)).toMatchObject({ event: "summary", deleted: oldLogs, errors: 0 });
+    expect(exists(join(root, "app0", "current", "f9.log"))).toBe(false);
+    expect(differences(outsideBefore, snapshot(outside))).toEqual([]);
+  }, 120_000);
+
+  test("a log appended to between examination and deletion is kept (re-checked right before)", async () => {
+    const { root } = world("appended");
+    // 20,000 old logs, all examined before any is deleted (--max-delete plans the whole run first).
+    for (let d = 0; d < 200; d++) {
+      const sub = dir(join(root, `d${d}`));
+      for (let f = 0; f < 100; f++) file(join(sub, `f${f}.log`), 30);
+    }
+    const proc = Bun.spawn([bin, root, "--max-delete", "1000000", "--json"], {
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home },
+    });
+    // Freeze it as soon as the first deletions are reported, mid-way through acting.
+    const reader = proc.stdout.getReader();
+    let stdout = new TextDecoder().decode((await reader.read()).value);
+    process.kill(proc.pid, "SIGSTOP");
+    const appended: string[] = [];
+    for (let d = 199; d >= 0 && appended.length < 5; d--) {
+      const path = join(root, `d${d}`, "f50.log");
+      if (exists(path)) {
+        appendFileSync(path, "one more line\n");
+        appended.push(path);
+      }
+    }
+    process.kill(proc.pid, "SIGCONT");
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      stdout += new TextDecoder().decode(chunk.value);
+    }
+    const [exitCode, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+    expect(appended.length).toBe(5);
+    expect(exitCode).toBe(0);
+    for (const path of appended) {
+      expect(readFileSync(path, "utf8")).toEndWith("one more line\n");
+      expect(stderr).toContain(`${path}: changed since it was examined; left in place`);
+    }
+    const summary = JSON.parse(stdout.trim().split("\n").at(-1) as string);
+    expect(summary).toMatchObject({ event: "summary", deleted: 20000 - 5, skipped: 5, errors: 0 });
+  }, 120_000);
 
   test("--dry-run changes nothing and lists exactly what the real run then does", async () => {
     const { base, root, outside } = world("dry");

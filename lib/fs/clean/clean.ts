@@ -21,6 +21,8 @@ import {
   type PlannedFile,
   planDirectory,
 } from "./plan.ts";
+import { type RemoveOutcome, type RemoveResult, seenFile } from "./remove-job.ts";
+import { RemovePool } from "./remove-pool.ts";
 import { DirectoryRemover, nameBytesOf } from "./remover.ts";
 import type { RootCheck } from "./roots.ts";
 
@@ -38,6 +40,11 @@ export interface CleanOptions extends CleanPolicy {
   beforeAct?: (file: PlannedFile) => void | Promise<void>;
   /** Called after each directory, for progress. */
   onProgress?: (summary: Readonly<CleanSummary>) => void;
+  /**
+   * The module a remover Worker starts (the tool's entry, see remove-worker.ts): deletions then
+   * run on it, overlapping the walk. Undefined = everything on this thread.
+   */
+  workerUrl?: string;
 }
 
 export type CleanEvent =
@@ -122,44 +129,55 @@ export async function clean(
     },
   );
   const actor = new Actor(options, summary, emit);
-  const held: DirectoryPlan[] = [];
-  let plannedDeletes = 0;
-  for await (const batch of walker) {
-    summary.matched += batch.entries.length;
-    const files = planDirectory(batch.entries, options);
-    if (files.length > 0) {
-      const plan = { dir: batch.dir, dev: batch.dev, ino: batch.ino, files };
-      if (options.maxDelete === undefined) await actor.run(plan);
-      else {
-        held.push(plan);
-        for (const file of files) if (file.action === "delete") plannedDeletes++;
+  try {
+    const held: DirectoryPlan[] = [];
+    let plannedDeletes = 0;
+    for await (const batch of walker) {
+      summary.matched += batch.entries.length;
+      const files = planDirectory(batch.entries, options);
+      if (files.length > 0) {
+        const plan = { dir: batch.dir, dev: batch.dev, ino: batch.ino, files };
+        if (options.maxDelete === undefined) await actor.run(plan);
+        else {
+          held.push(plan);
+          for (const file of files) if (file.action === "delete") plannedDeletes++;
+        }
+      }
+      summary.scanned = walker.stats.entries;
+      summary.dirs = walker.stats.dirs;
+      options.onProgress?.(summary);
+    }
+    if (options.maxDelete !== undefined) {
+      if (plannedDeletes > options.maxDelete) {
+        summary.valve = { wouldDelete: plannedDeletes, maxDelete: options.maxDelete };
+      } else {
+        for (const plan of held) {
+          if (options.signal?.aborted) break;
+          await actor.run(plan);
+          options.onProgress?.(summary);
+        }
       }
     }
-    summary.scanned = walker.stats.entries;
-    summary.dirs = walker.stats.dirs;
-    options.onProgress?.(summary);
+    await actor.drain();
+  } finally {
+    actor.close();
   }
-  if (options.maxDelete !== undefined) {
-    if (plannedDeletes > options.maxDelete) {
-      summary.valve = { wouldDelete: plannedDeletes, maxDelete: options.maxDelete };
-    } else {
-      for (const plan of held) {
-        if (options.signal?.aborted) break;
-        await actor.run(plan);
-      }
-    }
-  }
-  await actor.drain();
   summary.scanned = walker.stats.entries;
   summary.dirs = walker.stats.dirs;
   summary.durationSeconds = (performance.now() - started) / 1000;
   return summary;
 }
 
+/** Directories whose deletions may be queued on the remover Worker at once. */
+const removeInFlight = 4;
+
 /** Makes the planned changes of one directory; compression runs on a bounded pool. */
 class Actor {
   private readonly compressing = new Set<Promise<void>>();
+  private readonly removing = new Set<Promise<void>>();
   private readonly poolSize: number;
+  /** The remover Worker, started with the first deletions (null: not available). */
+  private pool: RemovePool | null | undefined;
 
   constructor(
     private readonly options: CleanOptions,
@@ -171,6 +189,9 @@ class Actor {
 
   /** One span per directory batch with planned changes (a no-op without OTLP). */
   run(plan: DirectoryPlan): Promise<void> {
+    const deletes = plan.files.filter((file) => file.action === "delete");
+    const pool = this.poolFor(plan, deletes.length);
+    if (pool) return this.runOnPool(pool, plan, deletes);
     const before = { ...this.summary };
     return withSpan(
       "clean directory",
@@ -247,6 +268,85 @@ class Actor {
     }
   }
 
+  /** The Worker for this plan's deletions, or undefined to delete on this thread. */
+  private poolFor(plan: DirectoryPlan, deletes: number): RemovePool | undefined {
+    const { dryRun, beforeAct, workerUrl } = this.options;
+    // beforeAct (tests racing the re-check) must run right before each file: keep those here.
+    if (deletes === 0 || dryRun || beforeAct || plan.dev === undefined || plan.ino === undefined)
+      return undefined;
+    if (this.pool === undefined) this.pool = RemovePool.start(workerUrl) ?? null;
+    return this.pool ?? undefined;
+  }
+
+  /**
+   * Queues the directory's deletions on the Worker and returns once there is room for more, so
+   * the walk goes on while they run; outcomes are reported as they come back.
+   */
+  private async runOnPool(
+    pool: RemovePool,
+    plan: DirectoryPlan,
+    deletes: PlannedFile[],
+  ): Promise<void> {
+    while (this.removing.size >= removeInFlight) await Promise.race(this.removing);
+    if (this.options.signal?.aborted) return;
+    const attributes = {
+      "file.directory": displayPath(plan.dir),
+      "opsctl.files.planned": plan.files.length,
+      "opsctl.dry_run": false,
+    };
+    const job = withSpan("clean directory", attributes, async (span) => {
+      let result: RemoveResult | undefined;
+      try {
+        result = await pool.run({
+          dir: plan.dir,
+          dev: plan.dev as number,
+          ino: plan.ino as number,
+          files: deletes.map((file) => seenFile(nameBytesOf(file.path), file.stat)),
+        });
+      } catch (error) {
+        for (const file of deletes) this.failed(file, error);
+        span.fail(`${deletes.length} files could not be cleaned`);
+        return;
+      }
+      const counts = this.applyOutcomes(deletes, result.outcomes);
+      span.setAttributes({
+        "opsctl.files.deleted": counts.deleted,
+        "opsctl.files.skipped": counts.skipped,
+        "opsctl.errors": counts.errors,
+      });
+      if (counts.errors > 0) span.fail(`${counts.errors} files could not be cleaned`);
+    });
+    const tracked = job.finally(() => this.removing.delete(tracked));
+    this.removing.add(tracked);
+    for (const file of plan.files) {
+      if (this.options.signal?.aborted) return;
+      if (file.action === "compress") await this.compress(plan.dir, file);
+    }
+  }
+
+  private applyOutcomes(files: PlannedFile[], outcomes: RemoveOutcome[]) {
+    const counts = { deleted: 0, skipped: 0, errors: 0 };
+    files.forEach((file, i) => {
+      const outcome = outcomes[i] ?? { code: "EUNKNOWN", message: "no answer from the remover" };
+      if ("freed" in outcome) {
+        counts.deleted++;
+        this.summary.deleted++;
+        this.summary.bytesFreed += outcome.freed;
+        this.report(file, outcome.freed);
+      } else if ("changed" in outcome) {
+        counts.skipped++;
+        this.failed(file, new Changed(outcome.changed));
+      } else {
+        const error: NodeJS.ErrnoException = new Error(outcome.message);
+        error.code = outcome.code;
+        if (outcome.code === "ENOENT") counts.skipped++;
+        else counts.errors++;
+        this.failed(file, error);
+      }
+    });
+    return counts;
+  }
+
   /** Starts a compression, waiting first if the pool is full (backpressure on the walk). */
   private async compress(dir: FsPath, file: PlannedFile): Promise<void> {
     while (this.compressing.size >= this.poolSize) await Promise.race(this.compressing);
@@ -266,7 +366,12 @@ class Actor {
   }
 
   async drain(): Promise<void> {
+    while (this.removing.size > 0) await Promise.race(this.removing);
     while (this.compressing.size > 0) await Promise.race(this.compressing);
+  }
+
+  close(): void {
+    this.pool?.close();
   }
 
   private report(file: PlannedFile, bytesFreed: number | null, target?: FsPath): void {

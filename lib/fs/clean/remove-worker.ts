@@ -1,0 +1,13 @@
+/**
+ * The Worker side of logclean's deletions: the tool's own entry module started again with
+ * removeWorkerFlag (self-spawning, so it works from source and in a compiled binary).
+ */
+import { type RemoveJob, runRemoveJob } from "./remove-job.ts";
+
+declare const self: Worker;
+
+export function serveRemoveWorker(): void {
+  self.onmessage = (event: MessageEvent<RemoveJob>) => {
+    self.postMessage(runRemoveJob(event.data));
+  };
+}
