@@ -60,6 +60,18 @@ describe("Space-Saving", () => {
     for (const [key, count] of exact) if (count > bound) expect(present.has(key)).toBe(true);
   });
 
+  test("minCount is the smallest counter and bounds every error while hits leave the heap stale", () => {
+    // Hits only raise counters (the heap catches up lazily): the minimum must still be exact.
+    const sketch = new SpaceSaving(64, 32);
+    for (let round = 0; round < 40; round++) {
+      offerAll(sketch, stream(2_000, 5_000 + round * 100));
+      const entries = sketch.entries();
+      const smallest = Math.min(...entries.map((e) => e.count));
+      expect(sketch.minCount()).toBe(smallest);
+      for (const entry of entries) expect(entry.error).toBeLessThanOrEqual(smallest);
+    }
+  });
+
   test("merged summaries keep the guarantee over the union", () => {
     const a = stream(100_000, 30_000);
     const b = stream(80_000, 30_000);

@@ -40,7 +40,13 @@ export class SpaceSaving {
   private readonly keys: Int32Array;
   private readonly lengths: Int32Array;
   private readonly arena: Uint8Array;
-  /** heap[i] = slot; position[slot] = i. Min-heap on counts. */
+  /**
+   * heap[i] = slot; position[slot] = i. A lazy min-heap: ordered on `ranks`, each slot's count
+   * when it last moved in the heap. A hit only raises counts[slot] (most offers are hits, and
+   * most of those used to pay a siftDown); since counts never fall, ranks <= counts everywhere,
+   * so once the root's rank equals its count the root is the true minimum (see smallestSlot).
+   */
+  private readonly ranks: Float64Array;
   private readonly heap: Int32Array;
   private readonly position: Int32Array;
   /** Open-addressing table key -> slot + 1 (0 = empty): several times faster than a Map here. */
@@ -58,6 +64,7 @@ export class SpaceSaving {
     this.maxKeyBytes = maxKeyBytes;
     this.counts = new Float64Array(capacity);
     this.errors = new Float64Array(capacity);
+    this.ranks = new Float64Array(capacity);
     this.keys = new Int32Array(capacity);
     this.lengths = new Int32Array(capacity);
     this.arena = new Uint8Array(capacity * maxKeyBytes);
@@ -137,7 +144,6 @@ export class SpaceSaving {
     const found = this.find(key);
     if (found >= 0) {
       this.counts[found] = (this.counts[found] as number) + weight;
-      this.siftDown(this.position[found] as number);
       this.replaced = -1;
       return found;
     }
@@ -151,7 +157,7 @@ export class SpaceSaving {
     } else {
       const bucket = Math.imul(key, 0x85ebca6b) >>> this.filterShift;
       const seen = this.filter[bucket] as number;
-      slot = this.heap[0] as number;
+      slot = this.smallestSlot();
       const smallest = this.counts[slot] as number;
       if (seen + weight < smallest) {
         this.filter[bucket] = seen + weight;
@@ -166,6 +172,7 @@ export class SpaceSaving {
       base = seen;
     }
     this.counts[slot] = base + weight;
+    this.ranks[slot] = base + weight;
     this.errors[slot] = base;
     this.keys[slot] = key;
     this.lengths[slot] = length;
@@ -201,7 +208,20 @@ export class SpaceSaving {
 
   /** Smallest counter when full (the bound on any absent item's count), else 0. */
   minCount(): number {
-    return this.size < this.capacity ? 0 : (this.counts[this.heap[0] as number] as number);
+    return this.size < this.capacity ? 0 : (this.counts[this.smallestSlot()] as number);
+  }
+
+  /** The slot with the smallest count: brings stale roots up to date until the root's rank is its count. */
+  private smallestSlot(): number {
+    const ranks = this.ranks;
+    const counts = this.counts;
+    for (;;) {
+      const slot = this.heap[0] as number;
+      const count = counts[slot] as number;
+      if (ranks[slot] === count) return slot;
+      ranks[slot] = count;
+      this.siftDown(0);
+    }
   }
 
   /** Every counter, largest first. */
@@ -213,13 +233,13 @@ export class SpaceSaving {
 
   private siftUp(index: number): void {
     const heap = this.heap;
-    const counts = this.counts;
+    const ranks = this.ranks;
     const slot = heap[index] as number;
-    const count = counts[slot] as number;
+    const count = ranks[slot] as number;
     while (index > 0) {
       const parent = (index - 1) >> 1;
       const parentSlot = heap[parent] as number;
-      if ((counts[parentSlot] as number) <= count) break;
+      if ((ranks[parentSlot] as number) <= count) break;
       heap[index] = parentSlot;
       this.position[parentSlot] = index;
       index = parent;
@@ -230,10 +250,10 @@ export class SpaceSaving {
 
   private siftDown(index: number): void {
     const heap = this.heap;
-    const counts = this.counts;
+    const ranks = this.ranks;
     const size = this.size;
     const slot = heap[index] as number;
-    const count = counts[slot] as number;
+    const count = ranks[slot] as number;
     for (;;) {
       const left = 2 * index + 1;
       if (left >= size) break;
@@ -241,11 +261,11 @@ export class SpaceSaving {
       let child = left;
       if (
         right < size &&
-        (counts[heap[right] as number] as number) < (counts[heap[left] as number] as number)
+        (ranks[heap[right] as number] as number) < (ranks[heap[left] as number] as number)
       )
         child = right;
       const childSlot = heap[child] as number;
-      if ((counts[childSlot] as number) >= count) break;
+      if ((ranks[childSlot] as number) >= count) break;
       heap[index] = childSlot;
       this.position[childSlot] = index;
       index = child;
