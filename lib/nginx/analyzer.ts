@@ -103,7 +103,14 @@ export class Analyzer {
   bad = 0;
   filtered = 0;
   requests = 0;
-  bytes = 0;
+  /**
+   * Bytes sent, kept in a Float64Array: a plain field starts as an int32 and overflowing 2^31
+   * made the optimised line() bail out (BadType OSR exits) every time it was recompiled.
+   */
+  private readonly byteTotal = new Float64Array(1);
+  get bytes(): number {
+    return this.byteTotal[0] as number;
+  }
   firstTime = Number.POSITIVE_INFINITY;
   lastTime = Number.NEGATIVE_INFINITY;
   readonly status = new Float64Array(600);
@@ -282,7 +289,7 @@ export class Analyzer {
     if (this.iBytes >= 0) {
       size = parseCount(buf, starts[this.iBytes] as number, ends[this.iBytes] as number);
       if (size < 0) size = 0;
-      this.bytes += size;
+      this.byteTotal[0] = (this.byteTotal[0] as number) + size;
     }
     this.status[status] = (this.status[status] as number) + 1;
     const statusClass = statusClasses[status] as number;
