@@ -1,3 +1,5 @@
+import { availableParallelism } from "node:os";
+import { isMainThread } from "node:worker_threads";
 import { UsageError } from "../lib/cli/errors.ts";
 import { ExitCode } from "../lib/cli/exit-codes.ts";
 import { runTool } from "../lib/cli/run-tool.ts";
@@ -6,6 +8,7 @@ import { type FindQuery, find, pathWriter, SortedCollector, toRecord } from "../
 import { compileGlobs } from "../lib/fs/glob.ts";
 import { toText } from "../lib/fs/path.ts";
 import type { WalkEntry } from "../lib/fs/walk.ts";
+import { workerEntry } from "../lib/nginx/worker-entry.ts";
 
 export const ffind = defineTool({
   name: "ffind",
@@ -32,7 +35,13 @@ export const ffind = defineTool({
     concurrency: {
       type: "integer",
       default: 16,
-      description: "Directories read at the same time",
+      description: "Directories read at the same time (without the native Linux walk)",
+      valueHint: "N",
+    },
+    threads: {
+      type: "integer",
+      default: Math.min(4, availableParallelism()),
+      description: "Threads walking at once on Linux (1: this thread only)",
       valueHint: "N",
     },
   },
@@ -48,6 +57,8 @@ export const ffind = defineTool({
       throw new UsageError(`--max-depth: must be 0 or more, got ${options.maxDepth}`);
     if (options.concurrency < 1)
       throw new UsageError(`--concurrency: must be at least 1, got ${options.concurrency}`);
+    if (options.threads < 1)
+      throw new UsageError(`--threads: must be at least 1, got ${options.threads}`);
     let regex: RegExp | undefined;
     if (options.regex !== undefined) {
       try {
@@ -94,11 +105,18 @@ export const ffind = defineTool({
           sink.matches(entries);
           ctx.progress.update(() => `ffind: ${seen} matches`);
         },
+        counted(count) {
+          seen += count;
+          ctx.progress.update(() => `ffind: ${seen} matches`);
+        },
       },
       {
         signal: ctx.signal,
         statMatches: options.json && !options.count,
         concurrency: options.concurrency,
+        threads: options.threads,
+        countOnly: options.count,
+        ...(walkerUrl ? { workerUrl: walkerUrl } : {}),
         onError(error) {
           // A loop under --follow is expected in real trees: a warning, not a failure.
           if (error.code === "ELOOP" && error.op === "readdir") {
@@ -128,4 +146,13 @@ export const ffind = defineTool({
 
 export default ffind;
 
-if (import.meta.main) process.exit(await runTool(ffind, { argv: process.argv.slice(2) }));
+/**
+ * Walker Workers restart this module (self-spawning works from source and in a compiled binary);
+ * inside the multi-call opsctl binary they restart opsctl (worker-entry.ts).
+ */
+const ownUrl =
+  import.meta.main || !import.meta.url.includes("/$bunfs/") ? import.meta.url : undefined;
+const walkerUrl = ownUrl ?? workerEntry();
+
+if (!isMainThread) (await import("../lib/fs/find-worker.ts")).serveFindWorker();
+else if (import.meta.main) process.exit(await runTool(ffind, { argv: process.argv.slice(2) }));

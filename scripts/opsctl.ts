@@ -1,6 +1,6 @@
 import { isMainThread } from "node:worker_threads";
 import { runMulticall, type ToolTable } from "../lib/cli/multicall.ts";
-import { removeWorkerFlag } from "../lib/fs/clean/remove-worker-flag.ts";
+import { workerFlags } from "../lib/fs/worker-flags.ts";
 import { setWorkerEntry } from "../lib/nginx/worker-entry.ts";
 
 /** Every tool, loaded only when called, so `opsctl --version` pays for none of them. */
@@ -14,9 +14,11 @@ export const tools: ToolTable = {
 };
 
 if (!isMainThread) {
-  // A Worker started by logclean or nginxlog: this binary's entry is opsctl, so opsctl serves it.
-  if (process.argv.includes(removeWorkerFlag))
+  // A Worker started by a tool: this binary's entry is opsctl, so opsctl serves it.
+  if (process.argv.includes(workerFlags.remove))
     (await import("../lib/fs/clean/remove-worker.ts")).serveRemoveWorker();
+  else if (process.argv.includes(workerFlags.find))
+    (await import("../lib/fs/find-worker.ts")).serveFindWorker();
   else (await import("../lib/nginx/worker.ts")).serveRangeWorker();
 } else if (import.meta.main) {
   setWorkerEntry(import.meta.url);

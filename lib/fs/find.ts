@@ -6,9 +6,10 @@
 
 import { withSpan } from "../telemetry/span.ts";
 import { compileGlobs, compileGlobsToBytes } from "./glob.ts";
+import { nativeFs } from "./native/dir.ts";
 import { comparePaths, type FsPath, isUtf8, toText } from "./path.ts";
 import type { FileStat } from "./stat.ts";
-import { type EntryKind, type WalkEntry, type WalkError, walk } from "./walk.ts";
+import { type EntryKind, type WalkEntry, type WalkError, type WalkOptions, walk } from "./walk.ts";
 
 export interface FindQuery {
   roots: FsPath[];
@@ -32,6 +33,8 @@ export interface FindQuery {
 export interface FindSink {
   /** Called once per directory batch with the matches in it. */
   matches(entries: WalkEntry[]): void;
+  /** Matches only counted (FindRunOptions.countOnly), per directory. */
+  counted?(count: number): void;
 }
 
 export interface FindResult {
@@ -46,7 +49,14 @@ export interface FindRunOptions {
   onError?: (error: WalkError) => void;
   /** Stat every match (for --json output) even when no filter needs it. */
   statMatches?: boolean;
+  /** Directories read at once by the node:fs reader (other systems, --follow). */
   concurrency?: number;
+  /** Threads walking at once (Linux native walk; default 1 = this thread only). */
+  threads?: number;
+  /** The module a walker Worker starts (the tool's entry, see find-worker.ts). */
+  workerUrl?: string;
+  /** Only the number of matches is wanted: Workers send counts, not entries. */
+  countOnly?: boolean;
 }
 
 const kindOfType: Record<"f" | "d" | "l", EntryKind> = { f: "file", d: "dir", l: "symlink" };
@@ -74,17 +84,39 @@ async function findUntraced(
   sink: FindSink,
   options: FindRunOptions,
 ): Promise<FindResult> {
+  const threads = options.threads ?? 1;
+  if (threads > 1 && options.workerUrl && !query.follow && nativeFs()) {
+    const { findParallel } = await import("./find-parallel.ts");
+    return findParallel(query, sink, options, threads, options.workerUrl);
+  }
+  return walkQuery(query, query.roots, sink, options);
+}
+
+/**
+ * One walk of `roots` for the query. `extra` adds walker options: a depth the roots start at and
+ * a prune hook, for walks of subtrees (find-parallel.ts).
+ */
+export async function walkQuery(
+  query: FindQuery,
+  roots: readonly FsPath[],
+  sink: FindSink,
+  options: FindRunOptions,
+  extra: Pick<WalkOptions, "rootDepth" | "followRoots" | "descend"> = {},
+): Promise<FindResult> {
   const { cheap, cheapBytes, costly, needsStat } = compileQuery(
     query,
     options.statMatches ?? false,
   );
-  const walker = walk(query.roots, {
+  const walker = walk(roots, {
+    ...extra,
     hidden: query.hidden,
     follow: query.follow,
     ...(query.maxDepth !== undefined ? { maxDepth: query.maxDepth } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     select: cheap,
     ...(cheapBytes ? { selectBytes: cheapBytes } : {}),
+    // Counting needs no entry objects when nothing but the name decides.
+    ...(options.countOnly && !costly && !needsStat ? { countOnly: true } : {}),
     ...(needsStat ? { needsStat: () => true } : {}),
     ...(costly ? { filter: costly } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
@@ -92,8 +124,9 @@ async function findUntraced(
   });
   let matched = 0;
   for await (const batch of walker) {
-    matched += batch.entries.length;
-    sink.matches(batch.entries);
+    matched += batch.entries.length + (batch.counted ?? 0);
+    if (batch.entries.length > 0) sink.matches(batch.entries);
+    if (batch.counted) sink.counted?.(batch.counted);
   }
   return { matched, ...walker.stats };
 }

@@ -65,6 +65,8 @@ export interface WalkBatch {
   dev?: number;
   ino?: number;
   entries: WalkEntry[];
+  /** Entries counted but not built (countOnly). */
+  counted?: number;
 }
 
 export interface WalkError {
@@ -89,6 +91,8 @@ export interface WalkOptions {
   sameDevice?: boolean;
   /** Record dev/ino of every directory read, in its batch (costs one lstat per directory). */
   statDirs?: boolean;
+  /** Depth of the roots (default 0): a walk of subtrees found by another walk counts on from there. */
+  rootDepth?: number;
   /** Roots that are symlinks are followed (default true, like find -H). */
   followRoots?: boolean;
   /** Cheap first test on name and type, before anything is built or stat'ed for the entry. */
@@ -98,6 +102,11 @@ export interface WalkOptions {
    * (a suffix, say): the native walk then skips building a name for most entries.
    */
   selectBytes?: (buf: Uint8Array, start: number, end: number, kind: EntryKind) => boolean;
+  /**
+   * Entries other than directories that selectBytes accepts are only counted (batch.counted),
+   * never built: for a caller that wants their number and nothing else (no filter, no stat).
+   */
+  countOnly?: boolean;
   /** Which entries need a stat before `filter` sees them (size, mtime...). */
   needsStat?: (entry: WalkEntry) => boolean;
   /** Entries kept in batches; directories are descended into whatever it says. */
@@ -200,7 +209,7 @@ export class Walker implements AsyncIterable<WalkBatch> {
       if (stat.isDirectory()) {
         this.pending.push({
           path: root,
-          depth: 0,
+          depth: this.options.rootDepth ?? 0,
           dev: stat.dev,
           ino: stat.ino,
           rootDev: stat.dev,
@@ -212,12 +221,12 @@ export class Walker implements AsyncIterable<WalkBatch> {
         name: toText(root),
         kind: kindOfStat(stat),
         followed: false,
-        depth: 0,
+        depth: this.options.rootDepth ?? 0,
         stat,
       };
       this.stats.entries++;
       if (!this.options.filter || this.options.filter(entry)) {
-        this.ready.push({ dir: root, depth: 0, entries: [entry] });
+        this.ready.push({ dir: root, depth: entry.depth, entries: [entry] });
       }
     }
   }
@@ -296,7 +305,7 @@ export class Walker implements AsyncIterable<WalkBatch> {
   private readNative(native: NativeFs, task: DirTask): void {
     let fd: number;
     try {
-      const followRoot = task.depth === 0 && (this.options.followRoots ?? true);
+      const followRoot = task.parent === undefined && (this.options.followRoots ?? true);
       fd = native.openDir(task.path, followRoot);
     } catch (error) {
       this.error(task.path, "readdir", error);
@@ -309,7 +318,7 @@ export class Walker implements AsyncIterable<WalkBatch> {
           this.error(task.path, "stat", errnoError(stat, "statx", toText(task.path)));
           return;
         }
-        if (task.depth === 0 && (stat.dev !== task.dev || stat.ino !== task.ino)) {
+        if (task.parent === undefined && (stat.dev !== task.dev || stat.ino !== task.ino)) {
           this.report({
             path: task.path,
             op: "root",
@@ -328,6 +337,8 @@ export class Walker implements AsyncIterable<WalkBatch> {
       const buf = native.dents;
       const { nameStarts, nameEnds, types } = native;
       const { selectBytes } = this.options;
+      const countOnly = (this.options.countOnly ?? false) && task.depth + 1 <= this.maxDepth;
+      let counted = 0;
       for (;;) {
         const count = native.readBatch(fd, task.path);
         if (count === 0) break;
@@ -353,12 +364,19 @@ export class Walker implements AsyncIterable<WalkBatch> {
             kind = typeof stat === "number" ? "other" : kindOfStat(stat);
           }
           const end = nameEnds[i] as number;
-          if (kind !== "dir" && selectBytes && !selectBytes(buf, start, end, kind)) continue;
+          if (kind !== "dir" && selectBytes) {
+            if (!selectBytes(buf, start, end, kind)) continue;
+            if (countOnly) {
+              counted++;
+              continue;
+            }
+          }
           this.visitNative(task, entries, buf, start, end, kind);
         }
       }
-      if (entries.length > 0) {
+      if (entries.length > 0 || counted > 0) {
         const batch: WalkBatch = { dir: task.path, depth: task.depth, entries };
+        if (counted > 0) batch.counted = counted;
         if (task.dev !== undefined) batch.dev = task.dev;
         if (task.ino !== undefined) batch.ino = task.ino;
         this.ready.push(batch);

@@ -91,6 +91,34 @@ describe("ffind (compiled)", () => {
     }
   });
 
+  test("on several threads (subtrees shared with Workers) it finds exactly what one thread finds", async () => {
+    const queries: string[][] = [
+      ["--name", "*.log", "--count"],
+      ["--name", "*.log", "--sort", "-0"],
+      ["--type", "d", "--sort", "--hidden"],
+      ["--regex", "^f[0-9]+\\.log$", "--older-than", "5d", "--sort", "--json"],
+      ["--name", "*.txt", "--max-depth", "3", "--sort"],
+    ];
+    for (const query of queries) {
+      const one = await ffind([root, ...query, "--threads", "1"]);
+      const two = await ffind([root, ...query, "--threads", "2"]);
+      expect(one.exitCode).toBe(0);
+      expect(one.stdout.length).toBeGreaterThan(0);
+      expect([query, two.exitCode, two.stdout.toString("latin1")]).toEqual([
+        query,
+        0,
+        one.stdout.toString("latin1"),
+      ]);
+    }
+    // Unsorted, the same set; and an unreadable subtree is reported whichever thread reads it.
+    const paths = async (threads: string) =>
+      lines((await ffind([root, "--name", "*.log", "--threads", threads])).text).sort();
+    expect(await paths("3")).toEqual(await paths("1"));
+    const denied = await ffind([root, "--name", "*.log", "--count", "--threads", "2"], true);
+    expect([denied.exitCode, denied.text]).toEqual([1, "503\n"]);
+    expect(denied.stderr).toContain(`${join(root, "locked")}: permission denied`);
+  });
+
   test("prints paths as found; --sort orders them byte-wise", async () => {
     const result = await ffind([join(root, "svc3"), "--name", "f1?.log", "--sort"]);
     expect(lines(result.text)).toEqual([

@@ -4,8 +4,8 @@
  * filesystem mostly serialise in the kernel, so more would only contend.
  */
 import { nativeFs } from "../native/dir.ts";
+import { workerFlags } from "../worker-flags.ts";
 import type { RemoveJob, RemoveResult } from "./remove-job.ts";
-import { removeWorkerFlag } from "./remove-worker-flag.ts";
 
 export class RemovePool {
   private readonly waiting = new Map<
@@ -27,7 +27,7 @@ export class RemovePool {
   /** Undefined where deletions cannot run on a Worker (no native layer: node:fs would chdir). */
   static start(workerUrl: string | undefined): RemovePool | undefined {
     if (!workerUrl || !nativeFs()) return undefined;
-    return new RemovePool(new Worker(workerUrl, { argv: [removeWorkerFlag] }));
+    return new RemovePool(new Worker(workerUrl, { argv: [workerFlags.remove] }));
   }
 
   run(job: Omit<RemoveJob, "id">): Promise<RemoveResult> {

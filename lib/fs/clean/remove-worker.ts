@@ -1,6 +1,6 @@
 /**
  * The Worker side of logclean's deletions: the tool's own entry module started again with
- * removeWorkerFlag (self-spawning, so it works from source and in a compiled binary).
+ * workerFlags.remove (self-spawning, so it works from source and in a compiled binary).
  */
 import { type RemoveJob, runRemoveJob } from "./remove-job.ts";
 

@@ -1,0 +1,94 @@
+/**
+ * ffind's work as messages between threads: the query as plain data (a RegExp does not cross
+ * postMessage), the subtrees to share, and matches sent back as plain entries.
+ */
+import type { FindQuery } from "./find.ts";
+import { NativeStat } from "./native/dir.ts";
+import type { FsPath } from "./path.ts";
+import type { EntryKind, WalkEntry, WalkError } from "./walk.ts";
+
+export interface PlainQuery extends Omit<FindQuery, "regex" | "roots"> {
+  regexSource?: string;
+  regexFlags?: string;
+}
+
+export interface FindJob {
+  query: PlainQuery;
+  /** Directories to walk, all at `depth`; each thread takes the next via `counter`. */
+  subtrees: FsPath[];
+  depth: number;
+  /** Int32Array[1] on a SharedArrayBuffer: the index of the next subtree to take. */
+  counter: SharedArrayBuffer;
+  statMatches: boolean;
+  countOnly: boolean;
+}
+
+export interface PlainEntry {
+  path: FsPath | Uint8Array;
+  name: string;
+  kind: EntryKind;
+  depth: number;
+  stat?: { dev: number; ino: number; mode: number; size: number; mtimeMs: number; atimeMs: number };
+}
+
+export type FindMessage =
+  | { type: "entries"; entries: PlainEntry[] }
+  | { type: "error"; error: WalkError }
+  | { type: "done"; matched: number; dirs: number; entries: number; errors: number }
+  | { type: "failed"; message: string };
+
+export function plainQuery(query: FindQuery): PlainQuery {
+  const { regex, roots: _roots, ...rest } = query;
+  return regex ? { ...rest, regexSource: regex.source, regexFlags: regex.flags } : rest;
+}
+
+export function queryOf(plain: PlainQuery, roots: FsPath[]): FindQuery {
+  const { regexSource, regexFlags, ...rest } = plain;
+  return {
+    ...rest,
+    roots,
+    ...(regexSource !== undefined ? { regex: new RegExp(regexSource, regexFlags) } : {}),
+  };
+}
+
+export function plainEntry(entry: WalkEntry): PlainEntry {
+  const plain: PlainEntry = {
+    path: entry.path,
+    name: entry.name,
+    kind: entry.kind,
+    depth: entry.depth,
+  };
+  const stat = entry.stat;
+  if (stat)
+    plain.stat = {
+      dev: stat.dev,
+      ino: stat.ino,
+      mode: stat.mode,
+      size: stat.size,
+      mtimeMs: stat.mtimeMs,
+      atimeMs: stat.atimeMs,
+    };
+  return plain;
+}
+
+/** A path that crossed postMessage: raw bytes arrive as a Uint8Array and become a Buffer again. */
+export function asFsPath(path: FsPath | Uint8Array): FsPath {
+  return typeof path === "string" || Buffer.isBuffer(path)
+    ? path
+    : Buffer.from(path.buffer, path.byteOffset, path.byteLength);
+}
+
+/** Back to a WalkEntry. */
+export function walkEntryOf(plain: PlainEntry): WalkEntry {
+  const path = asFsPath(plain.path);
+  const entry: WalkEntry = {
+    path,
+    name: plain.name,
+    kind: plain.kind,
+    followed: false,
+    depth: plain.depth,
+  };
+  const s = plain.stat;
+  if (s) entry.stat = new NativeStat(s.dev, s.ino, s.mode, s.size, s.mtimeMs, s.atimeMs);
+  return entry;
+}
