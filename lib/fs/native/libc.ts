@@ -5,7 +5,6 @@
  * parent component swapped for a symlink can redirect them). Undefined off Linux, when libc
  * cannot be loaded, or when OPSCTL_FS_NATIVE=0: callers then use node:fs.
  */
-import { dlopen, FFIType, ptr, read } from "bun:ffi";
 
 export interface Libc {
   openat(dirfd: number, path: number, flags: number, mode: number): number;
@@ -40,6 +39,14 @@ export function libc(): Libc | undefined {
 
 function load(): Libc | undefined {
   if (process.platform !== "linux" || process.env.OPSCTL_FS_NATIVE === "0") return undefined;
+  // Loaded on first use, not at import: --version and --help should not pay for bun:ffi.
+  let ffi: typeof import("bun:ffi");
+  try {
+    ffi = require("bun:ffi");
+  } catch {
+    return undefined;
+  }
+  const { dlopen, FFIType, ptr, read } = ffi;
   const i32 = FFIType.i32;
   const pointer = FFIType.ptr;
   for (const name of libcNames) {
