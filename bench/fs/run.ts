@@ -179,6 +179,7 @@ if (!values.only || values.only === "ffind") {
     ["fd", `fdfind -u -e log . ${tree}`],
     ["Go (goroutines+channels)", `${out}/go-ffind -name '*.log' ${tree}`],
     ["ffind (print paths)", `${ffind} ${tree} --name '*.log'`],
+    ["ffind --count, one thread", `${ffind} ${tree} --name '*.log' --count --threads 1`],
   ];
   const expected = sh(`find ${tree} -name '*.log' | wc -l`, true).trim();
   for (const [name, command] of finders.slice(0, 4)) {
@@ -194,6 +195,7 @@ if (!values.only || values.only === "ffind") {
     // A 100 MB Bun executable read back from disk is part of a cold start: measured apart.
     const coldRows: [string, string][] = [
       ...finders.slice(0, 4),
+      finders[5] as [string, string],
       ["ffind --version (startup only)", `${ffind} --version`],
     ];
     const cold = hyperfine("ffind-cold", coldRows, [
