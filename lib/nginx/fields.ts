@@ -118,17 +118,42 @@ export class TimeParser {
   private lastLength = 0;
   private lastValue = 0;
 
-  /** True when buf[start, start + length) is the last text parsed (compared from the end: seconds change first). */
+  /** The last text as little-endian words (lastText's bytes), compared 4 bytes at a time. */
+  private readonly lastWords = new Int32Array(8);
+  /** A DataView on the buffer being parsed, rebuilt when the caller's buffer changes. */
+  private viewOf: Uint8Array = new Uint8Array(0);
+  private view = new DataView(new ArrayBuffer(0));
+
+  /**
+   * True when buf[start, start + length) is the last text parsed: compared from the end
+   * (seconds change first), a word at a time where 4 bytes remain.
+   */
   private sameAsLast(buf: Uint8Array, start: number, length: number): boolean {
     if (this.lastLength !== length) return false;
     const last = this.lastText;
-    for (let i = length - 1; i >= 0; i--) if (buf[start + i] !== last[i]) return false;
+    const tail = length & ~3;
+    for (let i = length - 1; i >= tail; i--) if (buf[start + i] !== last[i]) return false;
+    if (this.viewOf !== buf) {
+      this.viewOf = buf;
+      this.view = new DataView(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength);
+    }
+    const view = this.view;
+    const words = this.lastWords;
+    for (let w = (tail >> 2) - 1; w >= 0; w--)
+      if (view.getInt32(start + 4 * w, true) !== words[w]) return false;
     return true;
   }
 
   private rememberLast(buf: Uint8Array, start: number, length: number, value: number): number {
     const last = this.lastText;
     for (let i = 0; i < length; i++) last[i] = buf[start + i] as number;
+    const words = this.lastWords;
+    for (let w = 0; w < length >> 2; w++)
+      words[w] =
+        (last[4 * w] as number) |
+        ((last[4 * w + 1] as number) << 8) |
+        ((last[4 * w + 2] as number) << 16) |
+        ((last[4 * w + 3] as number) << 24);
     this.lastLength = length;
     this.lastValue = value;
     return value;

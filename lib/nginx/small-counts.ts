@@ -39,13 +39,14 @@ export class SmallCounts {
       this.addLong(view, buf, start, end);
       return;
     }
+    // Little-endian words as the byte loop would pack them: "GET" is 3 bytes, "HTTP/1.1" two reads.
     let low = 0;
     let high = 0;
-    for (let i = 0; i < length; i++) {
-      const b = buf[start + i] as number;
-      if (i < 4) low |= b << (8 * i);
-      else high |= b << (8 * (i - 4));
-    }
+    if (length >= 4) {
+      low = view.getInt32(start, true);
+      if (length === 8) high = view.getInt32(start + 4, true);
+      else for (let i = 4; i < length; i++) high |= (buf[start + i] as number) << (8 * (i - 4));
+    } else for (let i = 0; i < length; i++) low |= (buf[start + i] as number) << (8 * i);
     const n = this.packed;
     for (let k = 0; k < n; k++)
       if (this.low[k] === low && this.high[k] === high && this.lengths[k] === length) {
