@@ -438,7 +438,7 @@ export class Analyzer {
     end: number,
     pathHash: number,
   ): void {
-    const hash = Math.imul(pathHash ^ status, 0x9e3779b1) >>> 0;
+    const hash = Math.imul(pathHash ^ status, 0x9e3779b1);
     this.top.statusPath.offer(hash, buf, start, end, 1, status);
   }
 

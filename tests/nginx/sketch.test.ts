@@ -1,7 +1,7 @@
 /** The sketches' stated guarantees, checked against exact answers on skewed seeded streams. */
 import { describe, expect, test } from "bun:test";
 import { DDSketch } from "../../lib/nginx/sketch/ddsketch.ts";
-import { hashBytes } from "../../lib/nginx/sketch/hash.ts";
+import { hashBytes, hashRange } from "../../lib/nginx/sketch/hash.ts";
 import { HyperLogLog } from "../../lib/nginx/sketch/hyperloglog.ts";
 import { SpaceSaving } from "../../lib/nginx/sketch/space-saving.ts";
 import { mergeTop, type TopState } from "../../lib/nginx/summary.ts";
@@ -41,6 +41,21 @@ function exactCounts(items: string[]): Map<string, number> {
   for (const item of items) counts.set(item, (counts.get(item) ?? 0) + 1);
   return counts;
 }
+
+describe("hashRange", () => {
+  test("returns int32 values (never a double above 2^31) for every tail length", () => {
+    const bytes = encoder.encode("GET /some/path?with=a&query HTTP/1.1 Mozilla/5.0 (X11)");
+    const view = new DataView(bytes.buffer);
+    const seen = new Set<number>();
+    for (let start = 0; start < 8; start++)
+      for (let end = start; end <= bytes.length; end++) {
+        const h = hashRange(view, bytes, start, end);
+        expect(h).toBe(h | 0);
+        seen.add(h);
+      }
+    expect(seen.size).toBeGreaterThan(300);
+  });
+});
 
 describe("Space-Saving", () => {
   test("count - error <= true <= count, error <= N/m, every item above N/m present", () => {
