@@ -4,6 +4,7 @@ import { UsageError } from "../lib/cli/errors.ts";
 import { ExitCode } from "../lib/cli/exit-codes.ts";
 import { runTool } from "../lib/cli/run-tool.ts";
 import { defineTool } from "../lib/cli/types.ts";
+import { serveLazily, type WorkerHandler } from "../lib/cli/worker-serve.ts";
 import { type FindQuery, find, pathWriter, SortedCollector, toRecord } from "../lib/fs/find.ts";
 import { compileGlobs } from "../lib/fs/glob.ts";
 import { toText } from "../lib/fs/path.ts";
@@ -154,5 +155,8 @@ const ownUrl =
   import.meta.main || !import.meta.url.includes("/$bunfs/") ? import.meta.url : undefined;
 const walkerUrl = ownUrl ?? workerEntry();
 
-if (!isMainThread) (await import("../lib/fs/find-worker.ts")).serveFindWorker();
+if (!isMainThread)
+  serveLazily(
+    async () => (await import("../lib/fs/find-worker.ts")).handleFindJob as WorkerHandler,
+  );
 else if (import.meta.main) process.exit(await runTool(ffind, { argv: process.argv.slice(2) }));

@@ -1,6 +1,7 @@
 import { isMainThread } from "node:worker_threads";
 import { runTool } from "../lib/cli/run-tool.ts";
 import { defineTool } from "../lib/cli/types.ts";
+import { serveLazily, type WorkerHandler } from "../lib/cli/worker-serve.ts";
 import { logcleanOptions } from "../lib/fs/clean/options.ts";
 import { workerEntry } from "../lib/nginx/worker-entry.ts";
 
@@ -32,5 +33,8 @@ const ownUrl =
   import.meta.main || !import.meta.url.includes("/$bunfs/") ? import.meta.url : undefined;
 const removerUrl = ownUrl ?? workerEntry();
 
-if (!isMainThread) (await import("../lib/fs/clean/remove-worker.ts")).serveRemoveWorker();
+if (!isMainThread)
+  serveLazily(
+    async () => (await import("../lib/fs/clean/remove-worker.ts")).handleRemoveJob as WorkerHandler,
+  );
 else if (import.meta.main) process.exit(await runTool(logclean, { argv: process.argv.slice(2) }));

@@ -1,6 +1,7 @@
 import { isMainThread } from "node:worker_threads";
 import { runTool } from "../lib/cli/run-tool.ts";
 import { defineTool } from "../lib/cli/types.ts";
+import { installedHandler, serveLazily } from "../lib/cli/worker-serve.ts";
 import { nginxlogOptions } from "../lib/nginx/options.ts";
 import { workerEntry } from "../lib/nginx/worker-entry.ts";
 
@@ -40,5 +41,9 @@ const ownUrl =
 
 export default nginxlog;
 
-if (!isMainThread) (await import("../lib/nginx/worker.ts")).serveRangeWorker();
+if (!isMainThread)
+  serveLazily(async () => {
+    const { serveRangeWorker } = await import("../lib/nginx/worker.ts");
+    return installedHandler(serveRangeWorker);
+  });
 else if (import.meta.main) process.exit(await runTool(nginxlog, { argv: process.argv.slice(2) }));

@@ -1,5 +1,6 @@
 import { isMainThread } from "node:worker_threads";
 import { runMulticall, type ToolTable } from "../lib/cli/multicall.ts";
+import { installedHandler, serveLazily, type WorkerHandler } from "../lib/cli/worker-serve.ts";
 import { workerFlags } from "../lib/fs/worker-flags.ts";
 import { setWorkerEntry } from "../lib/nginx/worker-entry.ts";
 
@@ -15,11 +16,13 @@ export const tools: ToolTable = {
 
 if (!isMainThread) {
   // A Worker started by a tool: this binary's entry is opsctl, so opsctl serves it.
-  if (process.argv.includes(workerFlags.remove))
-    (await import("../lib/fs/clean/remove-worker.ts")).serveRemoveWorker();
-  else if (process.argv.includes(workerFlags.find))
-    (await import("../lib/fs/find-worker.ts")).serveFindWorker();
-  else (await import("../lib/nginx/worker.ts")).serveRangeWorker();
+  serveLazily(async (): Promise<WorkerHandler> => {
+    if (process.argv.includes(workerFlags.remove))
+      return (await import("../lib/fs/clean/remove-worker.ts")).handleRemoveJob as WorkerHandler;
+    if (process.argv.includes(workerFlags.find))
+      return (await import("../lib/fs/find-worker.ts")).handleFindJob as WorkerHandler;
+    return installedHandler((await import("../lib/nginx/worker.ts")).serveRangeWorker);
+  });
 } else if (import.meta.main) {
   setWorkerEntry(import.meta.url);
   process.exit(await runMulticall({ tools, argv0: process.argv0, argv: process.argv.slice(2) }));

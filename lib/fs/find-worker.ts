@@ -18,8 +18,8 @@ declare const self: Worker;
 
 const batchSize = 2048;
 
-export function serveFindWorker(): void {
-  self.onmessage = async (event: MessageEvent<FindJob>) => {
+export async function handleFindJob(event: MessageEvent<FindJob>): Promise<void> {
+  {
     const post = (message: FindMessage) => self.postMessage(message);
     try {
       const job = event.data;
@@ -60,5 +60,5 @@ export function serveFindWorker(): void {
     } catch (error) {
       post({ type: "failed", message: (error as Error).message });
     }
-  };
+  }
 }

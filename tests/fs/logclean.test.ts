@@ -143,6 +143,18 @@ describe("logclean (compiled)", () => {
     expect(differences(outsideBefore, snapshot(outside))).toEqual([]);
   }, 120_000);
 
+  test("from source (bun scripts/logclean.ts): the self-spawned Worker gets its jobs too", async () => {
+    // Loading the engine from source is slow: a job sent before the Worker listens must wait.
+    const { root, outside } = world("source");
+    populate(root, outside);
+    const result = await logclean([join(import.meta.dir, "../../scripts/logclean.ts"), root], {
+      binary: process.execPath,
+    });
+    expect([result.exitCode, result.stderr]).toEqual([0, ""]);
+    expect(result.stdout).toContain(`deleted ${oldLogs},`);
+    expect(exists(join(root, "app0", "current", "f9.log"))).toBe(false);
+  }, 60_000);
+
   test("a log appended to between examination and deletion is kept (re-checked right before)", async () => {
     const { root } = world("appended");
     // 20,000 old logs, all examined before any is deleted (--max-delete plans the whole run first).

@@ -6,8 +6,6 @@ import { type RemoveJob, runRemoveJob } from "./remove-job.ts";
 
 declare const self: Worker;
 
-export function serveRemoveWorker(): void {
-  self.onmessage = (event: MessageEvent<RemoveJob>) => {
-    self.postMessage(runRemoveJob(event.data));
-  };
+export function handleRemoveJob(event: MessageEvent<RemoveJob>): void {
+  self.postMessage(runRemoveJob(event.data));
 }
