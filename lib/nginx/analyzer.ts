@@ -343,7 +343,7 @@ export class Analyzer {
       const as = starts[this.iAddr] as number;
       const ae = ends[this.iAddr] as number;
       const h = hashRange(view, buf, as, ae);
-      this.top.ip.offer(h, buf, as, ae);
+      this.top.ip.offer(h, buf, as, ae, 0);
       this.ipDistinct.add(h);
     }
     const us = this.uriStart;
@@ -351,9 +351,9 @@ export class Analyzer {
     const pe = this.pathEnd;
     if (ue > us && this.tracks.paths) {
       const pathHash = hashRange(view, buf, us, pe);
-      const slot = this.top.path.offer(pathHash, buf, us, pe);
+      const slot = this.top.path.offer(pathHash, buf, us, pe, 0);
       this.pathDistinct.add(pathHash);
-      this.top.pathQuery.offer(pe === ue ? pathHash : hashRange(view, buf, us, ue), buf, us, ue);
+      this.top.pathQuery.offer(pe === ue ? pathHash : hashRange(view, buf, us, ue), buf, us, ue, 0);
       if (status >= 400) this.offerStatusPath(buf, status, us, pe, pathHash);
       if (slot >= 0) {
         let sketch = this.pathSketches[slot];
@@ -370,12 +370,12 @@ export class Analyzer {
     if (this.iAgent >= 0 && this.tracks.agents) {
       const s = starts[this.iAgent] as number;
       const e = ends[this.iAgent] as number;
-      this.top.userAgent.offer(hashRange(view, buf, s, e), buf, s, e);
+      this.top.userAgent.offer(hashRange(view, buf, s, e), buf, s, e, 0);
     }
     if (this.iReferer >= 0 && this.tracks.referers) {
       const s = starts[this.iReferer] as number;
       const e = ends[this.iReferer] as number;
-      this.top.referer.offer(hashRange(view, buf, s, e), buf, s, e);
+      this.top.referer.offer(hashRange(view, buf, s, e), buf, s, e, 0);
     }
     if (this.onRecord) this.onRecord(this.view);
   }
@@ -439,7 +439,7 @@ export class Analyzer {
     pathHash: number,
   ): void {
     const hash = Math.imul(pathHash ^ status, 0x9e3779b1);
-    this.top.statusPath.offer(hash, buf, start, end, 1, status);
+    this.top.statusPath.offer(hash, buf, start, end, status);
   }
 
   private bucketFor(time: number): Bucket {

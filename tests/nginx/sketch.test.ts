@@ -32,7 +32,7 @@ function topState(sketch: SpaceSaving): TopState {
 function offerAll(sketch: SpaceSaving, items: string[]): void {
   for (const item of items) {
     const bytes = encoder.encode(item);
-    sketch.offer(hashBytes(bytes, 0, bytes.length), bytes, 0, bytes.length);
+    sketch.offer(hashBytes(bytes, 0, bytes.length), bytes, 0, bytes.length, 0);
   }
 }
 
