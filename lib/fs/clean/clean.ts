@@ -21,7 +21,7 @@ import {
   type PlannedFile,
   planDirectory,
 } from "./plan.ts";
-import { type RemoveOutcome, type RemoveResult, seenFile } from "./remove-job.ts";
+import { packFiles, type RemoveResult } from "./remove-job.ts";
 import { RemovePool } from "./remove-pool.ts";
 import { DirectoryRemover, nameBytesOf } from "./remover.ts";
 import type { RootCheck } from "./roots.ts";
@@ -301,14 +301,14 @@ class Actor {
           dir: plan.dir,
           dev: plan.dev as number,
           ino: plan.ino as number,
-          files: deletes.map((file) => seenFile(nameBytesOf(file.path), file.stat)),
+          ...packFiles(deletes),
         });
       } catch (error) {
         for (const file of deletes) this.failed(file, error);
         span.fail(`${deletes.length} files could not be cleaned`);
         return;
       }
-      const counts = this.applyOutcomes(deletes, result.outcomes);
+      const counts = this.applyOutcomes(deletes, result);
       span.setAttributes({
         "opsctl.files.deleted": counts.deleted,
         "opsctl.files.skipped": counts.skipped,
@@ -324,16 +324,23 @@ class Actor {
     }
   }
 
-  private applyOutcomes(files: PlannedFile[], outcomes: RemoveOutcome[]) {
+  private applyOutcomes(files: PlannedFile[], result: RemoveResult) {
     const counts = { deleted: 0, skipped: 0, errors: 0 };
+    const problems = new Map(result.problems.map(({ index, problem }) => [index, problem]));
     files.forEach((file, i) => {
-      const outcome = outcomes[i] ?? { code: "EUNKNOWN", message: "no answer from the remover" };
-      if ("freed" in outcome) {
+      const freed = result.freed[i] ?? -1;
+      if (freed >= 0) {
         counts.deleted++;
         this.summary.deleted++;
-        this.summary.bytesFreed += outcome.freed;
-        this.report(file, outcome.freed);
-      } else if ("changed" in outcome) {
+        this.summary.bytesFreed += freed;
+        this.report(file, freed);
+        return;
+      }
+      const outcome = problems.get(i) ?? {
+        code: "EUNKNOWN",
+        message: "no answer from the remover",
+      };
+      if ("changed" in outcome) {
         counts.skipped++;
         this.failed(file, new Changed(outcome.changed));
       } else {

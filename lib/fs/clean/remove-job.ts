@@ -1,7 +1,7 @@
 /**
  * One directory's deletions as a message: what a remover Worker receives (the files as they were
- * examined) and what it answers (one outcome per file, in order). Plain data, so it crosses
- * postMessage; runRemoveJob does the work on whichever thread holds it.
+ * examined) and what it answers. Packed into typed arrays (names end to end, six numbers of stat
+ * per file) and transferred, not cloned: a message per file's object cost more than its unlink.
  */
 import { NativeStat } from "../native/dir.ts";
 import type { FsPath } from "../path.ts";
@@ -9,81 +9,97 @@ import type { FileStat } from "../stat.ts";
 import { Changed } from "./act.ts";
 import { DirectoryRemover } from "./remover.ts";
 
-export interface SeenFile {
-  /** The exact name (bytes) in the directory. */
-  name: Uint8Array;
-  dev: number;
-  ino: number;
-  mode: number;
-  size: number;
-  mtimeMs: number;
-  atimeMs: number;
-}
-
 export interface RemoveJob {
   id: number;
   dir: FsPath | Uint8Array;
   dev: number;
   ino: number;
-  files: SeenFile[];
+  /** The exact names (bytes), end to end; file i is names[ends[i - 1] ?? 0, ends[i]). */
+  names: Uint8Array;
+  ends: Int32Array;
+  /** Per file as examined: dev, ino, mode, size, mtimeMs, atimeMs. */
+  stats: Float64Array;
 }
 
-export type RemoveOutcome =
-  | { freed: number }
-  /** The file or directory changed since it was examined: left alone (not a failure). */
-  | { changed: string }
-  | { code: string; message: string };
+/** Why a file was not removed: changed since examined (not a failure), or an error. */
+export type RemoveProblem = { changed: string } | { code: string; message: string };
 
 export interface RemoveResult {
   id: number;
-  outcomes: RemoveOutcome[];
+  /** Bytes freed per file; -1 where `problems` says why not. */
+  freed: Float64Array;
+  problems: { index: number; problem: RemoveProblem }[];
 }
 
-export function seenFile(name: Uint8Array, stat: FileStat): SeenFile {
-  return {
-    name,
-    dev: stat.dev,
-    ino: stat.ino,
-    mode: stat.mode,
-    size: stat.size,
-    mtimeMs: stat.mtimeMs,
-    atimeMs: stat.atimeMs,
-  };
+const statFields = 6;
+const encoder = new TextEncoder();
+
+/** The files of a job: names as bytes (a path's last component when it is raw bytes). */
+export function packFiles(
+  files: readonly { name: string; path: FsPath; stat: FileStat }[],
+): Pick<RemoveJob, "names" | "ends" | "stats"> {
+  const parts = files.map((file) =>
+    typeof file.path === "string"
+      ? encoder.encode(file.name)
+      : file.path.subarray(file.path.lastIndexOf(0x2f) + 1),
+  );
+  const names = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  const ends = new Int32Array(files.length);
+  const stats = new Float64Array(files.length * statFields);
+  let at = 0;
+  files.forEach((file, i) => {
+    const part = parts[i] as Uint8Array;
+    names.set(part, at);
+    at += part.length;
+    ends[i] = at;
+    const s = file.stat;
+    stats.set([s.dev, s.ino, s.mode, s.size, s.mtimeMs, s.atimeMs], i * statFields);
+  });
+  return { names, ends, stats };
 }
 
 export function runRemoveJob(job: RemoveJob): RemoveResult {
+  const count = job.ends.length;
+  const result: RemoveResult = {
+    id: job.id,
+    freed: new Float64Array(count).fill(-1),
+    problems: [],
+  };
   let remover: DirectoryRemover | undefined;
   try {
     remover = DirectoryRemover.open(job.dir as FsPath, job.dev, job.ino);
     if (!remover) throw new Error("the native file layer is not available on this thread");
   } catch (error) {
-    const outcome = outcomeOf(error);
-    return { id: job.id, outcomes: job.files.map(() => outcome) };
+    const problem = problemOf(error);
+    for (let i = 0; i < count; i++) result.problems.push({ index: i, problem });
+    return result;
   }
-  const outcomes: RemoveOutcome[] = [];
   try {
-    for (const file of job.files) {
+    const s = job.stats;
+    for (let i = 0; i < count; i++) {
+      const name = job.names.subarray(i === 0 ? 0 : (job.ends[i - 1] as number), job.ends[i]);
+      const k = i * statFields;
       const seen = new NativeStat(
-        file.dev,
-        file.ino,
-        file.mode,
-        file.size,
-        file.mtimeMs,
-        file.atimeMs,
+        s[k] as number,
+        s[k + 1] as number,
+        s[k + 2] as number,
+        s[k + 3] as number,
+        s[k + 4] as number,
+        s[k + 5] as number,
       );
       try {
-        outcomes.push({ freed: remover.remove(file.name, seen) });
+        result.freed[i] = remover.remove(name, seen);
       } catch (error) {
-        outcomes.push(outcomeOf(error));
+        result.problems.push({ index: i, problem: problemOf(error) });
       }
     }
   } finally {
     remover.close();
   }
-  return { id: job.id, outcomes };
+  return result;
 }
 
-function outcomeOf(error: unknown): RemoveOutcome {
+function problemOf(error: unknown): RemoveProblem {
   if (error instanceof Changed) return { changed: error.message };
   const err = error as NodeJS.ErrnoException;
   return { code: err.code ?? "EUNKNOWN", message: err.message ?? String(error) };

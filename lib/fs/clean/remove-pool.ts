@@ -35,7 +35,9 @@ export class RemovePool {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ ...job, id });
+      // Transferred, not copied: the job's arrays are not used here again.
+      const buffers = [job.names.buffer, job.ends.buffer, job.stats.buffer] as ArrayBuffer[];
+      this.worker.postMessage({ ...job, id }, buffers);
     });
   }
 

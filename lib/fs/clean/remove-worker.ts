@@ -7,5 +7,6 @@ import { type RemoveJob, runRemoveJob } from "./remove-job.ts";
 declare const self: Worker;
 
 export function handleRemoveJob(event: MessageEvent<RemoveJob>): void {
-  self.postMessage(runRemoveJob(event.data));
+  const result = runRemoveJob(event.data);
+  self.postMessage(result, [result.freed.buffer as ArrayBuffer]);
 }
