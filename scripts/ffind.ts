@@ -45,6 +45,12 @@ export const ffind = defineTool({
       description: "Threads walking at once on Linux (1: this thread only)",
       valueHint: "N",
     },
+    shareAfter: {
+      type: "integer",
+      default: 4096,
+      description: "Directories read on one thread before the other --threads start",
+      valueHint: "N",
+    },
   },
   exitCodes: { 1: "some paths could not be read (reported on stderr); matches still printed" },
   examples: [
@@ -58,6 +64,8 @@ export const ffind = defineTool({
       throw new UsageError(`--max-depth: must be 0 or more, got ${options.maxDepth}`);
     if (options.concurrency < 1)
       throw new UsageError(`--concurrency: must be at least 1, got ${options.concurrency}`);
+    if (options.shareAfter < 0)
+      throw new UsageError(`--share-after: must be 0 or more, got ${options.shareAfter}`);
     if (options.threads < 1)
       throw new UsageError(`--threads: must be at least 1, got ${options.threads}`);
     let regex: RegExp | undefined;
@@ -116,6 +124,7 @@ export const ffind = defineTool({
         statMatches: options.json && !options.count,
         concurrency: options.concurrency,
         threads: options.threads,
+        shareAfter: options.shareAfter,
         countOnly: options.count,
         ...(walkerUrl ? { workerUrl: walkerUrl } : {}),
         onError(error) {

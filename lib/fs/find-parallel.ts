@@ -1,6 +1,6 @@
 /**
- * ffind on several threads (Linux native walk): this thread reads the top levels until there
- * are enough subtrees to share, then it and the Workers each take the next subtree from a shared
+ * ffind on several threads (Linux native walk): this thread reads the top levels until the tree
+ * has proved big enough for Workers to pay off and there are enough subtrees to share, then it and the Workers each take the next subtree from a shared
  * counter until none are left (work sharing without messages). Matches found by Workers come
  * back in batches and go to the same sink; between subtrees this thread lets them in.
  */
@@ -17,8 +17,12 @@ import { workerFlags } from "./worker-flags.ts";
 
 /** Subtrees per thread before sharing starts: enough that one big subtree rarely decides. */
 const subtreesPerThread = 8;
-/** Levels read on this thread at most before sharing whatever there is. */
-const maxSplitDepth = 4;
+/**
+ * Directories read on this thread before Workers are worth starting (FindRunOptions.shareAfter):
+ * a Worker costs its start and its own JIT warm-up; bench/fs's 2,167-directory tree is walked
+ * faster on one thread of this 2-core machine.
+ */
+export const defaultShareAfter = 4096;
 
 export async function findParallel(
   query: FindQuery,
@@ -40,20 +44,20 @@ export async function findParallel(
   let depth = 0;
   for (;;) {
     const next: FsPath[] = [];
-    add(
-      await walkQuery(query, frontier, sink, options, {
-        rootDepth: depth,
-        followRoots: depth === 0,
-        descend: (entry) => {
-          next.push(entry.path);
-          return false;
-        },
-      }),
-    );
+    const level = await walkQuery(query, frontier, sink, options, {
+      rootDepth: depth,
+      followRoots: depth === 0,
+      descend: (entry) => {
+        next.push(entry.path);
+        return false;
+      },
+    });
+    add(level);
     depth++;
     frontier = next;
     if (frontier.length === 0 || options.signal?.aborted) return total;
-    if (frontier.length >= subtreesPerThread * threads || depth >= maxSplitDepth) break;
+    const shareAfter = options.shareAfter ?? defaultShareAfter;
+    if (frontier.length >= subtreesPerThread * threads && total.dirs >= shareAfter) break;
   }
 
   // 2. Shared: every thread takes the next subtree until none are left.

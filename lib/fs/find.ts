@@ -53,6 +53,8 @@ export interface FindRunOptions {
   concurrency?: number;
   /** Threads walking at once (Linux native walk; default 1 = this thread only). */
   threads?: number;
+  /** Directories read on one thread before the other threads start (find-parallel.ts). */
+  shareAfter?: number;
   /** The module a walker Worker starts (the tool's entry, see find-worker.ts). */
   workerUrl?: string;
   /** Only the number of matches is wanted: Workers send counts, not entries. */

@@ -101,7 +101,7 @@ describe("ffind (compiled)", () => {
     ];
     for (const query of queries) {
       const one = await ffind([root, ...query, "--threads", "1"]);
-      const two = await ffind([root, ...query, "--threads", "2"]);
+      const two = await ffind([root, ...query, "--threads", "2", "--share-after", "0"]);
       expect(one.exitCode).toBe(0);
       expect(one.stdout.length).toBeGreaterThan(0);
       expect([query, two.exitCode, two.stdout.toString("latin1")]).toEqual([
@@ -112,9 +112,14 @@ describe("ffind (compiled)", () => {
     }
     // Unsorted, the same set; and an unreadable subtree is reported whichever thread reads it.
     const paths = async (threads: string) =>
-      lines((await ffind([root, "--name", "*.log", "--threads", threads])).text).sort();
+      lines(
+        (await ffind([root, "--name", "*.log", "--threads", threads, "--share-after", "0"])).text,
+      ).sort();
     expect(await paths("3")).toEqual(await paths("1"));
-    const denied = await ffind([root, "--name", "*.log", "--count", "--threads", "2"], true);
+    const denied = await ffind(
+      [root, "--name", "*.log", "--count", "--threads", "2", "--share-after", "0"],
+      true,
+    );
     expect([denied.exitCode, denied.text]).toEqual([1, "503\n"]);
     expect(denied.stderr).toContain(`${join(root, "locked")}: permission denied`);
   });
