@@ -168,15 +168,18 @@ export async function clean(
   return summary;
 }
 
-/** Directories whose deletions may be queued on the remover Worker at once. */
-const removeInFlight = 4;
+/**
+ * Directories whose deletions may be queued on the remover Worker at once: enough for the walk
+ * to go on while the Worker starts and through uneven directories (a job is a few KiB).
+ */
+const removeInFlight = 32;
 
 /** Makes the planned changes of one directory; compression runs on a bounded pool. */
 class Actor {
   private readonly compressing = new Set<Promise<void>>();
   private readonly removing = new Set<Promise<void>>();
   private readonly poolSize: number;
-  /** The remover Worker, started with the first deletions (null: not available). */
+  /** The remover Worker (null: not available; undefined: not started yet). */
   private pool: RemovePool | null | undefined;
 
   constructor(
@@ -185,6 +188,9 @@ class Actor {
     private readonly emit: (event: CleanEvent) => void,
   ) {
     this.poolSize = Math.max(1, options.compressConcurrency ?? 2);
+    // Started with the walk, so its start-up overlaps reading the first directories.
+    if (options.workerUrl && !options.dryRun && !options.beforeAct)
+      this.pool = RemovePool.start(options.workerUrl) ?? null;
   }
 
   /** One span per directory batch with planned changes (a no-op without OTLP). */
