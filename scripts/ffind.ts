@@ -9,7 +9,7 @@ import { type FindQuery, find, pathWriter, SortedCollector, toRecord } from "../
 import { compileGlobs } from "../lib/fs/glob.ts";
 import { toText } from "../lib/fs/path.ts";
 import type { WalkEntry } from "../lib/fs/walk.ts";
-import { workerEntry } from "../lib/nginx/worker-entry.ts";
+import { workerEntry } from "../lib/cli/worker-entry.ts";
 
 export const ffind = defineTool({
   name: "ffind",
@@ -158,7 +158,7 @@ export default ffind;
 
 /**
  * Walker Workers restart this module (self-spawning works from source and in a compiled binary);
- * inside the multi-call opsctl binary they restart opsctl (worker-entry.ts).
+ * inside the multi-call opsctl binary they restart opsctl (lib/cli/worker-entry.ts).
  */
 const ownUrl =
   import.meta.main || !import.meta.url.includes("/$bunfs/") ? import.meta.url : undefined;

@@ -3,7 +3,7 @@ import { runTool } from "../lib/cli/run-tool.ts";
 import { defineTool } from "../lib/cli/types.ts";
 import { serveLazily, type WorkerHandler } from "../lib/cli/worker-serve.ts";
 import { logcleanOptions } from "../lib/fs/clean/options.ts";
-import { workerEntry } from "../lib/nginx/worker-entry.ts";
+import { workerEntry } from "../lib/cli/worker-entry.ts";
 
 export const logclean = defineTool({
   name: "logclean",
@@ -27,7 +27,7 @@ export default logclean;
 
 /**
  * Deletions run on a Worker that restarts this module (self-spawning works from source and in a
- * compiled binary); inside the multi-call opsctl binary it restarts opsctl (worker-entry.ts).
+ * compiled binary); inside the multi-call opsctl binary it restarts opsctl (lib/cli/worker-entry.ts).
  */
 const ownUrl =
   import.meta.main || !import.meta.url.includes("/$bunfs/") ? import.meta.url : undefined;

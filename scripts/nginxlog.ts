@@ -3,7 +3,7 @@ import { runTool } from "../lib/cli/run-tool.ts";
 import { defineTool } from "../lib/cli/types.ts";
 import { installedHandler, serveLazily } from "../lib/cli/worker-serve.ts";
 import { nginxlogOptions } from "../lib/nginx/options.ts";
-import { workerEntry } from "../lib/nginx/worker-entry.ts";
+import { workerEntry } from "../lib/cli/worker-entry.ts";
 
 export const nginxlog = defineTool({
   name: "nginxlog",
@@ -34,7 +34,7 @@ export const nginxlog = defineTool({
 
 /**
  * Workers restart this module (self-spawning works from source and in a compiled binary) when it
- * is the entry; inside the multi-call opsctl binary they restart opsctl (lib/nginx/worker-entry.ts).
+ * is the entry; inside the multi-call opsctl binary they restart opsctl (lib/cli/worker-entry.ts).
  */
 const ownUrl =
   import.meta.main || !import.meta.url.includes("/$bunfs/") ? import.meta.url : undefined;
