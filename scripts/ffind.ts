@@ -4,12 +4,12 @@ import { UsageError } from "../lib/cli/errors.ts";
 import { ExitCode } from "../lib/cli/exit-codes.ts";
 import { runTool } from "../lib/cli/run-tool.ts";
 import { defineTool } from "../lib/cli/types.ts";
+import { workerEntry } from "../lib/cli/worker-entry.ts";
 import { serveLazily, type WorkerHandler } from "../lib/cli/worker-serve.ts";
 import { type FindQuery, find, pathWriter, SortedCollector, toRecord } from "../lib/fs/find.ts";
 import { compileGlobs } from "../lib/fs/glob.ts";
 import { toText } from "../lib/fs/path.ts";
 import type { WalkEntry } from "../lib/fs/walk.ts";
-import { workerEntry } from "../lib/cli/worker-entry.ts";
 
 export const ffind = defineTool({
   name: "ffind",

@@ -1,9 +1,9 @@
 import { isMainThread } from "node:worker_threads";
 import { runTool } from "../lib/cli/run-tool.ts";
 import { defineTool } from "../lib/cli/types.ts";
+import { workerEntry } from "../lib/cli/worker-entry.ts";
 import { serveLazily, type WorkerHandler } from "../lib/cli/worker-serve.ts";
 import { logcleanOptions } from "../lib/fs/clean/options.ts";
-import { workerEntry } from "../lib/cli/worker-entry.ts";
 
 export const logclean = defineTool({
   name: "logclean",

@@ -1,9 +1,9 @@
 import { isMainThread } from "node:worker_threads";
 import { runTool } from "../lib/cli/run-tool.ts";
 import { defineTool } from "../lib/cli/types.ts";
+import { workerEntry } from "../lib/cli/worker-entry.ts";
 import { installedHandler, serveLazily } from "../lib/cli/worker-serve.ts";
 import { nginxlogOptions } from "../lib/nginx/options.ts";
-import { workerEntry } from "../lib/cli/worker-entry.ts";
 
 export const nginxlog = defineTool({
   name: "nginxlog",

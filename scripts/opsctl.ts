@@ -1,8 +1,8 @@
 import { isMainThread } from "node:worker_threads";
 import { runMulticall, type ToolTable } from "../lib/cli/multicall.ts";
+import { setWorkerEntry } from "../lib/cli/worker-entry.ts";
 import { installedHandler, serveLazily, type WorkerHandler } from "../lib/cli/worker-serve.ts";
 import { workerFlags } from "../lib/fs/worker-flags.ts";
-import { setWorkerEntry } from "../lib/cli/worker-entry.ts";
 
 /** Every tool, loaded only when called, so `opsctl --version` pays for none of them. */
 export const tools: ToolTable = {
