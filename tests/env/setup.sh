@@ -18,7 +18,7 @@ APT_PACKAGES=(
   openssh-server openssh-client
   nginx chromium
   dnsmasq-base systemd
-  util-linux mount
+  util-linux mount e2fsprogs
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
