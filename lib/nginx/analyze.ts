@@ -6,7 +6,7 @@
 import { withSpan } from "../telemetry/span.ts";
 import type { RecordView } from "./analyzer.ts";
 import type { Source } from "./inputs.ts";
-import { analyzeFile } from "./parallel.ts";
+import { analyzeFile, RangeWorkers } from "./parallel.ts";
 import { type AnalysisSettings, newAnalyzer } from "./range.ts";
 import { feedFileRange, feedStream, gunzipFile, isGzip, LineFeeder } from "./reader.ts";
 import { mergeSummaries, type Summary } from "./summary.ts";
@@ -51,7 +51,7 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
           source.size,
           settings,
           options.threads,
-          options.workerUrl,
+          workers,
         );
         add(result.summary);
         bytesRead += source.size;
@@ -79,17 +79,25 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
     bytesRead += feeder.bytesRead;
     options.onSourceDone?.(name, bytesRead, 1);
   }
-  for (const source of options.sources) {
-    if (options.signal?.aborted) break;
-    const name = source.kind === "stdin" ? "-" : source.path;
-    // One span per source (a no-op without OTLP).
-    await withSpan("analyze source", { "opsctl.source": name }, async (span) => {
-      const errorsBefore = errors.length;
-      const bytesBefore = bytesRead;
-      await analyzeOne(source, name);
-      span.setAttributes({ "opsctl.bytes_read": bytesRead - bytesBefore });
-      if (errors.length > errorsBefore) span.fail(errors.slice(errorsBefore).join("; "));
-    });
+  // One set of Workers for the whole run (see RangeWorkers), created with the first big file.
+  const workers = options.workerUrl ? new RangeWorkers(options.workerUrl) : undefined;
+  try {
+    for (const source of options.sources) {
+      if (options.signal?.aborted) break;
+      const name = source.kind === "stdin" ? "-" : source.path;
+      // One span per source (a no-op without OTLP).
+      await withSpan("analyze source", { "opsctl.source": name }, async (span) => {
+        const errorsBefore = errors.length;
+        const bytesBefore = bytesRead;
+        await analyzeOne(source, name);
+        span.setAttributes({ "opsctl.bytes_read": bytesRead - bytesBefore });
+        if (errors.length > errorsBefore) span.fail(errors.slice(errorsBefore).join("; "));
+      });
+      // This source's analyzers are garbage: collect now so memory stays flat over many files.
+      Bun.gc(true);
+    }
+  } finally {
+    workers?.close();
   }
   if (!merged) {
     const analyzer = newAnalyzer(settings);

@@ -16,5 +16,8 @@ export function serveRangeWorker(): void {
       result = { error: (error as Error).message };
     }
     self.postMessage(result);
+    // The range's sketches are garbage now: collect before the next file's range is read, or
+    // JSC grows the heap with every file of a rotated set instead of reusing it.
+    Bun.gc(true);
   };
 }
