@@ -218,7 +218,31 @@ describe("sources", () => {
       );
     // The bad line keeps its real line number across ranges.
     expect(parallel.badExamples[0]?.line).toBe(800001);
-  }, 60_000);
+
+    // Two big files in one run: the second file's range goes to the first one's Worker again.
+    const twice = await nginxlog([
+      big,
+      big,
+      "--threads",
+      "2",
+      "--top",
+      "20",
+      "--json",
+      "--log-level",
+      "debug",
+      "--log-format",
+      "json",
+    ]);
+    expect(twice.exitCode).toBe(0);
+    expect(twice.stderr.match(/"msg":"source analysed"[^\n]*"ranges":2/g)?.length).toBe(2);
+    const both = JSON.parse(twice.stdout) as typeof single;
+    const bothSingle = await report([big, big, "--threads", "1", "--top", "20"]);
+    expect(both.overview.requests).toBe(1600000);
+    for (const name of ["status", "top-ips", "top-paths", "timeline"])
+      expect(both.tables.find((t) => t.name === name)).toEqual(
+        bothSingle.tables.find((t) => t.name === name),
+      );
+  }, 90_000);
 
   test("--follow across a real nginx log rotation and a truncation", async () => {
     const nginx = await startNginx("follow");
