@@ -4,7 +4,7 @@ import { UsageError } from "../lib/cli/errors.ts";
 import { ExitCode } from "../lib/cli/exit-codes.ts";
 import { runTool } from "../lib/cli/run-tool.ts";
 import { defineTool } from "../lib/cli/types.ts";
-import { workerEntry } from "../lib/cli/worker-entry.ts";
+import { workerUrlFor } from "../lib/cli/worker-entry.ts";
 import { serveLazily, type WorkerHandler } from "../lib/cli/worker-serve.ts";
 import { type FindQuery, find, pathWriter, SortedCollector, toRecord } from "../lib/fs/find.ts";
 import { compileGlobs } from "../lib/fs/glob.ts";
@@ -95,6 +95,8 @@ export const ffind = defineTool({
       throw new UsageError(`--name: ${(error as Error).message}`);
     }
 
+    // Walker Workers restart this module, or opsctl inside the multi-call binary.
+    const walkerUrl = workerUrlFor(import.meta);
     let failed = false;
     const writeRaw = (chunk: string | Uint8Array) => out.raw(chunk);
     const emitJson = (entries: WalkEntry[]) => {
@@ -155,14 +157,6 @@ export const ffind = defineTool({
 });
 
 export default ffind;
-
-/**
- * Walker Workers restart this module (self-spawning works from source and in a compiled binary);
- * inside the multi-call opsctl binary they restart opsctl (lib/cli/worker-entry.ts).
- */
-const ownUrl =
-  import.meta.main || !import.meta.url.includes("/$bunfs/") ? import.meta.url : undefined;
-const walkerUrl = ownUrl ?? workerEntry();
 
 if (!isMainThread)
   serveLazily(

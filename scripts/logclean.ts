@@ -1,7 +1,7 @@
 import { isMainThread } from "node:worker_threads";
 import { runTool } from "../lib/cli/run-tool.ts";
 import { defineTool } from "../lib/cli/types.ts";
-import { workerEntry } from "../lib/cli/worker-entry.ts";
+import { workerUrlFor } from "../lib/cli/worker-entry.ts";
 import { serveLazily, type WorkerHandler } from "../lib/cli/worker-serve.ts";
 import { logcleanOptions } from "../lib/fs/clean/options.ts";
 
@@ -19,19 +19,12 @@ export const logclean = defineTool({
   async run(ctx) {
     // The engine loads here, not at start: --version and --help stay light.
     const { runLogclean } = await import("../lib/fs/clean/command.ts");
-    return runLogclean(ctx, removerUrl);
+    // Deletions run on a Worker that restarts this module (or opsctl, inside the multi-call binary).
+    return runLogclean(ctx, workerUrlFor(import.meta));
   },
 });
 
 export default logclean;
-
-/**
- * Deletions run on a Worker that restarts this module (self-spawning works from source and in a
- * compiled binary); inside the multi-call opsctl binary it restarts opsctl (lib/cli/worker-entry.ts).
- */
-const ownUrl =
-  import.meta.main || !import.meta.url.includes("/$bunfs/") ? import.meta.url : undefined;
-const removerUrl = ownUrl ?? workerEntry();
 
 if (!isMainThread)
   serveLazily(

@@ -1,7 +1,7 @@
 import { isMainThread } from "node:worker_threads";
 import { runTool } from "../lib/cli/run-tool.ts";
 import { defineTool } from "../lib/cli/types.ts";
-import { workerEntry } from "../lib/cli/worker-entry.ts";
+import { workerUrlFor } from "../lib/cli/worker-entry.ts";
 import { installedHandler, serveLazily } from "../lib/cli/worker-serve.ts";
 import { nginxlogOptions } from "../lib/nginx/options.ts";
 
@@ -28,16 +28,10 @@ export const nginxlog = defineTool({
   async run(ctx) {
     // The engine loads here, not at start: --version and --help stay light.
     const { runNginxlog } = await import("../lib/nginx/command.ts");
-    return runNginxlog(ctx, ownUrl ?? workerEntry());
+    // Workers restart this module (or opsctl, inside the multi-call binary).
+    return runNginxlog(ctx, workerUrlFor(import.meta));
   },
 });
-
-/**
- * Workers restart this module (self-spawning works from source and in a compiled binary) when it
- * is the entry; inside the multi-call opsctl binary they restart opsctl (lib/cli/worker-entry.ts).
- */
-const ownUrl =
-  import.meta.main || !import.meta.url.includes("/$bunfs/") ? import.meta.url : undefined;
 
 export default nginxlog;
 

@@ -12,3 +12,12 @@ export function setWorkerEntry(url: string): void {
 export function workerEntry(): string | undefined {
   return entryUrl;
 }
+
+/**
+ * The module a tool's Workers start: the tool's own module when it is the program or runs from
+ * source (self-spawning), else (inside the multi-call binary) the entry registered above. Call it
+ * when the tool runs, with the tool module's import.meta.
+ */
+export function workerUrlFor(meta: ImportMeta): string | undefined {
+  return meta.main || !meta.url.includes("/$bunfs/") ? meta.url : entryUrl;
+}

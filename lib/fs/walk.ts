@@ -342,13 +342,9 @@ export class Walker implements AsyncIterable<WalkBatch> {
       for (;;) {
         const count = native.readBatch(fd, task.path);
         if (count === 0) break;
-        this.stats.entries += count;
         for (let i = 0; i < count; i++) {
           const start = nameStarts[i] as number;
-          if (!this.hidden && buf[start] === 46) {
-            this.stats.entries--;
-            continue;
-          }
+          if (!this.hidden && buf[start] === 46) continue;
           const type = types[i] as number;
           let kind: EntryKind =
             type === DT_REG
@@ -365,8 +361,13 @@ export class Walker implements AsyncIterable<WalkBatch> {
           }
           const end = nameEnds[i] as number;
           if (kind !== "dir" && selectBytes) {
-            if (!selectBytes(buf, start, end, kind)) continue;
+            // Settled here: counted as seen (visit() counts the others itself).
+            if (!selectBytes(buf, start, end, kind)) {
+              this.stats.entries++;
+              continue;
+            }
             if (countOnly) {
+              this.stats.entries++;
               counted++;
               continue;
             }
@@ -408,7 +409,6 @@ export class Walker implements AsyncIterable<WalkBatch> {
       if (!isUtf8(raw)) bytes = raw;
     }
     this.nativeName = start;
-    this.stats.entries--; // visit() counts it again
     this.visit(task, entries, name, bytes, kind);
   }
 

@@ -82,7 +82,7 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
   // One set of Workers for the whole run (see RangeWorkers), created with the first big file.
   const workers = options.workerUrl ? new RangeWorkers(options.workerUrl) : undefined;
   try {
-    for (const source of options.sources) {
+    for (const [index, source] of options.sources.entries()) {
       if (options.signal?.aborted) break;
       const name = source.kind === "stdin" ? "-" : source.path;
       // One span per source (a no-op without OTLP).
@@ -93,8 +93,8 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
         span.setAttributes({ "opsctl.bytes_read": bytesRead - bytesBefore });
         if (errors.length > errorsBefore) span.fail(errors.slice(errorsBefore).join("; "));
       });
-      // This source's analyzers are garbage: collect now so memory stays flat over many files.
-      Bun.gc(true);
+      // This source's analyzers are garbage: collect before the next so memory stays flat.
+      if (index < options.sources.length - 1) Bun.gc(true);
     }
   } finally {
     workers?.close();

@@ -194,8 +194,8 @@ describe("sources", () => {
     for (let i = 0; i < 40; i++) appendFileSync(big, text);
     appendFileSync(big, "garbage line\n");
     const single = await report([big, "--threads", "1", "--top", "20"]);
-    const run = await nginxlog([
-      big,
+    // Two threads, JSON report, and the debug log that says how many ranges each source took.
+    const parallelArgs = [
       "--threads",
       "2",
       "--top",
@@ -205,7 +205,8 @@ describe("sources", () => {
       "debug",
       "--log-format",
       "json",
-    ]);
+    ];
+    const run = await nginxlog([big, ...parallelArgs]);
     expect(run.exitCode).toBe(0);
     // The compiled binary really split the file over a Worker (self-spawned entry).
     expect(run.stderr).toMatch(/"msg":"source analysed".*"ranges":2/);
@@ -220,19 +221,7 @@ describe("sources", () => {
     expect(parallel.badExamples[0]?.line).toBe(800001);
 
     // Two big files in one run: the second file's range goes to the first one's Worker again.
-    const twice = await nginxlog([
-      big,
-      big,
-      "--threads",
-      "2",
-      "--top",
-      "20",
-      "--json",
-      "--log-level",
-      "debug",
-      "--log-format",
-      "json",
-    ]);
+    const twice = await nginxlog([big, big, ...parallelArgs]);
     expect(twice.exitCode).toBe(0);
     expect(twice.stderr.match(/"msg":"source analysed"[^\n]*"ranges":2/g)?.length).toBe(2);
     const both = JSON.parse(twice.stdout) as typeof single;

@@ -207,7 +207,7 @@ class Actor {
         "opsctl.dry_run": this.options.dryRun,
       },
       async (span) => {
-        await this.runUntraced(plan);
+        await this.runUntraced(plan, deletes);
         const errors = this.summary.errors - before.errors;
         span.setAttributes({
           "opsctl.files.deleted": this.summary.deleted - before.deleted,
@@ -219,7 +219,7 @@ class Actor {
     );
   }
 
-  private async runUntraced(plan: DirectoryPlan): Promise<void> {
+  private async runUntraced(plan: DirectoryPlan, deletes: PlannedFile[]): Promise<void> {
     if (this.options.signal?.aborted) return;
     if (this.options.dryRun) {
       for (const file of plan.files) {
@@ -232,7 +232,6 @@ class Actor {
       return;
     }
     const { beforeAct } = this.options;
-    const deletes = plan.files.filter((file) => file.action === "delete");
     let remover: DirectoryRemover | undefined;
     let leave: (() => void) | undefined;
     try {

@@ -7,7 +7,7 @@ import { NativeStat } from "../native/dir.ts";
 import type { FsPath } from "../path.ts";
 import type { FileStat } from "../stat.ts";
 import { Changed } from "./act.ts";
-import { DirectoryRemover } from "./remover.ts";
+import { DirectoryRemover, nameBytesOf } from "./remover.ts";
 
 export interface RemoveJob {
   id: number;
@@ -38,10 +38,9 @@ const encoder = new TextEncoder();
 export function packFiles(
   files: readonly { name: string; path: FsPath; stat: FileStat }[],
 ): Pick<RemoveJob, "names" | "ends" | "stats"> {
+  // A text path's name is file.name; a raw one's is its last component's bytes.
   const parts = files.map((file) =>
-    typeof file.path === "string"
-      ? encoder.encode(file.name)
-      : file.path.subarray(file.path.lastIndexOf(0x2f) + 1),
+    typeof file.path === "string" ? encoder.encode(file.name) : nameBytesOf(file.path),
   );
   const names = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
   const ends = new Int32Array(files.length);
