@@ -58,6 +58,12 @@ export async function waitUntil<T>(
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 let uniqueCounter = 0;
 /** A DNS-safe name unique within this test run. */
+/** `kubectl apply -k DIR` (one of deploy/'s kustomizations); throws with kubectl's stderr. */
+export async function applyKustomization(cluster: TestCluster, dir: string): Promise<void> {
+  const applied = await cluster.kubectl(["apply", "-k", dir]);
+  if (applied.exitCode !== 0) throw new Error(`kubectl apply -k ${dir}: ${applied.stderr}`);
+}
+
 export function uniqueName(prefix: string): string {
   uniqueCounter += 1;
   return `${prefix}-${Date.now().toString(36)}-${uniqueCounter}`;

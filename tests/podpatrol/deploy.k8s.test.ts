@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { startCluster, type TestCluster } from "../env/k8s.ts";
 import {
   adminClients,
+  applyKustomization,
   crashLoopPod,
   createFakeNode,
   createNamespace,
@@ -22,8 +23,7 @@ let cluster: TestCluster;
 beforeAll(async () => {
   cluster = await startCluster();
   await createFakeNode(cluster);
-  const applied = await cluster.kubectl(["apply", "-k", manifests]);
-  if (applied.exitCode !== 0) throw new Error(`kubectl apply -k: ${applied.stderr}`);
+  await applyKustomization(cluster, manifests);
 }, 180_000);
 
 async function canI(args: string[]): Promise<boolean> {

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startCluster, type TestCluster } from "../env/k8s.ts";
 import {
+  applyKustomization,
   crashLoopPod,
   createFakeNode,
   createNamespace,
@@ -25,8 +26,7 @@ let home: string;
 beforeAll(async () => {
   cluster = await startCluster();
   await createFakeNode(cluster);
-  const applied = await cluster.kubectl(["apply", "-k", manifests]);
-  if (applied.exitCode !== 0) throw new Error(`kubectl apply -k: ${applied.stderr}`);
+  await applyKustomization(cluster, manifests);
   const token = await cluster.kubectl(["create", "token", "podpatrol", "-n", "opsctl-system"]);
   if (token.exitCode !== 0) throw new Error(`kubectl create token: ${token.stderr}`);
   saDir = mkdtempSync(join(tmpdir(), "podpatrol-sa-"));
