@@ -2,8 +2,8 @@
  * build.ts for every target: each artifact has the right executable header, its SHA256SUMS line
  * matches, archives exist per target, and a second build of the same commit is byte-identical.
  */
-import { beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { allTargets } from "../../lib/build/targets.ts";
@@ -29,6 +29,9 @@ beforeAll(async () => {
   if (result.exitCode !== 0) throw new Error(`build.ts failed: ${result.stderr}`);
   sums = readSums(out);
 }, 600_000);
+
+// Every target is ~1.9 GB: freed as soon as this file is done, not at the end of the run.
+afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 /** What `file` would say, from the first bytes. */
 function header(path: string): string {
@@ -86,6 +89,7 @@ describe("every target", () => {
     );
     expect(result.exitCode).toBe(0);
     const second = readSums(again);
+    rmSync(again, { recursive: true, force: true });
     expect(second.size).toBe(8);
     for (const [file, hash] of second) expect(`${file} ${sums.get(file)}`).toBe(`${file} ${hash}`);
   }, 300_000);

@@ -9,7 +9,6 @@ import {
   openSync,
   readdirSync,
   readlinkSync,
-  rmSync,
   utimesSync,
   writeSync,
 } from "node:fs";
@@ -18,11 +17,13 @@ import { join } from "node:path";
 
 const dayMs = 86_400_000;
 
-/** A temp dir removed at exit; world-traversable so an unprivileged user can work in it. */
+/**
+ * A temp dir in the test run's temp root (removed with it); world-traversable so an
+ * unprivileged user can work in it.
+ */
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `opsctl-${prefix}-`));
   chmodSync(dir, 0o755);
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 

@@ -2,41 +2,23 @@
  * Compiles tools the way build.ts does (release flags) into one temp dir per test process,
  * once per tool, so every test file can run the real binary without a separate build step.
  */
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildInfoFor, compileTool } from "../../lib/build/compile.ts";
 import { hostTarget } from "../../lib/build/targets.ts";
 
 const root = resolve(import.meta.dir, "../..");
-const binRoot = join(tmpdir(), "opsctl-test-bin");
 let outDir: string | undefined;
 const builds = new Map<string, Promise<string>>();
 
-/**
- * One directory per test process, named by pid. bun test runs no exit hooks, so instead of
- * cleaning up after ourselves we remove the directories of test processes that are gone.
- */
+/** In the test process's own temp root (tests/helpers/temp-root.ts), removed with it. */
 function binDir(): string {
   if (!outDir) {
-    mkdirSync(binRoot, { recursive: true });
-    for (const name of readdirSync(binRoot)) {
-      if (!isAlive(Number(name))) rmSync(join(binRoot, name), { recursive: true, force: true });
-    }
-    outDir = join(binRoot, String(process.pid));
+    outDir = join(tmpdir(), "opsctl-test-bin");
     mkdirSync(outDir, { recursive: true });
   }
   return outDir;
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Path of the compiled tool (scripts/<tool>.ts), or of a fixture entry under tests/. */
