@@ -4,6 +4,7 @@
  */
 import type { Server } from "bun";
 import type { Logger } from "../cli/log.ts";
+import { serveMetrics } from "../metrics/server.ts";
 import { addOtlpMetricSource } from "../telemetry/metric-sources.ts";
 import { traceUnitsSeparately } from "../telemetry/span.ts";
 import type { ExporterConfig } from "./config.ts";
@@ -130,57 +131,41 @@ export class ExporterDaemon {
 
   private listen(): Server<undefined> {
     const tls = this.options.webConfig?.tls;
-    const extraHeaders = this.options.webConfig?.headers ?? {};
-    return Bun.serve({
+    return serveMetrics({
       hostname: this.options.hostname,
       port: this.options.port,
-      ...(tls
-        ? {
-            tls: {
-              cert: tls.cert,
-              key: tls.key,
-              ...(tls.ca ? { ca: tls.ca } : {}),
-              requestCert: tls.requestCert,
-              rejectUnauthorized: tls.requestCert,
-            },
-          }
-        : {}),
-      fetch: async (request) => {
+      ...(tls ? { tls } : {}),
+      headers: this.options.webConfig?.headers ?? {},
+      authorize: async (request) => {
         // Health endpoints stay open for kubelet and systemd probes: they reveal nothing.
         const open = request.url.endsWith("/healthz") || request.url.endsWith("/readyz");
-        if (this.auth.enabled && !open && !(await this.auth.check(request)))
-          return new Response("Unauthorized\n", {
-            status: 401,
-            headers: { "www-authenticate": 'Basic realm="opsctl exporter"' },
-          });
-        const response = await this.route(request);
-        for (const [name, value] of Object.entries(extraHeaders)) response.headers.set(name, value);
-        return response;
+        if (!this.auth.enabled || open || (await this.auth.check(request))) return undefined;
+        return new Response("Unauthorized\n", {
+          status: 401,
+          headers: { "www-authenticate": 'Basic realm="opsctl exporter"' },
+        });
       },
-    });
-  }
-
-  private async route(request: Request): Promise<Response> {
-    const url = new URL(request.url);
-    switch (url.pathname) {
-      case "/metrics": {
+      metrics: async () => {
         this.metrics.requests.inc({ endpoint: "metrics" });
         const own = await this.metrics.registry.metrics();
         return new Response(new Blob([own, this.store.expositionBytes()]), {
           headers: { "content-type": contentType },
         });
-      }
+      },
+      ready: () => this.store.complete(),
+      notReadyReason: "some checks have not run yet",
+      handle: (request, url) => this.route(request, url),
+    });
+  }
+
+  /** The exporter's own routes; /metrics, /healthz and /readyz are serveMetrics'. */
+  private async route(request: Request, url: URL): Promise<Response> {
+    switch (url.pathname) {
       case "/probe":
         this.metrics.requests.inc({ endpoint: "probe" });
         return handleProbe(request, url, this.config, this.options.log, (spec, result) =>
           this.count(spec, result),
         );
-      case "/healthz":
-        return new Response("ok\n");
-      case "/readyz":
-        return this.store.complete()
-          ? new Response("ok\n")
-          : new Response("not ready: some checks have not run yet\n", { status: 503 });
       case "/-/reload": {
         if (request.method !== "POST" && request.method !== "PUT")
           return new Response("use POST to reload\n", { status: 405, headers: { allow: "POST" } });
