@@ -1,0 +1,35 @@
+/** --list-hosts and --dry-run: each host and how it would be reached, with no connection. */
+import type { Output } from "../../cli/output.ts";
+import type { ConnectionPlan } from "../plan.ts";
+import type { SshpingValues } from "./options.ts";
+
+export function printPlans(
+  plans: readonly ConnectionPlan[],
+  options: Pick<SshpingValues, "dryRun" | "run">,
+  out: Output,
+): void {
+  const action = options.dryRun
+    ? options.run === undefined
+      ? "would ping"
+      : `would run ${JSON.stringify(options.run)} on`
+    : "";
+  for (const plan of plans) {
+    const via = plan.jumps.length
+      ? ` via ${plan.jumps.map((j) => `${j.user}@${j.host}:${j.port}`).join(",")}`
+      : "";
+    if (out.json)
+      out.record({
+        type: "host",
+        host: plan.name,
+        address: plan.host,
+        port: plan.port,
+        user: plan.user,
+        jumps: plan.jumps.map((j) => j.label),
+        host_key_checking: plan.hostKeyChecking,
+        ...(options.dryRun ? { dry_run: true, command: options.run ?? null } : {}),
+      });
+    else if (options.dryRun)
+      out.line(`${action} ${plan.name} (${plan.user}@${plan.host}:${plan.port}${via})`);
+    else out.line(`${plan.name}\t${plan.user}@${plan.host}:${plan.port}${via}`);
+  }
+}
