@@ -137,8 +137,10 @@ export class ExporterDaemon {
       ...(tls ? { tls } : {}),
       headers: this.options.webConfig?.headers ?? {},
       authorize: async (request) => {
-        // Health endpoints stay open for kubelet and systemd probes: they reveal nothing.
-        const open = request.url.endsWith("/healthz") || request.url.endsWith("/readyz");
+        // Health endpoints stay open for kubelet and systemd probes: they reveal nothing. The
+        // path alone decides (a query ending in "/healthz" must not open /metrics or /probe).
+        const path = new URL(request.url).pathname;
+        const open = path === "/healthz" || path === "/readyz";
         if (!this.auth.enabled || open || (await this.auth.check(request))) return undefined;
         return new Response("Unauthorized\n", {
           status: 401,

@@ -76,6 +76,12 @@ describe("web config (exporter-toolkit format)", () => {
     expect(good.status).toBe(200);
     expect(await good.text()).toContain("opsctl_exporter_checks 1");
     expect((await fetch(`${daemon.url}/healthz`, { tls })).status).toBe(200);
+    expect((await fetch(`${daemon.url}/healthz?verbose=1`, { tls })).status).toBe(200);
+    // Only the path opens the health endpoints: a query ending in one opens nothing else.
+    for (const sneaky of ["/metrics?x=/healthz", "/probe?module=http&target=x&y=/readyz"]) {
+      const refused = await fetch(`${daemon.url}${sneaky}`, { tls });
+      expect(`${sneaky} ${refused.status}`).toBe(`${sneaky} 401`);
+    }
     const plain = await fetch(daemon.url.replace("https:", "http:")).catch((error: Error) => error);
     expect(plain instanceof Error || !plain.ok).toBe(true);
   });
