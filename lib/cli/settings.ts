@@ -116,8 +116,11 @@ function checkSectionKeys(
 }
 
 function defaultOf(spec: OptionSpec): unknown {
-  if (spec.default !== undefined)
-    return Array.isArray(spec.default) ? [...spec.default] : spec.default;
+  if (Array.isArray(spec.default)) return [...spec.default];
+  // A size or duration default is written as text ("256K", "15s"): the tool gets the number.
+  if (typeof spec.default === "string" && spec.type !== "string" && spec.type !== "enum")
+    return scalar(spec, spec.default);
+  if (spec.default !== undefined) return spec.default;
   if (spec.type === "boolean") return false;
   if (spec.type === "list") return [];
   return undefined;

@@ -31,6 +31,19 @@ function resolve(
   return resolveSettings({ tool: "logclean", options, flags, env, file });
 }
 
+describe("defaults written as text", () => {
+  test("a size or duration default reaches the tool as a number", () => {
+    const specs = {
+      maxOutput: { type: "size", description: "", default: "256K" },
+      every: { type: "duration", description: "", default: "15s" },
+      ...globalOptions,
+    } as OptionSpecs;
+    const { values } = resolveSettings({ tool: "sshping", options: specs, flags: {}, env: {} });
+    expect(values.maxOutput).toBe(256 * 1024);
+    expect(values.every).toBe(15);
+  });
+});
+
 describe("precedence: flags > env > file > defaults", () => {
   const yaml = "logclean:\n  days: 30\n  match: ['*.gz']\nglobal:\n  log-level: warn\n";
   test("default when nothing is set", () => {

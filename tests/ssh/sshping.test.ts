@@ -66,6 +66,17 @@ describe("sshping on 20 real sshd hosts", () => {
     }
   }, 60_000);
 
+  test("output is capped per host: 256K by default, --max-output to change it", async () => {
+    const one = hostSpecs(fleet).slice(0, 1);
+    const base = [...one, ...common.slice(1), "--json", "--run", "head -c 300000 /dev/zero | tr '\\0' x"];
+    const capped = parseJson((await ws.sshping(base)).stdout).hosts[0];
+    expect(String(capped?.stdout).length).toBe(256 * 1024);
+    expect(capped?.truncated_bytes).toBe(300_000 - 256 * 1024);
+    const wider = parseJson((await ws.sshping([...base, "--max-output", "1M"])).stdout).hosts[0];
+    expect(String(wider?.stdout).length).toBe(300_000);
+    expect(wider?.truncated_bytes).toBeUndefined();
+  }, 60_000);
+
   test("--group prints identical outputs once with the folded host list", async () => {
     const odd = fleet.hosts[0]?.address;
     const command = `set -- $SSH_CONNECTION; case $3 in ${odd}) echo odd one;; *) echo same; uname -s;; esac`;
