@@ -15,6 +15,8 @@ export interface AnalyzeOptions {
   sources: Source[];
   settings: AnalysisSettings;
   threads: number;
+  /** Smallest byte range per thread (default: parallel.ts defaultMinRangeBytes). */
+  minRangeBytes?: number;
   /** The module a Worker starts (the tool's own entry); undefined = this thread only. */
   workerUrl?: string;
   stdin?: AsyncIterable<Uint8Array>;
@@ -52,6 +54,7 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
           settings,
           options.threads,
           workers,
+          options.minRangeBytes,
         );
         add(result.summary);
         bytesRead += source.size;

@@ -117,6 +117,7 @@ export async function runNginxlog(
         sources: expanded.sources,
         settings,
         threads,
+        minRangeBytes: options.minRange,
         ...(workerUrl ? { workerUrl } : {}),
         signal: ctx.signal,
         ...(sink ? { onRecord: (record) => sink.write(record) } : {}),

@@ -117,4 +117,11 @@ export const nginxlogOptions = {
     description: "Workers for big plain files (default: CPU count)",
     valueHint: "N",
   },
+  minRange: {
+    type: "size",
+    description:
+      "Smallest byte range a plain file is split into for Workers (smaller files stay on one thread: a Worker's start-up and JIT warm-up cost more than it saves)",
+    default: "128M",
+    valueHint: "SIZE",
+  },
 } as const;

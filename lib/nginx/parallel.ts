@@ -7,8 +7,12 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { type AnalysisSettings, analyzeRange, type RangeJob, type RangeResult } from "./range.ts";
 import { mergeSummaries, type Summary } from "./summary.ts";
 
-/** Below this a file is not worth a Worker's start-up. */
-export const minBytesPerWorker = 32 << 20;
+/**
+ * Smallest range per thread by default (--min-range): measured on 2 cores (bench/RESULTS.md), a
+ * second thread made a 100 MB file 12% slower (each Worker warms up its own JIT), broke even at
+ * 200 MB and paid from 300 MB.
+ */
+export const defaultMinRangeBytes = 128 << 20;
 
 /** Range starts: 0 and the byte after the first newline at or past each even split point. */
 export function splitAtNewlines(path: string, size: number, parts: number): number[] {
@@ -91,8 +95,10 @@ export async function analyzeFile(
   settings: AnalysisSettings,
   threads: number,
   workers: RangeWorkers | undefined,
+  minRangeBytes = defaultMinRangeBytes,
 ): Promise<FileAnalysis> {
-  const parts = workers ? Math.max(1, Math.min(threads, Math.floor(size / minBytesPerWorker))) : 1;
+  const perRange = Math.max(1, minRangeBytes);
+  const parts = workers ? Math.max(1, Math.min(threads, Math.floor(size / perRange))) : 1;
   const starts = parts > 1 ? splitAtNewlines(path, size, parts) : [0];
   const jobs: RangeJob[] = starts.map((start, i) => ({
     path,

@@ -108,7 +108,7 @@ describe("nginxlog inside the multi-call opsctl", () => {
     }
     const block = lines.join("");
     writeFileSync(path, "");
-    // ~60 MB: enough for two Worker ranges.
+    // ~60 MB: two Worker ranges with --min-range 16M.
     for (let i = 0; i < 40; i++) appendFileSync(path, block);
     const result = await run(
       [
@@ -117,6 +117,8 @@ describe("nginxlog inside the multi-call opsctl", () => {
         path,
         "--threads",
         "2",
+        "--min-range",
+        "16M",
         "--json",
         "--log-level",
         "debug",

@@ -189,7 +189,7 @@ describe("sources", () => {
     for (let i = 0; i < 20000; i++)
       chunk.push(line(i, i % 9 === 0 ? 500 : 200, `10.8.${i % 250}.${i % 3}`, `/w/${i % 400}`));
     const text = chunk.join("");
-    // ~70 MB: above the 32 MB per Worker threshold.
+    // ~70 MB, split with --min-range 32M (the default 128M would keep it on one thread).
     writeFileSync(big, "");
     for (let i = 0; i < 40; i++) appendFileSync(big, text);
     appendFileSync(big, "garbage line\n");
@@ -198,6 +198,8 @@ describe("sources", () => {
     const parallelArgs = [
       "--threads",
       "2",
+      "--min-range",
+      "32M",
       "--top",
       "20",
       "--json",
