@@ -38,7 +38,13 @@ describe("defaults written as text", () => {
       every: { type: "duration", description: "", default: "15s" },
       ...globalOptions,
     } as OptionSpecs;
-    const { values } = resolveSettings({ tool: "sshping", options: specs, flags: {}, env: {} });
+    const { values } = resolveSettings({
+      tool: "sshping",
+      options: specs,
+      flags: {},
+      env: {},
+      file: undefined,
+    });
     expect(values.maxOutput).toBe(256 * 1024);
     expect(values.every).toBe(15);
   });
