@@ -73,6 +73,11 @@ const logclean = join(out, "bin", `logclean-${version}-${target}`);
 sh(
   `cd bench/fs/go && go build -o ${out}/go-ffind ./ffind && go build -o ${out}/go-logclean ./logclean`,
 );
+// The floors: the same walk in C (kernel cost only) and as a bare Bun FFI loop (Bun's cost).
+sh(`gcc -O2 -o ${out}/floor-walk bench/fs/floor/walk.c -lpthread`);
+sh(
+  `${process.execPath} build --compile --minify --bytecode --format=esm bench/fs/floor/bare-walk.ts --outfile ${out}/floor-bare-walk >/dev/null`,
+);
 
 const canDrop = (() => {
   try {
@@ -180,9 +185,12 @@ if (!values.only || values.only === "ffind") {
     ["Go (goroutines+channels)", `${out}/go-ffind -name '*.log' ${tree}`],
     ["ffind (print paths)", `${ffind} ${tree} --name '*.log'`],
     ["ffind --count, one thread", `${ffind} ${tree} --name '*.log' --count --threads 1`],
+    ["floor: C getdents64 walk, 1 thread", `${out}/floor-walk 1 ${tree}`],
+    ["floor: C getdents64 walk, 2 threads", `${out}/floor-walk 2 ${tree}`],
+    ["floor: bare Bun FFI loop, 1 thread", `${out}/floor-bare-walk ${tree}`],
   ];
   const expected = sh(`find ${tree} -name '*.log' | wc -l`, true).trim();
-  for (const [name, command] of finders.slice(0, 4)) {
+  for (const [name, command] of [...finders.slice(0, 4), ...finders.slice(6)]) {
     const got = sh(command, true).trim().split("\n").length;
     const count = name === "fd" ? String(got) : sh(command, true).trim();
     if (count !== expected) throw new Error(`${name} counted ${count}, find ${expected}`);
