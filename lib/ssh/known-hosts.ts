@@ -1,5 +1,14 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import { wildcardMatch } from "./ssh-config.ts";
 
@@ -175,6 +184,25 @@ export function appendKnownHost(
   const name = knownHostName(host, port);
   const line = `${hashed ? hashHostName(name) : name} ${keyTypeOfBlob(key)} ${key.toString("base64")}\n`;
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  appendFileSync(file, line, { mode: 0o600 });
+  // A hand-edited file may lack its final newline: appending to it would glue two entries.
+  appendFileSync(file, endsWithoutNewline(file) ? `\n${line}` : line, { mode: 0o600 });
   return line;
+}
+
+function endsWithoutNewline(file: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch {
+    return false;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return false;
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -65,4 +65,15 @@ describe("known_hosts", () => {
     }
     expect(hashHostName("x", Buffer.alloc(20))).toMatch(/^\|1\|AAAA/);
   });
+
+  test("appending to a file without a final newline keeps the last line intact", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sshping-kh-"));
+    const file = join(dir, "known_hosts");
+    writeFileSync(file, `web1 ssh-ed25519 ${a}`);
+    appendKnownHost(file, "web2", 22, blobB, false);
+    expect(readFileSync(file, "utf8")).toBe(`web1 ssh-ed25519 ${a}\nweb2 ssh-ed25519 ${b}\n`);
+    const known = KnownHosts.load([file]);
+    expect(known.verify("web1", 22, blobA).kind).toBe("match");
+    expect(known.verify("web2", 22, blobB).kind).toBe("match");
+  });
 });
