@@ -118,4 +118,36 @@ describe("Ansible inventories", () => {
     });
     expect(inventoryTarget(inventory, "db1")).toEqual({ name: "db1", host: "db1", spec: "db1" });
   });
+
+  test("host:port in a host line is Ansible's port, not part of the name", () => {
+    const fromIni = parseIniInventory(
+      "[web]\nweb1:2222\n10.0.0.5:2200 ansible_user=bob\nweb[01:02].x:2022\ndb1:2201 ansible_port=2300\n[v6]\n[fe80::1]:2023\nfe80::2\n",
+      "hosts.ini",
+    );
+    const fromYaml = parseYamlInventory(
+      "all:\n  hosts:\n    web1:2222:\n    10.0.0.5:2200: { ansible_user: bob }\n    web[01:02].x:2022:\n    db1:2201: { ansible_port: 2300 }\n  children:\n    v6:\n      hosts:\n        '[fe80::1]:2023':\n        'fe80::2':\n",
+      "hosts.yml",
+    );
+    for (const inventory of [fromIni, fromYaml]) {
+      expect(selectHosts(inventory, "all")).toEqual([
+        "web1",
+        "10.0.0.5",
+        "web01.x",
+        "web02.x",
+        "db1",
+        "fe80::1",
+        "fe80::2",
+      ]);
+      expect(inventoryTarget(inventory, "web1")).toMatchObject({ host: "web1", port: 2222 });
+      expect(inventoryTarget(inventory, "10.0.0.5")).toMatchObject({ port: 2200, user: "bob" });
+      expect(inventoryTarget(inventory, "web02.x")).toMatchObject({ port: 2022 });
+      expect(inventoryTarget(inventory, "db1")).toMatchObject({ port: 2300 });
+      expect(inventoryTarget(inventory, "fe80::1")).toMatchObject({ host: "fe80::1", port: 2023 });
+      expect(inventoryTarget(inventory, "fe80::2")).toEqual({
+        name: "fe80::2",
+        host: "fe80::2",
+        spec: "fe80::2",
+      });
+    }
+  });
 });

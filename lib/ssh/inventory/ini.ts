@@ -1,4 +1,5 @@
 import { expandHostRange } from "../host-range.ts";
+import { splitHostPort } from "./host-port.ts";
 import { Inventory, type Vars } from "./model.ts";
 
 /**
@@ -38,8 +39,8 @@ export function parseIniInventory(
       return;
     }
     const words = tokenize(line, where);
-    const hostPattern = words.shift() ?? "";
-    const vars: Vars = {};
+    const { pattern: hostPattern, port } = splitHostPort(words.shift() ?? "");
+    const vars: Vars = port !== undefined ? { ansible_port: port } : {};
     for (const word of words) {
       const eq = word.indexOf("=");
       if (eq <= 0)

@@ -1,4 +1,5 @@
 import { expandHostRange } from "../host-range.ts";
+import { splitHostPort } from "./host-port.ts";
 import { Inventory, type Vars } from "./model.ts";
 
 /** Ansible's YAML inventory: groups with hosts, vars and children, from the top (usually all:). */
@@ -45,13 +46,18 @@ function addGroup(
     for (const [pattern, vars] of Object.entries(body.hosts)) {
       if (vars !== null && vars !== undefined && !isMapping(vars))
         throw new Error(`${where}: host "${pattern}" vars must be a mapping`);
+      const { pattern: hostPattern, port } = splitHostPort(pattern);
       let names: string[];
       try {
-        names = expandHostRange(pattern);
+        names = expandHostRange(hostPattern);
       } catch (error) {
         throw new Error(`${where}: ${(error as Error).message}`);
       }
-      for (const host of names) inventory.addHost(host, name, (vars as Vars | null) ?? {});
+      const hostVars = {
+        ...(port !== undefined ? { ansible_port: port } : {}),
+        ...((vars as Vars | null) ?? {}),
+      };
+      for (const host of names) inventory.addHost(host, name, hostVars);
     }
   }
   if (body.children !== undefined && body.children !== null) {
