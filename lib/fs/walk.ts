@@ -17,7 +17,7 @@
 import { type Dirent, promises as fsp, lstatSync, readdirSync, statSync } from "node:fs";
 import { DT_DIR, DT_LNK, DT_REG, DT_UNKNOWN, type NativeFs, nativeFs } from "./native/dir.ts";
 import { errnoError } from "./native/libc.ts";
-import { type FsPath, isUtf8, joinPath, toText } from "./path.ts";
+import { baseName, type FsPath, isUtf8, joinPath, toText } from "./path.ts";
 import type { FileStat } from "./stat.ts";
 
 export type EntryKind = "file" | "dir" | "symlink" | "other";
@@ -218,14 +218,18 @@ export class Walker implements AsyncIterable<WalkBatch> {
       }
       const entry: WalkEntry = {
         path: root,
-        name: toText(root),
+        name: baseName(root),
         kind: kindOfStat(stat),
         followed: false,
         depth: this.options.rootDepth ?? 0,
         stat,
       };
       this.stats.entries++;
-      if (!this.options.filter || this.options.filter(entry)) {
+      // Tested like any entry (find -name tests a file root too): else `ffind a.log b.txt
+      // --name '*.txt'` printed a.log.
+      const { select, filter } = this.options;
+      if (select && !select(entry.name, entry.kind)) continue;
+      if (!filter || filter(entry)) {
         this.ready.push({ dir: root, depth: entry.depth, entries: [entry] });
       }
     }

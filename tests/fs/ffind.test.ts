@@ -237,4 +237,16 @@ describe("ffind (compiled)", () => {
     expect(result.exitCode).toBe(1);
     expect(result.text).toBe("3\n");
   });
+
+  test("files given as roots are tested like any match (a shell glob of roots piped to rm)", async () => {
+    const log = join(root, "svc0", "logs", "f0.log");
+    const txt = join(root, "svc0", "logs", "f1.txt");
+    const byName = await ffind([log, txt, "--name", "*.txt"]);
+    expect(byName.exitCode).toBe(0);
+    expect(lines(byName.text)).toEqual([txt]);
+    const byType = await ffind([log, txt, "--type", "d"]);
+    expect(byType.text).toBe("");
+    const byRegex = await ffind([log, txt, "--regex", "^f0\\."]);
+    expect(lines(byRegex.text)).toEqual([log]);
+  });
 });

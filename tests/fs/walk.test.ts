@@ -157,6 +157,17 @@ for (const reader of ["getdents64", "node:fs"] as const)
       expect(entries.map((e) => [e.kind, e.depth])).toEqual([["file", 0]]);
     });
 
+    test("a file given as a root is named by its last component and passes select like any", async () => {
+      const secret = join(outside, "secret.log");
+      const { entries } = await collect([secret], { select: (name) => name === "secret.log" });
+      expect(entries.map((e) => e.name)).toEqual(["secret.log"]);
+      // find -name '*.txt' FILE prints nothing when FILE does not match: neither does the walk.
+      const rejected = await collect([secret], { select: (name) => name.endsWith(".txt") });
+      expect(rejected.entries).toEqual([]);
+      const dirsOnly = await collect([secret], { select: (_, kind) => kind === "dir" });
+      expect(dirsOnly.entries).toEqual([]);
+    });
+
     test("abort stops the walk early", async () => {
       const controller = new AbortController();
       const walker = walk([root], {
