@@ -161,8 +161,7 @@ function tokenizeConf(text: string): string[] {
       i++;
       while (i < text.length && text[i] !== ch) {
         if (text[i] === "\\" && i + 1 < text.length) {
-          const next = text[i + 1] as string;
-          value += next === ch || next === "\\" ? next : `\\${next}`;
+          value += confEscape(text[i + 1] as string);
           i += 2;
         } else value += text[i++];
       }
@@ -175,4 +174,16 @@ function tokenizeConf(text: string): string[] {
     }
   }
   return tokens;
+}
+
+/**
+ * A backslash pair in an nginx.conf string, as nginx's own parser reads it: \t \r \n are control
+ * characters (tab-separated log_formats), \" \' \\ the character, anything else stays as written.
+ */
+function confEscape(next: string): string {
+  if (next === "t") return "\t";
+  if (next === "r") return "\r";
+  if (next === "n") return "\n";
+  if (next === '"' || next === "'" || next === "\\") return next;
+  return `\\${next}`;
 }

@@ -57,6 +57,25 @@ describe("log_format", () => {
       'x.conf: no log_format named "nope" (found: upstream, js)',
     );
   });
+
+  test("nginx.conf escapes: \\t \\r \\n are control bytes, \\\" \\' \\\\ the character (as nginx reads them)", () => {
+    // What nginx 1.22 writes for this log_format: real tabs between the fields.
+    const conf = String.raw`
+      log_format tsv '$remote_addr\t$status\t\"$request\"\t\'$http_user_agent\'\t\\$body_bytes_sent\x';
+      log_format dq "$remote_addr\t\"$request\"";`;
+    const tsv = formatFromConf(conf, "tsv");
+    expect(tsv.text).toBe(
+      `$remote_addr\t$status\t"$request"\t'$http_user_agent'\t\\$body_bytes_sent\\x`,
+    );
+    expect(scan(tsv.text, `10.0.0.1\t200\t"GET / HTTP/1.1"\t'curl/8'\t\\12\\x`)).toEqual([
+      "10.0.0.1",
+      "200",
+      "GET / HTTP/1.1",
+      "curl/8",
+      "12",
+    ]);
+    expect(formatFromConf(conf, "dq").text).toBe(`$remote_addr\t"$request"`);
+  });
 });
 
 describe("scanner", () => {
