@@ -54,6 +54,11 @@ export async function loadWebConfig(path: string): Promise<WebConfig> {
       throw new Error(
         `${where}: client_auth_type "${authType}" is not supported (NoClientCert, RequireAndVerifyClientCert)`,
       );
+    // As exporter-toolkit: a CA alone looks like mTLS but checks no client at all.
+    if (caFile && authType === "NoClientCert")
+      throw new Error(
+        `${where}: client_ca_file is set but client_auth_type is not RequireAndVerifyClientCert: no client certificate would be checked`,
+      );
     try {
       tls = {
         cert: await Bun.file(certFile).text(),

@@ -99,6 +99,14 @@ describe("web config (exporter-toolkit format)", () => {
     await expect(loadWebConfig(path)).rejects.toThrow("tls_server_config");
     writeFileSync(path, "tls_server_confg: {}\n");
     await expect(loadWebConfig(path)).rejects.toThrow('unknown key "tls_server_confg"');
+    // A client CA without a policy that verifies against it would let every client in.
+    writeFileSync(
+      path,
+      `tls_server_config:\n  cert_file: ${pki.certFile}\n  key_file: ${pki.keyFile}\n  client_ca_file: ${pki.caFile}\n`,
+    );
+    await expect(loadWebConfig(path)).rejects.toThrow(
+      "client_ca_file is set but client_auth_type is not RequireAndVerifyClientCert",
+    );
   });
 });
 
