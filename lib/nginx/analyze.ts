@@ -8,7 +8,7 @@ import type { RecordView } from "./analyzer.ts";
 import type { Source } from "./inputs.ts";
 import { analyzeFile, RangeWorkers } from "./parallel.ts";
 import { type AnalysisSettings, newAnalyzer } from "./range.ts";
-import { feedFileRange, feedStream, gunzipFile, isGzip, LineFeeder } from "./reader.ts";
+import { feedFileRange, feedStream, gunzipFile, isGzip, LineFeeder, streamFile } from "./reader.ts";
 import { mergeSummaries, type Summary } from "./summary.ts";
 
 export interface AnalyzeOptions {
@@ -44,7 +44,8 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
   };
   async function analyzeOne(source: Source, name: string): Promise<void> {
     const gzip =
-      source.kind === "file" && (source.gzip || (source.size > 1 && isGzip(source.path)));
+      (source.kind === "pipe" && source.gzip) ||
+      (source.kind === "file" && (source.gzip || (source.size > 1 && isGzip(source.path))));
     const parallel = source.kind === "file" && !gzip && !options.onRecord && options.threads > 1;
     try {
       if (parallel && source.kind === "file") {
@@ -73,6 +74,8 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
       if (source.kind === "stdin")
         await feedStream(options.stdin ?? process.stdin, feeder, options.signal);
       else if (gzip) await feedStream(gunzipFile(source.path), feeder, options.signal);
+      else if (source.kind === "pipe")
+        await feedStream(streamFile(source.path), feeder, options.signal);
       else feedFileRange(source.path, 0, source.size, feeder, options.signal);
     } catch (error) {
       errors.push(`${name}: ${(error as Error).message}`);

@@ -4,7 +4,9 @@ import { basename, dirname, join, resolve } from "node:path";
 
 export type Source =
   | { kind: "stdin" }
-  | { kind: "file"; path: string; size: number; gzip: boolean };
+  | { kind: "file"; path: string; size: number; gzip: boolean }
+  /** A named pipe or <(process substitution): no size, read once as a stream. */
+  | { kind: "pipe"; path: string; gzip: boolean };
 
 const globChars = /[*?[{]/;
 
@@ -78,7 +80,9 @@ export function expandInputs(inputs: string[], cwd: string): ExpandedInputs {
         );
         continue;
       }
-      sources.push({ kind: "file", path: full, size: stat.size, gzip: path.endsWith(".gz") });
+      const gzip = path.endsWith(".gz");
+      if (!stat.isFile()) sources.push({ kind: "pipe", path: full, gzip });
+      else sources.push({ kind: "file", path: full, size: stat.size, gzip });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       errors.push(

@@ -3,7 +3,7 @@
  * of the buffer (a line longer than the buffer grows it once). Plain files, .gz (decompressed
  * in-process, streaming) and any byte stream (stdin).
  */
-import { closeSync, createReadStream, openSync, readSync } from "node:fs";
+import { closeSync, createReadStream, openSync, type ReadStream, readSync } from "node:fs";
 import { createGunzip } from "node:zlib";
 import type { Analyzer } from "./analyzer.ts";
 
@@ -111,10 +111,13 @@ export async function feedStream(
   }
 }
 
+/** A file read front to back as a stream (named pipes, which have no size to read up to). */
+export function streamFile(path: string): ReadStream {
+  return createReadStream(path, { highWaterMark: readBufferSize });
+}
+
 export function gunzipFile(path: string): AsyncIterable<Uint8Array> {
-  return createReadStream(path, { highWaterMark: readBufferSize }).pipe(
-    createGunzip({ chunkSize: readBufferSize }),
-  );
+  return streamFile(path).pipe(createGunzip({ chunkSize: readBufferSize }));
 }
 
 /** True when the file starts with the gzip magic bytes. */

@@ -79,6 +79,22 @@ describe("sources", () => {
     expect(result.overview.requests).toBe(12);
   }, 60_000);
 
+  test("a named pipe or <(process substitution) is read as a stream, not as an empty file", async () => {
+    const fifo = join(dir, "pipe.log");
+    Bun.spawnSync(["mkfifo", fifo]);
+    const source = join(dir, "pipe-source.log");
+    writeFileSync(source, lines(0, 9));
+    // The writer blocks until nginxlog opens the pipe for reading.
+    const writer = Bun.spawn(["sh", "-c", 'cat "$1" > "$2"', "sh", source, fifo]);
+    const result = await report([fifo]);
+    await writer.exited;
+    expect(result.overview.requests).toBe(9);
+    const bin = await compiledTool("nginxlog");
+    const bash = Bun.spawnSync(["bash", "-c", '"$1" <(cat "$2") --json', "bash", bin, source]);
+    expect(bash.exitCode).toBe(0);
+    expect(JSON.parse(bash.stdout.toString()).overview.requests).toBe(9);
+  }, 60_000);
+
   test("0-byte file and a file without a trailing newline", async () => {
     const empty = join(dir, "empty.log");
     writeFileSync(empty, "");
