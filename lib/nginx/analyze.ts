@@ -43,9 +43,16 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
     merged = merged ? mergeSummaries(merged, summary, settings.badExampleLimit) : summary;
   };
   async function analyzeOne(source: Source, name: string): Promise<void> {
-    const gzip =
-      (source.kind === "pipe" && source.gzip) ||
-      (source.kind === "file" && (source.gzip || (source.size > 1 && isGzip(source.path))));
+    let gzip: boolean;
+    try {
+      gzip =
+        (source.kind === "pipe" && source.gzip) ||
+        (source.kind === "file" && (source.gzip || (source.size > 1 && isGzip(source.path))));
+    } catch (error) {
+      // Gone since it was listed (logrotate), or unreadable: this source fails, not the run.
+      errors.push(`${name}: ${(error as Error).message}`);
+      return;
+    }
     const parallel = source.kind === "file" && !gzip && !options.onRecord && options.threads > 1;
     try {
       if (parallel && source.kind === "file") {

@@ -15,6 +15,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { analyzeSources } from "../../lib/nginx/analyze.ts";
+import { presets } from "../../lib/nginx/format.ts";
 import { startNginx } from "../env/nginx.ts";
 import { tempDir } from "../env/service.ts";
 import { compiledTool } from "../helpers/compiled.ts";
@@ -94,6 +96,33 @@ describe("sources", () => {
     expect(bash.exitCode).toBe(0);
     expect(JSON.parse(bash.stdout.toString()).overview.requests).toBe(9);
   }, 60_000);
+
+  test("a file rotated away between listing and reading is an error naming it; the rest still counts", async () => {
+    const kept = join(dir, "kept.log");
+    writeFileSync(kept, lines(0, 6));
+    const gone = join(dir, "gone.log.1");
+    const result = await analyzeSources({
+      // As expandInputs listed them a moment before logrotate removed gone.log.1.
+      sources: [
+        { kind: "file", path: gone, size: 4096, gzip: false },
+        { kind: "file", path: kept, size: lines(0, 6).length, gzip: false },
+      ],
+      settings: {
+        formatText: presets.combined as string,
+        escape: "default",
+        formatName: "combined",
+        filter: {},
+        bucketSeconds: 0,
+        topCapacity: 64,
+        badExampleLimit: 10,
+        only: [],
+      },
+      threads: 1,
+    });
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).toContain(gone);
+    expect(result.summary.requests).toBe(6);
+  });
 
   test("0-byte file and a file without a trailing newline", async () => {
     const empty = join(dir, "empty.log");
