@@ -8,7 +8,7 @@ import { withSpan } from "../telemetry/span.ts";
 import { compileGlobs, compileGlobsToBytes } from "./glob.ts";
 import { nativeFs } from "./native/dir.ts";
 import { comparePaths, type FsPath, isUtf8, toText } from "./path.ts";
-import type { FileStat } from "./stat.ts";
+import { type FileStat, isoTime } from "./stat.ts";
 import { type EntryKind, type WalkEntry, type WalkError, type WalkOptions, walk } from "./walk.ts";
 
 export interface FindQuery {
@@ -216,7 +216,7 @@ export function toRecord(entry: WalkEntry): FindRecord {
     path: toText(entry.path),
     type: entry.kind,
     size: entry.stat ? entry.stat.size : null,
-    mtime: entry.stat ? new Date(entry.stat.mtimeMs).toISOString() : null,
+    mtime: entry.stat ? isoTime(entry.stat.mtimeMs) : null,
     depth: entry.depth,
   };
   if (typeof entry.path !== "string" && !isUtf8(entry.path))

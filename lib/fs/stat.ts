@@ -15,3 +15,12 @@ export interface FileStat {
   isDirectory(): boolean;
   isSymbolicLink(): boolean;
 }
+
+/**
+ * A time in ms as ISO 8601, or null where Date cannot hold it (beyond ±275,760 years): tmpfs,
+ * XFS and btrfs store such mtimes, and toISOString() would throw for them.
+ */
+export function isoTime(ms: number): string | null {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}

@@ -1,5 +1,6 @@
 /** logclean's lines: one per action for people, NDJSON records for machines, and the summary. */
 import { displayPath, type FsPath, isUtf8, toText } from "../path.ts";
+import { isoTime } from "../stat.ts";
 import type { CleanEvent, CleanSummary } from "./clean.ts";
 
 export function formatEvent(event: CleanEvent, now: number): string {
@@ -25,7 +26,7 @@ export function eventRecord(event: CleanEvent): Record<string, unknown> {
   const record: Record<string, unknown> = { event: event.event, ...pathFields("path", event.path) };
   if (event.event === "delete" || event.event === "compress") {
     record.size = event.size;
-    record.mtime = new Date(event.mtimeMs).toISOString();
+    record.mtime = isoTime(event.mtimeMs);
     record.dry_run = event.dryRun;
     record.bytes_freed = event.bytesFreed;
     if (event.target !== undefined) Object.assign(record, pathFields("target", event.target));
