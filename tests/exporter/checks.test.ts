@@ -36,6 +36,38 @@ describe("http", () => {
     expect(skipped.success).toBe(true);
   });
 
+  test("credentials are not sent to a server whose certificate is not trusted", async () => {
+    const seen: string[] = [];
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      tls: { cert: Bun.file(pki.certFile), key: Bun.file(pki.keyFile) },
+      fetch(request) {
+        seen.push(request.headers.get("authorization") ?? "(none)");
+        return new Response("ok\n");
+      },
+    });
+    try {
+      const url = `https://127.0.0.1:${server.port}/`;
+      for (const auth of [
+        { bearer_token: "token-123" },
+        { basic_auth: { username: "prom", password: "s3cret" } },
+      ]) {
+        const untrusted = await check("http", url, auth);
+        expect(untrusted.success).toBe(false);
+        expect(untrusted.error).toContain("not trusted");
+        expect(detail(untrusted, "tls_chain_verified")).toBe(0);
+      }
+      expect(seen).toEqual([]);
+      expect((await check("http", url, { ...trusted, bearer_token: "token-123" })).success).toBe(
+        true,
+      );
+      expect(seen).toEqual(["Bearer token-123"]);
+    } finally {
+      server.stop(true);
+    }
+  });
+
   test("min_cert_days fails on the soon-expiring certificate", async () => {
     const result = await check("http", `${httpsTarget()}/`, { ...trusted, min_cert_days: 7 });
     expect(result.success).toBe(false);

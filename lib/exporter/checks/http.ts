@@ -15,7 +15,7 @@ import {
   stringMap,
 } from "../fields.ts";
 import type { IpProtocol, TlsSettings } from "../net/dial.ts";
-import { httpRequest } from "../net/http1.ts";
+import { httpRequest, UntrustedServer } from "../net/http1.ts";
 import type { CheckKind } from "../types.ts";
 import { parseIpProtocol, parseTlsConfig, recordTls, tlsMetrics } from "./shared.ts";
 
@@ -210,6 +210,13 @@ export const httpCheck: CheckKind<HttpSettings> = {
           maxBodyBytes: settings.maxBodyBytes,
         });
       } catch (error) {
+        if (error instanceof UntrustedServer) {
+          const { dialed } = error;
+          phases.resolve += dialed.resolveSeconds;
+          phases.connect += dialed.connectSeconds;
+          phases.tls += dialed.tlsSeconds;
+          recordTls(dialed.tls, settings.tls, result, settings.minCertDays);
+        }
         reportPhases();
         result.set("http_redirects", redirects);
         if (signal.aborted) throw error;

@@ -26,6 +26,13 @@ export interface HttpResponse {
   transferSeconds: number;
 }
 
+/** The server's certificate did not verify: the request (and its credentials) was not sent. */
+export class UntrustedServer extends Error {
+  constructor(readonly dialed: Dialed & { tls: NonNullable<Dialed["tls"]> }) {
+    super(`TLS certificate not trusted: ${dialed.tls.authorizationError}`);
+  }
+}
+
 export function defaultPort(url: URL): number {
   if (url.port) return Number(url.port);
   return url.protocol === "https:" ? 443 : 80;
@@ -43,6 +50,11 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
     signal,
   });
   const socket = dialed.socket;
+  // Headers may carry secrets: an unverified server (a man in the middle) gets nothing.
+  if (dialed.tls && !dialed.tls.authorized && !request.tls.insecureSkipVerify) {
+    socket.destroy();
+    throw new UntrustedServer({ ...dialed, tls: dialed.tls });
+  }
   const onAbort = () => socket.destroy();
   signal.addEventListener("abort", onAbort, { once: true });
   try {
