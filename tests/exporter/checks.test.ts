@@ -175,6 +175,36 @@ describe("tcp", () => {
     expect(result.success).toBe(true);
     expect(detail(result, "ssl_earliest_cert_expiry")).toBe(pki.notAfter);
   });
+
+  test("nothing is sent over TLS to a server whose certificate is not trusted", async () => {
+    const { createServer } = await import("node:tls");
+    const received: string[] = [];
+    const server = createServer(
+      { cert: await Bun.file(pki.certFile).text(), key: await Bun.file(pki.keyFile).text() },
+      (socket) => {
+        socket.write("220 ready\r\n");
+        socket.on("data", (data) => received.push(data.toString().trim()));
+        socket.on("error", () => {});
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    const target = `127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    try {
+      const steps = { query_response: [{ expect: "^220" }, { send: "AUTH s3cret" }] };
+      const untrusted = await check("tcp", target, { tls: true, ...steps });
+      expect(untrusted.success).toBe(false);
+      expect(untrusted.error).toContain("not trusted");
+      expect(detail(untrusted, "tls_chain_verified")).toBe(0);
+      await Bun.sleep(100);
+      expect(received).toEqual([]);
+      expect((await check("tcp", target, { tls: true, ...trusted, ...steps })).success).toBe(true);
+      for (let i = 0; i < 50 && received.length === 0; i++) await Bun.sleep(20);
+      expect(received).toEqual(["AUTH s3cret"]);
+    } finally {
+      server.close();
+    }
+  });
 });
 
 describe("dns (real dnsmasq)", () => {

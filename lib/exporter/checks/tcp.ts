@@ -1,7 +1,14 @@
 /** tcp: connect, optional TLS, and send/expect exchanges (banners, STARTTLS). */
 import type { Socket } from "node:net";
 import { bool, isMapping, onlyKeys, optNumber, optString, type Raw, regex } from "../fields.ts";
-import { abortable, dial, type IpProtocol, startTls, type TlsSettings } from "../net/dial.ts";
+import {
+  abortable,
+  dial,
+  type IpProtocol,
+  startTls,
+  type TlsSettings,
+  type TlsState,
+} from "../net/dial.ts";
 import type { CheckKind } from "../types.ts";
 import { parseIpProtocol, parseTlsConfig, recordTls, splitHostPort, tlsMetrics } from "./shared.ts";
 
@@ -146,8 +153,11 @@ export const tcpCheck: CheckKind<TcpSettings> = {
     signal.addEventListener("abort", onAbort, { once: true });
     try {
       let ok = true;
+      // An unverified peer (a man in the middle) is told nothing: `send` steps may hold secrets.
+      const trusted = (tls: TlsState) => tls.authorized || settings.tlsConfig.insecureSkipVerify;
       if (dialed.tls && !recordTls(dialed.tls, settings.tlsConfig, result, settings.minCertDays))
         ok = false;
+      if (dialed.tls && !trusted(dialed.tls)) return false;
       for (const [index, step] of settings.steps.entries()) {
         if (step.expect && !(await conversation.expect(step.expect, signal))) {
           result.set("failed_due_to_regex", 1);
@@ -160,6 +170,7 @@ export const tcpCheck: CheckKind<TcpSettings> = {
           conversation.listen(secured.socket);
           if (!recordTls(secured.state, settings.tlsConfig, result, settings.minCertDays))
             ok = false;
+          if (!trusted(secured.state)) return false;
         }
       }
       result.set("failed_due_to_regex", 0);
