@@ -27,6 +27,7 @@ import {
   type BucketState,
   hllToBase64,
   type LatencyState,
+  maxBuckets,
   type SketchState,
   type Summary,
   sketchToState,
@@ -53,8 +54,6 @@ export interface AnalyzerOptions {
 
 export { type TableGroup, tableGroups };
 
-/** Most buckets kept: past this the width doubles (memory stays bounded on any time range). */
-const maxBuckets = 1440;
 const methodLimit = 32;
 /** Paths whose latency sketches go into the summary. */
 const pathLatencyKept = 256;
@@ -610,6 +609,7 @@ export class Analyzer {
       methods: this.methods.toRecord(),
       protocols: this.protocols.toRecord(),
       bucketSeconds: this.bucketSeconds,
+      bucketAuto: this.autoBucket,
       buckets,
       top,
       distinct: { ip: hllToBase64(this.ipDistinct), path: hllToBase64(this.pathDistinct) },

@@ -7,6 +7,9 @@ import { HyperLogLog } from "./sketch/hyperloglog.ts";
 
 export const summaryVersion = 1;
 
+/** Most timeline buckets kept: past this an automatic width doubles (bounded on any time range). */
+export const maxBuckets = 1440;
+
 /** DDSketch as JSON: sparse bins [index, count, index, count, ...]. */
 export interface SketchState {
   count: number;
@@ -81,6 +84,8 @@ export interface Summary {
   methods: Record<string, number>;
   protocols: Record<string, number>;
   bucketSeconds: number;
+  /** The width was chosen automatically (not --bucket), so merging widens it too. Absent in older state files: true. */
+  bucketAuto?: boolean;
   buckets: BucketState[];
   top: Record<TopName, TopState>;
   /** HyperLogLog registers, base64. */
@@ -177,10 +182,25 @@ function mergeLatency(a: LatencyState, b: LatencyState): LatencyState {
   return { all: mergeSketchStates(a.all, b.all), byClass };
 }
 
-function mergeBuckets(a: Summary, b: Summary): { bucketSeconds: number; buckets: BucketState[] } {
-  const bucketSeconds = Math.max(a.bucketSeconds, b.bucketSeconds);
+function mergeBuckets(
+  a: Summary,
+  b: Summary,
+): { bucketSeconds: number; bucketAuto: boolean; buckets: BucketState[] } {
+  const bucketAuto = a.bucketAuto !== false && b.bucketAuto !== false;
+  let bucketSeconds = Math.max(a.bucketSeconds, b.bucketSeconds);
+  let buckets = foldBuckets([...a.buckets, ...b.buckets], bucketSeconds);
+  // As one Analyzer over both inputs would: double the width until the timeline fits again.
+  while (bucketAuto && buckets.length > maxBuckets) {
+    bucketSeconds *= 2;
+    buckets = foldBuckets(buckets, bucketSeconds);
+  }
+  return { bucketSeconds, bucketAuto, buckets };
+}
+
+/** Buckets re-cut to `bucketSeconds`, those falling together added up, in time order. */
+function foldBuckets(all: BucketState[], bucketSeconds: number): BucketState[] {
   const byStart = new Map<number, BucketState>();
-  for (const bucket of [...a.buckets, ...b.buckets]) {
+  for (const bucket of all) {
     const t = Math.floor(bucket.t / bucketSeconds) * bucketSeconds;
     const existing = byStart.get(t);
     if (!existing) byStart.set(t, { ...bucket, t, classes: [...bucket.classes] });
@@ -192,7 +212,7 @@ function mergeBuckets(a: Summary, b: Summary): { bucketSeconds: number; buckets:
       existing.requestTime = mergeSketchStates(existing.requestTime, bucket.requestTime);
     }
   }
-  return { bucketSeconds, buckets: [...byStart.values()].sort((x, y) => x.t - y.t) };
+  return [...byStart.values()].sort((x, y) => x.t - y.t);
 }
 
 function mergePathLatency(

@@ -228,6 +228,41 @@ describe("sources", () => {
       );
   }, 60_000);
 
+  test("the timeline stays within 1440 buckets over several files and merged states, as over one file", async () => {
+    // Two days of one request a minute, a day per file (a rotated set): 2 x 1000 minutes.
+    const minuteLine = (t: number) => {
+      const d = new Date(t * 1000);
+      const month = d.toUTCString().slice(8, 11);
+      const two = (n: number) => String(n).padStart(2, "0");
+      return `10.0.0.1 - - [${two(d.getUTCDate())}/${month}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:00 +0000] "GET / HTTP/1.1" 200 1 "-" "curl/8"\n`;
+    };
+    const day = (start: number) =>
+      Array.from({ length: 1000 }, (_, i) => minuteLine(start + i * 60)).join("");
+    const first = join(dir, "days.log.1");
+    const second = join(dir, "days.log");
+    const both = join(dir, "days-both.log");
+    writeFileSync(first, day(1_780_000_020));
+    writeFileSync(second, day(1_780_086_420));
+    writeFileSync(both, day(1_780_000_020) + day(1_780_086_420));
+    const timeline = (r: Awaited<ReturnType<typeof report>>) =>
+      r.tables.find((t) => t.name === "timeline")?.rows;
+    const once = await report([both]);
+    expect(once.overview.bucketSeconds).toBe(120);
+    const twoFiles = await report([first, second]);
+    expect(twoFiles.overview.bucketSeconds).toBe(120);
+    expect(timeline(twoFiles)).toEqual(timeline(once));
+    const stateFirst = join(dir, "days1.state");
+    const stateSecond = join(dir, "days2.state");
+    expect((await nginxlog([first, "--state", stateFirst])).exitCode).toBe(0);
+    expect((await nginxlog([second, "--state", stateSecond])).exitCode).toBe(0);
+    const merged = await report(["merge", stateFirst, stateSecond]);
+    expect(timeline(merged)).toEqual(timeline(once));
+    // A width given with --bucket is kept, as it is over one file.
+    const fixed = await report([first, second, "--bucket", "1m"]);
+    expect(fixed.overview.bucketSeconds).toBe(60);
+    expect(timeline(fixed)?.length).toBe(2000);
+  }, 60_000);
+
   test("Workers over byte ranges give the same report as one thread", async () => {
     const big = join(dir, "big.log");
     const chunk: string[] = [];
