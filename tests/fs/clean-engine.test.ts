@@ -1,13 +1,21 @@
 /** logclean's engine in-process, where a test can race it deterministically (beforeAct hook). */
 import { describe, expect, test } from "bun:test";
-import { appendFileSync, readFileSync, renameSync, statSync, symlinkSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+} from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { type CleanEvent, type CleanOptions, clean } from "../../lib/fs/clean/clean.ts";
 import { checkRoot } from "../../lib/fs/clean/roots.ts";
 import { readMountPoints } from "../../lib/fs/mounts.ts";
 import { toText } from "../../lib/fs/path.ts";
-import { differences, dir, exists, file, snapshot, tempDir } from "./tree.ts";
+import { differences, dir, exists, file, nobody, snapshot, tempDir } from "./tree.ts";
 
 function options(root: string, extra: Partial<CleanOptions> = {}): CleanOptions {
   const mountPoints = readMountPoints();
@@ -119,6 +127,23 @@ describe("clean engine", () => {
     expect(gz.mtimeMs).toBe(midTime);
     expect(gunzipSync(readFileSync(`${mid}.gz`)).equals(Buffer.alloc(5000, 0x61))).toBe(true);
     expect(summary.bytesFreed).toBe(10 + (5000 - gz.size));
+  });
+
+  test("the .gz keeps the log's owner, group and mode (like gzip), whatever the umask", async () => {
+    const root = dir(join(tempDir("gzowner"), "logs"));
+    const log = join(root, "app.log");
+    file(log, 3, 5000);
+    chownSync(log, nobody.uid, 4); // nobody:adm, as a daemon's log under /var/log usually is
+    chmodSync(log, 0o640);
+    const umask = process.umask(0o077);
+    try {
+      const { summary } = await run(options(root, { compressAfter: 1 }));
+      expect(summary.compressed).toBe(1);
+    } finally {
+      process.umask(umask);
+    }
+    const gz = statSync(`${log}.gz`);
+    expect([gz.uid, gz.gid, gz.mode & 0o7777]).toEqual([nobody.uid, 4, 0o640]);
   });
 
   test("a log written to while it is compressed is kept, and no .gz is left", async () => {

@@ -8,6 +8,8 @@ import {
   constants,
   createReadStream,
   createWriteStream,
+  fchmodSync,
+  fchownSync,
   fstatSync,
   fsyncSync,
   futimesSync,
@@ -115,14 +117,15 @@ export async function compressAtomically(
   let tempFd: number | undefined;
   let tempCreated = false;
   try {
-    if (!sameFile(seen, fstatSync(source)))
-      throw new Changed("changed since it was examined; left in place");
+    const opened = fstatSync(source);
+    if (!sameFile(seen, opened)) throw new Changed("changed since it was examined; left in place");
     tempFd = openSync(
       temp,
       constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
       seen.mode & 0o7777,
     );
     tempCreated = true;
+    keepOwnerAndMode(tempFd, opened);
     await pipeline(
       createReadStream("", { fd: source, autoClose: false, start: 0 }),
       createGzip(),
@@ -153,6 +156,21 @@ export async function compressAtomically(
       }
     }
   }
+}
+
+/**
+ * Like gzip: the .gz belongs to the log's owner and group with its mode, not to whoever runs
+ * logclean (root) under its umask, so what could read the log can read its archive. Giving a file
+ * away needs root: elsewhere the .gz stays ours (EPERM), as gzip does.
+ */
+function keepOwnerAndMode(fd: number, log: { uid: number; gid: number; mode: number }): void {
+  try {
+    fchownSync(fd, log.uid, log.gid);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") throw error;
+  }
+  // After the chown, which clears set-id bits.
+  fchmodSync(fd, log.mode & 0o7777);
 }
 
 function appendSuffix(path: FsPath, suffix: string): FsPath {
