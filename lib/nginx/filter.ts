@@ -70,6 +70,20 @@ export function parseWhere(text: string): WhereClause {
   return clause;
 }
 
+/** Fields --where takes besides the format's variables: the parts of $request (Analyzer.field). */
+export const requestFields = ["method", "path", "query", "uri", "protocol"];
+
+/** Throws naming the clause when it asks for a field the format never logs (it would drop every line). */
+export function checkWhereFields(where: string[] | undefined, variables: string[]): void {
+  for (const text of where ?? []) {
+    const { field } = parseWhere(text);
+    if (!variables.includes(field) && !requestFields.includes(field))
+      throw new Error(
+        `--where "${text}": the log format has no $${field} (fields: ${[...new Set(variables), ...requestFields].join(", ")})`,
+      );
+  }
+}
+
 export function compileFilter(spec: FilterSpec): CompiledFilter {
   let statusAllowed: Uint8Array | null = null;
   if (spec.status && spec.status.length > 0) {

@@ -191,6 +191,24 @@ describe("sources", () => {
     expect(bad.stderr).toContain('--since "soonish"');
   }, 60_000);
 
+  test("--where on a field the format does not have is a usage error, not an empty report", async () => {
+    const file = join(dir, "where.log");
+    writeFileSync(file, lines(0, 20));
+    // combined has no $request_time: every line would silently fail the clause.
+    const missing = await nginxlog([file, "--where", "request_time>1"]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain(
+      '--where "request_time>1": the log format has no $request_time',
+    );
+    expect(missing.stdout).toBe("");
+    // Variables of the format and the fields taken from $request still filter.
+    expect(
+      (await report([file, "--where", "status=200", "--where", "path~^/p/[12]$"])).overview
+        .requests,
+    ).toBe(8);
+    expect((await report([file, "--where", "$remote_addr=10.0.0.3"])).overview.requests).toBe(3);
+  }, 60_000);
+
   test("nothing matches the format: exit 1 with a hint", async () => {
     const other = join(dir, "other.log");
     writeFileSync(other, "a b c\nd e f\n");
