@@ -191,6 +191,24 @@ describe("sources", () => {
     expect(bad.stderr).toContain('--since "soonish"');
   }, 60_000);
 
+  test("counts that cannot be negative or zero are usage errors naming the flag", async () => {
+    const file = join(dir, "counts.log");
+    writeFileSync(file, lines(0, 5));
+    for (const [flag, value] of [
+      ["--capacity", "-5"],
+      ["--capacity", "0"],
+      ["--top", "-1"],
+      ["--show-bad", "-1"],
+      ["--row-group", "0"],
+    ] as const) {
+      const result = await nginxlog([file, `${flag}=${value}`, "--json"]);
+      expect({ flag, value, exitCode: result.exitCode }).toEqual({ flag, value, exitCode: 2 });
+      expect(result.stderr).toContain(`${flag}: must be`);
+    }
+    // --top 0 stays what it was: the overview without table rows.
+    expect((await report([file, "--top", "0"])).overview.requests).toBe(5);
+  }, 60_000);
+
   test("--where on a field the format does not have is a usage error, not an empty report", async () => {
     const file = join(dir, "where.log");
     writeFileSync(file, lines(0, 20));
