@@ -1,10 +1,11 @@
 /** Every check kind against real targets on 127.0.0.1, through the engine's runCheck. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { runCheck } from "../../lib/exporter/run-check.ts";
 import { startDnsmasq } from "../env/dnsmasq.ts";
 import { freePort } from "../env/service.ts";
-import { check, checkSpec, detail, processesWith } from "./helpers.ts";
+import { check, checkSpec, detail, processesWith, quietLog } from "./helpers.ts";
 import { scratchDir } from "./scratch.ts";
 import { bannerTarget, httpsTarget, httpTarget, testPki } from "./targets.ts";
 
@@ -323,6 +324,19 @@ describe("command", () => {
     expect(failed.success).toBe(false);
     expect(detail(failed, "command_exit_code")).toBe(3);
     expect(failed.error).toContain("exited 3: broken");
+  });
+
+  test("{{target}} in a shell command is the target as one word, never shell code", async () => {
+    const dir = scratchDir("exporter-command-target");
+    const marker = join(dir, "injected");
+    const target = `x; touch ${marker}; echo $(id -u) "q" 'a b'`;
+    const spec = checkSpec("command", "", { command: "printf '%s|' {{target}} >&2; exit 7" });
+    const result = await runCheck(spec, target, { log: quietLog });
+    expect(existsSync(marker)).toBe(false);
+    expect(result.error).toContain(`exited 7: ${target}|`);
+    const argv = checkSpec("command", "", { command: ["/bin/echo", "{{target}}"] });
+    expect((await runCheck(argv, target, { log: quietLog })).success).toBe(true);
+    expect(existsSync(marker)).toBe(false);
   });
 
   test("a missing program and an oversized output fail with the reason", async () => {

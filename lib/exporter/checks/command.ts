@@ -35,8 +35,12 @@ export const commandCheck: CheckKind<CommandSettings> = {
   parse(raw, where) {
     onlyKeys(raw, ["command", "env", "cwd", "parse_metrics", "max_output_bytes"], where);
     const command = raw.command;
+    // In a shell script {{target}} becomes a quoted variable, never text the shell parses:
+    // /probe's target comes from whoever can reach the port ("x; rm -rf /" must stay one word).
     const argv =
-      typeof command === "string" ? ["/bin/sh", "-c", command] : stringList(raw, "command", where);
+      typeof command === "string"
+        ? ["/bin/sh", "-c", command.replaceAll("{{target}}", '"$OPSCTL_TARGET"')]
+        : stringList(raw, "command", where);
     if (argv.length === 0 || argv[0] === "")
       throw new Error(`${where}.command: required (a string run by /bin/sh -c, or an argv list)`);
     return {
@@ -52,7 +56,7 @@ export const commandCheck: CheckKind<CommandSettings> = {
     command_output_bytes: { help: "Bytes the command wrote to stdout.", type: "gauge" },
   },
   async run({ target, settings, result, signal, log }) {
-    // {{target}} in the argv is replaced by the probe target (script_exporter's params).
+    // {{target}} in an argv list is replaced by the probe target, one argument (script_exporter's params).
     const argv = settings.argv.map((arg) => arg.replaceAll("{{target}}", target));
     const child = spawn(argv[0] as string, argv.slice(1), {
       detached: true,
