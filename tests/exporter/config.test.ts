@@ -123,6 +123,20 @@ describe("parseExporterConfig", () => {
       },
       "cert_file and key_file go together",
     ],
+    [
+      "dns fail_if_no_answer not a boolean",
+      {
+        checks: [
+          {
+            name: "a",
+            kind: "dns",
+            target: "127.0.0.1",
+            dns: { query_name: "x.test", fail_if_no_answer: "yes" },
+          },
+        ],
+      },
+      "dns.fail_if_no_answer: expected true or false",
+    ],
     ["checks not a list", { checks: { a: 1 } }, "checks: expected a list"],
     ["modules not a mapping", { modules: [1] }, "modules: expected a mapping"],
   ] as const) {

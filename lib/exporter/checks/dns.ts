@@ -1,6 +1,6 @@
 /** dns: ask a DNS server (the target, blackbox-style) for a name; check rcode and answers. */
 import { promises as dns } from "node:dns";
-import { mapping, onlyKeys, optString, regexList, stringList } from "../fields.ts";
+import { bool, mapping, onlyKeys, optString, regexList, stringList } from "../fields.ts";
 import { abortable, resolveHost } from "../net/dial.ts";
 import type { CheckKind } from "../types.ts";
 
@@ -78,7 +78,7 @@ export const dnsCheck: CheckKind<DnsSettings> = {
       validRcodes: validRcodes.length > 0 ? validRcodes : ["NOERROR"],
       failIfMatches: regexList(answers, "fail_if_matches_regexp", at),
       failIfNotMatches: regexList(answers, "fail_if_not_matches_regexp", at),
-      failIfNoAnswer: raw.fail_if_no_answer === true,
+      failIfNoAnswer: bool(raw, "fail_if_no_answer", where, false),
     };
   },
   metrics: {
