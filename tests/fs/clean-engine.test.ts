@@ -178,6 +178,16 @@ describe("clean engine", () => {
     expect(exists(join(root, "a.log"))).toBe(true);
   });
 
+  test("with --min-size, the small .gz of a big log still expires after --days", async () => {
+    const root = dir(join(tempDir("gzmin"), "logs"));
+    file(join(root, "big.log.gz"), 30, 40); // what compressing a 4000-byte log left
+    file(join(root, "small.log"), 30, 40); // a log under --min-size: left alone
+    const { summary } = await run(options(root, { compressAfter: 1, minSize: 1024 }));
+    expect(summary.deleted).toBe(1);
+    expect(exists(join(root, "big.log.gz"))).toBe(false);
+    expect(exists(join(root, "small.log"))).toBe(true);
+  });
+
   test("keep-newest keeps the N newest per directory, whatever their age", async () => {
     const root = dir(join(tempDir("keep"), "logs"));
     for (const sub of ["x", "y"]) {

@@ -74,9 +74,15 @@ export function logMatcherBytes(policy: CleanPolicy): ByteNameMatcher | undefine
 }
 
 export function planDirectory(entries: readonly WalkEntry[], policy: CleanPolicy): PlannedFile[] {
+  const compressing = policy.compressAfter !== undefined;
   const files = entries.filter(
     (entry) =>
-      entry.stat?.isFile() && (policy.minSize === undefined || entry.stat.size >= policy.minSize),
+      entry.stat?.isFile() &&
+      (policy.minSize === undefined ||
+        entry.stat.size >= policy.minSize ||
+        // A .gz is what compressing a log left: its size says nothing of the log's, and it must
+        // expire after --days like the log would have (else it stayed forever under --min-size).
+        (compressing && entry.name.endsWith(".gz"))),
   );
   // Newest first; keep-newest protects the head of this list.
   files.sort((a, b) => (b.stat?.mtimeMs ?? 0) - (a.stat?.mtimeMs ?? 0));
