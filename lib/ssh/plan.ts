@@ -142,10 +142,14 @@ function planHop(input: HopInput, config: SshConfig, defaults: PlanDefaults): Ho
       `${defaults.home}/.ssh/known_hosts`,
       `${defaults.home}/.ssh/known_hosts2`,
     ]
-  ).map((path) => expandTokens(path, pathTokens));
+  )
+    .filter(isAFile)
+    .map((path) => expandTokens(path, pathTokens));
   const globalKnownHostsFiles = defaults.knownHostsFiles
     ? []
-    : (resolved.globalKnownHostsFiles ?? ["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"]);
+    : (
+        resolved.globalKnownHostsFiles ?? ["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"]
+      ).filter(isAFile);
   const connectTimeoutMs =
     defaults.connectTimeoutMs ??
     (resolved.connectTimeout ? resolved.connectTimeout * 1000 : defaults.defaultConnectTimeoutMs);
@@ -174,6 +178,11 @@ function planHop(input: HopInput, config: SshConfig, defaults: PlanDefaults): Ho
       ? { unsupported: `ProxyCommand is not supported (use ProxyJump): ${resolved.proxyCommand}` }
       : {}),
   };
+}
+
+/** ssh_config's `UserKnownHostsFile none` means no file (accept-new must not create ./none). */
+function isAFile(path: string): boolean {
+  return path.toLowerCase() !== "none";
 }
 
 /** ssh_config's StrictHostKeyChecking in sshping's terms (ask means strict: nobody can answer). */

@@ -118,4 +118,14 @@ describe("ssh_config", () => {
       /missing: no such file/,
     );
   });
+
+  test("UserKnownHostsFile none and GlobalKnownHostsFile none mean no file, not ./none", () => {
+    const plan = planTarget(
+      parseHostSpec("x"),
+      parseSshConfig("Host x\n  UserKnownHostsFile none\n  GlobalKnownHostsFile none\n", "c", home),
+      defaults,
+    );
+    expect(plan.knownHostsFiles).toEqual([]);
+    expect(plan.globalKnownHostsFiles).toEqual([]);
+  });
 });
