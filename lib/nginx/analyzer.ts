@@ -244,6 +244,12 @@ export class Analyzer {
       });
   }
 
+  /** A line over the reader's length cap: counted as bad from its first bytes (the rest is skipped). */
+  tooLong(buf: Uint8Array, start: number, end: number, lineNumber: number, cap: number): void {
+    this.lines++;
+    this.rejectLine(buf, start, end, lineNumber, `longer than ${cap} bytes`);
+  }
+
   line(buf: Uint8Array, start: number, end: number, lineNumber: number): void {
     this.lines++;
     const scanner = this.scanner;

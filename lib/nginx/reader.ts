@@ -1,7 +1,7 @@
 /**
  * Feeds an Analyzer from a fixed read buffer: lines that straddle a read are moved to the front
- * of the buffer (a line longer than the buffer grows it once). Plain files, .gz (decompressed
- * in-process, streaming) and any byte stream (stdin).
+ * of the buffer (a line longer than the buffer grows it, up to maxLineBytes). Plain files, .gz
+ * (decompressed in-process, streaming) and any byte stream (stdin).
  */
 import { closeSync, createReadStream, openSync, type ReadStream, readSync } from "node:fs";
 import { createGunzip } from "node:zlib";
@@ -9,10 +9,19 @@ import type { Analyzer } from "./analyzer.ts";
 
 export const readBufferSize = 1 << 20;
 
+/**
+ * Longest line kept whole. nginx never writes one near this; a longer "line" is a run of NUL bytes
+ * (a log truncated under a writer without O_APPEND) or not a log: it is one bad line and the rest
+ * of it is skipped, instead of growing the buffer to its size.
+ */
+export const maxLineBytes = 64 << 20;
+
 /** Accumulates chunks into whole lines for the analyzer; tracks line numbers. */
 export class LineFeeder {
   private buf: Uint8Array;
   private filled = 0;
+  /** Inside a line over the cap (already counted): drop bytes up to its newline. */
+  private skipping = false;
   lineNumber: number;
   bytesRead = 0;
 
@@ -20,17 +29,30 @@ export class LineFeeder {
     private readonly analyzer: Analyzer,
     firstLineNumber = 1,
     size = readBufferSize,
+    private readonly maxLine = maxLineBytes,
   ) {
     this.buf = new Uint8Array(size);
     this.lineNumber = firstLineNumber;
   }
 
+  /** Bytes the buffer holds now (it grows for long lines, up to the cap). */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   /** Room to read into (after any partial line kept from the last read). */
   space(): Uint8Array {
     if (this.filled === this.buf.length) {
-      const bigger = new Uint8Array(this.buf.length * 2);
-      bigger.set(this.buf);
-      this.buf = bigger;
+      if (this.buf.length * 2 > this.maxLine) {
+        this.analyzer.tooLong(this.buf, 0, this.filled, this.lineNumber, this.maxLine);
+        this.lineNumber++;
+        this.filled = 0;
+        this.skipping = true;
+      } else {
+        const bigger = new Uint8Array(this.buf.length * 2);
+        bigger.set(this.buf);
+        this.buf = bigger;
+      }
     }
     return this.buf.subarray(this.filled);
   }
@@ -38,7 +60,16 @@ export class LineFeeder {
   /** `count` bytes were written into space(); analyse the complete lines. */
   commit(count: number): void {
     this.bytesRead += count;
-    const end = this.filled + count;
+    let end = this.filled + count;
+    if (this.skipping) {
+      // filled is 0 here: the kept bytes were dropped when the line went over the cap.
+      const newline = this.buf.subarray(0, end).indexOf(10);
+      if (newline < 0) return;
+      this.skipping = false;
+      this.buf.copyWithin(0, newline + 1, end);
+      end -= newline + 1;
+      if (end === 0) return;
+    }
     const lastNewline = this.buf.lastIndexOf(10, end - 1);
     if (lastNewline < this.filled) {
       this.filled = end;
