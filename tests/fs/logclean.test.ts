@@ -290,6 +290,23 @@ describe("logclean (compiled)", () => {
     void base;
   });
 
+  test("a root below another filesystem inside another root is still cleaned", async () => {
+    const { root } = world("nested-mount");
+    file(join(root, "top.log"), 30);
+    const tmpfs = dir(join(root, "volume"));
+    mount(["-t", "tmpfs", "-o", "size=4m", "tmpfs", tmpfs]);
+    const app = dir(join(tmpfs, "app"));
+    file(join(app, "on-volume.log"), 30);
+    file(join(tmpfs, "beside-app.log"), 30);
+    // The walk of root does not enter the volume: app/ is not "inside root" for it.
+    const result = await logclean([root, app]);
+    expect(result.exitCode).toBe(0);
+    expect(exists(join(root, "top.log"))).toBe(false);
+    expect(exists(join(app, "on-volume.log"))).toBe(false);
+    expect(exists(join(tmpfs, "beside-app.log"))).toBe(true);
+    expect(result.stdout).toContain("deleted 2");
+  });
+
   test("as an unprivileged user: permission errors are reported per path, the rest is cleaned, exit 1", async () => {
     const { root } = world("perm");
     const mine = dir(join(root, "mine"));

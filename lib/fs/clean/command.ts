@@ -101,7 +101,7 @@ export async function runLogclean(
   };
   const summary: CleanSummary = await clean(
     {
-      roots: distinctRoots(roots),
+      roots: distinctRoots(roots, { crossDevices: options.crossDevices, mountPoints }),
       days: options.days,
       match: options.match,
       exclude: options.exclude,

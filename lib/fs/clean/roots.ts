@@ -67,17 +67,36 @@ function dangerReason(real: string, policy: RootPolicy): string | undefined {
   return undefined;
 }
 
-/** Drops roots inside another root (or repeated): each directory is walked once. */
-export function distinctRoots(roots: readonly RootCheck[]): RootCheck[] {
+/** What a root's walk enters below it: other filesystems and mount points only when crossing. */
+export interface RootWalk {
+  crossDevices: boolean;
+  mountPoints: ReadonlySet<string>;
+}
+
+/**
+ * Drops roots the walk of another root reaches anyway (repeated, or below it): each directory is
+ * walked once. A root below a mount point or on another device stays when the outer walk stops
+ * there, else it was never cleaned.
+ */
+export function distinctRoots(roots: readonly RootCheck[], walk: RootWalk): RootCheck[] {
   const byDepth = [...roots].sort((a, b) => a.real.length - b.real.length);
   const kept: RootCheck[] = [];
   for (const root of byDepth) {
-    const inside = kept.some(
+    const reached = kept.some(
       (outer) =>
         root.real === outer.real ||
-        root.real.startsWith(outer.real.endsWith("/") ? outer.real : `${outer.real}/`),
+        (root.real.startsWith(outer.real.endsWith("/") ? outer.real : `${outer.real}/`) &&
+          (walk.crossDevices ||
+            (root.dev === outer.dev && !mountBetween(outer.real, root.real, walk.mountPoints)))),
     );
-    if (!inside) kept.push(root);
+    if (!reached) kept.push(root);
   }
   return kept;
+}
+
+/** A mount point below `outer`, down to `inner` itself. */
+function mountBetween(outer: string, inner: string, mountPoints: ReadonlySet<string>): boolean {
+  for (let at = inner; at.length > outer.length; at = dirname(at))
+    if (mountPoints.has(at)) return true;
+  return false;
 }
