@@ -31,13 +31,15 @@ export async function runSshping(ctx: ToolContext<typeof sshpingOptions>): Promi
 
   const outcome = await probeHosts(plans, ctx);
   printSummary(outcome, plans.length, options.group, out);
+  const code = exitCodeFor(outcome.counts);
   if (options.retryFile) {
     try {
       writeFileSync(options.retryFile, outcome.notOk.map((spec) => `${spec}\n`).join(""));
     } catch (error) {
       log.error(`--retry-file ${options.retryFile}: ${(error as Error).message}`);
-      return ExitCode.failure;
+      // A clean run becomes a failure; a run with unreachable hosts still says 4.
+      return code === ExitCode.ok ? ExitCode.failure : code;
     }
   }
-  return exitCodeFor(outcome.counts);
+  return code;
 }
