@@ -26,13 +26,34 @@ function openOrUndefined(path: string): number | undefined {
   }
 }
 
+/** The file to follow, opened; throws naming the path and why it cannot be followed. */
+function openToFollow(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EACCES"
+          ? "permission denied"
+          : (error as Error).message;
+    throw new Error(`${path}: cannot open for --follow: ${reason}`);
+  }
+  if (fstatSync(fd).isDirectory()) {
+    closeSync(fd);
+    throw new Error(`${path}: is a directory (--follow needs one file)`);
+  }
+  return fd;
+}
+
 export async function followFile(options: FollowOptions): Promise<void> {
   const { path, analyzer, signal } = options;
   const pollMs = options.pollMs ?? 250;
   analyzer.source = path;
   let feeder = new LineFeeder(analyzer);
-  let fd = openOrUndefined(path);
-  if (fd === undefined) throw new Error(`${path}: cannot open for --follow`);
+  let fd: number | undefined = openToFollow(path);
   let offset = 0;
 
   const drain = (): boolean => {
