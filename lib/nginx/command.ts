@@ -14,7 +14,7 @@ import { renderHtml } from "./html.ts";
 import { expandInputs } from "./inputs.ts";
 import type { nginxlogOptions } from "./options.ts";
 import { type AnalysisSettings, newAnalyzer } from "./range.ts";
-import { buildReport, tableByName, tableToCsv } from "./report.ts";
+import { buildReport, tableByName, tableNames, tableToCsv } from "./report.ts";
 import { isSummary, mergeSummaries, type Summary } from "./summary.ts";
 import { printReport } from "./terminal.ts";
 import { parseTimeSpec } from "./time-spec.ts";
@@ -31,6 +31,8 @@ export async function runNginxlog(
   const positionals = ctx.positionals;
   const threads = Math.max(1, options.threads ?? availableParallelism());
   checkCounts(options);
+  if (options.csv && !tableNames.includes(options.csv))
+    throw new UsageError(`--csv ${options.csv}: no such table (have: ${tableNames.join(", ")})`);
 
   let summary: Summary;
   let failures: string[] = [];

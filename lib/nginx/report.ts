@@ -17,6 +17,24 @@ import {
 export const quantiles = [0.5, 0.9, 0.95, 0.99, 0.999] as const;
 export const quantileNames = ["p50", "p90", "p95", "p99", "p99.9"] as const;
 
+/** Every table a report can have (buildReport), for checking --csv before the analysis runs. */
+export const tableNames = [
+  "status-classes",
+  "status",
+  "methods",
+  "protocols",
+  "top-ips",
+  "top-paths",
+  "top-urls",
+  "top-errors",
+  "top-user-agents",
+  "top-referers",
+  "request-time",
+  "upstream-time",
+  "path-latency",
+  "timeline",
+];
+
 export type Cell = string | number | null;
 export interface Table {
   name: string;

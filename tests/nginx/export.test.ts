@@ -3,9 +3,10 @@
  * reader hyparquet-writer is tested against), NDJSON, and --csv of a table.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
+import { tableNames } from "../../lib/nginx/report.ts";
 import { tempDir } from "../env/service.ts";
 import { compileOnce, nginxlog } from "./helpers.ts";
 
@@ -91,4 +92,26 @@ test("NDJSON export and --csv of a table", async () => {
   const unknown = await nginxlog([logPath, "--format", "timed", "--csv", "nope"]);
   expect(unknown.exitCode).toBe(2);
   expect(unknown.stderr).toContain("--csv nope: no such table");
+}, 60_000);
+
+test("an unknown --csv table is refused before the analysis: no state, HTML or export written", async () => {
+  const state = join(dir, "refused.state");
+  const html = join(dir, "refused.html");
+  const records = join(dir, "refused.ndjson");
+  const args = ["--state", state, "--html", html, "--export", records];
+  const result = await nginxlog([logPath, "--format", "timed", "--csv", "top-ip", ...args]);
+  expect(result.exitCode).toBe(2);
+  expect(result.stderr).toContain("--csv top-ip: no such table");
+  expect(result.stderr).toContain("top-ips");
+  for (const file of [state, html, records]) expect(existsSync(file)).toBe(false);
+  // A table the format cannot have (no $request_time in combined) is still refused after it.
+  const absent = await nginxlog([logPath, "--csv", "request-time"]);
+  expect(absent.exitCode).toBe(2);
+  expect(absent.stderr).toContain("--csv request-time: no such table");
+  // The list checked up front is the tables a report with every variable has.
+  const full = await nginxlog([logPath, "--format", "timed", "--json"]);
+  const names = (JSON.parse(full.stdout) as { tables: { name: string }[] }).tables.map(
+    (t) => t.name,
+  );
+  expect(names.sort()).toEqual([...tableNames].sort());
 }, 60_000);
