@@ -1,6 +1,13 @@
 /** The compiled logclean on real trees: what it deletes, and everything it must never touch. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { appendFileSync, chmodSync, chownSync, readFileSync, symlinkSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+} from "node:fs";
 import { join } from "node:path";
 import { compiledTool } from "../helpers/compiled.ts";
 import {
@@ -288,6 +295,27 @@ describe("logclean (compiled)", () => {
     expect(crossing.exitCode).toBe(0);
     expect(exists(join(tmpfs, "on-tmpfs.log"))).toBe(false);
     void base;
+  });
+
+  test("a bind mount whose path is not UTF-8 is not entered either", async () => {
+    const { root, outside } = world("raw-bind");
+    const rawDir = Buffer.concat([Buffer.from(`${root}/d`), Buffer.from([0xff])]);
+    mkdirSync(rawDir);
+    const bind = Buffer.concat([rawDir, Buffer.from("/bind")]);
+    mkdirSync(bind);
+    // Through a shell: a command's arguments here are text, the mount point's name is not.
+    const atBind = (command: string) =>
+      Bun.spawnSync(["sh", "-c", `${command} "$1/d$(printf '\\377')/bind"`, "sh", root]);
+    expect(atBind(`mount --bind "${outside}"`).exitCode).toBe(0);
+    try {
+      const before = snapshot(outside);
+      const run = await logclean([root]);
+      expect(run.exitCode).toBe(0);
+      expect(run.stdout).toContain("deleted 0");
+      expect(differences(before, snapshot(outside))).toEqual([]);
+    } finally {
+      atBind("umount -l");
+    }
   });
 
   test("a root below another filesystem inside another root is still cleaned", async () => {

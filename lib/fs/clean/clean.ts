@@ -5,6 +5,7 @@
  * first and nothing is touched if it is too big.
  */
 import { withSpan } from "../../telemetry/span.ts";
+import { mountKey } from "../mounts.ts";
 import { displayPath, type FsPath } from "../path.ts";
 import { walk } from "../walk.ts";
 import {
@@ -118,7 +119,7 @@ export async function clean(
       sameDevice: !options.crossDevices,
       ...(options.crossDevices
         ? {}
-        : { descend: (entry) => typeof entry.path !== "string" || !mountPoints.has(entry.path) }),
+        : { descend: (entry) => !mountPoints.has(mountKey(entry.path)) }),
       select: (name, kind) => kind === "file" && isLog(name),
       ...(isLogBytes
         ? { selectBytes: (buf, start, end, kind) => kind === "file" && isLogBytes(buf, start, end) }
