@@ -119,6 +119,8 @@ export class Analyzer {
   private readonly tracks: Record<TableGroup, boolean>;
   private readonly autoBucket: boolean;
   private readonly buckets = new Map<number, Bucket>();
+  /** Buckets folded away by widenBuckets, reused for new ones: no garbage on long time ranges. */
+  private readonly spareBuckets: Bucket[] = [];
   private lastBucket: Bucket | undefined;
   readonly top: Record<TopName, SpaceSaving>;
   private readonly ipDistinct = new HyperLogLog();
@@ -458,13 +460,14 @@ export class Analyzer {
         this.widenBuckets();
         return this.bucketFor(time);
       }
-      bucket = {
+      bucket = this.spareBuckets.pop() ?? {
         t,
         requests: 0,
         bytes: 0,
         classes: new Float64Array(5),
         requestTime: new DDSketch(),
       };
+      bucket.t = t;
       this.buckets.set(t, bucket);
     }
     this.lastBucket = bucket;
@@ -489,6 +492,11 @@ export class Analyzer {
         for (let i = 0; i < 5; i++)
           existing.classes[i] = (existing.classes[i] as number) + (bucket.classes[i] as number);
         existing.requestTime.merge(bucket.requestTime);
+        bucket.requests = 0;
+        bucket.bytes = 0;
+        bucket.classes.fill(0);
+        bucket.requestTime.reset();
+        this.spareBuckets.push(bucket);
       }
     }
   }
