@@ -104,7 +104,8 @@ export class BasicAuth {
   async check(request: Request): Promise<boolean> {
     if (!this.enabled) return true;
     const header = request.headers.get("authorization") ?? "";
-    if (!header.startsWith("Basic ")) return false;
+    // The scheme is case-insensitive (RFC 7617): "basic" is as good as "Basic".
+    if (header.slice(0, 6).toLowerCase() !== "basic ") return false;
     const decoded = Buffer.from(header.slice(6), "base64").toString("utf8");
     const colon = decoded.indexOf(":");
     if (colon < 0) return false;
