@@ -88,14 +88,29 @@ export async function loadWebConfig(path: string): Promise<WebConfig> {
   return { tls, users, headers };
 }
 
+export type VerifyPassword = (password: string, hash: string) => Promise<boolean>;
+
+const bcryptVerify: VerifyPassword = (password, hash) =>
+  Bun.password.verify(password, hash, "bcrypt");
+
 /**
  * Basic auth against bcrypt hashes. bcrypt is slow on purpose, so a verified (user, password,
  * hash) triple is remembered, as exporter-toolkit does; failures are never cached.
  */
 export class BasicAuth {
   private readonly verified = new Set<string>();
+  /** Compared against for unknown users, at the configured cost (the highest if several). */
+  private readonly dummyHash: Promise<string> | undefined;
 
-  constructor(private readonly users: Map<string, string>) {}
+  constructor(
+    private readonly users: Map<string, string>,
+    private readonly verify: VerifyPassword = bcryptVerify,
+  ) {
+    if (users.size === 0) return;
+    const costs = [...users.values()].map((hash) => Number(/^\$2[aby]?\$(\d\d)\$/.exec(hash)?.[1]));
+    const cost = Math.min(31, Math.max(4, ...costs.filter(Number.isFinite)));
+    this.dummyHash = Bun.password.hash(crypto.randomUUID(), { algorithm: "bcrypt", cost });
+  }
 
   get enabled(): boolean {
     return this.users.size > 0;
@@ -112,14 +127,19 @@ export class BasicAuth {
     const user = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
     const hash = this.users.get(user);
-    if (!hash) return false;
+    if (!hash) {
+      // Answering at once would tell by its timing which user names exist (exporter-toolkit
+      // does the same).
+      await this.verify(password, (await this.dummyHash) ?? "").catch(() => false);
+      return false;
+    }
     const key = new Bun.CryptoHasher("sha256")
       .update(`${user}\0${password}\0${hash}`)
       .digest("hex");
     if (this.verified.has(key)) return true;
     let ok = false;
     try {
-      ok = await Bun.password.verify(password, hash.replace(/^\$2y\$/, "$2b$"), "bcrypt");
+      ok = await this.verify(password, hash.replace(/^\$2y\$/, "$2b$"));
     } catch {
       ok = false;
     }
