@@ -3,7 +3,7 @@
  * hashes), so the same file secures node_exporter, blackbox_exporter and this exporter.
  */
 import { dirname, resolve } from "node:path";
-import { isMapping, onlyKeys, optString } from "./fields.ts";
+import { isMapping, onlyKeys, optString, stringMap } from "./fields.ts";
 
 export interface WebConfig {
   tls: { cert: string; key: string; ca?: string; requestCert: boolean } | undefined;
@@ -81,10 +81,12 @@ export async function loadWebConfig(path: string): Promise<WebConfig> {
       users.set(user, hash);
     }
   }
-  const headers: Record<string, string> = {};
-  const http = document.http_server_config;
-  if (isMapping(http) && isMapping(http.headers))
-    for (const [name, value] of Object.entries(http.headers)) headers[name] = String(value);
+  const http = document.http_server_config ?? {};
+  const where = `web config ${path}: http_server_config`;
+  if (!isMapping(http)) throw new Error(`${where}: expected a mapping`);
+  // http2 is exporter-toolkit's switch; this server speaks HTTP/1.1 either way.
+  onlyKeys(http, ["headers", "http2"], where);
+  const headers = stringMap(http, "headers", where);
   return { tls, users, headers };
 }
 

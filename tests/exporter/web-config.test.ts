@@ -1,6 +1,9 @@
-/** Basic auth of the exporter-toolkit web config, without a server: the header parsing and bcrypt calls. */
+/** The exporter-toolkit web config without a server: reading the file, basic auth's header and bcrypt calls. */
 import { describe, expect, test } from "bun:test";
-import { BasicAuth } from "../../lib/exporter/web-config.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BasicAuth, loadWebConfig } from "../../lib/exporter/web-config.ts";
+import { scratchDir } from "./scratch.ts";
 
 const request = (authorization: string) =>
   new Request("http://127.0.0.1/metrics", { headers: { authorization } });
@@ -31,5 +34,37 @@ describe("BasicAuth", () => {
     expect(compared[0]).not.toBe(hash);
     expect(await auth.check(request(`Basic ${btoa("prometheus:nope")}`))).toBe(false);
     expect(compared).toHaveLength(2);
+  });
+});
+
+describe("loadWebConfig http_server_config", () => {
+  const dir = scratchDir("exporter-web-config");
+  const load = (text: string) => {
+    const path = join(dir, "web.yml");
+    writeFileSync(path, text);
+    return loadWebConfig(path);
+  };
+
+  test("headers are read", async () => {
+    const web = await load("http_server_config:\n  headers:\n    X-Frame-Options: deny\n");
+    expect(web.headers).toEqual({ "X-Frame-Options": "deny" });
+  });
+
+  test("what is not a mapping, or a key it does not know, is an error naming the key", async () => {
+    const cases: [string, string][] = [
+      ["http_server_config: [headers]\n", "http_server_config: expected a mapping"],
+      [
+        "http_server_config:\n  headers: nosniff\n",
+        "http_server_config.headers: expected a mapping",
+      ],
+      ["http_server_config:\n  header: { X-Frame-Options: deny }\n", 'unknown key "header"'],
+      [
+        "http_server_config:\n  headers: { X-Frame-Options: [deny] }\n",
+        "http_server_config.headers.X-Frame-Options: expected a string",
+      ],
+    ];
+    for (const [text, message] of cases) await expect(load(text)).rejects.toThrow(message);
+    // exporter-toolkit's http2 switch is accepted so the same file serves node_exporter.
+    expect((await load("http_server_config:\n  http2: false\n")).headers).toEqual({});
   });
 });
