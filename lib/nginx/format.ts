@@ -99,7 +99,14 @@ export function resolveFormat(spec: string | undefined, escaping?: Escape): LogF
     throw new Error(
       `--format "${name}" is neither a preset (${Object.keys(presets).join(", ")}) nor a log_format string`,
     );
-  return compileFormat(name, escaping ?? (name.trimStart().startsWith("{") ? "json" : "default"));
+  // Written as in nginx.conf: its \t \" ... escapes mean what nginx makes of them.
+  const text = readConfEscapes(name);
+  return compileFormat(text, escaping ?? (text.trimStart().startsWith("{") ? "json" : "default"));
+}
+
+/** A log_format string's backslash pairs read as nginx reads them in nginx.conf (see confEscape). */
+export function readConfEscapes(text: string): string {
+  return text.replace(/\\([\s\S])/g, (_pair, next: string) => confEscape(next));
 }
 
 /** Finds `log_format NAME [escape=...] '...' '...';` in an nginx.conf text. */

@@ -76,6 +76,17 @@ describe("log_format", () => {
     ]);
     expect(formatFromConf(conf, "dq").text).toBe(`$remote_addr\t"$request"`);
   });
+
+  test("--format reads the same escapes as nginx.conf: a log_format pasted from it matches", () => {
+    // As typed in a shell: --format '$remote_addr\t$status\t\"$request\"' keeps the backslashes.
+    const format = resolveFormat(String.raw`$remote_addr\t$status\t\"$request\"\x`);
+    expect(format.text).toBe(`$remote_addr\t$status\t"$request"\\x`);
+    expect(scan(format.text, `10.0.0.1\t200\t"GET / HTTP/1.1"\\x`)).toEqual([
+      "10.0.0.1",
+      "200",
+      "GET / HTTP/1.1",
+    ]);
+  });
 });
 
 describe("scanner", () => {
