@@ -5,6 +5,18 @@
 import { dirname, resolve } from "node:path";
 import { isMapping, onlyKeys, optString, stringMap } from "./fields.ts";
 
+/**
+ * The headers exporter-toolkit lets http_server_config set (web/handler.go), with the values it
+ * allows where it fixes them: other headers could break scrapes (Content-Type) or every response.
+ */
+const allowedHeaders: Record<string, readonly string[] | undefined> = {
+  "Strict-Transport-Security": undefined,
+  "X-Content-Type-Options": ["nosniff"],
+  "X-Frame-Options": ["deny", "sameorigin"],
+  "X-XSS-Protection": undefined,
+  "Content-Security-Policy": undefined,
+};
+
 export interface WebConfig {
   tls: { cert: string; key: string; ca?: string; requestCert: boolean } | undefined;
   users: Map<string, string>;
@@ -87,6 +99,16 @@ export async function loadWebConfig(path: string): Promise<WebConfig> {
   // http2 is exporter-toolkit's switch; this server speaks HTTP/1.1 either way.
   onlyKeys(http, ["headers", "http2"], where);
   const headers = stringMap(http, "headers", where);
+  for (const [name, value] of Object.entries(headers)) {
+    const at = `${where}.headers.${name}`;
+    if (!Object.hasOwn(allowedHeaders, name))
+      throw new Error(
+        `${at}: cannot be configured (only ${Object.keys(allowedHeaders).join(", ")})`,
+      );
+    const values = allowedHeaders[name];
+    if (values && !values.includes(value))
+      throw new Error(`${at}: "${value}" is not one of ${values.join(", ")}`);
+  }
   return { tls, users, headers };
 }
 

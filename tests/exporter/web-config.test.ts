@@ -67,4 +67,23 @@ describe("loadWebConfig http_server_config", () => {
     // exporter-toolkit's http2 switch is accepted so the same file serves node_exporter.
     expect((await load("http_server_config:\n  http2: false\n")).headers).toEqual({});
   });
+
+  test("only exporter-toolkit's security headers, with its values where it fixes them", async () => {
+    const web = await load(
+      "http_server_config:\n  headers:\n    Strict-Transport-Security: max-age=31536000\n    X-Content-Type-Options: nosniff\n    Content-Security-Policy: default-src 'none'\n",
+    );
+    expect(Object.keys(web.headers)).toEqual([
+      "Strict-Transport-Security",
+      "X-Content-Type-Options",
+      "Content-Security-Policy",
+    ]);
+    // Content-Type would break every scrape; a name with a space would fail every response.
+    for (const name of ["Content-Type", "Access-Control-Allow-Origin", "Bad Name"])
+      await expect(load(`http_server_config:\n  headers:\n    ${name}: x\n`)).rejects.toThrow(
+        `http_server_config.headers.${name}: cannot be configured`,
+      );
+    await expect(
+      load("http_server_config:\n  headers:\n    X-Frame-Options: allow-from x\n"),
+    ).rejects.toThrow('http_server_config.headers.X-Frame-Options: "allow-from x" is not one of');
+  });
 });
