@@ -10,23 +10,32 @@ export type Source =
 
 const globChars = /[*?[{]/;
 
-/** access.log.3.gz -> { base: "access.log", generation: 3 }; access.log -> generation -1. */
-function rotation(path: string): { base: string; generation: number } {
+/**
+ * Where a file sits in its rotated set: access.log.3.gz -> { base: "access.log", rank: 0, order: -3 };
+ * dateext's access.log-20240101.gz -> rank 1, ordered by its date; access.log (the live file) -> rank 2.
+ */
+function rotation(path: string): { base: string; rank: number; order: number | string } {
   const name = basename(path).replace(/\.gz$/, "");
+  // logrotate dateext: -%Y%m%d (the default), -%Y%m%d%H, -%Y%m%d-%s, .%Y-%m-%d ...
+  const dated = /^(.+?)[-.]((?:\d{8}|\d{4}-\d{2}-\d{2})[\d_-]*)$/.exec(name);
+  if (dated) return { base: join(dirname(path), dated[1] ?? ""), rank: 1, order: dated[2] ?? "" };
   const match = /^(.*)\.(\d+)$/.exec(name);
-  if (match) return { base: join(dirname(path), match[1] ?? ""), generation: Number(match[2]) };
-  return { base: join(dirname(path), name), generation: -1 };
+  if (match)
+    return { base: join(dirname(path), match[1] ?? ""), rank: 0, order: -Number(match[2]) };
+  return { base: join(dirname(path), name), rank: 2, order: 0 };
 }
 
-/** Oldest first: access.log.10.gz ... access.log.2.gz, access.log.1, access.log. */
+/**
+ * Oldest first: access.log.10.gz ... access.log.2.gz, access.log.1, then dated ones
+ * (access.log-20240101.gz, access.log-20240102), then the live access.log.
+ */
 export function sortRotated(paths: string[]): string[] {
   return [...paths].sort((a, b) => {
     const ra = rotation(a);
     const rb = rotation(b);
     if (ra.base !== rb.base) return ra.base < rb.base ? -1 : 1;
-    const ga = ra.generation < 0 ? -Infinity : ra.generation;
-    const gb = rb.generation < 0 ? -Infinity : rb.generation;
-    if (ga !== gb) return gb - ga;
+    if (ra.rank !== rb.rank) return ra.rank - rb.rank;
+    if (ra.order !== rb.order) return ra.order < rb.order ? -1 : 1;
     return a < b ? -1 : a > b ? 1 : 0;
   });
 }

@@ -1,0 +1,53 @@
+/** Rotated sets in the order their lines were written: oldest first, the live file last. */
+import { expect, test } from "bun:test";
+import { sortRotated } from "../../lib/nginx/inputs.ts";
+
+test("numbered rotations (logrotate's default): highest number first, the live file last", () => {
+  expect(
+    sortRotated([
+      "/l/access.log",
+      "/l/access.log.1",
+      "/l/access.log.10.gz",
+      "/l/access.log.2.gz",
+      "/l/error.log",
+      "/l/error.log.1",
+    ]),
+  ).toEqual([
+    "/l/access.log.10.gz",
+    "/l/access.log.2.gz",
+    "/l/access.log.1",
+    "/l/access.log",
+    "/l/error.log.1",
+    "/l/error.log",
+  ]);
+});
+
+test("dated rotations (logrotate dateext): oldest date first, the live file last", () => {
+  expect(
+    sortRotated([
+      "/l/access.log",
+      "/l/access.log-20240102",
+      "/l/access.log-20231231.gz",
+      "/l/access.log-20240101.gz",
+    ]),
+  ).toEqual([
+    "/l/access.log-20231231.gz",
+    "/l/access.log-20240101.gz",
+    "/l/access.log-20240102",
+    "/l/access.log",
+  ]);
+  // dateformat -%Y%m%d%H (hourly) and .%Y-%m-%d.
+  expect(
+    sortRotated([
+      "/l/a.log",
+      "/l/a.log-2024010213.gz",
+      "/l/a.log-2024010209",
+      "/l/a.log-2024010123",
+    ]),
+  ).toEqual(["/l/a.log-2024010123", "/l/a.log-2024010209", "/l/a.log-2024010213.gz", "/l/a.log"]);
+  expect(sortRotated(["/l/b.log", "/l/b.log.2024-01-02", "/l/b.log.2024-01-01.gz"])).toEqual([
+    "/l/b.log.2024-01-01.gz",
+    "/l/b.log.2024-01-02",
+    "/l/b.log",
+  ]);
+});
