@@ -26,7 +26,7 @@ export function parseCommandLine(argv: string[], options: OptionSpecs): ParsedCo
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: withNegativeValues(argv, options),
       options: config,
       strict: true,
       allowPositionals: true,
@@ -41,6 +41,38 @@ export function parseCommandLine(argv: string[], options: OptionSpecs): ParsedCo
     if (key !== undefined && value !== undefined) flags[key] = value as string | boolean | string[];
   }
   return { flags, positionals: parsed.positionals };
+}
+
+const numericTypes = new Set(["integer", "number", "size", "duration"]);
+
+/**
+ * node:util takes the "-1" of "--max-depth -1" for a flag and calls the value missing ("argument
+ * is ambiguous"). After a numeric flag, a negative number is its value (--max-depth=-1), so the
+ * tool's own check can say what the minimum is. A token that is a flag of the tool (-0) is not.
+ */
+function withNegativeValues(argv: string[], options: OptionSpecs): string[] {
+  const numericFlags = new Map<string, string>(); // "--max-depth" or "-d" -> "--max-depth"
+  const flags = new Set<string>();
+  for (const [key, spec] of Object.entries(options)) {
+    const long = `--${kebab(key)}`;
+    flags.add(long);
+    if (spec.short) flags.add(`-${spec.short}`);
+    if (!numericTypes.has(spec.type)) continue;
+    numericFlags.set(long, long);
+    if (spec.short) numericFlags.set(`-${spec.short}`, long);
+  }
+  const result: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] ?? "";
+    if (token === "--") return result.concat(argv.slice(i));
+    const long = numericFlags.get(token);
+    const next = argv[i + 1];
+    if (long && next !== undefined && /^-\.?\d/.test(next) && !flags.has(next)) {
+      result.push(`${long}=${next}`);
+      i++;
+    } else result.push(token);
+  }
+  return result;
 }
 
 /** node:util's messages mention internals ("To specify a positional argument..."); keep the first sentence. */

@@ -53,10 +53,10 @@ export function parseDuration(text: string): number {
   return total;
 }
 
-/** A finite number; integers only when asked. */
+/** A finite number; integers only when asked, as plain decimal digits (Number() takes 1e3, 0x10). */
 export function parseNumber(text: string, integer = false): number {
   const value = Number(text.trim());
-  if (text.trim() === "" || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+  if (text.trim() === "" || !Number.isFinite(value) || (integer && !/^-?\d+$/.test(text.trim()))) {
     throw new Error(`"${text}" is not ${integer ? "a whole number" : "a number"}`);
   }
   return value;

@@ -38,3 +38,14 @@ describe("parseNumber and parseBoolean", () => {
     expect(() => parseBoolean("maybe")).toThrow('"maybe" is not a boolean');
   });
 });
+
+describe("whole numbers are plain decimal digits", () => {
+  test("an optional minus and digits", () => {
+    expect(parseNumber("42", true)).toBe(42);
+    expect(parseNumber("-1", true)).toBe(-1);
+  });
+  test("exponents, hex, octal, binary and signs are not whole numbers", () => {
+    for (const text of ["1e3", "0x10", "0o17", "0b11", "+5", "1_000", "Infinity", "10."])
+      expect(() => parseNumber(text, true)).toThrow(`"${text}" is not a whole number`);
+  });
+});

@@ -232,6 +232,17 @@ describe("ffind (compiled)", () => {
     expect(missing.stderr).toContain("no such file or directory");
   });
 
+  test("integer flags: a negative value gets the flag's own check; 1e3 and 0x10 are refused", async () => {
+    const negative = await ffind([root, "--max-depth", "-1"]);
+    expect(negative.exitCode).toBe(2);
+    expect(negative.stderr).toContain("--max-depth: must be 0 or more, got -1");
+    for (const text of ["1e3", "0x10"]) {
+      const result = await ffind([root, "--max-depth", text, "--count"]);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain(`--max-depth: "${text}" is not a whole number`);
+    }
+  });
+
   test("a missing root does not hide the matches of the others", async () => {
     const result = await ffind([join(root, "nope"), join(root, "odd"), "--count"]);
     expect(result.exitCode).toBe(1);
