@@ -7,7 +7,7 @@ import { type AnalyzeResult, analyzeSources } from "./analyze.ts";
 import { type TableGroup, tableGroups } from "./analyzer.ts";
 import { exportColumns, type RecordSink, sinkFor } from "./export.ts";
 import type { FilterSpec } from "./filter.ts";
-import { checkWhereFields, compileFilter } from "./filter.ts";
+import { checkFilterFields, compileFilter } from "./filter.ts";
 import { followFile } from "./follow.ts";
 import { type Escape, formatFromConfFile, type LogFormat, resolveFormat } from "./format.ts";
 import { renderHtml } from "./html.ts";
@@ -76,7 +76,7 @@ export async function runNginxlog(
     };
     try {
       compileFilter(filter);
-      checkWhereFields(filter.where, format.variables);
+      checkFilterFields(filter, format.variables);
     } catch (error) {
       throw new UsageError((error as Error).message);
     }

@@ -84,6 +84,34 @@ export function checkWhereFields(where: string[] | undefined, variables: string[
   }
 }
 
+/** The variables a filter flag reads, as the Analyzer looks them up: any one of them will do. */
+const filterVariables: [flag: string, given: (spec: FilterSpec) => boolean, variables: string[]][] =
+  [
+    [
+      "--ip",
+      (s) => (s.ip ?? []).length > 0,
+      ["remote_addr", "binary_remote_addr", "realip_remote_addr"],
+    ],
+    ["--since", (s) => s.since !== undefined, ["time_local", "time_iso8601", "msec"]],
+    ["--until", (s) => s.until !== undefined, ["time_local", "time_iso8601", "msec"]],
+    ["--status", (s) => (s.status ?? []).length > 0, ["status"]],
+    ["--path-prefix", (s) => (s.pathPrefix ?? []).length > 0, ["request", "request_uri", "uri"]],
+    ["--method", (s) => (s.method ?? []).length > 0, ["request", "request_method"]],
+  ];
+
+/** Throws naming the flag when it filters on a variable the format never logs (it would drop every line). */
+export function checkFilterFields(spec: FilterSpec, variables: string[]): void {
+  for (const [flag, given, wanted] of filterVariables) {
+    if (!given(spec) || wanted.some((name) => variables.includes(name))) continue;
+    const [first, ...others] = wanted;
+    const nor = others.length ? ` (nor ${others.map((name) => `$${name}`).join(", ")})` : "";
+    throw new Error(
+      `${flag}: the log format has no $${first}${nor}, so every line would be filtered out (fields: ${[...new Set(variables)].join(", ")})`,
+    );
+  }
+  checkWhereFields(spec.where, variables);
+}
+
 export function compileFilter(spec: FilterSpec): CompiledFilter {
   let statusAllowed: Uint8Array | null = null;
   if (spec.status && spec.status.length > 0) {

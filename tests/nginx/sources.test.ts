@@ -227,6 +227,39 @@ describe("sources", () => {
     expect((await report([file, "--where", "$remote_addr=10.0.0.3"])).overview.requests).toBe(3);
   }, 60_000);
 
+  test("--ip, --since/--until, --status, --path-prefix, --method without their variable in the format: usage errors", async () => {
+    const file = join(dir, "no-fields.log");
+    writeFileSync(file, "example.com 12\n");
+    for (const [flag, value, needs] of [
+      ["--ip", "10.0.0.1", "$remote_addr"],
+      ["--since", "2h", "$time_local"],
+      ["--until", "2026-11-26T10:00:00Z", "$time_local"],
+      ["--status", "5xx", "$status"],
+      ["--path-prefix", "/api", "$request"],
+      ["--method", "POST", "$request"],
+    ] as const) {
+      const result = await nginxlog([file, "--format", "$host $body_bytes_sent", flag, value]);
+      expect({ flag, exitCode: result.exitCode }).toEqual({ flag, exitCode: 2 });
+      expect(result.stderr).toContain(`${flag}: the log format has no ${needs}`);
+      expect(result.stderr).toContain("(fields: host, body_bytes_sent)");
+      expect(result.stdout).toBe("");
+    }
+    // The variables each filter can also use: $msec, $request_method, $request_uri.
+    const own = join(dir, "own-fields.log");
+    writeFileSync(
+      own,
+      "10.0.0.1 1780000000.000 GET /api/a 200\n10.0.0.2 1780000060.000 POST /web 503\n",
+    );
+    const format = ["--format", "$remote_addr $msec $request_method $request_uri $status"];
+    const count = async (...args: string[]) =>
+      (await report([own, ...format, ...args])).overview.requests;
+    expect(await count("--ip", "10.0.0.2")).toBe(1);
+    expect(await count("--since", "1780000030")).toBe(1);
+    expect(await count("--status", "5xx")).toBe(1);
+    expect(await count("--path-prefix", "/api")).toBe(1);
+    expect(await count("--method", "GET")).toBe(1);
+  }, 60_000);
+
   test("nothing matches the format: exit 1 with a hint", async () => {
     const other = join(dir, "other.log");
     writeFileSync(other, "a b c\nd e f\n");
