@@ -1,0 +1,42 @@
+/** Flags that bound every host's attempt: a deadline that fires at once is a usage error, not N failed hosts. */
+import { describe, expect, test } from "bun:test";
+import { workspace } from "./sshping-helpers.ts";
+
+const ws = workspace();
+// --dry-run connects to nothing: the flags are checked all the same.
+const dryRun = (...flags: string[]) =>
+  ws.sshping(["127.0.0.1:22", "-F", "none", "--dry-run", ...flags]);
+
+describe("sshping deadline flags", () => {
+  test("valid deadlines are accepted", async () => {
+    const result = await dryRun(
+      "--connect-timeout",
+      "2s",
+      "--handshake-timeout",
+      "500ms",
+      "--timeout",
+      "1",
+    );
+    expect(result.stderr).toBe("");
+    expect(result.exitCode).toBe(0);
+  }, 60_000);
+
+  for (const flag of ["--connect-timeout", "--handshake-timeout", "--timeout"]) {
+    test(`${flag} 0 is a usage error naming the flag`, async () => {
+      const result = await dryRun(flag, "0");
+      expect(result.stderr).toContain(`${flag} must be more than zero`);
+      expect(result.exitCode).toBe(2);
+    }, 60_000);
+  }
+
+  test("a negative or infinite deadline from the config file too", async () => {
+    const negative = ws.file("negative.yml", "sshping:\n  timeout: -1\n");
+    const result = await dryRun("--config", negative);
+    expect(result.stderr).toContain("--timeout must be more than zero");
+    expect(result.exitCode).toBe(2);
+    const infinite = ws.file("infinite.yml", "sshping:\n  handshake-timeout: .inf\n");
+    const forever = await dryRun("--config", infinite);
+    expect(forever.stderr).toContain("--handshake-timeout must be finite");
+    expect(forever.exitCode).toBe(2);
+  }, 60_000);
+});
