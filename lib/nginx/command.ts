@@ -40,19 +40,36 @@ export async function runNginxlog(
     const files = positionals.slice(1);
     if (files.length === 0) throw new UsageError("merge: give the .state files to merge");
     let merged: Summary | undefined;
+    // A state that cannot be read is an input error (exit 1), as a missing log is: the rest still merge.
+    const failed = (reason: string) => {
+      log.error(reason);
+      failures.push(reason);
+    };
     for (const file of files) {
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch (error) {
+        failed(`merge: ${file}: ${readError(error)}`);
+        continue;
+      }
       let parsed: unknown;
       try {
-        parsed = JSON.parse(readFileSync(file, "utf8"));
+        parsed = JSON.parse(text);
       } catch (error) {
-        throw new UsageError(`merge: ${file}: ${(error as Error).message}`);
+        failed(`merge: ${file}: not an nginxlog state file (${(error as Error).message})`);
+        continue;
       }
-      if (!isSummary(parsed)) throw new UsageError(`merge: ${file}: not an nginxlog state file`);
+      if (!isSummary(parsed)) {
+        failed(`merge: ${file}: not an nginxlog state file`);
+        continue;
+      }
       if (merged && merged.format !== parsed.format)
         log.warn("merging summaries of different log formats", { file, format: parsed.format });
       merged = merged ? mergeSummaries(merged, parsed) : parsed;
     }
-    summary = merged as Summary;
+    if (!merged) return ExitCode.failure;
+    summary = merged;
   } else {
     const format = pickFormat(
       options.format,
@@ -186,6 +203,15 @@ function checkCounts(options: ToolContext<typeof nginxlogOptions>["options"]): v
   atLeast("--top", options.top, 0);
   atLeast("--show-bad", options.showBad, 0);
   atLeast("--row-group", options.rowGroup, 1);
+}
+
+/** Why a file could not be read, in the words the other input errors use. */
+function readError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EACCES") return "permission denied";
+  if (code === "EISDIR") return "is a directory";
+  return (error as Error).message;
 }
 
 /** Runs a parser of flag values; its error becomes a usage error (exit 2). */

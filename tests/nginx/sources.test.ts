@@ -297,6 +297,26 @@ describe("sources", () => {
       );
   }, 60_000);
 
+  test("merge: a state file that is missing or not a state is exit 1 naming it; the others still merge", async () => {
+    const file = join(dir, "merge-one.log");
+    writeFileSync(file, lines(0, 7));
+    const good = join(dir, "merge-one.state");
+    expect((await nginxlog([file, "--state", good])).exitCode).toBe(0);
+    const missing = join(dir, "merge-missing.state");
+    const corrupt = join(dir, "merge-corrupt.state");
+    writeFileSync(corrupt, '{"version":');
+    const result = await nginxlog(["merge", missing, good, corrupt, "--json"]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`${missing}: no such file`);
+    expect(result.stderr).toContain(`${corrupt}: not an nginxlog state file`);
+    expect(JSON.parse(result.stdout).overview.requests).toBe(7);
+    const none = await nginxlog(["merge", missing]);
+    expect(none.exitCode).toBe(1);
+    expect(none.stderr).toContain(`${missing}: no such file`);
+    // Giving no state file at all stays a usage error.
+    expect((await nginxlog(["merge"])).exitCode).toBe(2);
+  }, 60_000);
+
   test("the timeline stays within 1440 buckets over several files and merged states, as over one file", async () => {
     // Two days of one request a minute, a day per file (a rotated set): 2 x 1000 minutes.
     const minuteLine = (t: number) => {
