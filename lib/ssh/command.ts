@@ -11,26 +11,47 @@ export interface CommandResult {
   truncatedBytes: number;
 }
 
-/** Keeps the first `limit` bytes of a stream and counts the rest. */
-class CappedBuffer {
+/**
+ * Keeps the first `limit` bytes of a stream and counts the rest. The cut is moved back to the
+ * start of a UTF-8 character it would split, so the kept text never ends in a U+FFFD.
+ */
+export class CappedBuffer {
   private chunks: Buffer[] = [];
   private size = 0;
   dropped = 0;
   constructor(private readonly limit: number) {}
   push(chunk: Buffer): void {
-    const room = this.limit - this.size;
-    if (room <= 0) {
-      this.dropped += chunk.length;
-      return;
-    }
+    const room = Math.max(0, this.limit - this.size);
     const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    this.chunks.push(kept);
-    this.size += kept.length;
+    if (kept.length > 0) {
+      this.chunks.push(kept);
+      this.size += kept.length;
+    }
+    if (kept.length === chunk.length) return;
+    if (this.dropped === 0) this.cutAtCharacter();
     this.dropped += chunk.length - kept.length;
   }
   text(): string {
     return Buffer.concat(this.chunks).toString("utf8");
   }
+  /** At the first byte dropped: the kept bytes' incomplete last character is dropped too. */
+  private cutAtCharacter(): void {
+    const all = Buffer.concat(this.chunks);
+    const whole = completeUtf8Length(all);
+    this.chunks = [all.subarray(0, whole)];
+    this.dropped += all.length - whole;
+  }
+}
+
+/** Length of `bytes` without a UTF-8 sequence its end cuts short (at most 3 bytes less). */
+function completeUtf8Length(bytes: Buffer): number {
+  for (let back = 1; back <= Math.min(4, bytes.length); back++) {
+    const byte = bytes[bytes.length - back] ?? 0;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: its lead is further back
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return length > back ? bytes.length - back : bytes.length;
+  }
+  return bytes.length;
 }
 
 /** Runs one command on an authenticated connection, with a deadline and capped output. */

@@ -68,13 +68,29 @@ describe("sshping on 20 real sshd hosts", () => {
 
   test("output is capped per host: 256K by default, --max-output to change it", async () => {
     const one = hostSpecs(fleet).slice(0, 1);
-    const base = [...one, ...common.slice(1), "--json", "--run", "head -c 300000 /dev/zero | tr '\\0' x"];
+    const base = [
+      ...one,
+      ...common.slice(1),
+      "--json",
+      "--run",
+      "head -c 300000 /dev/zero | tr '\\0' x",
+    ];
     const capped = parseJson((await ws.sshping(base)).stdout).hosts[0];
     expect(String(capped?.stdout).length).toBe(256 * 1024);
     expect(capped?.truncated_bytes).toBe(300_000 - 256 * 1024);
     const wider = parseJson((await ws.sshping([...base, "--max-output", "1M"])).stdout).hosts[0];
     expect(String(wider?.stdout).length).toBe(300_000);
     expect(wider?.truncated_bytes).toBeUndefined();
+  }, 60_000);
+
+  test("--max-output never cuts a UTF-8 character in two", async () => {
+    const one = hostSpecs(fleet).slice(0, 1);
+    // "aé" is 3 bytes: a 2-byte cap keeps "a", not "a" and half an "é" (shown as U+FFFD).
+    const run = ["--json", "--max-output", "2", "--run", "printf 'a\\303\\251'"];
+    const host = parseJson((await ws.sshping([...one, ...common.slice(1), ...run])).stdout)
+      .hosts[0];
+    expect(host?.stdout).toBe("a");
+    expect(host?.truncated_bytes).toBe(2);
   }, 60_000);
 
   test("--group prints identical outputs once with the folded host list", async () => {
