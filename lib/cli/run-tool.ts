@@ -198,15 +198,20 @@ export async function runTool(
   return code;
 }
 
-/** Push/textfile failures are reported and turn a clean run into exit 1: monitoring must not fail silently. */
+/**
+ * Push/textfile failures are reported and turn a clean run into exit 1: monitoring must not fail
+ * silently. A failed run's exposition has no last success: the textfile and the Pushgateway
+ * group keep the one they had.
+ */
 async function shipMetrics(ctx: ToolContext, code: number): Promise<number> {
   const { metricsPush, metricsTextfile } = ctx.options;
   if (!metricsPush && !metricsTextfile) return code;
+  const { lastSuccessMetric } = await import("../metrics/tool-metrics.ts");
   const exposition = await ctx.metrics.exposition();
   let failed = false;
   if (metricsTextfile) {
     try {
-      writeTextfile(metricsTextfile, exposition);
+      writeTextfile(metricsTextfile, exposition, [lastSuccessMetric]);
     } catch (error) {
       ctx.log.error(describeError(error));
       failed = true;
@@ -214,7 +219,11 @@ async function shipMetrics(ctx: ToolContext, code: number): Promise<number> {
   }
   if (metricsPush) {
     try {
-      await pushMetrics(exposition, { url: metricsPush, job: ctx.tool });
+      await pushMetrics(exposition, {
+        url: metricsPush,
+        job: ctx.tool,
+        method: code === ExitCode.ok ? "PUT" : "POST",
+      });
     } catch (error) {
       ctx.log.error(describeError(error));
       failed = true;

@@ -7,9 +7,13 @@ export interface PushOptions {
   /** Extra grouping labels; instance defaults to the host name so hosts do not overwrite each other. */
   grouping?: Record<string, string>;
   timeoutMs?: number;
+  /**
+   * PUT (default) replaces the whole group: a run's metrics never mix with a previous run's.
+   * POST replaces only the families sent: a failed run's, which leave out last success, keep it.
+   */
+  method?: "PUT" | "POST";
 }
 
-/** PUT replaces the whole group: a run's metrics never mix with a previous run's. */
 export async function pushMetrics(exposition: string, options: PushOptions): Promise<void> {
   const grouping = { instance: hostname(), ...options.grouping };
   let url: URL;
@@ -29,7 +33,7 @@ export async function pushMetrics(exposition: string, options: PushOptions): Pro
   let response: Response;
   try {
     response = await fetch(url, {
-      method: "PUT",
+      method: options.method ?? "PUT",
       body: exposition,
       headers: { "content-type": "text/plain; version=0.0.4" },
       signal: AbortSignal.timeout(options.timeoutMs ?? 5000),

@@ -1,15 +1,30 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 
 /**
  * node_exporter's textfile collector reads *.prom files at any moment: write a temp file in
- * the same directory, fsync, then rename, so it never sees half a file.
+ * the same directory, fsync, then rename, so it never sees half a file. The families named in
+ * `keep` that the exposition lacks are carried forward from the file it replaces (a failed
+ * run's last success is the previous file's, as a Pushgateway POST would keep it).
  */
-export function writeTextfile(path: string, exposition: string): void {
+export function writeTextfile(
+  path: string,
+  exposition: string,
+  keep: readonly string[] = [],
+): void {
   const temp = `${path}.${process.pid}.tmp`;
   try {
+    const text = exposition + carriedForward(path, exposition, keep);
     const fd = openSync(temp, "w", 0o644);
     try {
-      writeSync(fd, exposition);
+      writeSync(fd, text);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -23,4 +38,29 @@ export function writeTextfile(path: string, exposition: string): void {
     }
     throw new Error(`--metrics-textfile ${path}: ${(error as Error).message}`);
   }
+}
+
+/** The lines (HELP, TYPE, samples) of each `keep` family the old file has and the new text lacks. */
+function carriedForward(path: string, exposition: string, keep: readonly string[]): string {
+  const missing = keep.filter((name) => !familyLines(exposition, name).length);
+  if (missing.length === 0) return "";
+  let previous: string;
+  try {
+    previous = readFileSync(path, "utf8");
+  } catch {
+    return ""; // No file yet (or unreadable: the rename below will say so if it matters).
+  }
+  return missing.flatMap((name) => familyLines(previous, name).map((line) => `${line}\n`)).join("");
+}
+
+function familyLines(text: string, name: string): string[] {
+  return text
+    .split("\n")
+    .filter(
+      (line) =>
+        line.startsWith(`# HELP ${name} `) ||
+        line.startsWith(`# TYPE ${name} `) ||
+        line.startsWith(`${name} `) ||
+        line.startsWith(`${name}{`),
+    );
 }

@@ -1,5 +1,8 @@
 import { Counter, Gauge, Registry } from "./prom.ts";
 
+/** Kept across failed runs (the Prometheus batch-job convention): see ToolMetrics.exposition. */
+export const lastSuccessMetric = "opsctl_last_success_timestamp_seconds";
+
 /**
  * One registry per process, with the metrics every tool records. Tools add their own
  * instruments to `registry`; names follow Prometheus conventions (base units, _total counters).
@@ -31,7 +34,7 @@ export class ToolMetrics {
       registers,
     });
     this.lastSuccess = new Gauge({
-      name: "opsctl_last_success_timestamp_seconds",
+      name: lastSuccessMetric,
       help: "Unix time of the last run that exited 0.",
       registers,
     });
@@ -42,14 +45,29 @@ export class ToolMetrics {
     });
   }
 
+  private succeeded = false;
+
   /** Called once by the runner when the tool returns. */
   finishRun(durationSeconds: number, exitCode: number): void {
     this.runDuration.set(durationSeconds);
     this.exitCode.set(exitCode);
-    if (exitCode === 0) this.lastSuccess.set(Date.now() / 1000);
+    if (exitCode === 0) {
+      this.lastSuccess.set(Date.now() / 1000);
+      this.succeeded = true;
+    }
   }
 
-  exposition(): Promise<string> {
-    return this.registry.metrics();
+  /**
+   * The run's metrics as text. Unless the run succeeded, last success is left out: its 0 would
+   * read as 1970 to a `time() - last_success > X` alert. The shipper keeps the previous value.
+   */
+  async exposition(): Promise<string> {
+    if (this.succeeded) return this.registry.metrics();
+    this.registry.removeSingleMetric(lastSuccessMetric);
+    try {
+      return await this.registry.metrics();
+    } finally {
+      this.registry.registerMetric(this.lastSuccess);
+    }
   }
 }

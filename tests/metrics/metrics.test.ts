@@ -25,6 +25,20 @@ afterAll(async () => {
   await gateway.service.stop();
 });
 
+/** The logclean group's exit code and last success as the Pushgateway holds them. */
+async function pushedSamples(): Promise<{ exitCode?: string; lastSuccess?: string }> {
+  const body = (await (await fetch(`${gateway.url}/api/v1/metrics`)).json()) as {
+    data: PushGroup[];
+  };
+  const group = body.data.find(
+    (g) => g.labels.job === "logclean" && g.labels.instance === hostname(),
+  );
+  return {
+    exitCode: group?.opsctl_last_exit_code?.metrics?.[0]?.value,
+    lastSuccess: group?.opsctl_last_success_timestamp_seconds?.metrics?.[0]?.value,
+  };
+}
+
 /** promtool (Debian package prometheus) must accept every exposition we write. */
 function promtoolCheck(text: string): { exitCode: number; output: string } {
   const result = Bun.spawnSync(["promtool", "check", "metrics"], { stdin: new Blob([text]) });
@@ -62,6 +76,34 @@ describe("Pushgateway (real)", () => {
     expect(text).toMatch(/opsctl_errors_total\{[^}]*job="logclean"[^}]*\} 1/);
   });
 
+  test("a failed run keeps the group's last success (a 0 reads as 1970 to an alert)", async () => {
+    const ok = await run([binary, "--metrics-push", gateway.url], {
+      env: { PATH: process.env.PATH },
+    });
+    expect(ok.exitCode).toBe(0);
+    const before = await pushedSamples();
+    expect(Number(before.lastSuccess)).toBeGreaterThan(0);
+    const failed = await run([binary, "--fail", "error", "--metrics-push", gateway.url], {
+      env: { PATH: process.env.PATH },
+    });
+    expect(failed.exitCode).toBe(1);
+    const after = await pushedSamples();
+    expect(after.exitCode).toBe("1");
+    expect(after.lastSuccess).toBe(before.lastSuccess);
+  });
+
+  test("a failed run of a job that never succeeded pushes no last success", async () => {
+    const group = `${gateway.url}/metrics/job/logclean/instance/${encodeURIComponent(hostname())}`;
+    expect((await fetch(group, { method: "DELETE" })).ok).toBe(true);
+    const failed = await run([binary, "--fail", "error", "--metrics-push", gateway.url], {
+      env: { PATH: process.env.PATH },
+    });
+    expect(failed.exitCode).toBe(1);
+    const after = await pushedSamples();
+    expect(after.exitCode).toBe("1");
+    expect(after.lastSuccess).toBeUndefined();
+  });
+
   test("an unreachable Pushgateway is reported and turns exit 0 into 1", async () => {
     const result = await run([binary, "--metrics-push", "http://127.0.0.1:1"], {
       env: { PATH: process.env.PATH },
@@ -91,6 +133,42 @@ describe("textfile collector output", () => {
     expect(promtoolCheck("# TYPE foo counter\nfoo 1\n").output).toContain(
       "counter metrics should have",
     );
+  });
+
+  test("a failed run carries the last success forward; with none before, there is none", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "opsctl-textfile-"));
+    const path = join(dir, "logclean.prom");
+    const env = { PATH: process.env.PATH };
+    const lastSuccess = () =>
+      readFileSync(path, "utf8")
+        .split("\n")
+        .filter((line) => line.startsWith("opsctl_last_success_timestamp_seconds"));
+    const exitCodeLine = () =>
+      readFileSync(path, "utf8")
+        .split("\n")
+        .find((line) => line.startsWith("opsctl_last_exit_code"));
+
+    expect(
+      (await run([binary, "--fail", "error", "--metrics-textfile", path], { env })).exitCode,
+    ).toBe(1);
+    expect(lastSuccess()).toEqual([]);
+    expect(readFileSync(path, "utf8")).not.toContain("opsctl_last_success_timestamp_seconds");
+    expect(promtoolCheck(readFileSync(path, "utf8")).output).toBe("");
+
+    expect((await run([binary, "--metrics-textfile", path], { env })).exitCode).toBe(0);
+    const good = lastSuccess();
+    expect(good).toHaveLength(1);
+    expect(Number(good[0]?.split(" ").pop())).toBeGreaterThan(0);
+
+    expect(
+      (await run([binary, "--fail", "error", "--metrics-textfile", path], { env })).exitCode,
+    ).toBe(1);
+    expect(exitCodeLine()).toBe('opsctl_last_exit_code{tool="logclean"} 1');
+    expect(lastSuccess()).toEqual(good);
+    const check = promtoolCheck(readFileSync(path, "utf8"));
+    expect(check.output).toBe("");
+    expect(check.exitCode).toBe(0);
+    expect(readdirSync(dir)).toEqual(["logclean.prom"]);
   });
 
   test("an unwritable path fails the run with the path in the error", async () => {
