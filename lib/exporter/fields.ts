@@ -50,6 +50,8 @@ export function optDuration(raw: Raw, key: string, where: string): number | unde
   try {
     const seconds = typeof value === "number" ? value : parseDuration(String(value));
     if (!(seconds > 0)) throw new Error(`"${value}" must be more than zero`);
+    // YAML's .inf: a timer takes it as 1 ms (an interval would run its check in a busy loop).
+    if (!Number.isFinite(seconds)) throw new Error(`"${value}" is not a finite duration`);
     return seconds;
   } catch (error) {
     throw new Error(`${where}.${key}: ${(error as Error).message}`);
@@ -60,7 +62,11 @@ export function optSize(raw: Raw, key: string, where: string): number | undefine
   const value = raw[key];
   if (value === undefined || value === null) return undefined;
   try {
-    return typeof value === "number" ? value : parseSize(String(value));
+    const bytes = typeof value === "number" ? value : parseSize(String(value));
+    // YAML gives -1, .nan and .inf as numbers: a NaN cap never trips, a negative one always does.
+    if (!(Number.isFinite(bytes) && bytes >= 0))
+      throw new Error(`"${value}" is not a size (0 or more bytes, e.g. 4096, 10M)`);
+    return bytes;
   } catch (error) {
     throw new Error(`${where}.${key}: ${(error as Error).message}`);
   }

@@ -145,3 +145,27 @@ describe("parseExporterConfig", () => {
     });
   }
 });
+
+describe("durations and sizes are finite, sizes not negative (YAML .inf, .nan, -1)", () => {
+  const file = (settings: Record<string, unknown>, top: Record<string, unknown> = {}) => ({
+    checks: [{ name: "a", kind: "file", target: "/tmp", ...top, file: settings }],
+  });
+  for (const [what, document, message] of [
+    ["interval .inf", file({}, { interval: Infinity }), "checks[0] (a).interval: "],
+    ["timeout .inf", file({}, { timeout: Infinity }), "checks[0] (a).timeout: "],
+    ["max_newest_age .inf", file({ max_newest_age: Infinity }), "file.max_newest_age: "],
+    ["max_total_bytes -1", file({ max_total_bytes: -1 }), "file.max_total_bytes: "],
+    ["max_total_bytes .nan", file({ max_total_bytes: NaN }), "file.max_total_bytes: "],
+    ["max_total_bytes .inf", file({ max_total_bytes: Infinity }), "file.max_total_bytes: "],
+  ] as const) {
+    test(`rejects ${what}, naming the key`, () => {
+      expect(() => parse(document)).toThrow(message);
+    });
+  }
+
+  test("a size of 0 or a plain number is still a size", () => {
+    const config = parse(file({ max_total_bytes: 0 }));
+    expect(config.checks).toHaveLength(1);
+    expect(parse(file({ max_total_bytes: 4096 })).checks).toHaveLength(1);
+  });
+});
