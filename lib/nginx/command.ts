@@ -126,7 +126,10 @@ export async function runNginxlog(
         signal: ctx.signal,
         onProgress: () =>
           ctx.progress.update(() => `${analyzer.requests} requests, ${analyzer.bad} bad lines`),
-        onEvent: (event, path) => log.info(`follow: ${event}`, { path }),
+        onEvent: (event, path) =>
+          event === "waiting"
+            ? log.warn(`follow: ${path}: no such file; waiting for it to appear`, { path })
+            : log.info(`follow: ${event}`, { path }),
       });
       summary = analyzer.summary([inputs[0] as string]);
     } else {

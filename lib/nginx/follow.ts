@@ -1,7 +1,8 @@
 /**
  * tail -F for analysis: reads a file to its end, then keeps polling. A rotation (the path now
  * names another inode, or disappears and comes back) drains the old file and reopens the path
- * from its start; a truncation (the file got shorter) restarts from offset 0.
+ * from its start; a truncation (the file got shorter) restarts from offset 0. A file that does
+ * not exist yet is waited for, polled like the rest, and read from its start once it appears.
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import type { Analyzer } from "./analyzer.ts";
@@ -14,8 +15,11 @@ export interface FollowOptions {
   pollMs?: number;
   /** Called after each poll that read something. */
   onProgress?: () => void;
-  /** Called on rotation/truncation (for logs). */
-  onEvent?: (event: "rotated" | "truncated" | "reopened", path: string) => void;
+  /** Called on rotation/truncation, and when a missing file is waited for and appears (for logs). */
+  onEvent?: (
+    event: "rotated" | "truncated" | "reopened" | "waiting" | "appeared",
+    path: string,
+  ) => void;
 }
 
 function openOrUndefined(path: string): number | undefined {
@@ -26,19 +30,18 @@ function openOrUndefined(path: string): number | undefined {
   }
 }
 
-/** The file to follow, opened; throws naming the path and why it cannot be followed. */
-function openToFollow(path: string): number {
+/**
+ * The file to follow, opened, or undefined while it does not exist (tail -F waits for it);
+ * throws naming the path and why it cannot be followed.
+ */
+function openToFollow(path: string): number | undefined {
   let fd: number;
   try {
     fd = openSync(path, "r");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EACCES"
-          ? "permission denied"
-          : (error as Error).message;
+    if (code === "ENOENT") return undefined;
+    const reason = code === "EACCES" ? "permission denied" : (error as Error).message;
     throw new Error(`${path}: cannot open for --follow: ${reason}`);
   }
   if (fstatSync(fd).isDirectory()) {
@@ -55,6 +58,14 @@ export async function followFile(options: FollowOptions): Promise<void> {
   let feeder = new LineFeeder(analyzer);
   let fd: number | undefined = openToFollow(path);
   let offset = 0;
+  if (fd === undefined) options.onEvent?.("waiting", path);
+  /** Opens the path if no file is open (not there yet, or gone at a rotation's reopen). */
+  const openIfMissing = () => {
+    if (fd !== undefined) return;
+    fd = openToFollow(path);
+    offset = 0;
+    if (fd !== undefined) options.onEvent?.("appeared", path);
+  };
 
   const drain = (): boolean => {
     if (fd === undefined) return false;
@@ -71,6 +82,7 @@ export async function followFile(options: FollowOptions): Promise<void> {
   };
 
   while (!signal.aborted) {
+    openIfMissing();
     const read = drain();
     // Same path, other inode (or gone): the file was rotated.
     let current: ReturnType<typeof statSync> | undefined;
@@ -110,6 +122,7 @@ export async function followFile(options: FollowOptions): Promise<void> {
       );
     });
   }
+  openIfMissing();
   drain();
   feeder.finish();
   if (fd !== undefined) closeSync(fd);

@@ -1,24 +1,81 @@
-/** followFile's errors name the path and the reason before any polling starts. */
-import { expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
+/**
+ * followFile's errors name the path and the reason before any polling starts; a file that does
+ * not exist yet is waited for, as tail -F does, and followed once it appears.
+ */
+import { beforeAll, expect, test } from "bun:test";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Analyzer } from "../../lib/nginx/analyzer.ts";
 import { followFile } from "../../lib/nginx/follow.ts";
 import { resolveFormat } from "../../lib/nginx/format.ts";
 import { tempDir } from "../env/service.ts";
+import { compiledTool } from "../helpers/compiled.ts";
+import { compileOnce } from "./helpers.ts";
 
-const follow = (path: string) =>
+// Compiling the binary can take a while on a busy machine: not inside a test's 5 s.
+beforeAll(compileOnce, 180_000);
+
+const follow = (path: string, events: string[] = []) =>
   followFile({
     path,
     analyzer: new Analyzer({ format: resolveFormat("combined") }),
-    signal: AbortSignal.timeout(2000),
+    signal: AbortSignal.timeout(600),
+    pollMs: 50,
+    onEvent: (event) => events.push(event),
   });
 
-test("--follow of a directory or a missing file: an error naming the path and the reason", async () => {
+const line = (i: number) =>
+  `10.0.0.${i % 3} - - [26/Nov/2026:10:00:00 +0000] "GET /f/${i} HTTP/1.1" 200 5 "-" "curl/8"\n`;
+
+test("--follow of a directory: an error naming the path and the reason", async () => {
   const dir = join(tempDir("nginxlog-follow"), "logs");
   mkdirSync(dir);
   await expect(follow(dir)).rejects.toThrow(`${dir}: is a directory`);
-  await expect(follow(join(dir, "nope.log"))).rejects.toThrow(
-    `${join(dir, "nope.log")}: cannot open for --follow: no such file`,
-  );
 });
+
+test("--follow of a file that does not exist yet waits for it (says so once) instead of failing", async () => {
+  const events: string[] = [];
+  const path = join(tempDir("nginxlog-follow"), "nope.log");
+  await follow(path, events);
+  expect(events).toEqual(["waiting"]);
+});
+
+/** Reads a child's stderr into `seen.text` until it contains `text`. */
+async function readUntil(
+  reader: { read(): Promise<{ value?: Uint8Array; done: boolean }> },
+  seen: { text: string },
+  text: string,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  while (!seen.text.includes(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`stderr ended without "${text}": ${seen.text}`);
+    seen.text += decoder.decode(value, { stream: true });
+  }
+}
+
+test("compiled: --follow of a missing path waits, then counts the lines of the file once it appears", async () => {
+  const path = join(tempDir("nginxlog-follow"), "access.log");
+  const bin = await compiledTool("nginxlog");
+  const proc = Bun.spawn([bin, "--follow", path, "--json", "--log-format", "json"], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const stderr = proc.stderr.getReader();
+  const seen = { text: "" };
+  await readUntil(stderr, seen, "waiting");
+  writeFileSync(path, line(0) + line(1) + line(2));
+  await readUntil(stderr, seen, "appeared");
+  appendFileSync(path, line(3) + line(4));
+  proc.kill("SIGTERM");
+  const [code, stdout] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
+  for (;;) {
+    const { value, done } = await stderr.read();
+    if (done) break;
+    seen.text += new TextDecoder().decode(value);
+  }
+  expect(code).toBe(0);
+  expect(JSON.parse(stdout).overview.requests).toBe(5);
+  expect(seen.text.match(/waiting/g)?.length).toBe(1);
+  expect(seen.text).toContain(path);
+}, 60_000);
