@@ -6,6 +6,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { renderHtml } from "../../lib/nginx/html.ts";
+import type { Report } from "../../lib/nginx/report.ts";
 import { tempDir } from "../env/service.ts";
 import { compileOnce, nginxlog } from "./helpers.ts";
 
@@ -124,4 +126,30 @@ test("HTML report renders charts and tables with the right numbers, offline", as
   } finally {
     await browser.close();
   }
+}, 60_000);
+
+test("a timeline of a million buckets renders: no chart spreads its values as arguments", () => {
+  // Math.max(...values) throws RangeError past a few hundred thousand arguments.
+  const rows = Array.from({ length: 1_000_000 }, (_, i) => [
+    "2026-11-26T09:00:00.000Z",
+    i === 123_456 ? 7 : 0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0.001,
+    i === 654_321 ? 2.5 : 0.002,
+  ]);
+  const report = {
+    overview: { sources: ["x.log"], bucketSeconds: 1, firstTime: null, lastTime: null },
+    tables: [{ name: "timeline", title: "t", columns: [], rows }],
+    badExamples: [],
+  } as unknown as Report;
+  const html = renderHtml(report);
+  expect(html).toContain('data-points="1000000"');
+  // The axes are scaled to the largest values: 7 requests, 2.5 s.
+  expect(html).toContain(">7</text>");
+  expect(html).toContain(">2.5s</text>");
 }, 60_000);
