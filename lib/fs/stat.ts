@@ -9,6 +9,8 @@ export interface FileStat {
   size: number;
   mtimeMs: number;
   atimeMs: number;
+  /** Last change of the inode (NaN where unknown): utimes cannot set it back. */
+  ctimeMs: number;
   readonly mtime: Date;
   readonly atime: Date;
   isFile(): boolean;

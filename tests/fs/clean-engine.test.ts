@@ -4,6 +4,7 @@ import {
   appendFileSync,
   chmodSync,
   chownSync,
+  readdirSync,
   readFileSync,
   renameSync,
   statSync,
@@ -176,6 +177,35 @@ describe("clean engine", () => {
     expect(events[0]?.event === "error" && events[0].message).toContain("already exists");
     expect(statSync(join(root, "a.log.gz")).size).toBe(7);
     expect(exists(join(root, "a.log"))).toBe(true);
+  });
+
+  test("a NAME.gz.tmp left by a killed run does not block compression; stale ones are removed", async () => {
+    const root = dir(join(tempDir("gzleftover"), "logs"));
+    file(join(root, "a.log"), 3, 5000);
+    file(join(root, "a.log.gz.tmp"), 3, 100); // what a run killed mid-compression left
+    const first = await run(options(root, { compressAfter: 1 }));
+    expect(first.events.filter((e) => e.event === "error")).toEqual([]);
+    expect(first.summary.compressed).toBe(1);
+    expect(exists(join(root, "a.log.gz"))).toBe(true);
+    expect(exists(join(root, "a.log"))).toBe(false);
+    expect(readdirSync(root).sort()).toEqual(["a.log.gz", "a.log.gz.tmp"]); // its own temp is gone
+    // Changed minutes ago, it may be another run's: left alone, even with an old mtime.
+    expect(exists(join(root, "a.log.gz.tmp"))).toBe(true);
+    const live = join(root, "b.log.gz.tmp.0123456789ab");
+    file(live, 30, 100); // a concurrent run's temp, after it set the log's old mtime
+    file(join(root, "notes.txt.gz.tmp"), 30); // not the temp of a log: never ours to remove
+    const concurrent = await run(options(root, { compressAfter: 1, match: ["*.log", "*.log.*"] }));
+    expect(concurrent.summary.errors).toBe(0);
+    expect(exists(live)).toBe(true);
+    expect(exists(`${live}.gz`)).toBe(false);
+    // Unchanged for hours (ctime; the mtime is the log's): left by a dead run, removed.
+    const later = await run(options(root, { compressAfter: 1, now: Date.now() + 7 * 3_600_000 }));
+    expect(later.summary.errors).toBe(0);
+    expect(exists(join(root, "a.log.gz.tmp"))).toBe(false);
+    expect(exists(live)).toBe(false);
+    expect(exists(join(root, "notes.txt.gz.tmp"))).toBe(true);
+    expect(exists(join(root, "a.log.gz"))).toBe(true);
+    expect(readdirSync(root).filter((name) => name.includes(".tmp"))).toEqual(["notes.txt.gz.tmp"]);
   });
 
   test("with --min-size, the small .gz of a big log still expires after --days", async () => {

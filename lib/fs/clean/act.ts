@@ -23,6 +23,7 @@ import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { type FsPath, toBytes } from "../path.ts";
 import type { FileStat } from "../stat.ts";
+import { tempPathFor } from "./temp-names.ts";
 
 /** Why a planned change was not made: the file moved on, which is not a failure. */
 export class Changed extends Error {
@@ -102,8 +103,9 @@ export interface Compressed {
 }
 
 /**
- * gzip PATH to PATH.gz atomically: write PATH.gz.tmp, fsync, keep the original times, rename,
- * fsync the directory, then remove the original, which must not have changed meanwhile.
+ * gzip PATH to PATH.gz atomically: write a temp of this attempt's own (temp-names.ts), fsync,
+ * keep the original times, rename, fsync the directory, then remove the original, which must not
+ * have changed meanwhile.
  */
 export async function compressAtomically(
   path: FsPath,
@@ -111,7 +113,7 @@ export async function compressAtomically(
   seen: FileStat,
 ): Promise<Compressed> {
   const target = appendSuffix(path, ".gz");
-  const temp = appendSuffix(path, ".gz.tmp");
+  const temp = tempPathFor(path);
   if (exists(target)) throw new Error("cannot compress: the .gz file already exists");
   const source = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   let tempFd: number | undefined;

@@ -12,6 +12,7 @@ import {
 import type { FsPath } from "../path.ts";
 import type { FileStat } from "../stat.ts";
 import type { WalkEntry } from "../walk.ts";
+import { logEndOfTemp, logNameOfTemp, staleTempMs } from "./temp-names.ts";
 
 export interface CleanPolicy {
   /** Delete matches modified more than this many days ago. */
@@ -46,6 +47,11 @@ export function logMatcher(policy: CleanPolicy): NameMatcher {
   const compressing = policy.compressAfter !== undefined;
   return (name) => {
     if (exclude?.(name)) return false;
+    if (compressing) {
+      // A compression's temp (a dead run's is removed once stale), never a log of its own.
+      const log = logNameOfTemp(name);
+      if (log !== undefined) return match(log);
+    }
     if (match(name)) return true;
     // What an earlier run compressed expires like the log it came from.
     return compressing && name.endsWith(".gz") && match(name.slice(0, -3));
@@ -61,6 +67,10 @@ export function logMatcherBytes(policy: CleanPolicy): ByteNameMatcher | undefine
   const compressing = policy.compressAfter !== undefined;
   return (buf, start, end) => {
     if (exclude?.(buf, start, end)) return false;
+    if (compressing) {
+      const logEnd = logEndOfTemp(buf, start, end);
+      if (logEnd >= 0) return match(buf, start, logEnd);
+    }
     if (match(buf, start, end)) return true;
     return (
       compressing &&
@@ -75,22 +85,30 @@ export function logMatcherBytes(policy: CleanPolicy): ByteNameMatcher | undefine
 
 export function planDirectory(entries: readonly WalkEntry[], policy: CleanPolicy): PlannedFile[] {
   const compressing = policy.compressAfter !== undefined;
-  const files = entries.filter(
-    (entry) =>
-      entry.stat?.isFile() &&
-      (policy.minSize === undefined ||
-        entry.stat.size >= policy.minSize ||
-        // A .gz is what compressing a log left: its size says nothing of the log's, and it must
-        // expire after --days like the log would have (else it stayed forever under --min-size).
-        (compressing && entry.name.endsWith(".gz"))),
-  );
+  const plan: PlannedFile[] = [];
+  const staleBefore = policy.now - staleTempMs;
+  const files = entries.filter((entry) => {
+    if (!entry.stat?.isFile()) return false;
+    if (compressing && logNameOfTemp(entry.name) !== undefined) {
+      // Its mtime is the log's (set before the rename): only its ctime says it is abandoned.
+      if (entry.stat.ctimeMs < staleBefore)
+        plan.push({ action: "delete", path: entry.path, name: entry.name, stat: entry.stat });
+      return false;
+    }
+    return (
+      policy.minSize === undefined ||
+      entry.stat.size >= policy.minSize ||
+      // A .gz is what compressing a log left: its size says nothing of the log's, and it must
+      // expire after --days like the log would have (else it stayed forever under --min-size).
+      (compressing && entry.name.endsWith(".gz"))
+    );
+  });
   // Newest first; keep-newest protects the head of this list.
   files.sort((a, b) => (b.stat?.mtimeMs ?? 0) - (a.stat?.mtimeMs ?? 0));
   const kept = Math.max(0, policy.keepNewest ?? 0);
   const deleteBefore = policy.now - policy.days * dayMs;
   const compressBefore =
     policy.compressAfter === undefined ? undefined : policy.now - policy.compressAfter * dayMs;
-  const plan: PlannedFile[] = [];
   for (let i = kept; i < files.length; i++) {
     const entry = files[i] as WalkEntry;
     const stat = entry.stat as FileStat;

@@ -39,6 +39,7 @@ export class NativeStat implements FileStat {
     readonly size: number,
     readonly mtimeMs: number,
     readonly atimeMs: number,
+    readonly ctimeMs: number = Number.NaN,
   ) {}
   get mtime(): Date {
     return new Date(this.mtimeMs);
@@ -171,6 +172,7 @@ export class NativeFs {
       u64(40),
       ms(112),
       ms(64),
+      ms(96),
     );
   }
 
