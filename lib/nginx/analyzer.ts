@@ -28,6 +28,7 @@ import {
   hllToBase64,
   type LatencyState,
   maxBuckets,
+  maxGivenBuckets,
   type SketchState,
   type Summary,
   sketchToState,
@@ -456,7 +457,7 @@ export class Analyzer {
     if (last && last.t === t) return last;
     let bucket = this.buckets.get(t);
     if (!bucket) {
-      if (this.autoBucket && this.buckets.size >= maxBuckets) {
+      if (this.buckets.size >= (this.autoBucket ? maxBuckets : maxGivenBuckets)) {
         this.widenBuckets();
         return this.bucketFor(time);
       }

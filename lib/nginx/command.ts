@@ -15,7 +15,7 @@ import { expandInputs } from "./inputs.ts";
 import type { nginxlogOptions } from "./options.ts";
 import { type AnalysisSettings, newAnalyzer } from "./range.ts";
 import { buildReport, tableByName, tableNames, tableToCsv } from "./report.ts";
-import { isSummary, mergeSummaries, type Summary } from "./summary.ts";
+import { isSummary, maxGivenBuckets, mergeSummaries, type Summary } from "./summary.ts";
 import { printReport } from "./terminal.ts";
 import { parseTimeSpec } from "./time-spec.ts";
 
@@ -161,6 +161,10 @@ export async function runNginxlog(
         gbPerSecond: result.bytesRead / seconds / 1e9,
       });
     }
+    if (options.bucket && summary.bucketSeconds > options.bucket)
+      log.warn(
+        `--bucket ${options.bucket}s: more than ${maxGivenBuckets} buckets over this time range; widened to ${summary.bucketSeconds}s`,
+      );
     if (sink) {
       await sink.close();
       log.info("records exported", { file: options.export, rows: sink.rows });

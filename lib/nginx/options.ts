@@ -34,7 +34,7 @@ export const nginxlogOptions = {
   bucket: {
     type: "duration",
     description:
-      "Time bucket width for the timeline (default: 1m, widened automatically past 1440 buckets)",
+      "Time bucket width for the timeline (default: 1m, widened automatically past 1440 buckets; a given width is doubled past 11000)",
     valueHint: "DURATION",
   },
   top: { type: "integer", description: "Rows per top table", default: 10, valueHint: "N" },

@@ -9,6 +9,11 @@ export const summaryVersion = 1;
 
 /** Most timeline buckets kept: past this an automatic width doubles (bounded on any time range). */
 export const maxBuckets = 1440;
+/**
+ * Most buckets of a width given with --bucket (Prometheus's limit of points per series: a week
+ * at 1m, 3 hours at 1s): past this it doubles too, so 1s over a week is not 604800 sketches.
+ */
+export const maxGivenBuckets = 11000;
 
 /** DDSketch as JSON: sparse bins [index, count, index, count, ...]. */
 export interface SketchState {
@@ -190,7 +195,7 @@ function mergeBuckets(
   let bucketSeconds = Math.max(a.bucketSeconds, b.bucketSeconds);
   let buckets = foldBuckets([...a.buckets, ...b.buckets], bucketSeconds);
   // As one Analyzer over both inputs would: double the width until the timeline fits again.
-  while (bucketAuto && buckets.length > maxBuckets) {
+  while (buckets.length > (bucketAuto ? maxBuckets : maxGivenBuckets)) {
     bucketSeconds *= 2;
     buckets = foldBuckets(buckets, bucketSeconds);
   }

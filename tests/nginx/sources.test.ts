@@ -352,6 +352,41 @@ describe("sources", () => {
     expect(timeline(fixed)?.length).toBe(2000);
   }, 60_000);
 
+  test("a --bucket width that would give more than 11000 buckets is doubled until it fits, with a warning", async () => {
+    // 12000 seconds with a request each: --bucket 1s would hold 12000 buckets (8 KB each, unbounded).
+    const secondLine = (t: number) => {
+      const d = new Date(t * 1000);
+      const two = (n: number) => String(n).padStart(2, "0");
+      return `10.0.0.1 - - [${two(d.getUTCDate())}/${d.toUTCString().slice(8, 11)}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000] "GET / HTTP/1.1" 200 1 "-" "curl/8"\n`;
+    };
+    const span = (start: number, n: number) =>
+      Array.from({ length: n }, (_, i) => secondLine(start + i)).join("");
+    const start = 1_780_000_000;
+    const whole = join(dir, "seconds.log");
+    writeFileSync(whole, span(start, 12000));
+    const run = await nginxlog([whole, "--bucket", "1s", "--json"]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stderr).toContain("--bucket 1s: more than 11000 buckets");
+    expect(run.stderr).toContain("widened to 2s");
+    const once = JSON.parse(run.stdout) as Awaited<ReturnType<typeof report>>;
+    const timeline = (r: typeof once) => r.tables.find((t) => t.name === "timeline")?.rows ?? [];
+    expect(once.overview.bucketSeconds).toBe(2);
+    expect(timeline(once).length).toBe(6000);
+    expect(timeline(once).every((row) => row[1] === 2)).toBe(true);
+    // Two halves that each fit: their merged states are widened the same way.
+    const halves = [join(dir, "seconds-1.log"), join(dir, "seconds-2.log")];
+    writeFileSync(halves[0] as string, span(start, 6000));
+    writeFileSync(halves[1] as string, span(start + 6000, 6000));
+    const states = halves.map((file) => `${file}.state`);
+    for (const [i, file] of halves.entries())
+      expect(
+        (await nginxlog([file, "--bucket", "1s", "--state", states[i] as string])).exitCode,
+      ).toBe(0);
+    const merged = await report(["merge", ...states]);
+    expect(merged.overview.bucketSeconds).toBe(2);
+    expect(timeline(merged)).toEqual(timeline(once));
+  }, 60_000);
+
   test("Workers over byte ranges give the same report as one thread", async () => {
     const big = join(dir, "big.log");
     const chunk: string[] = [];
