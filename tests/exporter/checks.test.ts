@@ -1,10 +1,11 @@
 /** Every check kind against real targets on 127.0.0.1, through the engine's runCheck. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { promises as dns } from "node:dns";
 import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCheck } from "../../lib/exporter/run-check.ts";
 import { startDnsmasq } from "../env/dnsmasq.ts";
-import { freePort } from "../env/service.ts";
+import { freePort, type Service, startService } from "../env/service.ts";
 import { check, checkSpec, detail, processesWith, quietLog } from "./helpers.ts";
 import { scratchDir } from "./scratch.ts";
 import { bannerTarget, httpsTarget, httpTarget, testPki } from "./targets.ts";
@@ -245,6 +246,68 @@ describe("dns (real dnsmasq)", () => {
     });
     expect(result.success).toBe(false);
     expect(result.error).toContain("127.0.0.42");
+  });
+});
+
+describe("dns validate_answer_rrs as blackbox_exporter reads it", () => {
+  // Two A records for one name: a good address and one that must not be there.
+  let server = "";
+  let service: Service | undefined;
+  beforeAll(async () => {
+    const port = await freePort();
+    service = await startService({
+      name: "dnsmasq-two-answers",
+      command: [
+        "/usr/sbin/dnsmasq",
+        "--keep-in-foreground",
+        "--log-facility=-",
+        "--conf-file=/dev/null",
+        "--no-resolv",
+        "--no-hosts",
+        "--no-poll",
+        "--bind-interfaces",
+        "--listen-address=127.0.0.1",
+        `--port=${port}`,
+        "--pid-file=",
+        ...(process.getuid?.() === 0 ? ["--user=root"] : []),
+        "--host-record=two.svc.test,127.0.0.42",
+        "--host-record=two.svc.test,10.6.6.6",
+      ],
+      ready: async () => {
+        const resolver = new dns.Resolver({ timeout: 300, tries: 1 });
+        resolver.setServers([`127.0.0.1:${port}`]);
+        return (await resolver.resolve4("two.svc.test")).length === 2;
+      },
+    });
+    server = `127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  test("fail_if_not_matches_regexp: every answer must match, not just one", async () => {
+    const result = await check("dns", server, {
+      query_name: "two.svc.test",
+      validate_answer_rrs: { fail_if_not_matches_regexp: ["^127\\.0\\.0\\.42$"] },
+    });
+    expect(detail(result, "dns_answer_rrs")).toBe(2);
+    expect(result.success).toBe(false);
+    expect(result.error).toContain("10.6.6.6 did not match ^127\\.0\\.0\\.42$");
+    const both = await check("dns", server, {
+      query_name: "two.svc.test",
+      validate_answer_rrs: { fail_if_not_matches_regexp: ["^(127\\.0\\.0\\.42|10\\.6\\.6\\.6)$"] },
+    });
+    expect(both.error).toBeUndefined();
+    expect(both.success).toBe(true);
+  });
+
+  test("fail_if_matches_regexp: any answer matching fails", async () => {
+    const result = await check("dns", server, {
+      query_name: "two.svc.test",
+      validate_answer_rrs: { fail_if_matches_regexp: ["^10\\."] },
+    });
+    expect(result.success).toBe(false);
+    expect(result.error).toContain("an answer matched ^10\\.");
   });
 });
 

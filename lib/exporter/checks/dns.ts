@@ -132,9 +132,15 @@ export const dnsCheck: CheckKind<DnsSettings> = {
     for (const re of settings.failIfMatches)
       if (answers.some((answer) => re.test(answer)))
         ok = result.fail(`an answer matched ${re.source}`);
-    for (const re of settings.failIfNotMatches)
-      if (!answers.some((answer) => re.test(answer)))
-        ok = result.fail(`no answer matched ${re.source} (got: ${answers.join(", ") || "none"})`);
+    // As blackbox_exporter: every answer must match (one unexpected address among the good ones
+    // fails), and no answer at all fails too.
+    for (const re of settings.failIfNotMatches) {
+      const misses = answers.filter((answer) => !re.test(answer));
+      if (answers.length === 0 || misses.length > 0)
+        ok = result.fail(
+          `${misses.join(", ") || "no answer"} did not match ${re.source} (got: ${answers.join(", ") || "none"})`,
+        );
+    }
     return ok;
   },
 };
