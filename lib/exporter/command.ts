@@ -7,7 +7,7 @@
 import { ConfigError, UsageError } from "../cli/errors.ts";
 import { ExitCode } from "../cli/exit-codes.ts";
 import type { ToolContext } from "../cli/types.ts";
-import { type ExporterConfig, loadExporterConfig } from "./config.ts";
+import { type ExporterConfig, loadExporterConfig, maxTimerSeconds } from "./config.ts";
 import { ExporterDaemon } from "./daemon.ts";
 import { parseListenAddress } from "./listen-address.ts";
 import { runAllOnce } from "./once.ts";
@@ -26,6 +26,13 @@ export async function runExporter(ctx: ExporterContext): Promise<number> {
     throw new UsageError("--default-interval must be more than zero");
   if (!(options.defaultTimeout > 0))
     throw new UsageError("--default-timeout must be more than zero");
+  for (const [flag, seconds] of [
+    ["--default-interval", options.defaultInterval],
+    ["--default-timeout", options.defaultTimeout],
+    ["--watch-interval", options.watchInterval],
+  ] as const)
+    if (seconds > maxTimerSeconds)
+      throw new UsageError(`${flag} must be at most 24d (the longest a timer can wait)`);
   const defaults = { interval: options.defaultInterval, timeout: options.defaultTimeout };
   const sectionHasChecks = ctx.config.checks !== undefined || ctx.config.modules !== undefined;
   if (options.checksFile && sectionHasChecks)

@@ -7,6 +7,12 @@ import { checkKinds, kindAliases } from "./checks/index.ts";
 import { isMapping, onlyKeys, optDuration, optString, type Raw, stringMap } from "./fields.ts";
 import type { CheckSpec } from "./types.ts";
 
+/**
+ * Timers wait at most 2^31-1 ms (24.8 days): a longer delay fires at once, so an interval of 30d
+ * would run its check every millisecond.
+ */
+export const maxTimerSeconds = 2_147_483;
+
 export interface ExporterConfig {
   checks: CheckSpec[];
   modules: Map<string, CheckSpec>;
@@ -52,6 +58,12 @@ function parseOne(raw: unknown, where: string, defaults: Defaults, probe: boolea
   }
   const interval = optDuration(raw, "interval", where) ?? defaults.interval;
   const timeout = optDuration(raw, "timeout", where) ?? Math.min(defaults.timeout, interval);
+  for (const [key, seconds] of [
+    ["interval", interval],
+    ["timeout", timeout],
+  ] as const)
+    if (seconds > maxTimerSeconds)
+      throw new Error(`${where}.${key}: ${seconds}s is longer than a timer can wait (24 days)`);
   if (!probe && timeout > interval)
     throw new Error(`${where}.timeout: ${timeout}s is longer than the interval (${interval}s)`);
   const labels = stringMap(raw, "labels", where);

@@ -157,6 +157,8 @@ describe("durations and sizes are finite, sizes not negative (YAML .inf, .nan, -
     ["max_total_bytes -1", file({ max_total_bytes: -1 }), "file.max_total_bytes: "],
     ["max_total_bytes .nan", file({ max_total_bytes: NaN }), "file.max_total_bytes: "],
     ["max_total_bytes .inf", file({ max_total_bytes: Infinity }), "file.max_total_bytes: "],
+    // A timer waits at most 24.8 days: a longer interval would run the check every millisecond.
+    ["interval 30d", file({}, { interval: "30d" }), "checks[0] (a).interval: "],
   ] as const) {
     test(`rejects ${what}, naming the key`, () => {
       expect(() => parse(document)).toThrow(message);
@@ -169,3 +171,15 @@ describe("durations and sizes are finite, sizes not negative (YAML .inf, .nan, -
     expect(parse(file({ max_total_bytes: 4096 })).checks).toHaveLength(1);
   });
 });
+
+test("a module's timeout longer than a timer can wait is refused too", () => {
+  expect(() => parse({ modules: { slow: { prober: "http", timeout: "30d" } } })).toThrow(
+    "modules.slow.timeout: ",
+  );
+  // A file's max ages are not timers: a month is fine.
+  expect(parse(file30d()).checks).toHaveLength(1);
+});
+
+function file30d() {
+  return { checks: [{ name: "a", kind: "file", target: "/tmp", file: { max_newest_age: "30d" } }] };
+}

@@ -26,6 +26,10 @@ describe("exporter flags", () => {
     ["--concurrency=-3"],
     ["--default-interval", "0"],
     ["--default-timeout", "0s"],
+    // Longer than a timer can wait (24.8 days): it would fire at once, every millisecond.
+    ["--default-interval", "30d"],
+    ["--default-timeout", "30d"],
+    ["--watch-interval", "30d"],
   ]) {
     test(`${flags.join(" ")} is a usage error (exit 2)`, async () => {
       expect(await check(...flags)).toBe(2);
