@@ -14,6 +14,8 @@ export interface OutputOptions {
   isTTY: boolean;
   /** Where bytes go; defaults to fd 1. Tests pass a collector. */
   write?: (chunk: string | Uint8Array) => void;
+  /** Called once when the reader goes away (EPIPE: `tool | head -1`), to stop the work. */
+  onClose?: () => void;
 }
 
 const flushAt = 64 * 1024;
@@ -25,6 +27,7 @@ export class Output {
   private chunks: (string | Uint8Array)[] = [];
   private pending = 0;
   private readonly sink: (chunk: string | Uint8Array) => void;
+  private readonly onClose: (() => void) | undefined;
   /** Set when the reader went away (EPIPE): later writes are dropped. */
   closed = false;
 
@@ -33,6 +36,7 @@ export class Output {
     this.color = options.color;
     this.isTTY = options.isTTY;
     this.sink = options.write ?? writeStdout;
+    this.onClose = options.onClose;
   }
 
   /** Raw text or bytes (e.g. a path that is not UTF-8). */
@@ -100,8 +104,9 @@ export class Output {
             ),
       );
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EPIPE") this.closed = true;
-      else throw error;
+      if ((error as NodeJS.ErrnoException).code !== "EPIPE") throw error;
+      this.closed = true;
+      this.onClose?.();
     }
   }
 }

@@ -129,15 +129,17 @@ export async function runTool(
         : (values.logFormat as "text" | "json"),
     color: values.color && stderrIsTTY,
   });
+  const abort = new AbortController();
   const out = new Output({
     json: values.json,
     color: values.color && stdoutIsTTY,
     isTTY: stdoutIsTTY,
+    // Nobody reads the results any more (`ffind / | head -1`): stop the work, quietly.
+    onClose: () => abort.abort(new Error("stdout closed")),
   });
   // Loaded here, not at the top: --version and --help never pay for prom-client.
   const { ToolMetrics } = await import("../metrics/tool-metrics.ts");
   const metrics = new ToolMetrics(spec.name);
-  const abort = new AbortController();
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (abort.signal.aborted) {

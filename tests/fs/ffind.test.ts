@@ -1,6 +1,6 @@
 /** The compiled ffind, on a real tree: what find would print, and what find cannot. */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, chownSync, symlinkSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, openSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { compiledTool } from "../helpers/compiled.ts";
 import { asNobody, dir, file, publicCopy, tempDir } from "./tree.ts";
@@ -241,6 +241,43 @@ describe("ffind (compiled)", () => {
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toContain(`--max-depth: "${text}" is not a whole number`);
     }
+  });
+
+  test("stdout closed early (ffind | head -1): the walk stops, exit 0, nothing on stderr", async () => {
+    // 1.4 MB of paths in 500 dirs: far more than a pipe (64 KiB), ffind's buffer and the walk's
+    // read-ahead (64 dirs) hold, so ffind meets the closed pipe long before the end of the walk.
+    // Entries walked come from the metrics textfile.
+    const wide = dir(join(base, "wide"));
+    const long = "x".repeat(200);
+    for (let d = 0; d < 500; d++) {
+      const sub = dir(join(wide, `d${d}`));
+      for (let f = 0; f < 10; f++) closeSync(openSync(join(sub, `${long}${f}`), "w"));
+    }
+    const walked = (prom: string) =>
+      Number(
+        /^opsctl_items_processed_total\{[^}]*\} (\d+)$/m.exec(readFileSync(prom, "utf8"))?.[1],
+      );
+    const full = await ffind([wide, "--metrics-textfile", join(base, "full.prom")]);
+    expect(lines(full.text)).toHaveLength(5500); // 500 dirs, 5000 files
+    expect(walked(join(base, "full.prom"))).toBe(5500);
+
+    const errors = join(base, "piped.err");
+    const piped = Bun.spawnSync(
+      [
+        "bash",
+        "-c",
+        '"$@" 2>"$FFIND_ERR" | head -1 >/dev/null; echo "$PIPESTATUS"', // ffind's exit code
+        "ffind",
+        bin,
+        wide,
+        "--metrics-textfile",
+        join(base, "piped.prom"),
+      ],
+      { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: base, FFIND_ERR: errors } },
+    );
+    expect(piped.stdout.toString()).toBe("0\n");
+    expect(readFileSync(errors, "utf8")).toBe("");
+    expect(walked(join(base, "piped.prom"))).toBeLessThan(5500 / 2);
   });
 
   test("a missing root does not hide the matches of the others", async () => {
