@@ -70,17 +70,33 @@ export function parseWhere(text: string): WhereClause {
   return clause;
 }
 
-/** Fields --where takes besides the format's variables: the parts of $request (Analyzer.field). */
-export const requestFields = ["method", "path", "query", "uri", "protocol"];
+/**
+ * Fields --where takes besides the format's variables: the parts of $request (Analyzer.field),
+ * with the variables the Analyzer takes each from when the format has no $request.
+ */
+const requestFieldSources: Record<string, string[]> = {
+  method: ["request", "request_method"],
+  path: ["request", "request_uri", "uri"],
+  query: ["request", "request_uri", "uri"],
+  uri: ["request", "request_uri", "uri"],
+  protocol: ["request", "server_protocol"],
+};
+export const requestFields = Object.keys(requestFieldSources);
 
 /** Throws naming the clause when it asks for a field the format never logs (it would drop every line). */
 export function checkWhereFields(where: string[] | undefined, variables: string[]): void {
+  const has = (field: string) =>
+    variables.includes(field) ||
+    (requestFieldSources[field] ?? []).some((name) => variables.includes(name));
   for (const text of where ?? []) {
     const { field } = parseWhere(text);
-    if (!variables.includes(field) && !requestFields.includes(field))
-      throw new Error(
-        `--where "${text}": the log format has no $${field} (fields: ${[...new Set(variables), ...requestFields].join(", ")})`,
-      );
+    if (has(field)) continue;
+    const sources = requestFieldSources[field];
+    // "no $request nor $request_uri nor $uri to take path from"
+    const missing = sources ? `$${sources.join(" nor $")} to take ${field} from` : `$${field}`;
+    throw new Error(
+      `--where "${text}": the log format has no ${missing} (fields: ${[...new Set(variables), ...requestFields.filter(has)].join(", ")})`,
+    );
   }
 }
 

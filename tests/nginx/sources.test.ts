@@ -227,6 +227,20 @@ describe("sources", () => {
     expect((await report([file, "--where", "$remote_addr=10.0.0.3"])).overview.requests).toBe(3);
   }, 60_000);
 
+  test("--where on method/path/query/uri/protocol with no variable to take it from: a usage error", async () => {
+    const file = join(dir, "where-derived.log");
+    writeFileSync(file, "10.0.0.1 200 GET\n");
+    const format = ["--format", "$remote_addr $status $request_method"];
+    for (const field of ["path", "query", "uri", "protocol"]) {
+      const result = await nginxlog([file, ...format, "--where", `${field}~x`]);
+      expect({ field, exitCode: result.exitCode }).toEqual({ field, exitCode: 2 });
+      expect(result.stderr).toContain(`--where "${field}~x": the log format has no $request`);
+      expect(result.stderr).toContain("(fields: remote_addr, status, request_method, method)");
+    }
+    // method comes from $request_method here.
+    expect((await report([file, ...format, "--where", "method=GET"])).overview.requests).toBe(1);
+  }, 60_000);
+
   test("--ip, --since/--until, --status, --path-prefix, --method without their variable in the format: usage errors", async () => {
     const file = join(dir, "no-fields.log");
     writeFileSync(file, "example.com 12\n");
