@@ -36,7 +36,13 @@ describe("sshping deadline flags", () => {
     expect(result.exitCode).toBe(2);
     const infinite = ws.file("infinite.yml", "sshping:\n  handshake-timeout: .inf\n");
     const forever = await dryRun("--config", infinite);
-    expect(forever.stderr).toContain("--handshake-timeout must be finite");
+    expect(forever.stderr).toContain("--handshake-timeout must be at most 24d");
     expect(forever.exitCode).toBe(2);
+  }, 60_000);
+
+  test("a deadline longer than a timer can wait (24.8 days) is refused: it would fire at once", async () => {
+    const result = await dryRun("--timeout", "30d");
+    expect(result.stderr).toContain("--timeout must be at most 24d");
+    expect(result.exitCode).toBe(2);
   }, 60_000);
 });

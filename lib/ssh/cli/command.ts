@@ -22,8 +22,9 @@ export async function runSshping(ctx: ToolContext<typeof sshpingOptions>): Promi
   const targets = selectTargets(ctx.positionals, options);
   if (options.forks < 1) throw new UsageError("--forks must be at least 1");
   if (options.retries < 0) throw new UsageError("--retries must be 0 or more");
-  // A deadline of 0 or less (or a config file's .inf, which a timer takes as 1 ms) fires at once:
-  // every host would fail with a timeout that says nothing about the flag.
+  // A deadline of 0 or less fires at once, and so does one a timer cannot hold (over 2^31-1 ms,
+  // 24.8 days, or a config file's .inf): every host would fail with a timeout that says nothing
+  // about the flag.
   for (const [flag, seconds] of [
     ["--connect-timeout", options.connectTimeout],
     ["--handshake-timeout", options.handshakeTimeout],
@@ -31,7 +32,7 @@ export async function runSshping(ctx: ToolContext<typeof sshpingOptions>): Promi
   ] as const) {
     if (seconds === undefined) continue;
     if (!(seconds > 0)) throw new UsageError(`${flag} must be more than zero`);
-    if (!Number.isFinite(seconds)) throw new UsageError(`${flag} must be finite`);
+    if (seconds > 2_147_483) throw new UsageError(`${flag} must be at most 24d`);
   }
   const plans = planConnections(targets, options, env, home);
 
