@@ -1,5 +1,6 @@
 /** logclean's engine in-process, where a test can race it deterministically (beforeAct hook). */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
+import * as fs from "node:fs";
 import {
   appendFileSync,
   chmodSync,
@@ -9,6 +10,7 @@ import {
   renameSync,
   statSync,
   symlinkSync,
+  writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -206,6 +208,59 @@ describe("clean engine", () => {
     expect(exists(join(root, "notes.txt.gz.tmp"))).toBe(true);
     expect(exists(join(root, "a.log.gz"))).toBe(true);
     expect(readdirSync(root).filter((name) => name.includes(".tmp"))).toEqual(["notes.txt.gz.tmp"]);
+  });
+
+  test("a .gz created right before the compression is committed is not overwritten", async () => {
+    const root = dir(join(tempDir("gzappears"), "logs"));
+    const log = join(root, "a.log");
+    const target = `${log}.gz`;
+    file(log, 3, 5000);
+    // Another process writes the .gz at the last instant, after every check logclean can make.
+    const theirs = (to: unknown) => {
+      if (String(to) === target && !exists(target)) writeFileSync(target, "theirs");
+    };
+    const { linkSync, renameSync: rename } = fs;
+    const spies = [
+      spyOn(fs, "renameSync").mockImplementation((from, to) => {
+        theirs(to);
+        rename(from, to);
+      }),
+      spyOn(fs, "linkSync").mockImplementation((from, to) => {
+        theirs(to);
+        linkSync(from, to);
+      }),
+    ];
+    let result: Awaited<ReturnType<typeof run>>;
+    try {
+      result = await run(options(root, { compressAfter: 1 }));
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(readFileSync(target, "utf8")).toBe("theirs");
+    expect(exists(log)).toBe(true);
+    expect(result.summary.errors).toBe(1);
+    expect(result.events[0]?.event === "error" && result.events[0].message).toContain(
+      "appeared meanwhile",
+    );
+    expect(readdirSync(root).sort()).toEqual(["a.log", "a.log.gz"]);
+  });
+
+  test("where the filesystem has no hard links (EPERM), compression still works", async () => {
+    const root = dir(join(tempDir("gznolink"), "logs"));
+    const log = join(root, "a.log");
+    file(log, 3, 5000);
+    const spy = spyOn(fs, "linkSync").mockImplementation(() => {
+      throw Object.assign(new Error("EPERM: operation not permitted, link"), { code: "EPERM" });
+    });
+    let result: Awaited<ReturnType<typeof run>>;
+    try {
+      result = await run(options(root, { compressAfter: 1 }));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(result.summary).toMatchObject({ compressed: 1, errors: 0 });
+    expect(gunzipSync(readFileSync(`${log}.gz`)).length).toBe(5000);
+    expect(readdirSync(root)).toEqual(["a.log.gz"]);
   });
 
   test("with --min-size, the small .gz of a big log still expires after --days", async () => {

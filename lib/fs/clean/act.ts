@@ -13,6 +13,7 @@ import {
   fstatSync,
   fsyncSync,
   futimesSync,
+  linkSync,
   lstatSync,
   openSync,
   realpathSync,
@@ -104,8 +105,8 @@ export interface Compressed {
 
 /**
  * gzip PATH to PATH.gz atomically: write a temp of this attempt's own (temp-names.ts), fsync,
- * keep the original times, rename, fsync the directory, then remove the original, which must not
- * have changed meanwhile.
+ * keep the original times, link it to PATH.gz (never over an existing one) and unlink it, fsync
+ * the directory, then remove the original, which must not have changed meanwhile.
  */
 export async function compressAtomically(
   path: FsPath,
@@ -141,8 +142,7 @@ export async function compressAtomically(
     // Written to while we compressed it: the .gz would lose lines, so keep the log instead.
     if (!sameFile(seen, fstatSync(source)) || !sameFile(seen, lstatSync(path)))
       throw new Changed("written to while being compressed; left in place");
-    if (exists(target)) throw new Error("cannot compress: the .gz file appeared meanwhile");
-    renameSync(temp, target);
+    commitExclusively(temp, target);
     tempCreated = false;
     syncDirectory(dir);
     removeIfUnchanged(path, seen);
@@ -158,6 +158,28 @@ export async function compressAtomically(
       }
     }
   }
+}
+
+/** Filesystems without hard links (vfat, some FUSE and SMB mounts) answer link() so. */
+const noHardLinks = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]);
+
+/**
+ * temp becomes target only if no target exists: link() fails with EEXIST atomically, where a
+ * check then rename() would overwrite a .gz created in between. Where there are no hard links,
+ * the check and rename are the best the filesystem allows.
+ */
+function commitExclusively(temp: FsPath, target: FsPath): void {
+  try {
+    linkSync(temp, target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    if (code !== "EEXIST" && !noHardLinks.has(code)) throw error;
+    if (code === "EEXIST" || exists(target))
+      throw new Error("cannot compress: the .gz file appeared meanwhile");
+    renameSync(temp, target);
+    return;
+  }
+  unlinkSync(temp);
 }
 
 /**
