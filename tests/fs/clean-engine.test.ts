@@ -263,6 +263,23 @@ describe("clean engine", () => {
     expect(readdirSync(root)).toEqual(["a.log.gz"]);
   });
 
+  test("--dry-run reports the error the real run meets where the .gz already exists", async () => {
+    const root = dir(join(tempDir("gzdry"), "logs"));
+    file(join(root, "a.log"), 3);
+    file(join(root, "a.log.gz"), 0, 7); // in the way: the real run fails on a.log
+    file(join(root, "b.log"), 3);
+    file(join(root, "b.log.gz"), 30, 7); // expired: deleted first, then b.log is compressed
+    const outline = (events: CleanEvent[]) =>
+      events
+        .map((e) => `${e.event} ${toText(e.path)}${e.event === "error" ? `: ${e.message}` : ""}`)
+        .sort();
+    const dry = await run(options(root, { compressAfter: 1, dryRun: true }));
+    const real = await run(options(root, { compressAfter: 1 }));
+    expect(real.summary).toMatchObject({ errors: 1, compressed: 1, deleted: 1 });
+    expect(outline(dry.events)).toEqual(outline(real.events));
+    expect(dry.summary).toMatchObject({ errors: 1, compressed: 1, deleted: 1 });
+  });
+
   test("with --min-size, the small .gz of a big log still expires after --days", async () => {
     const root = dir(join(tempDir("gzmin"), "logs"));
     file(join(root, "big.log.gz"), 30, 40); // what compressing a 4000-byte log left

@@ -113,9 +113,9 @@ export async function compressAtomically(
   dir: FsPath,
   seen: FileStat,
 ): Promise<Compressed> {
-  const target = appendSuffix(path, ".gz");
+  const target = archiveOf(path);
   const temp = tempPathFor(path);
-  if (exists(target)) throw new Error("cannot compress: the .gz file already exists");
+  ensureNoArchive(target);
   const source = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   let tempFd: number | undefined;
   let tempCreated = false;
@@ -158,6 +158,16 @@ export async function compressAtomically(
       }
     }
   }
+}
+
+/** Where compressing `path` puts it. */
+export function archiveOf(path: FsPath): FsPath {
+  return appendSuffix(path, ".gz");
+}
+
+/** An existing .gz is never overwritten: compressing onto it is an error (--dry-run says so too). */
+export function ensureNoArchive(target: FsPath): void {
+  if (exists(target)) throw new Error("cannot compress: the .gz file already exists");
 }
 
 /** Filesystems without hard links (vfat, some FUSE and SMB mounts) answer link() so. */

@@ -6,11 +6,13 @@
  */
 import { withSpan } from "../../telemetry/span.ts";
 import { mountKey } from "../mounts.ts";
-import { displayPath, type FsPath } from "../path.ts";
+import { displayPath, type FsPath, toBytes } from "../path.ts";
 import { walk } from "../walk.ts";
 import {
+  archiveOf,
   Changed,
   compressAtomically,
+  ensureNoArchive,
   enterDirectory,
   removeIfUnchanged,
   verifyDirectory,
@@ -223,7 +225,18 @@ class Actor {
   private async runUntraced(plan: DirectoryPlan, deletes: PlannedFile[]): Promise<void> {
     if (this.options.signal?.aborted) return;
     if (this.options.dryRun) {
+      // The real run deletes first: a .gz that expires now is no obstacle to compressing its log.
+      const deleted = new Set(deletes.map((file) => toBytes(file.path).toString("latin1")));
       for (const file of plan.files) {
+        if (file.action === "compress") {
+          const target = archiveOf(file.path);
+          try {
+            if (!deleted.has(toBytes(target).toString("latin1"))) ensureNoArchive(target);
+          } catch (error) {
+            this.failed(file, error);
+            continue;
+          }
+        }
         if (file.action === "delete") {
           this.summary.deleted++;
           this.summary.bytesFreed += file.stat.size;
