@@ -398,6 +398,23 @@ describe("logclean (compiled)", () => {
     expect(result.stdout).toContain("deleted 2");
   });
 
+  test("an expired NAME.gz is deleted before its log is compressed to NAME.gz again", async () => {
+    const { root } = world("gz-again");
+    // Deletions run on the Worker: the compression must not start before they are done.
+    for (let d = 0; d < 200; d++) {
+      const sub = dir(join(root, `d${d}`));
+      file(join(sub, "app.log"), 3, 2000);
+      file(join(sub, "app.log.gz"), 30, 20); // what compressing last month's app.log left
+    }
+    const dry = await logclean([root, "--compress-after", "1", "--dry-run"]);
+    const result = await logclean([root, "--compress-after", "1"]);
+    expect([result.exitCode, result.stderr]).toEqual([0, ""]);
+    expect(result.stdout).toContain("deleted 200, compressed 200,");
+    expect(dry.stdout).toContain("would delete 200, compressed 200,");
+    expect(readFileSync(join(root, "d7", "app.log.gz")).length).toBeGreaterThan(20);
+    expect(exists(join(root, "d7", "app.log"))).toBe(false);
+  });
+
   test("overlapping roots are walked once: no duplicate actions", async () => {
     const { root } = world("overlap");
     const sub = dir(join(root, "sub"));

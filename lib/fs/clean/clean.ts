@@ -337,6 +337,9 @@ class Actor {
     });
     const tracked = job.finally(() => this.removing.delete(tracked));
     this.removing.add(tracked);
+    // As on this thread, deletions come first: an expired NAME.gz must be gone before its log is
+    // compressed to NAME.gz again (else 'the .gz file already exists').
+    if (plan.files.some((file) => file.action === "compress")) await tracked;
     for (const file of plan.files) {
       if (this.options.signal?.aborted) return;
       if (file.action === "compress") await this.compress(plan.dir, file);
