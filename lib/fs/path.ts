@@ -52,27 +52,49 @@ export function baseName(path: FsPath): string {
   return slashAt < 0 ? text : text.slice(slashAt + 1);
 }
 
+/** C0 controls, DEL and C1 controls: a newline in a name would start a forged line. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point.
+const controlChars = /[\x00-\x1f\x7f-\x9f]/;
+
 /**
- * Text for a human line that loses nothing: bytes that are not UTF-8 are shown as \xNN (and a
- * backslash as \\ only in that case, so ordinary paths print unchanged).
+ * Text for a human line that loses nothing and stays one line: bytes that are not UTF-8 and
+ * control characters are shown as \xNN (and a backslash as \\ only in that case, so ordinary
+ * paths print unchanged).
  */
 export function displayPath(path: FsPath): string {
-  if (typeof path === "string") return path;
-  if (isUtf8(path)) return path.toString("utf8");
+  if (typeof path === "string") {
+    if (!controlChars.test(path)) return path;
+  } else if (isUtf8(path)) {
+    const text = path.toString("utf8");
+    if (!controlChars.test(text)) return text;
+  }
+  const bytes = toBytes(path);
   let out = "";
   let i = 0;
-  while (i < path.length) {
-    const length = utf8SequenceLength(path, i);
-    if (length === 0) {
-      out += `\\x${(path[i] as number).toString(16).toUpperCase().padStart(2, "0")}`;
-      i++;
+  while (i < bytes.length) {
+    const length = utf8SequenceLength(bytes, i);
+    const chunk = length === 0 ? "" : bytes.subarray(i, i + length).toString("utf8");
+    if (length === 0 || controlChars.test(chunk)) {
+      for (let k = i; k < i + Math.max(1, length); k++) out += hexEscape(bytes[k] as number);
+      i += Math.max(1, length);
     } else {
-      const chunk = path.subarray(i, i + length).toString("utf8");
       out += chunk === "\\" ? "\\\\" : chunk;
       i += length;
     }
   }
   return out;
+}
+
+/** Control characters of a text (an error message naming a path) as \xNN. */
+export function escapeControlChars(text: string): string {
+  if (!controlChars.test(text)) return text;
+  return text.replace(new RegExp(controlChars.source, "g"), (char) =>
+    [...Buffer.from(char)].map(hexEscape).join(""),
+  );
+}
+
+function hexEscape(byte: number): string {
+  return `\\x${byte.toString(16).toUpperCase().padStart(2, "0")}`;
 }
 
 /** Length of the valid UTF-8 sequence starting at i, or 0 if the byte there starts none. */

@@ -415,6 +415,28 @@ describe("logclean (compiled)", () => {
     expect(exists(join(root, "d7", "app.log"))).toBe(false);
   });
 
+  test("a name with a newline or other control characters cannot forge an output line", async () => {
+    const { root } = world("forge");
+    const forged = "a\ndeleted important.db (1 B, 99.0d old)\r\x1b[2K.log";
+    file(join(root, forged), 30);
+    const human = await logclean([root, "--dry-run"]);
+    expect(human.exitCode).toBe(0);
+    const lines = human.stdout.split("\n");
+    expect(lines.length).toBe(3); // the action, the summary, and the final newline
+    expect(lines[0]).toBe(
+      `would delete ${root}/a\\x0Adeleted important.db (1 B, 99.0d old)\\x0D\\x1B[2K.log (16 B, 30.0d old)`,
+    );
+    expect(lines[1]).toStartWith("logclean (dry run): ");
+    // Machines get the exact name.
+    const json = await logclean([root, "--json"]);
+    const records = json.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(records[0]).toMatchObject({ event: "delete", path: join(root, forged) });
+    expect(exists(join(root, forged))).toBe(false);
+  });
+
   test("overlapping roots are walked once: no duplicate actions", async () => {
     const { root } = world("overlap");
     const sub = dir(join(root, "sub"));

@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { comparePaths, displayPath, isUtf8, joinPath, toBytes } from "../../lib/fs/path.ts";
+import {
+  comparePaths,
+  displayPath,
+  escapeControlChars,
+  isUtf8,
+  joinPath,
+  toBytes,
+} from "../../lib/fs/path.ts";
 
 describe("paths as bytes", () => {
   const raw = Buffer.from([0x61, 0xe9, 0x2e, 0x6c, 0x6f, 0x67]); // "a\xE9.log"
@@ -20,6 +27,16 @@ describe("paths as bytes", () => {
     );
     expect(isUtf8(raw)).toBe(false);
     expect(isUtf8(Buffer.from("ok ✓"))).toBe(true);
+  });
+
+  test("display keeps a path on one line: control characters as \\xNN", () => {
+    expect(displayPath("/logs/a\nb\\c.log")).toBe("/logs/a\\x0Ab\\\\c.log");
+    expect(displayPath(Buffer.from("a\r\x1b[2K\u009b.log"))).toBe("a\\x0D\\x1B[2K\\xC2\\x9B.log");
+    expect(displayPath(Buffer.concat([Buffer.from("a\t"), Buffer.from([0xff])]))).toBe(
+      "a\\x09\\xFF",
+    );
+    expect(displayPath("/var/log/app é.log")).toBe("/var/log/app é.log");
+    expect(escapeControlChars("EISDIR: unlink '/a\nb'")).toBe("EISDIR: unlink '/a\\x0Ab'");
   });
 
   test("sorting is byte-wise, like LC_ALL=C sort", () => {

@@ -1,5 +1,5 @@
 /** logclean's lines: one per action for people, NDJSON records for machines, and the summary. */
-import { displayPath, type FsPath, isUtf8, toText } from "../path.ts";
+import { displayPath, escapeControlChars, type FsPath, isUtf8, toText } from "../path.ts";
 import { isoTime } from "../stat.ts";
 import type { CleanEvent, CleanSummary } from "./clean.ts";
 
@@ -16,9 +16,10 @@ export function formatEvent(event: CleanEvent, now: number): string {
       return `${prefix} ${path} (${formatBytes(event.size)}, ${age})`;
     }
     case "skip":
-      return `skipped ${path}: ${event.reason}`;
+      return `skipped ${path}: ${escapeControlChars(event.reason)}`;
     case "error":
-      return `${path}: ${event.message}`;
+      // A message of the system's may name the path again, raw.
+      return `${path}: ${escapeControlChars(event.message)}`;
   }
 }
 
