@@ -24,6 +24,8 @@ export interface RootPolicy {
   home: string | undefined;
   mountPoints: ReadonlySet<string>;
   cwd: string;
+  /** Where users' homes are (default /home). */
+  homes?: string;
 }
 
 export function checkRoot(given: string, policy: RootPolicy): RootCheck {
@@ -34,37 +36,51 @@ export function checkRoot(given: string, policy: RootPolicy): RootCheck {
   } catch (error) {
     throw new RootRefused(`${given}: ${describeErrno(error as NodeJS.ErrnoException)}`);
   }
+  // The path as given too: /home that is a symlink is /home, whatever its target.
+  if (!policy.force) refuseDanger(given, dangerByName(absolute, policy));
   if (link.isSymbolicLink())
     throw new RootRefused(
       `${given}: is a symlink; logclean never follows symlinks (pass the directory it points to)`,
     );
   if (!link.isDirectory()) throw new RootRefused(`${given}: not a directory`);
   const real = realpathSync(absolute);
-  if (!policy.force) {
-    const reason = dangerReason(real, policy);
-    if (reason)
-      throw new RootRefused(`${given}: refusing to clean ${reason} (use --force if meant)`);
-  }
+  if (!policy.force) refuseDanger(given, dangerByName(real, policy) ?? filesystemRoot(real));
   return { real, given, dev: link.dev, ino: link.ino };
 }
 
-function dangerReason(real: string, policy: RootPolicy): string | undefined {
-  if (real === "/") return "the root directory /";
-  if (real === "/home") return "/home";
+function refuseDanger(given: string, reason: string | undefined): void {
+  if (reason) throw new RootRefused(`${given}: refusing to clean ${reason} (use --force if meant)`);
+}
+
+/** `path` (absolute, normalized) is /, /home or $HOME, as named or where they resolve to. */
+function dangerByName(path: string, policy: RootPolicy): string | undefined {
+  if (path === "/") return "the root directory /";
+  const homes = policy.homes ?? "/home";
+  if (path === homes) return homes;
+  const realHomes = resolvedOrSelf(homes);
+  if (path === realHomes) return `${homes} (${realHomes})`;
   if (policy.home) {
-    let home = policy.home;
-    try {
-      home = realpathSync(policy.home);
-    } catch {
-      // A home that does not exist cannot be the root we were given.
-    }
-    if (real === home) return `the home directory ${home}`;
+    const home = resolvedOrSelf(policy.home);
+    if (path === home || path === resolve(policy.home)) return `the home directory ${home}`;
   }
-  if (policy.mountPoints.has(real)) return "a filesystem root (mount point)";
+  if (policy.mountPoints.has(path)) return "a filesystem root (mount point)";
+  return undefined;
+}
+
+function filesystemRoot(real: string): string | undefined {
   const here = statSync(real);
   const parent = statSync(dirname(real));
   if (here.dev !== parent.dev || here.ino === parent.ino) return "a filesystem root";
   return undefined;
+}
+
+/** A path that does not exist (a HOME that is not there) cannot be the root we were given. */
+function resolvedOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** What a root's walk enters below it: other filesystems and mount points only when crossing. */
