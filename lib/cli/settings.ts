@@ -167,13 +167,21 @@ function fromFile(spec: OptionSpec, value: unknown, key: string, path: string): 
       return value;
     case "number":
     case "integer":
-      if (typeof value !== "number" || (spec.type === "integer" && !Number.isInteger(value))) {
-        throw wrong(spec.type === "integer" ? "a whole number" : "a number");
+      // YAML's .inf and .nan are numbers too.
+      if (
+        typeof value !== "number" ||
+        !Number.isFinite(value) ||
+        (spec.type === "integer" && !Number.isInteger(value))
+      ) {
+        throw wrong(spec.type === "integer" ? "a whole number" : "a finite number");
       }
       return value;
     case "size":
     case "duration":
-      if (typeof value === "number") return value;
+      if (typeof value === "number") {
+        if (Number.isFinite(value) && value >= 0) return value;
+        throw wrong(spec.type === "size" ? "a size of 0 or more" : "a duration of 0 or more");
+      }
       if (typeof value !== "string")
         throw wrong(spec.type === "size" ? "a size (e.g. 10M)" : "a duration (e.g. 15m)");
       try {

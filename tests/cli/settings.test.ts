@@ -109,6 +109,26 @@ describe("bad configuration names the key, the file and the expected type", () =
       `config file ${path}: key "logclean.days" must be a whole number, got string "soon"`,
     );
   });
+  test("YAML's .inf, .nan and negative sizes or durations are refused", () => {
+    const specs = {
+      minSize: { type: "size", description: "" },
+      maxAge: { type: "duration", description: "" },
+      ratio: { type: "number", description: "" },
+      ...globalOptions,
+    } as OptionSpecs;
+    const cases: [string, string][] = [
+      ["min-size: -1", 'key "logclean.min-size" must be a size of 0 or more, got'],
+      ["min-size: .nan", 'key "logclean.min-size" must be a size of 0 or more, got'],
+      ["max-age: .inf", 'key "logclean.max-age" must be a duration of 0 or more, got'],
+      ["ratio: .inf", 'key "logclean.ratio" must be a finite number, got'],
+    ];
+    for (const [line, message] of cases) {
+      const file = loadConfigFile(configFile(`logclean:\n  ${line}\n`), ["global", ...toolNames]);
+      expect(() =>
+        resolveSettings({ tool: "logclean", options: specs, flags: {}, env: {}, file }),
+      ).toThrow(message);
+    }
+  });
   test("unknown key", () => {
     const path = configFile("logclean:\n  dayz: 3\n");
     const file = loadConfigFile(path, ["global", ...toolNames]);
