@@ -461,6 +461,22 @@ describe("logclean (compiled)", () => {
     expect(text).toMatch(/opsctl_run_duration_seconds/);
   });
 
+  test("a --match or --exclude glob with a '/' (globs match names) is a usage error", async () => {
+    const { base, root } = world("slash-glob");
+    dir(join(root, "app"));
+    file(join(root, "app", "a.log"), 30);
+    const before = snapshot(base);
+    for (const [flag, glob] of [
+      ["--match", `${root}/*.log`],
+      ["--exclude", "app/*.log"],
+    ] as const) {
+      const result = await logclean([root, flag, glob]);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain(`${flag}: '${glob}'`);
+    }
+    expect(differences(before, snapshot(base))).toEqual([]);
+  });
+
   test("bad input is a usage error (exit 2) and changes nothing", async () => {
     const { base, root } = world("usage");
     file(join(root, "a.log"), 30);

@@ -38,6 +38,10 @@ export async function runLogclean(
     ["--match", options.match],
     ["--exclude", options.exclude],
   ] as const) {
+    // A path in a glob matches no name: --match would select nothing, --exclude protect nothing.
+    const path = globs.find((glob) => glob.includes("/"));
+    if (path !== undefined)
+      throw new UsageError(`${flag}: '${path}' contains '/': globs match file names, not paths`);
     try {
       compileGlobs(globs);
     } catch (error) {
