@@ -7,6 +7,7 @@ export const exporter = defineTool({
   description:
     "Prometheus exporter for http/tcp/dns/cert/file/command/process checks from one YAML file",
   options: exporterOptions,
+  runsUntilStopped: (options) => !options.once && !options.checkConfig,
   configKeys: {
     checks: "a list of checks (name, kind, target, interval, timeout, labels, <kind>: settings)",
     modules:

@@ -16,6 +16,7 @@ export const nginxlog = defineTool({
     variadic: true,
   },
   options: nginxlogOptions,
+  runsUntilStopped: (options) => options.follow,
   exitCodes: { 1: "an input could not be read, or no line matched the log format" },
   examples: [
     "nginxlog /var/log/nginx/access.log",

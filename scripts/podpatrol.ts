@@ -9,6 +9,7 @@ export const podpatrol = defineTool({
     "Watch pods and nodes and safely remediate crash loops, stuck, unschedulable, failed pods and lost nodes",
   options,
   configKeys,
+  runsUntilStopped: () => true,
   exitCodes: { 4: "the Kubernetes API server was unreachable at start" },
   examples: [
     "podpatrol --dry-run --kubeconfig ~/.kube/config",

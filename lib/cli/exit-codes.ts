@@ -9,6 +9,11 @@ export const ExitCode = {
   unreachable: 4,
   /** Stopped by Ctrl-C (SIGINT) after a clean stop. */
   interrupted: 130,
+  /**
+   * Stopped by SIGTERM (128+15) after a clean stop; a run whose normal end is SIGTERM (a daemon:
+   * ToolSpec.runsUntilStopped) exits with its own code.
+   */
+  terminated: 143,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode] | number;

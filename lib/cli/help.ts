@@ -31,6 +31,7 @@ export async function renderHelp(
     [ExitCode.usage]: "usage or configuration error",
     ...spec.exitCodes,
     [ExitCode.interrupted]: "stopped by Ctrl-C after a clean stop",
+    [ExitCode.terminated]: "stopped by SIGTERM after a clean stop",
   };
   for (const [code, meaning] of Object.entries(codes))
     lines.push(`  ${code.padStart(3)}  ${meaning}`);

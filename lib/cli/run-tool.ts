@@ -140,14 +140,14 @@ export async function runTool(
   // Loaded here, not at the top: --version and --help never pay for prom-client.
   const { ToolMetrics } = await import("../metrics/tool-metrics.ts");
   const metrics = new ToolMetrics(spec.name);
-  let interrupted = false;
+  let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (abort.signal.aborted) {
+    if (stoppedBy) {
       // Second Ctrl-C: the user insists.
       process.stderr.write(`\n${commandName}: interrupted again, exiting now\n`);
-      process.exit(ExitCode.interrupted);
+      process.exit(exitCodeAfter(stoppedBy));
     }
-    interrupted = signal === "SIGINT";
+    stoppedBy = signal;
     log.warn(`received ${signal}, stopping cleanly (press Ctrl-C again to exit now)`);
     abort.abort(new Error(signal));
   };
@@ -193,11 +193,17 @@ export async function runTool(
   }
   ctx.progress.clear();
   out.flush();
-  if (interrupted) code = ExitCode.interrupted;
+  if (stoppedBy === "SIGINT" || (stoppedBy && !spec.runsUntilStopped?.(ctx.options)))
+    code = exitCodeAfter(stoppedBy);
   metrics.finishRun((performance.now() - started) / 1000, code);
   code = await shipMetrics(ctx, code);
   if (telemetry) await safely(() => telemetry.end(code, failure), log);
   return code;
+}
+
+/** 128 + the signal's number, as a shell reports a process the signal killed. */
+function exitCodeAfter(signal: NodeJS.Signals): number {
+  return signal === "SIGTERM" ? ExitCode.terminated : ExitCode.interrupted;
 }
 
 /**

@@ -68,7 +68,10 @@ export interface ToolContext<O extends OptionSpecs = OptionSpecs> {
   out: Output;
   progress: Progress;
   metrics: ToolMetrics;
-  /** Aborted on SIGINT/SIGTERM: stop taking new work, finish cleanly, return. */
+  /**
+   * Aborted on SIGINT/SIGTERM (or when stdout's reader went away): stop taking new work, finish
+   * cleanly, return. The runner exits 130 after SIGINT, 143 after SIGTERM (see runsUntilStopped).
+   */
   signal: AbortSignal;
   /** The environment the tool was started with (tests pass their own). */
   env: Record<string, string | undefined>;
@@ -98,6 +101,12 @@ export interface ToolSpec<O extends OptionSpecs = OptionSpecs> {
   /** Exit codes beyond 0/1/2/130, documented in --help. */
   exitCodes?: Record<number, string>;
   examples?: string[];
+  /**
+   * True for a run whose normal end is SIGTERM (a daemon, --follow): it then exits with its own
+   * code. Any other run stopped by SIGTERM (cron, systemd, Kubernetes) did not finish its work:
+   * exit 143, not recorded as a success.
+   */
+  runsUntilStopped?(options: OptionValues<O> & GlobalValues): boolean;
   run(ctx: ToolContext<O>): Promise<number>;
 }
 

@@ -3,7 +3,7 @@
  * binary: they must behave the same.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { compiledTool, run } from "../helpers/compiled.ts";
@@ -136,6 +136,14 @@ describe.each(modes)("%s", (_mode, command) => {
     expect(await new Response(proc.stdout).text()).toBe("stopped cleanly\n");
   });
 
+  test("SIGTERM (cron, systemd, Kubernetes) stops cleanly with exit 143, not a success", async () => {
+    const stopped = await stopWith("SIGTERM", [...command(), "--fail", "wait"]);
+    expect(stopped.exitCode).toBe(143);
+    expect(stopped.stdout).toBe("stopped cleanly\n");
+    expect(stopped.prom).toContain('opsctl_last_exit_code{tool="logclean"} 143');
+    expect(stopped.prom).not.toContain("opsctl_last_success_timestamp_seconds");
+  });
+
   test("completion scripts for bash, zsh and fish", async () => {
     const bash = await run([...command(), "--completion", "bash"], { env: baseEnv });
     expect(bash.stdout).toContain("complete -o filenames -F");
@@ -146,6 +154,48 @@ describe.each(modes)("%s", (_mode, command) => {
     expect(fish.stdout).toContain("complete -c logclean");
     const zsh = await run([...command(), "--completion", "zsh"], { env: baseEnv });
     expect(zsh.stdout).toContain("bashcompinit");
+  });
+});
+
+/** Starts a tool that waits to be stopped, sends it `signal`, collects its exit and metrics. */
+async function stopWith(signal: NodeJS.Signals, command: string[]) {
+  const prom = join(emptyDir(), "run.prom");
+  const proc = Bun.spawn([...command, "--metrics-textfile", prom], {
+    cwd: emptyDir(),
+    env: baseEnv,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const reader = proc.stderr.getReader();
+  let seen = "";
+  while (!seen.includes("waiting")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  proc.kill(signal);
+  const exitCode = await proc.exited;
+  return {
+    exitCode,
+    stdout: await new Response(proc.stdout).text(),
+    prom: readFileSync(prom, "utf8"),
+  };
+}
+
+describe("runs whose normal end is a stop signal (runsUntilStopped)", () => {
+  const stopFixture = [process.execPath, "run", join(root, "tests/cli/stop-fixture.ts")];
+
+  test("a daemon stopped by SIGTERM exits 0 and records a success", async () => {
+    const stopped = await stopWith("SIGTERM", [...stopFixture, "--daemon"]);
+    expect(stopped.exitCode).toBe(0);
+    expect(stopped.stdout).toBe("stopped cleanly\n");
+    expect(stopped.prom).toMatch(/^opsctl_last_success_timestamp_seconds\{[^}]*\} [1-9]/m);
+  });
+
+  test("Ctrl-C is still 130 for a daemon; SIGTERM is 143 for the same tool in batch mode", async () => {
+    expect((await stopWith("SIGINT", [...stopFixture, "--daemon"])).exitCode).toBe(130);
+    expect((await stopWith("SIGTERM", stopFixture)).exitCode).toBe(143);
   });
 });
 
