@@ -32,11 +32,18 @@ describe("sshping deadline flags", () => {
   test("a negative or infinite deadline from the config file too", async () => {
     const negative = ws.file("negative.yml", "sshping:\n  timeout: -1\n");
     const result = await dryRun("--config", negative);
-    expect(result.stderr).toContain("--timeout must be more than zero");
+    // Refused where the config file is read, naming the file's key.
+    expect(result.stderr).toContain('key "sshping.timeout" must be a duration of 0 or more');
     expect(result.exitCode).toBe(2);
     const infinite = ws.file("infinite.yml", "sshping:\n  handshake-timeout: .inf\n");
     const forever = await dryRun("--config", infinite);
-    expect(forever.stderr).toContain("--handshake-timeout must be at most 24d");
+    expect(forever.stderr).toContain(
+      'key "sshping.handshake-timeout" must be a duration of 0 or more',
+    );
+    expect(forever.exitCode).toBe(2);
+    const zero = ws.file("zero.yml", "sshping:\n  connect-timeout: 0\n");
+    const instant = await dryRun("--config", zero);
+    expect(instant.stderr).toContain("--connect-timeout must be more than zero");
     expect(forever.exitCode).toBe(2);
   }, 60_000);
 
