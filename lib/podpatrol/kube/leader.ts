@@ -44,8 +44,12 @@ export class LeaderElector {
     private readonly onChange: (leading: boolean) => void,
   ) {}
 
+  /**
+   * Leading and renewed within renewDeadline. A renewal hanging on a silent API server ends only
+   * at its timeout; past renewDeadline another replica may soon take the Lease, so stop acting.
+   */
   get isLeader(): boolean {
-    return this.leading;
+    return this.leading && Date.now() - this.lastRenew <= this.settings.renewDeadline * 1000;
   }
 
   private get path(): string {
@@ -87,9 +91,11 @@ export class LeaderElector {
   private async tryAcquireOrRenew(): Promise<void> {
     const { identity, leaseDuration, namespace, name } = this.settings;
     const now = Date.now();
+    // One attempt may not outlast the renew deadline (the loop then steps down, logged).
+    const signal = AbortSignal.timeout(this.settings.renewDeadline * 1000);
     let lease: Lease;
     try {
-      lease = await this.rest.request<Lease>("GET", this.path);
+      lease = await this.rest.request<Lease>("GET", this.path, { signal });
     } catch (error) {
       if (!(error instanceof KubeApiError && error.status === 404)) throw error;
       const created: Lease = {
@@ -107,6 +113,7 @@ export class LeaderElector {
         `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`,
         {
           body: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", ...created },
+          signal,
         },
       );
       this.lastRenew = now;
@@ -143,6 +150,7 @@ export class LeaderElector {
           metadata: lease.metadata,
           spec,
         },
+        signal,
       });
       this.observed = `${updated.spec.holderIdentity ?? ""}|${updated.spec.renewTime ?? ""}`;
       this.observedAt = now;
