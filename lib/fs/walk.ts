@@ -201,7 +201,7 @@ export class Walker implements AsyncIterable<WalkBatch> {
     for (const root of this.roots) {
       let stat: FileStat;
       try {
-        stat = (this.options.followRoots ?? true) ? statSync(root) : lstatSync(root);
+        stat = this.statRoot(root);
       } catch (error) {
         this.error(root, "root", error);
         continue;
@@ -232,6 +232,17 @@ export class Walker implements AsyncIterable<WalkBatch> {
       if (!filter || filter(entry)) {
         this.ready.push({ dir: root, depth: entry.depth, entries: [entry] });
       }
+    }
+  }
+
+  /** stat (lstat unless followRoots) of a root; one past PATH_MAX through the native layer. */
+  private statRoot(root: FsPath): FileStat {
+    const follow = this.options.followRoots ?? true;
+    try {
+      return follow ? statSync(root) : lstatSync(root);
+    } catch (error) {
+      if (!this.native || (error as NodeJS.ErrnoException).code !== "ENAMETOOLONG") throw error;
+      return this.native.statPath(root, follow);
     }
   }
 
@@ -577,6 +588,7 @@ export function describeErrno(error: NodeJS.ErrnoException | undefined): string 
     EBUSY: "resource busy",
     EROFS: "read-only filesystem",
     ENOSPC: "no space left on device",
+    ENAMETOOLONG: "file name too long",
   };
   return (error.code && known[error.code]) || error.message || String(error);
 }

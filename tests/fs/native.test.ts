@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { lstatSync, mkdirSync, symlinkSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { nativeFs } from "../../lib/fs/native/dir.ts";
-import { dir, exists, file, tempDir } from "./tree.ts";
+import { deepName, deepTree, dir, exists, file, tempDir } from "./tree.ts";
 
 const native = nativeFs();
 const nameOf = (text: string) => new Uint8Array(Buffer.from(text));
@@ -110,6 +110,40 @@ describe("native file layer", () => {
     expect(codeOf(join(base, "link"), true)).toBe("opened");
     expect(codeOf(join(base, "plain"), false)).toBe("ENOTDIR");
     expect(codeOf(join(base, "missing"), false)).toBe("ENOENT");
+  });
+
+  test("a directory past PATH_MAX opens one component at a time, never through a symlink", () => {
+    const base = tempDir("native-deep");
+    const outside = dir(join(base, "outside"));
+    dir(join(outside, "sub"));
+    const root = join(base, "root");
+    deepTree(root, 40, (level) => `touch f${level}; ln -s '${outside}' jump`);
+    let deep = root;
+    for (let level = 1; level <= 40; level++) deep += `/${deepName(level)}`;
+    expect(Buffer.byteLength(deep)).toBeGreaterThan(4096 + 500);
+    if (!native) throw new Error("no native layer");
+    expect(namesIn(deep)).toEqual(["f40", "jump"]);
+    expect(namesIn(`${deep}/`)).toEqual(["f40", "jump"]);
+    const codeOf = (path: string, follow: boolean) => {
+      try {
+        native.close(native.openDir(path, follow));
+        return "opened";
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code ?? "no code";
+      }
+    };
+    // A symlink below PATH_MAX's reach is never followed on the way, even when the last
+    // component may be (a root's); as the last component it is followed only when asked.
+    expect(["ELOOP", "ENOTDIR"]).toContain(codeOf(`${deep}/jump/sub`, true));
+    expect(["ELOOP", "ENOTDIR"]).toContain(codeOf(`${deep}/jump`, false));
+    expect(codeOf(`${deep}/jump`, true)).toBe("opened");
+    expect(codeOf(`${deep}/missing`, false)).toBe("ENOENT");
+    expect(codeOf(`${deep}/f40`, false)).toBe("ENOTDIR");
+    // stat and lstat of such a path.
+    const file40 = native.statPath(`${deep}/f40`, false);
+    expect([file40.isFile(), file40.size]).toEqual([true, 0]);
+    expect(native.statPath(`${deep}/jump`, false).isSymbolicLink()).toBe(true);
+    expect(native.statPath(`${deep}/jump`, true).ino).toBe(lstatSync(outside).ino);
   });
 
   test("unlinkat removes the name in that directory only", () => {

@@ -134,3 +134,31 @@ export function publicCopy(binary: string, dir: string): string {
   chmodSync(target, 0o755);
   return target;
 }
+
+/** Name of level `level` of deepTree: 120 bytes, so 34 levels pass PATH_MAX (4096). */
+export function deepName(level: number): string {
+  return `${String(level).padStart(3, "0")}${"n".repeat(117)}`;
+}
+
+/**
+ * `levels` directories nested in `root` (deepName), built with cd one level at a time (a path
+ * past PATH_MAX cannot be made with node:fs); `shellAt(level)` runs in each (touch, ln -s...).
+ */
+export function deepTree(root: string, levels: number, shellAt: (level: number) => string): void {
+  let script = `set -e; mkdir -p '${root}'; cd '${root}'\n`;
+  for (let level = 1; level <= levels; level++)
+    script += `mkdir ${deepName(level)}; cd ${deepName(level)}\n${shellAt(level)}\n`;
+  const result = Bun.spawnSync(["bash", "-c", script]);
+  if (result.exitCode !== 0) throw new Error(`deepTree: ${result.stderr.toString()}`);
+}
+
+/** What GNU find prints (it walks past PATH_MAX), sorted byte-wise; NUL-separated items. */
+export function findItems(root: string, ...args: string[]): string[] {
+  const result = Bun.spawnSync(["find", root, ...args, "-print0"], { env: { LC_ALL: "C" } });
+  if (result.exitCode !== 0) throw new Error(`find: ${result.stderr.toString()}`);
+  return result.stdout
+    .toString("latin1")
+    .split("\0")
+    .filter(Boolean)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}

@@ -3,12 +3,13 @@
  * getdents64 buffer per walker, names handed out as byte ranges of it (a name becomes a string
  * only when something needs it), statx and unlinkat relative to the open directory.
  */
-import type { FsPath } from "../path.ts";
+import { type FsPath, toBytes } from "../path.ts";
 import type { FileStat } from "../stat.ts";
 import {
   AT_EMPTY_PATH,
   AT_FDCWD,
   AT_SYMLINK_NOFOLLOW,
+  ENAMETOOLONG,
   errnoError,
   type Libc,
   libc,
@@ -16,6 +17,7 @@ import {
   O_DIRECTORY,
   O_NOFOLLOW,
   O_RDONLY,
+  PATH_MAX,
   STATX_BASIC_STATS,
 } from "./libc.ts";
 
@@ -84,13 +86,70 @@ export class NativeFs {
     this.emptyAt = c.address(this.empty);
   }
 
-  /** Opens a directory by path; `follow` = false refuses a symlink as the last component. */
+  /**
+   * Opens a directory by path; `follow` = false refuses a symlink as the last component. A path
+   * past PATH_MAX (find walks such trees) is opened in steps: see openDirInSteps.
+   */
   openDir(path: FsPath, follow: boolean): number {
-    const at = this.cPath(path);
-    const flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
-    const fd = this.c.openat(AT_FDCWD, at, flags, 0);
-    if (fd < 0) throw errnoError(this.c.errno(), "open", String(path));
+    const bytes = toBytes(path);
+    if (bytes.length < PATH_MAX) {
+      const flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
+      const fd = this.c.openat(AT_FDCWD, this.cName(bytes), flags, 0);
+      if (fd >= 0) return fd;
+      const errno = this.c.errno();
+      if (errno !== ENAMETOOLONG) throw errnoError(errno, "open", String(path));
+    }
+    return this.openDirInSteps(bytes, follow, path);
+  }
+
+  /**
+   * The longest ancestor that fits in PATH_MAX is opened by path (O_NOFOLLOW on its last
+   * component), then each component below it with openat relative to the one before, every one
+   * with O_NOFOLLOW | O_DIRECTORY (the last one's as `follow` says): no symlink on the way down is
+   * ever followed, which a walk confined to its root (logclean) relies on.
+   */
+  private openDirInSteps(bytes: Buffer, follow: boolean, path: FsPath): number {
+    const cut = bytes.lastIndexOf(0x2f, PATH_MAX - 1);
+    const base = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+    let fd = AT_FDCWD;
+    if (cut >= 0) {
+      fd = this.c.openat(
+        AT_FDCWD,
+        this.cName(bytes.subarray(0, Math.max(cut, 1))),
+        base | O_NOFOLLOW,
+        0,
+      );
+      if (fd < 0) throw errnoError(this.c.errno(), "open", String(path));
+    }
+    const names = splitNames(bytes.subarray(cut + 1));
+    for (let i = 0; i < names.length; i++) {
+      const last = i === names.length - 1;
+      const flags = base | (last && follow ? 0 : O_NOFOLLOW);
+      const next = this.c.openat(fd, this.cName(names[i] as Buffer), flags, 0);
+      const errno = next < 0 ? this.c.errno() : 0;
+      if (fd !== AT_FDCWD) this.c.close(fd);
+      if (next < 0) throw errnoError(errno, "open", String(path));
+      fd = next;
+    }
     return fd;
+  }
+
+  /** stat (lstat unless `follow`) of a path of any length, through its directory opened as openDir does. */
+  statPath(path: FsPath, follow: boolean): NativeStat {
+    const bytes = toBytes(path);
+    let end = bytes.length;
+    while (end > 1 && bytes[end - 1] === 0x2f) end--;
+    const slash = bytes.lastIndexOf(0x2f, end - 1);
+    const parent = slash < 0 ? "." : slash === 0 ? "/" : bytes.subarray(0, slash);
+    const dirFd = this.openDir(parent, true);
+    try {
+      const name = this.cName(bytes.subarray(slash + 1, end));
+      const stat = this.statx(dirFd, name, follow ? 0 : AT_SYMLINK_NOFOLLOW);
+      if (typeof stat === "number") throw errnoError(stat, follow ? "stat" : "lstat", String(path));
+      return stat;
+    } finally {
+      this.c.close(dirFd);
+    }
   }
 
   close(fd: number): void {
@@ -176,11 +235,6 @@ export class NativeFs {
     );
   }
 
-  private cPath(path: FsPath): number {
-    const bytes = typeof path === "string" ? Buffer.from(path) : path;
-    return this.cName(bytes);
-  }
-
   /** Copies a name into the NUL-terminated path buffer. */
   private cName(name: Uint8Array): number {
     if (name.includes(0)) throw errnoError(22, "path", Buffer.from(name).toString());
@@ -190,6 +244,19 @@ export class NativeFs {
     this.pathBuf[name.length] = 0;
     return this.pathAt;
   }
+}
+
+/** The non-empty components of a path. */
+function splitNames(bytes: Buffer): Buffer[] {
+  const names: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i === bytes.length || bytes[i] === 0x2f) {
+      if (i > start) names.push(bytes.subarray(start, i));
+      start = i + 1;
+    }
+  }
+  return names;
 }
 
 let shared: NativeFs | null | undefined;

@@ -25,6 +25,9 @@ export const O_CLOEXEC = 0o2000000;
 export const AT_FDCWD = -100;
 export const AT_SYMLINK_NOFOLLOW = 0x100;
 export const AT_EMPTY_PATH = 0x1000;
+/** Longest path the kernel takes, its NUL included: a longer one fails with ENAMETOOLONG. */
+export const PATH_MAX = 4096;
+export const ENAMETOOLONG = 36;
 /** type, mode, nlink, uid, gid, times, ino, size, blocks. */
 export const STATX_BASIC_STATS = 0x7ff;
 
