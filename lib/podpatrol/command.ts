@@ -17,6 +17,7 @@ export async function runPodpatrol(
   const o = ctx.options;
   const config = buildConfig(patrolFlags(o as unknown as Record<string, unknown>), ctx.config);
   const listen = parseListen(o.listen);
+  if (o.leaderElect) checkLeaseDuration(o.leaseDuration);
   let kc: ReturnType<typeof loadKubeConfig>;
   try {
     kc = loadKubeConfig({ kubeconfig: o.kubeconfig, context: o.context, env: ctx.env });
@@ -80,6 +81,18 @@ async function probeApiServer(kc: ReturnType<typeof loadKubeConfig>): Promise<vo
     ) as Error & { exitCode: number };
     failure.exitCode = 4;
     throw failure;
+  }
+}
+
+/**
+ * The Lease stores whole seconds above 0: the API server refuses 1.5 or 0, and the replica would
+ * never lead (nor act), only log warnings. Over 24 days a timer cannot wait a renewal period.
+ */
+function checkLeaseDuration(seconds: number): void {
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 2_147_483) {
+    throw new UsageError(
+      `--lease-duration ${seconds}s: must be a whole number of seconds from 1s to 24d`,
+    );
   }
 }
 

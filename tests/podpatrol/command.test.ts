@@ -1,0 +1,50 @@
+// podpatrol's own flag checks, before anything talks to a cluster: the kubeconfig points at a
+// port nothing listens on, so a flag that got through would end in exit 4 (unreachable) instead.
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { run } from "../helpers/compiled.ts";
+
+const script = resolve(import.meta.dir, "../../scripts/podpatrol.ts");
+const dir = mkdtempSync(join(tmpdir(), "podpatrol-command-"));
+const kubeconfig = join(dir, "kubeconfig");
+writeFileSync(
+  kubeconfig,
+  JSON.stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: "c", cluster: { server: "https://127.0.0.1:1" } }],
+    users: [{ name: "u", user: { token: "t" } }],
+    contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
+    "current-context": "x",
+  }),
+);
+
+const podpatrol = (...flags: string[]) =>
+  run([process.execPath, script, `--kubeconfig=${kubeconfig}`, "--listen=off", ...flags], {
+    env: { PATH: process.env.PATH, HOME: dir },
+  });
+
+describe("podpatrol --lease-duration", () => {
+  // The Lease's leaseDurationSeconds is a whole number above 0: the API server refuses 1.5 (400)
+  // and 0 (422), and the replica then never leads and never acts, only logging warnings.
+  for (const value of ["1.5s", "500ms", "0"]) {
+    test(`${value} is a usage error naming the flag`, async () => {
+      const result = await podpatrol(`--lease-duration=${value}`);
+      expect(result.stderr).toContain("--lease-duration");
+      expect(result.exitCode).toBe(2);
+    }, 30_000);
+  }
+
+  test("whole seconds pass the check (and reach the unreachable server)", async () => {
+    const result = await podpatrol("--lease-duration=20s");
+    expect(result.stderr).toContain("unreachable");
+    expect(result.exitCode).toBe(4);
+  }, 30_000);
+
+  test("not checked without leader election", async () => {
+    const result = await podpatrol("--lease-duration=1.5s", "--no-leader-elect");
+    expect(result.exitCode).toBe(4);
+  }, 30_000);
+});
