@@ -164,4 +164,21 @@ describe("a tree deeper than PATH_MAX", () => {
     ]);
     expect(findItems(outside, "-newer", "/")).toEqual(outsideBefore);
   }, 60_000);
+  test("logclean's node:fs reader (OPSCTL_FS_NATIVE=0) fails per directory: the path named, exit 1", async () => {
+    const { root } = deepWorld("logclean-portable");
+    let readable = 0;
+    while (Buffer.byteLength(levelPath(root, readable + 1)) < 4096) readable++;
+    const result = await run(logcleanBin, [root, "--days", "7"], { OPSCTL_FS_NATIVE: "0" });
+    expect(result.exitCode).toBe(1);
+    const errors = result.stderr.split("\n").filter(Boolean);
+    expect(errors).toHaveLength(1);
+    const record = JSON.parse(errors[0] as string);
+    expect([record.code, record.msg]).toEqual([
+      "ENAMETOOLONG",
+      `${levelPath(root, readable + 1)}: file name too long`,
+    ]);
+    // What it could read was cleaned; below, nothing was touched.
+    expect(result.stdout).toContain(`deleted ${readable},`);
+    expect(findItems(root, "-name", "old*.log")).toHaveLength(levels - readable);
+  }, 60_000);
 });
