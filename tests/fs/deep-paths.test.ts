@@ -181,4 +181,46 @@ describe("a tree deeper than PATH_MAX", () => {
     expect(result.stdout).toContain(`deleted ${readable},`);
     expect(findItems(root, "-name", "old*.log")).toHaveLength(levels - readable);
   }, 60_000);
+  test("logclean --compress-after: past PATH_MAX a log is left in place with a clear error", async () => {
+    // Compression works by path: the levels whose NAME.gz temp would pass PATH_MAX fail.
+    const { root } = deepWorld("compress");
+    const args = [root, "--compress-after", "7", "--days", "60", "--json"];
+    const dry = await run(logcleanBin, [...args, "--dry-run"]);
+    const result = await run(logcleanBin, args);
+    expect(result.exitCode).toBe(1);
+    const recordsOf = (stdout: string) =>
+      stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line));
+    const records = recordsOf(result.stdout);
+    const compressed = records.filter((r) => r.event === "compress").map((r) => r.path);
+    const failed = records.filter((r) => r.event === "error");
+    const fits = (level: number) =>
+      Buffer.byteLength(`${levelPath(root, level)}/old${level}.log.gz.tmp.123456789abc`) < 4096;
+    const levelsOk = Array.from({ length: levels }, (_, i) => i + 1).filter(fits);
+    expect(levelsOk.length).toBeGreaterThan(20);
+    expect(levelsOk.length).toBeLessThan(levels);
+    expect(compressed.sort()).toEqual(
+      levelsOk.map((level) => `${levelPath(root, level)}/old${level}.log`).sort(),
+    );
+    expect(failed.map((r) => [r.path, r.op, r.code]).sort()).toEqual(
+      Array.from({ length: levels }, (_, i) => i + 1)
+        .filter((level) => !fits(level))
+        .map((level) => [`${levelPath(root, level)}/old${level}.log`, "compress", "ENAMETOOLONG"])
+        .sort(),
+    );
+    for (const record of failed) expect(record.message).toContain("PATH_MAX");
+    // The dry run says so too.
+    const dryRecords = recordsOf(dry.stdout);
+    expect(dry.exitCode).toBe(1);
+    expect(dryRecords.filter((r) => r.event === "error").map((r) => [r.path, r.code])).toEqual(
+      failed.map((r) => [r.path, r.code]),
+    );
+    expect(dryRecords.filter((r) => r.event === "compress")).toHaveLength(levelsOk.length);
+    // Nothing lost, nothing left behind: the logs that failed are all there, no temp anywhere.
+    expect(findItems(root, "-name", "old*.log")).toEqual(failed.map((r) => r.path).sort());
+    expect(findItems(root, "-name", "old*.log.gz")).toHaveLength(levelsOk.length);
+    expect(findItems(root, "-name", "*.tmp*")).toEqual([]);
+  }, 60_000);
 });

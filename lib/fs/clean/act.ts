@@ -22,6 +22,7 @@ import {
 } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
+import { PATH_MAX } from "../native/libc.ts";
 import { type FsPath, toBytes } from "../path.ts";
 import type { FileStat } from "../stat.ts";
 import { tempPathFor } from "./temp-names.ts";
@@ -115,6 +116,7 @@ export async function compressAtomically(
 ): Promise<Compressed> {
   const target = archiveOf(path);
   const temp = tempPathFor(path);
+  ensureReachableByPath(temp);
   ensureNoArchive(target);
   const source = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   let tempFd: number | undefined;
@@ -163,6 +165,21 @@ export async function compressAtomically(
 /** Where compressing `path` puts it. */
 export function archiveOf(path: FsPath): FsPath {
   return appendSuffix(path, ".gz");
+}
+
+/**
+ * Compressing works by path (the walk and deletions by descriptor): where the temp, the longest
+ * name it makes, would pass PATH_MAX, no call could reach it. Checked before anything is made.
+ */
+export function ensureCompressible(path: FsPath): void {
+  ensureReachableByPath(tempPathFor(path));
+}
+
+function ensureReachableByPath(path: FsPath): void {
+  if (toBytes(path).length < PATH_MAX) return;
+  const error: NodeJS.ErrnoException = new Error(`path longer than PATH_MAX (${PATH_MAX} bytes)`);
+  error.code = "ENAMETOOLONG";
+  throw error;
 }
 
 /** An existing .gz is never overwritten: compressing onto it is an error (--dry-run says so too). */

@@ -12,6 +12,7 @@ import {
   archiveOf,
   Changed,
   compressAtomically,
+  ensureCompressible,
   ensureNoArchive,
   enterDirectory,
   removeIfUnchanged,
@@ -231,6 +232,7 @@ class Actor {
         if (file.action === "compress") {
           const target = archiveOf(file.path);
           try {
+            ensureCompressible(file.path);
             if (!deleted.has(toBytes(target).toString("latin1"))) ensureNoArchive(target);
           } catch (error) {
             this.failed(file, error);
@@ -442,6 +444,8 @@ function describe(error: NodeJS.ErrnoException): string {
     EPERM: "operation not permitted",
     EROFS: "read-only filesystem",
     EBUSY: "resource busy",
+    // Compressing works by path: past PATH_MAX it cannot (the walk and deletions can).
+    ENAMETOOLONG: "path longer than PATH_MAX (4096 bytes); left in place",
   };
   return (error.code && known[error.code]) || error.message;
 }
