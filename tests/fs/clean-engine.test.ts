@@ -177,6 +177,7 @@ describe("clean engine", () => {
     const { summary, events } = await run(options(root, { compressAfter: 1 }));
     expect(summary.errors).toBe(1);
     expect(events[0]?.event === "error" && events[0].message).toContain("already exists");
+    expect(events[0]?.event === "error" && events[0].code).toBe("EEXIST"); // not EUNKNOWN
     expect(statSync(join(root, "a.log.gz")).size).toBe(7);
     expect(exists(join(root, "a.log"))).toBe(true);
   });
@@ -242,6 +243,7 @@ describe("clean engine", () => {
     expect(result.events[0]?.event === "error" && result.events[0].message).toContain(
       "appeared meanwhile",
     );
+    expect(result.events[0]?.event === "error" && result.events[0].code).toBe("EEXIST");
     expect(readdirSync(root).sort()).toEqual(["a.log", "a.log.gz"]);
   });
 
@@ -271,12 +273,18 @@ describe("clean engine", () => {
     file(join(root, "b.log.gz"), 30, 7); // expired: deleted first, then b.log is compressed
     const outline = (events: CleanEvent[]) =>
       events
-        .map((e) => `${e.event} ${toText(e.path)}${e.event === "error" ? `: ${e.message}` : ""}`)
+        .map(
+          (e) =>
+            `${e.event} ${toText(e.path)}${e.event === "error" ? `: ${e.code} ${e.message}` : ""}`,
+        )
         .sort();
     const dry = await run(options(root, { compressAfter: 1, dryRun: true }));
     const real = await run(options(root, { compressAfter: 1 }));
     expect(real.summary).toMatchObject({ errors: 1, compressed: 1, deleted: 1 });
     expect(outline(dry.events)).toEqual(outline(real.events));
+    expect(outline(real.events)).toContain(
+      `error ${join(root, "a.log")}: EEXIST cannot compress: the .gz file already exists`,
+    );
     expect(dry.summary).toMatchObject({ errors: 1, compressed: 1, deleted: 1 });
   });
 

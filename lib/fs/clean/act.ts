@@ -184,7 +184,14 @@ function ensureReachableByPath(path: FsPath): void {
 
 /** An existing .gz is never overwritten: compressing onto it is an error (--dry-run says so too). */
 export function ensureNoArchive(target: FsPath): void {
-  if (exists(target)) throw new Error("cannot compress: the .gz file already exists");
+  if (exists(target)) throw archiveInTheWay("cannot compress: the .gz file already exists");
+}
+
+/** With the code the system gives such a clash (EEXIST), for --json and the logs. */
+function archiveInTheWay(message: string): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error(message);
+  error.code = "EEXIST";
+  return error;
 }
 
 /** Filesystems without hard links (vfat, some FUSE and SMB mounts) answer link() so. */
@@ -202,7 +209,7 @@ function commitExclusively(temp: FsPath, target: FsPath): void {
     const code = (error as NodeJS.ErrnoException).code ?? "";
     if (code !== "EEXIST" && !noHardLinks.has(code)) throw error;
     if (code === "EEXIST" || exists(target))
-      throw new Error("cannot compress: the .gz file appeared meanwhile");
+      throw archiveInTheWay("cannot compress: the .gz file appeared meanwhile");
     renameSync(temp, target);
     return;
   }
