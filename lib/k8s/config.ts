@@ -3,7 +3,7 @@
 // process.argv; the environment is a parameter (default process.env).
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter, join } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -29,8 +29,40 @@ export function loadKubeconfigFile(path: string, options: KubeconfigFileOptions 
   } catch (err) {
     throw new Error(`kubeconfig ${path}: ${(err as Error).message}`);
   }
+  useTokenFiles(kc, path);
   useContext(kc, options.context, path);
   return kc;
+}
+
+/**
+ * kubectl's `tokenFile` user field: client-node reads only its own `token-file` key (once), so
+ * a kubeconfig with `tokenFile` sent no credentials at all. It goes to client-node's tokenFile
+ * auth provider instead, which re-reads the file every minute as client-go does (a projected
+ * token is refreshed on disk). `token` wins over it, as in kubectl; relative paths are taken
+ * from the kubeconfig's folder.
+ */
+function useTokenFiles(kc: KubeConfig, path: string): void {
+  let raw: { users?: { name?: unknown; user?: { token?: unknown; tokenFile?: unknown } }[] } | null;
+  try {
+    raw = Bun.YAML.parse(readFileSync(path, "utf8")) as typeof raw;
+  } catch {
+    return; // client-node read it; a YAML detail Bun's parser disagrees on must not fail the load
+  }
+  if (!Array.isArray(raw?.users)) return;
+  for (const entry of raw.users) {
+    const tokenFile = entry?.user?.tokenFile;
+    if (typeof tokenFile !== "string" || tokenFile === "" || entry.user?.token) continue;
+    const index = kc.users.findIndex((u) => u.name === entry.name);
+    const user = kc.users[index];
+    if (!user || user.authProvider || user.exec) continue;
+    kc.users[index] = {
+      ...user,
+      authProvider: {
+        name: "tokenFile",
+        config: { tokenFile: resolve(dirname(path), tokenFile) },
+      },
+    };
+  }
 }
 
 export interface InClusterOptions {

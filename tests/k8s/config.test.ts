@@ -1,5 +1,5 @@
 // lib/k8s config loading: errors name the input and what is wrong (no cluster needed).
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, setSystemTime, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,6 +57,33 @@ test("kubeRequestOptions carries CA data and the bearer token", async () => {
   const { tls, headers } = await kubeRequestOptions(kc);
   expect(tls.ca?.toString()).toBe("CA PEM");
   expect(headers.Authorization).toBe("Bearer secret-token");
+});
+
+test("kubectl's tokenFile (relative to the kubeconfig) is the bearer token, re-read as it rotates", async () => {
+  const tokenFile = join(dir, "rotating-token");
+  writeFileSync(tokenFile, "token-one");
+  const file = kubeconfig("token-file.json", ["a"], {
+    users: [{ name: "u", user: { tokenFile: "rotating-token" } }],
+  });
+  const kc = loadKubeconfigFile(file);
+  expect((await kubeRequestOptions(kc)).headers.Authorization).toBe("Bearer token-one");
+  // The kubelet refreshes a projected token on disk; client-go re-reads the file every minute.
+  writeFileSync(tokenFile, "token-two");
+  try {
+    setSystemTime(new Date(Date.now() + 61_000));
+    expect((await kubeRequestOptions(kc)).headers.Authorization).toBe("Bearer token-two");
+  } finally {
+    setSystemTime();
+  }
+});
+
+test("token wins over tokenFile, as in kubectl", async () => {
+  writeFileSync(join(dir, "other-token"), "from-file");
+  const file = kubeconfig("both.json", ["a"], {
+    users: [{ name: "u", user: { token: "inline", tokenFile: "other-token" } }],
+  });
+  const { headers } = await kubeRequestOptions(loadKubeconfigFile(file));
+  expect(headers.Authorization).toBe("Bearer inline");
 });
 
 test("in-cluster config without the service env or token file says what is missing", () => {
