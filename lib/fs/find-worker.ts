@@ -46,6 +46,8 @@ export async function handleFindJob(event: MessageEvent<FindJob>): Promise<void>
           sink,
           {
             statMatches: job.statMatches,
+            // Matches only counted, as on this thread: no entry built for each.
+            countOnly: job.countOnly,
             onError: (error) => post({ type: "error", error }),
           },
           { rootDepth: job.depth, followRoots: false },
