@@ -118,6 +118,37 @@ describe("deploy/podpatrol", () => {
     expect(ours.exitCode).toBe(0);
   }, 90_000);
 
+  test("the admission policy keeps the account from adding finalizers or owner references to a node", async () => {
+    const node = (await createFakeNode(cluster)).metadata?.name ?? "";
+    const kubeconfig = await cluster.serviceAccountKubeconfig("opsctl-system", "podpatrol");
+    const asPatrol = (args: string[]) => cluster.kubectl(args, { kubeconfig });
+    await waitUntil("policy enforced", async () => {
+      const r = await asPatrol(["label", "node", node, "owned-by=podpatrol"]);
+      return r.exitCode !== 0 ? r : undefined;
+    });
+    const patch = (metadata: Record<string, unknown>) =>
+      asPatrol(["patch", "node", node, "--type=merge", "-p", JSON.stringify({ metadata })]);
+    // An owner reference to an object that does not exist makes the garbage collector delete the
+    // node: a node delete that RBAC does not grant ("cannot delete nodes" above).
+    const owner = await patch({
+      ownerReferences: [
+        {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          name: "gone",
+          uid: "0b6d3c2e-5f0a-4d8e-9b1c-000000000000",
+        },
+      ],
+    });
+    expect(owner.exitCode).not.toBe(0);
+    expect(owner.stderr).toContain("podpatrol may not change node finalizers or owner references");
+    const finalizer = await patch({ finalizers: ["example.com/hold"] });
+    expect(finalizer.exitCode).not.toBe(0);
+    expect(finalizer.stderr).toContain(
+      "podpatrol may not change node finalizers or owner references",
+    );
+  }, 90_000);
+
   test("podpatrol with the service account's own token (TokenRequest) elects itself and remediates", async () => {
     const kubeconfig = await cluster.serviceAccountKubeconfig("opsctl-system", "podpatrol");
     const ns = await createNamespace(cluster);
