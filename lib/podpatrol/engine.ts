@@ -56,9 +56,9 @@ export class PatrolEngine {
   private processing = false;
   private again = false;
 
-  readonly ledger: RemediationLedger;
+  ledger: RemediationLedger;
   readonly breaker: CircuitBreaker;
-  readonly limiter: RateLimiter;
+  limiter: RateLimiter;
   readonly restarts: RestartTracker;
 
   constructor(
@@ -81,6 +81,15 @@ export class PatrolEngine {
 
   /** A reloaded configuration applies from the next decision on; history is kept. */
   setConfig(config: PatrolConfig): void {
+    if (this.config.dryRun && !config.dryRun) {
+      // Going live: what the dry run only pretended to do must not hold the real run back (those
+      // pods were "already done", their owners in a cooldown nothing started, the rate budget
+      // spent). Start as a live process would, like a new leader does.
+      this.acted.clear();
+      this.reported.clear();
+      this.ledger = new RemediationLedger(Math.max(config.breaker.window, config.cooldown) * 1000);
+      this.limiter = new RateLimiter(config.limits);
+    }
     this.config = config;
     this.ledger.setHistory(Math.max(config.breaker.window, config.cooldown) * 1000);
     this.breaker.setSettings(config.breaker);

@@ -150,6 +150,21 @@ describe("engine", () => {
     expect(h.logs.join("")).toContain("dry-run: would evict pod shop/a");
   });
 
+  test("dry-run switched off by a reload acts on what the dry run only reported", async () => {
+    // The usual rollout: run with dry-run: true, read the logs, set it false and send SIGHUP.
+    const h = harness({ dryRun: true });
+    for (const p of [healthy("b"), healthy("c"), healthy("d")]) h.engine.podUpserted(p, undefined);
+    h.engine.podUpserted(crashed("a"), undefined);
+    await h.settle();
+    expect(h.logs.join("")).toContain("dry-run: would evict pod shop/a");
+    h.engine.setConfig(buildConfig({ ...flags, dryRun: false }, {}));
+    h.advance(1_000);
+    await h.settle();
+    // Not "already done" to pod a, and no cooldown for web that no real action started.
+    expect(h.calls).toEqual(["evict a"]);
+    expect(h.events.map((e) => e.reason)).toEqual(["PatrolEvicted"]);
+  });
+
   test("circuit breaker: all pods of an owner crashing -> no action, one Event on the Deployment", async () => {
     const h = harness();
     for (const name of ["a", "b", "c"]) h.engine.podUpserted(crashed(name), undefined);
