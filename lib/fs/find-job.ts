@@ -17,7 +17,10 @@ export interface FindJob {
   /** Directories to walk, all at `depth`; each thread takes the next via `counter`. */
   subtrees: FsPath[];
   depth: number;
-  /** Int32Array[1] on a SharedArrayBuffer: the index of the next subtree to take. */
+  /**
+   * Int32Array[2] on a SharedArrayBuffer (newCounter): the index of the next subtree to take,
+   * and a flag set when the run stops (stopJob).
+   */
   counter: SharedArrayBuffer;
   statMatches: boolean;
   countOnly: boolean;
@@ -36,6 +39,31 @@ export type FindMessage =
   | { type: "error"; error: WalkError }
   | { type: "done"; matched: number; dirs: number; entries: number; errors: number }
   | { type: "failed"; message: string };
+
+const next = 0;
+const stop = 1;
+
+export function newCounter(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+}
+
+/** The index of the next subtree this thread walks (past the end: none left). */
+export function takeSubtree(counter: Int32Array): number {
+  return Atomics.add(counter, next, 1);
+}
+
+/**
+ * Stops every thread of the job: no subtree is taken any more, and the walks in progress end
+ * at their next directory (a Worker does not see this thread's AbortSignal; it reads the flag).
+ */
+export function stopJob(counter: Int32Array, subtrees: number): void {
+  Atomics.store(counter, next, subtrees);
+  Atomics.store(counter, stop, 1);
+}
+
+export function jobStopped(counter: Int32Array): boolean {
+  return Atomics.load(counter, stop) !== 0;
+}
 
 export function plainQuery(query: FindQuery): PlainQuery {
   const { regex, roots: _roots, ...rest } = query;

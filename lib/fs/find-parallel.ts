@@ -11,7 +11,16 @@ import {
   type FindSink,
   walkQuery,
 } from "./find.ts";
-import { asFsPath, type FindJob, type FindMessage, plainQuery, walkEntryOf } from "./find-job.ts";
+import {
+  asFsPath,
+  type FindJob,
+  type FindMessage,
+  newCounter,
+  plainQuery,
+  stopJob,
+  takeSubtree,
+  walkEntryOf,
+} from "./find-job.ts";
 import type { FsPath } from "./path.ts";
 import { workerFlags } from "./worker-flags.ts";
 
@@ -61,7 +70,7 @@ export async function findParallel(
   }
 
   // 2. Shared: every thread takes the next subtree until none are left.
-  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const counter = newCounter();
   const job: FindJob = {
     query: plainQuery(query),
     subtrees: frontier,
@@ -97,11 +106,11 @@ export async function findParallel(
     );
     worker.postMessage(job);
   }
-  const stop = () => Atomics.store(counter, 0, frontier.length);
+  const stop = () => stopJob(counter, frontier.length);
   options.signal?.addEventListener("abort", stop);
   try {
     for (;;) {
-      const index = Atomics.add(counter, 0, 1);
+      const index = takeSubtree(counter);
       if (index >= frontier.length) break;
       add(
         await walkQuery(query, [frontier[index] as FsPath], sink, options, {

@@ -7,9 +7,11 @@ import {
   asFsPath,
   type FindJob,
   type FindMessage,
+  jobStopped,
   type PlainEntry,
   plainEntry,
   queryOf,
+  takeSubtree,
 } from "./find-job.ts";
 import type { FsPath } from "./path.ts";
 import type { WalkEntry } from "./walk.ts";
@@ -38,7 +40,7 @@ export async function handleFindJob(event: MessageEvent<FindJob>): Promise<void>
         },
       };
       for (;;) {
-        const index = Atomics.add(counter, 0, 1);
+        const index = takeSubtree(counter);
         if (index >= job.subtrees.length) break;
         const result = await walkQuery(
           query,
@@ -48,6 +50,8 @@ export async function handleFindJob(event: MessageEvent<FindJob>): Promise<void>
             statMatches: job.statMatches,
             // Matches only counted, as on this thread: no entry built for each.
             countOnly: job.countOnly,
+            // This thread's Ctrl-C, SIGTERM or closed stdout, as the main thread flags it.
+            stopped: () => jobStopped(counter),
             onError: (error) => post({ type: "error", error }),
           },
           { rootDepth: job.depth, followRoots: false },

@@ -46,6 +46,8 @@ export interface FindResult {
 
 export interface FindRunOptions {
   signal?: AbortSignal;
+  /** A stop that is not an event (a Worker reads it in shared memory): see WalkOptions.stopped. */
+  stopped?: () => boolean;
   onError?: (error: WalkError) => void;
   /** Stat every match (for --json output) even when no filter needs it. */
   statMatches?: boolean;
@@ -122,6 +124,7 @@ export async function walkQuery(
     ...(needsStat ? { needsStat: () => true } : {}),
     ...(costly ? { filter: costly } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.stopped ? { stopped: options.stopped } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
   });
   let matched = 0;

@@ -119,6 +119,11 @@ export interface WalkOptions {
    */
   native?: boolean;
   signal?: AbortSignal;
+  /**
+   * Checked with the signal before each directory: a stop that cannot arrive as an event (a flag
+   * another thread sets in shared memory, see find-job.ts).
+   */
+  stopped?: () => boolean;
   onError?: (error: WalkError) => void;
 }
 
@@ -194,7 +199,7 @@ export class Walker implements AsyncIterable<WalkBatch> {
   }
 
   private get aborted(): boolean {
-    return this.options.signal?.aborted ?? false;
+    return (this.options.signal?.aborted ?? false) || (this.options.stopped?.() ?? false);
   }
 
   private startRoots(): void {
