@@ -46,6 +46,8 @@ export class PatrolEngine {
   private readonly failing = new Map<string, Set<string>>();
   private readonly candidates = new Map<string, Candidate>();
   private readonly nodeDue = new Map<string, number>();
+  /** Node name -> when a Ready -> not Ready transition was seen here (our clock). */
+  private readonly notReadySeen = new Map<string, number>();
   private readonly busy = new Set<string>();
   /** "uid|action" done (or dry-run logged): never the same action twice on one pod. */
   private readonly acted = new Set<string>();
@@ -153,6 +155,8 @@ export class PatrolEngine {
       for (const pod of this.pods.values())
         if (pod.status?.phase === "Pending") this.evaluatePod(pod);
     }
+    if (wasReady && !isReady) this.notReadySeen.set(name, this.now());
+    else if (isReady) this.notReadySeen.delete(name);
     this.nodes.set(name, node);
     this.evaluateNode(node);
     // Pods on a node whose readiness changed: the stuck and node-lost rules depend on it.
@@ -168,6 +172,7 @@ export class PatrolEngine {
   nodeRemoved(node: Node): void {
     this.nodes.delete(node.metadata.name);
     this.nodeDue.delete(node.metadata.name);
+    this.notReadySeen.delete(node.metadata.name);
   }
 
   markNodesSynced(): void {
@@ -189,6 +194,7 @@ export class PatrolEngine {
         const ready = node ? condition(node, "Ready") : undefined;
         return node !== undefined && ready !== undefined && ready.status !== "True";
       },
+      notReadySeen: (name) => this.notReadySeen.get(name),
     };
   }
 

@@ -227,6 +227,23 @@ describe("engine", () => {
     expect(h.events.at(-1)?.reason).toBe("PatrolUntainted");
   });
 
+  test("node-lost: a node clock running behind does not skip the grace period", async () => {
+    const h = harness({}, { rules: { "node-lost": { after: "60s", noExecuteAfter: 0 } } });
+    h.engine.markNodesSynced();
+    h.engine.nodeUpserted(node("n1", "True"), undefined);
+    h.engine.podUpserted(healthy("a"), undefined);
+    // The kubelet stamps its Ready condition with its own clock, here an hour behind ours: the
+    // transition we just saw looks an hour old.
+    h.engine.nodeUpserted(node("n1", "False", T0 - 3_600_000), node("n1", "True"));
+    (h.engine as unknown as { tick(): void }).tick();
+    await h.settle();
+    expect(h.calls).toEqual([]);
+    h.advance(61_000);
+    (h.engine as unknown as { tick(): void }).tick();
+    await h.settle();
+    expect(h.calls).toContain("taint n1 [NoSchedule]");
+  });
+
   test("stuck: the Terminating update arriving while the delete call is still in flight is not lost", async () => {
     const h = harness(
       { cooldown: 0, forceDeleteOnLostNode: true, disableRule: ["node-lost"] },

@@ -13,6 +13,8 @@ export interface RuleContext {
   lastNodeChange: number;
   /** True when the node is NotReady/Unknown (a lost kubelet). */
   nodeLost(nodeName: string): boolean;
+  /** When this process saw the node stop being Ready (ms, its own clock), if it saw that. */
+  notReadySeen?(nodeName: string): number | undefined;
 }
 
 export type Verdict =

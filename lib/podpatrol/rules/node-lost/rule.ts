@@ -21,7 +21,10 @@ export const nodeLostRule: NodeRule<NodeLostArgs> = {
     const ready = condition(node, "Ready");
     if (!ready || ready.status === "True")
       return hasOurTaint(node) ? { kind: "recovered" } : { kind: "healthy" };
-    const since = timeOf(ready.lastTransitionTime) ?? ctx.now;
+    // A NotReady transition is stamped by the kubelet's clock: one running behind would make a
+    // transition seen just now look old and skip the grace period. Never older than seen here.
+    const stamped = timeOf(ready.lastTransitionTime) ?? ctx.now;
+    const since = Math.max(stamped, ctx.notReadySeen?.(node.metadata.name) ?? stamped);
     const due = since + args.after * 1000;
     if (ctx.now < due) return { kind: "wait", until: due };
     const effects = ["NoSchedule"];
