@@ -73,7 +73,8 @@ async function probeApiServer(kc: ReturnType<typeof loadKubeConfig>): Promise<vo
   } catch (error) {
     if (error instanceof KubeApiError) {
       // 401/403 on /version: bad credentials. Anything else: it answered, start and retry.
-      if (error.status === 401 || error.status === 403) throw error;
+      if (error.status === 401 || error.status === 403)
+        throw new Error(`API server ${rest.server} refused the credentials: ${error.message}`);
       return;
     }
     const failure = new Error(

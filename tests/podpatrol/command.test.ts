@@ -1,6 +1,6 @@
 // podpatrol's own flag checks, before anything talks to a cluster: the kubeconfig points at a
 // port nothing listens on, so a flag that got through would end in exit 4 (unreachable) instead.
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -46,5 +46,42 @@ describe("podpatrol --lease-duration", () => {
   test("not checked without leader election", async () => {
     const result = await podpatrol("--lease-duration=1.5s", "--no-leader-elect");
     expect(result.exitCode).toBe(4);
+  }, 30_000);
+});
+
+describe("podpatrol start probe", () => {
+  // An API server that refuses the credentials (plain HTTP here, so no TLS setup is needed).
+  const refusing = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () =>
+      Response.json(
+        { kind: "Status", status: "Failure", reason: "Unauthorized", code: 401 },
+        { status: 401 },
+      ),
+  });
+  afterAll(() => refusing.stop(true));
+
+  test("refused credentials: the error names the API server, exit 1", async () => {
+    const server = `http://127.0.0.1:${refusing.port}`;
+    const file = join(dir, "refused-kubeconfig");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: "c", cluster: { server, "insecure-skip-tls-verify": true } }],
+        users: [{ name: "u", user: { token: "expired" } }],
+        contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
+        "current-context": "x",
+      }),
+    );
+    const result = await run(
+      [process.execPath, script, `--kubeconfig=${file}`, "--listen=off", "--no-leader-elect"],
+      { env: { PATH: process.env.PATH, HOME: dir } },
+    );
+    expect(result.stderr).toContain(server);
+    expect(result.stderr).toContain("401");
+    expect(result.exitCode).toBe(1);
   }, 30_000);
 });
