@@ -35,6 +35,8 @@ export interface PatrolFlags {
   enableRule: string[];
   cooldown: number;
   forceDeleteOnLostNode: boolean;
+  /** node-lost's unhealthyThreshold, when given as a flag (or its env/top-level key). */
+  nodeLostUnhealthyThreshold?: number;
 }
 
 /** The structured keys of the podpatrol config section. */
@@ -74,6 +76,15 @@ export function buildConfig(flags: PatrolFlags, section: Record<string, unknown>
   }
   const stuck = rules.stuck as CommonArgs & { forceDeleteOnLostNode: boolean };
   if (flags.forceDeleteOnLostNode) stuck.forceDeleteOnLostNode = true;
+  const threshold = flags.nodeLostUnhealthyThreshold;
+  if (threshold !== undefined) {
+    if (!(threshold > 0 && threshold <= 1))
+      throw new ConfigError(
+        `--node-lost-unhealthy-threshold ${threshold}: expected a fraction above 0 and at most 1`,
+      );
+    (rules["node-lost"] as CommonArgs & { unhealthyThreshold: number }).unhealthyThreshold =
+      threshold;
+  }
 
   const limitsRaw = mapping(section.limits, "podpatrol.limits");
   const L = "podpatrol.limits";

@@ -11,7 +11,8 @@ import type { EventSink, ObjectRef } from "./kube/events.ts";
 import { condition, type Node, type Pod, podKey } from "./kube-types.ts";
 import type { PatrolMetrics } from "./metrics.ts";
 import { type Owner, ownerOf } from "./owner.ts";
-import { hasOurTaint, NODE_LOST_TAINT } from "./rules/node-lost/rule.ts";
+import type { NodeLostArgs } from "./rules/node-lost/args.ts";
+import { hasOurTaint, massNodeLoss, NODE_LOST_TAINT } from "./rules/node-lost/rule.ts";
 import { nodeRules, podRules } from "./rules/registry.ts";
 import type { NodeVerdict, PodAction, RuleContext, Verdict } from "./rules/types.ts";
 import { CircuitBreaker } from "./safety/circuit-breaker.ts";
@@ -48,6 +49,11 @@ export class PatrolEngine {
   private readonly nodeDue = new Map<string, number>();
   /** Node name -> when a Ready -> not Ready transition was seen here (our clock). */
   private readonly notReadySeen = new Map<string, number>();
+  /** Nodes whose Ready condition is not True (or missing): node-lost's mass-loss guard. */
+  private readonly notReadyNodes = new Set<string>();
+  /** Nodes told (Event) that node-lost is held for mass node loss, in the current trip. */
+  private readonly massLossHeld = new Set<string>();
+  private massLossReported = false;
   private readonly busy = new Set<string>();
   /** "uid|action" done (or dry-run logged): never the same action twice on one pod. */
   private readonly acted = new Set<string>();
@@ -157,6 +163,8 @@ export class PatrolEngine {
     }
     if (wasReady && !isReady) this.notReadySeen.set(name, this.now());
     else if (isReady) this.notReadySeen.delete(name);
+    if (isReady) this.notReadyNodes.delete(name);
+    else this.notReadyNodes.add(name);
     this.nodes.set(name, node);
     this.evaluateNode(node);
     // Pods on a node whose readiness changed: the stuck and node-lost rules depend on it.
@@ -173,6 +181,7 @@ export class PatrolEngine {
     this.nodes.delete(node.metadata.name);
     this.nodeDue.delete(node.metadata.name);
     this.notReadySeen.delete(node.metadata.name);
+    this.notReadyNodes.delete(node.metadata.name);
   }
 
   markNodesSynced(): void {
@@ -195,6 +204,7 @@ export class PatrolEngine {
         return node !== undefined && ready !== undefined && ready.status !== "True";
       },
       notReadySeen: (name) => this.notReadySeen.get(name),
+      nodeCounts: () => ({ notReady: this.notReadyNodes.size, total: this.nodes.size }),
     };
   }
 
@@ -311,6 +321,7 @@ export class PatrolEngine {
    */
   private async process(): Promise<void> {
     const now = this.now();
+    this.checkMassLossOver();
     for (const [name, due] of this.nodeDue) {
       if (due > now) continue;
       const node = this.nodes.get(name);
@@ -558,6 +569,12 @@ export class PatrolEngine {
       return;
     }
     if (!this.deps.isLeader() || this.busy.has(`node/${name}`)) return;
+    if (v.kind === "hold") {
+      // No new taint, no NoExecute on top of a NoSchedule, no evictions: look again soon.
+      this.nodeDue.set(name, now + 5_000);
+      this.holdNode(node, v.reason, v.message);
+      return;
+    }
     const have = (node.spec?.taints ?? [])
       .filter((t) => t.key === NODE_LOST_TAINT)
       .map((t) => t.effect);
@@ -631,6 +648,46 @@ export class PatrolEngine {
   }
 
   // ---- reporting ------------------------------------------------------------------------------
+
+  /** node-lost held on a node for mass node loss: logged and counted once per trip, an Event per node. */
+  private holdNode(node: Node, reason: string, message: string): void {
+    if (!this.massLossReported) {
+      this.massLossReported = true;
+      this.deps.metrics.circuitTrips.inc({ rule: NODE_LOST, reason });
+      this.log("warn", `podpatrol node-lost: paused: ${message}`, {
+        rule: NODE_LOST,
+        reason,
+        decision: "circuit-open",
+        ...(this.config.dryRun ? { dryRun: true } : {}),
+      });
+    }
+    const name = node.metadata.name;
+    if (this.massLossHeld.has(name)) return;
+    this.massLossHeld.add(name);
+    this.deps.metrics.skipped.inc({ rule: NODE_LOST, reason });
+    if (!this.config.dryRun)
+      this.deps.events.emit(
+        nodeRef(node),
+        "Warning",
+        "PatrolCircuitOpen",
+        `podpatrol node-lost: not tainting node ${name}: ${reason}: ${message}`,
+      );
+  }
+
+  /** The mass-loss guard no longer holds: say so once, and report a next trip afresh. */
+  private checkMassLossOver(): void {
+    if (!this.massLossReported) return;
+    const args = this.config.rules[NODE_LOST] as NodeLostArgs | undefined;
+    const counts = { notReady: this.notReadyNodes.size, total: this.nodes.size };
+    if (args?.enabled && massNodeLoss(args, counts)) return;
+    this.massLossReported = false;
+    this.massLossHeld.clear();
+    this.log("info", "podpatrol node-lost resumed: fewer nodes NotReady", {
+      rule: NODE_LOST,
+      notReady: counts.notReady,
+      nodes: counts.total,
+    });
+  }
 
   /** A decision not to act: metric, log line and Event, once per reportInterval per object. */
   private skip(

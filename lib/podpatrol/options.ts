@@ -57,6 +57,12 @@ export const podpatrolOptions = {
     description: "Force delete (grace 0) pods stuck Terminating on a lost node",
     default: false,
   },
+  nodeLostUnhealthyThreshold: {
+    type: "number",
+    description:
+      "node-lost acts on no node while at least this fraction of nodes is NotReady (default 0.55)",
+    valueHint: "FRACTION",
+  },
   leaderElect: {
     type: "boolean",
     description: "Elect one acting replica through a coordination.k8s.io Lease",

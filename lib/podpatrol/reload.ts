@@ -19,6 +19,7 @@ export function patrolFlags(values: Record<string, unknown>): PatrolFlags {
     enableRule: values.enableRule as string[],
     cooldown: values.cooldown as number,
     forceDeleteOnLostNode: values.forceDeleteOnLostNode as boolean,
+    nodeLostUnhealthyThreshold: values.nodeLostUnhealthyThreshold as number | undefined,
   };
 }
 

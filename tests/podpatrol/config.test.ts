@@ -56,4 +56,22 @@ describe("podpatrol config", () => {
     expect(() => buildConfig({ ...flags, disableRule: ["nope"] }, {})).toThrow('rule "nope"');
     expect(() => buildConfig({ ...flags, selector: "a=(" }, {})).toThrow("label selector");
   });
+
+  test("node-lost's mass-loss guard: config keys, and --node-lost-unhealthy-threshold winning", () => {
+    expect(buildConfig(flags, {}).rules["node-lost"]).toMatchObject({
+      unhealthyThreshold: 0.55,
+      unhealthyMinNodes: 2,
+    });
+    const section = { rules: { "node-lost": { unhealthyThreshold: 0.7, unhealthyMinNodes: 5 } } };
+    expect(buildConfig(flags, section).rules["node-lost"]).toMatchObject({
+      unhealthyThreshold: 0.7,
+      unhealthyMinNodes: 5,
+    });
+    const flagged = buildConfig({ ...flags, nodeLostUnhealthyThreshold: 0.3 }, section);
+    expect(flagged.rules["node-lost"]).toMatchObject({ unhealthyThreshold: 0.3 });
+    for (const bad of [0, 1.2, Number.NaN])
+      expect(() => buildConfig({ ...flags, nodeLostUnhealthyThreshold: bad }, {})).toThrow(
+        "--node-lost-unhealthy-threshold",
+      );
+  });
 });

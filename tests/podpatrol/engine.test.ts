@@ -244,6 +244,56 @@ describe("engine", () => {
     expect(h.calls).toContain("taint n1 [NoSchedule]");
   });
 
+  test("node-lost: most nodes NotReady at once -> no taints, no evictions, reported once; resumes when they return", async () => {
+    const h = harness({}, { rules: { "node-lost": { after: "10s", noExecuteAfter: "20s" } } });
+    h.engine.markNodesSynced();
+    const names = ["n1", "n2", "n3", "n4", "n5"];
+    for (const name of names) h.engine.nodeUpserted(node(name, "True"), undefined);
+    h.engine.podUpserted(pod({ name: "a", uid: "a" }, { phase: "Running" }, "n1"), undefined);
+    // A partition: 3 of 5 nodes (over 0.55) stop reporting at once.
+    for (const name of ["n1", "n2", "n3"])
+      h.engine.nodeUpserted(node(name, "Unknown", T0), node(name, "True"));
+    for (let i = 0; i < 4; i++) {
+      h.advance(11_000);
+      (h.engine as unknown as { tick(): void }).tick();
+      await h.settle();
+    }
+    expect(h.calls).toEqual([]);
+    const held = h.logs.filter((l) => l.includes("mass-node-loss") && l.includes('"warn"'));
+    expect(held).toHaveLength(1);
+    expect(h.events.map((e) => e.reason)).toContain("PatrolCircuitOpen");
+    const metrics = await h.registry.metrics();
+    expect(metrics).toContain(
+      'opsctl_podpatrol_circuit_trips_total{rule="node-lost",reason="mass-node-loss"} 1',
+    );
+    // Two come back: 1 of 5 NotReady, node-lost goes on with n1.
+    for (const name of ["n2", "n3"])
+      h.engine.nodeUpserted(node(name, "True", T0 + 50_000), node(name, "Unknown", T0));
+    h.advance(6_000); // a held node is looked at again every 5 s
+    (h.engine as unknown as { tick(): void }).tick();
+    await h.settle();
+    expect(h.calls).toContain("taint n1 [NoSchedule]");
+    expect(h.calls).toContain("evict a");
+    expect(h.logs.some((l) => l.includes("node-lost resumed"))).toBe(true);
+  });
+
+  test("node-lost: a NoSchedule taint is not escalated to NoExecute while most nodes are NotReady", async () => {
+    const h = harness({}, { rules: { "node-lost": { after: "10s", noExecuteAfter: "20s" } } });
+    h.engine.markNodesSynced();
+    for (const name of ["n1", "n2", "n3", "n4", "n5"])
+      h.engine.nodeUpserted(node(name, "True"), undefined);
+    const tainted = node("n1", "Unknown", T0, {
+      taints: [{ key: "opsctl.io/node-lost", effect: "NoSchedule" }],
+    });
+    h.engine.nodeUpserted(tainted, node("n1", "True"));
+    for (const name of ["n2", "n3"])
+      h.engine.nodeUpserted(node(name, "Unknown", T0), node(name, "True"));
+    h.advance(60_000);
+    (h.engine as unknown as { tick(): void }).tick();
+    await h.settle();
+    expect(h.calls).toEqual([]);
+  });
+
   test("stuck: the Terminating update arriving while the delete call is still in flight is not lost", async () => {
     const h = harness(
       { cooldown: 0, forceDeleteOnLostNode: true, disableRule: ["node-lost"] },

@@ -15,6 +15,8 @@ export interface RuleContext {
   nodeLost(nodeName: string): boolean;
   /** When this process saw the node stop being Ready (ms, its own clock), if it saw that. */
   notReadySeen?(nodeName: string): number | undefined;
+  /** How many nodes the cluster has and how many of them are not Ready (node-lost's guard). */
+  nodeCounts?(): { notReady: number; total: number };
 }
 
 export type Verdict =
@@ -46,7 +48,9 @@ export type NodeVerdict =
   /** Lost: apply these taint effects and evict its pods (when `evict`). */
   | { kind: "lost"; since: number; effects: string[]; evict: boolean; reason: string }
   /** Ready again: remove our taints. */
-  | { kind: "recovered" };
+  | { kind: "recovered" }
+  /** Lost, but the rule decides to take no new action, for `reason` (a metric label). */
+  | { kind: "hold"; reason: string; message: string };
 
 export interface NodeRule<A extends CommonArgs = CommonArgs> {
   name: string;

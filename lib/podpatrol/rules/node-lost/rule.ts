@@ -27,6 +27,8 @@ export const nodeLostRule: NodeRule<NodeLostArgs> = {
     const since = Math.max(stamped, ctx.notReadySeen?.(node.metadata.name) ?? stamped);
     const due = since + args.after * 1000;
     if (ctx.now < due) return { kind: "wait", until: due };
+    const massLoss = massNodeLoss(args, ctx.nodeCounts?.());
+    if (massLoss) return { kind: "hold", reason: "mass-node-loss", message: massLoss };
     const effects = ["NoSchedule"];
     const noExecuteDue = due + args.noExecuteAfter * 1000;
     if (args.noExecuteAfter > 0 && ctx.now >= noExecuteDue) effects.push("NoExecute");
@@ -40,3 +42,21 @@ export const nodeLostRule: NodeRule<NodeLostArgs> = {
     return verdict;
   },
 };
+
+/**
+ * Why node-lost must take no new action now, if it must: most nodes lost at once is rarely the
+ * nodes' fault (a control-plane partition, a version skew, a zone down), and tainting them all
+ * would evict the whole cluster. kube-controller-manager's node lifecycle controller stops
+ * evicting the same way (--unhealthy-zone-threshold 0.55; all nodes down: full disruption).
+ */
+export function massNodeLoss(
+  args: NodeLostArgs,
+  counts: { notReady: number; total: number } | undefined,
+): string | undefined {
+  if (!counts) return undefined;
+  const { notReady, total } = counts;
+  const threshold = args.unhealthyThreshold ?? nodeLostDefaults.unhealthyThreshold;
+  const minNodes = args.unhealthyMinNodes ?? nodeLostDefaults.unhealthyMinNodes;
+  if (notReady < minNodes || notReady < threshold * total) return undefined;
+  return `${notReady} of ${total} nodes are NotReady/Unknown (unhealthyThreshold ${threshold}, unhealthyMinNodes ${minNodes}): likely not the nodes' fault (a partition, the API server, a zone); no new taints or evictions until fewer are`;
+}
