@@ -512,6 +512,19 @@ export class PatrolEngine {
       );
       return;
     }
+    if (result === "changed") {
+      // The pod is not the copy we decided on (it recovered, restarted, was replaced...): judge
+      // its latest copy again once the watch has delivered it, as a new decision.
+      this.limiter.release(scope, stamp);
+      this.reevaluateIfChanged(pod);
+      this.retryAt(c, done + 1_000);
+      this.log("info", `pod ${c.podKey} changed meanwhile; nothing done, re-evaluated later`, {
+        rule: c.rule,
+        action,
+        pod: c.podKey,
+      });
+      return;
+    }
     this.candidates.delete(ck);
     this.reevaluateIfChanged(pod);
     if (result === "gone") {

@@ -16,7 +16,7 @@ export class PatrolMetrics {
     const registers = [registry];
     this.actions = new Counter({
       name: "opsctl_podpatrol_actions_total",
-      help: "Remediation actions by rule, action and result (success, failed, blocked, gone, dry_run).",
+      help: "Remediation actions by rule, action and result (success, failed, blocked, gone, changed, dry_run).",
       labelNames: ["rule", "action", "result"],
       registers,
     });

@@ -199,6 +199,40 @@ describe("engine", () => {
     expect(h.events.at(-1)?.reason).toBe("PatrolEvicted");
   });
 
+  test("a pod that changed between decision and action (409) is judged again, not counted done", async () => {
+    const h = harness();
+    for (const p of [healthy("b"), healthy("c"), healthy("d")]) h.engine.podUpserted(p, undefined);
+    h.blockEvictions("changed");
+    h.engine.podUpserted(crashed("a"), undefined);
+    await h.settle();
+    expect(h.calls).toEqual(["evict a"]);
+    expect(h.events.map((e) => e.reason)).toEqual([]);
+    expect(h.logs.join("")).toContain("changed meanwhile");
+    expect(await h.registry.metrics()).toContain(
+      'opsctl_podpatrol_actions_total{rule="crashloop",action="evict",result="changed"} 1',
+    );
+    // Still crash-looping in its latest copy: acted on again (no cooldown, no "already done").
+    h.blockEvictions("success");
+    h.advance(2_000);
+    await h.settle();
+    expect(h.calls).toEqual(["evict a", "evict a"]);
+    expect(h.events.map((e) => e.reason)).toEqual(["PatrolEvicted"]);
+  });
+
+  test("a pod that recovered between decision and action is left alone", async () => {
+    const h = harness();
+    for (const p of [healthy("b"), healthy("c"), healthy("d")]) h.engine.podUpserted(p, undefined);
+    h.blockEvictions("changed");
+    const before = crashed("a");
+    h.engine.podUpserted(before, undefined);
+    await h.settle();
+    h.engine.podUpserted(healthy("a"), before);
+    h.blockEvictions("success");
+    h.advance(2_000);
+    await h.settle();
+    expect(h.calls).toEqual(["evict a"]);
+  });
+
   test("node-lost: taint, evict its pods, untaint on recovery", async () => {
     const h = harness({}, { rules: { "node-lost": { after: "10s", noExecuteAfter: 0 } } });
     h.engine.markNodesSynced();

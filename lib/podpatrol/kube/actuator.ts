@@ -1,16 +1,30 @@
 // The only code that changes the cluster: evictions (Eviction API, PDBs respected), deletes
-// (the pod's own grace period unless forced), node taints. Every call names the pod's uid as a
-// precondition so a pod recreated under the same name is never hit by mistake.
+// (the pod's own grace period unless forced), node taints. Every call names the pod's uid and
+// resourceVersion as preconditions: a pod recreated under the same name is never hit by mistake,
+// and one that changed since the decision (recovered, say) is judged again first.
 import type { Node, Pod, Taint } from "../kube-types.ts";
 import { NODE_LOST_TAINT } from "../rules/node-lost/rule.ts";
 import { KubeApiError, type KubeRest } from "./rest.ts";
 
-export type ActionResult = "success" | "blocked" | "gone";
+/** gone: no such pod (404). changed: the pod is not the copy the decision was made on (409). */
+export type ActionResult = "success" | "blocked" | "gone" | "changed";
 
 export interface Actuator {
   evict(pod: Pod): Promise<ActionResult>;
   delete(pod: Pod, force: boolean): Promise<ActionResult>;
   setNodeTaints(node: Node, effects: string[]): Promise<ActionResult>;
+}
+
+function preconditions(pod: Pod): { uid: string; resourceVersion?: string } {
+  return { uid: pod.metadata.uid, resourceVersion: pod.metadata.resourceVersion };
+}
+
+/** 404: the pod is gone. 409: a precondition failed, it changed (or was replaced) meanwhile. */
+function missed(error: unknown): ActionResult | undefined {
+  if (!(error instanceof KubeApiError)) return undefined;
+  if (error.status === 404) return "gone";
+  if (error.status === 409) return "changed";
+  return undefined;
 }
 
 function podPath(pod: Pod): string {
@@ -27,15 +41,15 @@ export class KubeActuator implements Actuator {
           apiVersion: "policy/v1",
           kind: "Eviction",
           metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace },
-          deleteOptions: { preconditions: { uid: pod.metadata.uid } },
+          deleteOptions: { preconditions: preconditions(pod) },
         },
       });
       return "success";
     } catch (error) {
       // 429: a PodDisruptionBudget forbids it now. Retried later, never bypassed.
       if (error instanceof KubeApiError && error.status === 429) return "blocked";
-      if (error instanceof KubeApiError && (error.status === 404 || error.status === 409))
-        return "gone";
+      const result = missed(error);
+      if (result) return result;
       throw error;
     }
   }
@@ -46,14 +60,14 @@ export class KubeActuator implements Actuator {
         body: {
           apiVersion: "v1",
           kind: "DeleteOptions",
-          preconditions: { uid: pod.metadata.uid },
+          preconditions: preconditions(pod),
           ...(force ? { gracePeriodSeconds: 0 } : {}),
         },
       });
       return "success";
     } catch (error) {
-      if (error instanceof KubeApiError && (error.status === 404 || error.status === 409))
-        return "gone";
+      const result = missed(error);
+      if (result) return result;
       throw error;
     }
   }
