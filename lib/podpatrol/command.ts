@@ -4,7 +4,7 @@ import type { ToolContext } from "../cli/types.ts";
 import { loadKubeConfig } from "../k8s/config.ts";
 import { Registry } from "../metrics/prom.ts";
 import { buildConfig } from "./config.ts";
-import { startDaemon } from "./daemon.ts";
+import { type Daemon, startDaemon } from "./daemon.ts";
 import { KubeApiError, KubeRest } from "./kube/rest.ts";
 import type { podpatrolOptions } from "./options.ts";
 import { patrolFlags, reloadConfig } from "./reload.ts";
@@ -14,6 +14,44 @@ export async function runPodpatrol(
   ctx: ToolContext<typeof podpatrolOptions>,
   options: typeof podpatrolOptions,
 ): Promise<number> {
+  // Installed first: SIGHUP's default action kills the process, and the start probe alone can
+  // take 10 s. A reload asked for before the patrol runs is done as soon as it does.
+  let daemon: Daemon | undefined;
+  let reloadQueued = false;
+  const onHangup = () => {
+    if (!daemon) {
+      reloadQueued = true;
+      ctx.log.info("SIGHUP while starting: the configuration is reloaded once running", {
+        file: ctx.configFile,
+      });
+      return;
+    }
+    try {
+      const next = reloadConfig(ctx, options);
+      daemon.reload(next);
+      daemon.metrics.reloads.inc({ result: "success" });
+      ctx.log.info("configuration reloaded", { file: ctx.configFile });
+    } catch (error) {
+      ctx.log.error(
+        `configuration not reloaded, keeping the previous one: ${(error as Error).message}`,
+        { file: ctx.configFile },
+      );
+      daemon.metrics.reloads.inc({ result: "invalid" });
+    }
+  };
+  process.on("SIGHUP", onHangup);
+  try {
+    daemon = await startPatrol(ctx);
+    if (reloadQueued) onHangup();
+    await daemon.done;
+  } finally {
+    process.off("SIGHUP", onHangup);
+  }
+  return 0;
+}
+
+/** Checks the flags and the API server, then starts the daemon. */
+async function startPatrol(ctx: ToolContext<typeof podpatrolOptions>): Promise<Daemon> {
   const o = ctx.options;
   const config = buildConfig(patrolFlags(o as unknown as Record<string, unknown>), ctx.config);
   const listen = parseListen(o.listen);
@@ -27,7 +65,7 @@ export async function runPodpatrol(
   await probeApiServer(kc);
   const identity = o.identity ?? ctx.env.POD_NAME ?? `${hostname()}-${process.pid}`;
   const registry = new Registry();
-  const daemon = startDaemon({
+  return startDaemon({
     kc,
     config,
     log: ctx.log,
@@ -45,24 +83,6 @@ export async function runPodpatrol(
         }
       : undefined,
   });
-  const onHangup = () => {
-    try {
-      const next = reloadConfig(ctx, options);
-      daemon.reload(next);
-      daemon.metrics.reloads.inc({ result: "success" });
-      ctx.log.info("configuration reloaded", { file: ctx.configFile });
-    } catch (error) {
-      ctx.log.error(
-        `configuration not reloaded, keeping the previous one: ${(error as Error).message}`,
-        { file: ctx.configFile },
-      );
-      daemon.metrics.reloads.inc({ result: "invalid" });
-    }
-  };
-  process.on("SIGHUP", onHangup);
-  await daemon.done;
-  process.off("SIGHUP", onHangup);
-  return 0;
 }
 
 /** One request before starting: an unreachable or refusing API server is reported at once. */

@@ -85,3 +85,58 @@ describe("podpatrol start probe", () => {
     expect(result.exitCode).toBe(1);
   }, 30_000);
 });
+
+describe("podpatrol SIGHUP while starting", () => {
+  // The start probe can wait up to 10 s for the API server; a config reload sent meanwhile (a
+  // ConfigMap update, logrotate-style scripts) must not kill the process, as SIGHUP's default does.
+  let arrived: () => void = () => {};
+  let answer: () => void = () => {};
+  const probeSeen = new Promise<void>((r) => {
+    arrived = r;
+  });
+  const released = new Promise<void>((r) => {
+    answer = r;
+  });
+  const slow = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch() {
+      arrived();
+      await released;
+      return Response.json({ kind: "Status", code: 401 }, { status: 401 });
+    },
+  });
+  afterAll(() => slow.stop(true));
+
+  test("a SIGHUP during the start probe is not fatal; the start goes on", async () => {
+    const file = join(dir, "slow-kubeconfig");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [
+          {
+            name: "c",
+            cluster: { server: `http://127.0.0.1:${slow.port}`, "insecure-skip-tls-verify": true },
+          },
+        ],
+        users: [{ name: "u", user: { token: "t" } }],
+        contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
+        "current-context": "x",
+      }),
+    );
+    const proc = Bun.spawn(
+      [process.execPath, script, `--kubeconfig=${file}`, "--listen=off", "--no-leader-elect"],
+      { env: { PATH: process.env.PATH ?? "", HOME: dir }, stdout: "pipe", stderr: "pipe" },
+    );
+    await probeSeen;
+    proc.kill("SIGHUP");
+    answer();
+    const [exitCode, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+    expect(proc.signalCode).toBeNull();
+    // It went on to the probe's answer (401 here: refused credentials, exit 1).
+    expect(stderr).toContain("refused the credentials");
+    expect(exitCode).toBe(1);
+  }, 30_000);
+});
