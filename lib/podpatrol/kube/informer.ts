@@ -113,13 +113,16 @@ export class Informer<T extends Obj> {
     if (this.stopped) return;
     let expired = false;
     let gotEvent = false;
+    /** An ERROR event other than 410: the close that follows it is a failure, not a timeout. */
+    let failed: Error | undefined;
     const onEvent = (type: string, raw: unknown) => {
-      gotEvent = true;
       if (type === "ERROR") {
-        const status = raw as { code?: number };
+        const status = raw as { code?: number; message?: string };
         if (status.code === 410) expired = true;
+        else failed = new Error(`watch ERROR ${status.code ?? "?"}: ${status.message ?? ""}`);
         return;
       }
+      gotEvent = true;
       const object = raw as T;
       if (object.metadata?.resourceVersion) this.resourceVersion = object.metadata.resourceVersion;
       if (type === "BOOKMARK") return;
@@ -134,8 +137,9 @@ export class Informer<T extends Obj> {
         this.handlers.upsert(object, previous);
       }
     };
-    const onDone = (error: unknown) => {
+    const onDone = (closeError: unknown) => {
       if (this.stopped) return;
+      const error = closeError ?? failed;
       if (gotEvent) this.failures = 0;
       const gone =
         expired ||
