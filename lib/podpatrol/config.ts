@@ -90,16 +90,18 @@ export function buildConfig(flags: PatrolFlags, section: Record<string, unknown>
   const L = "podpatrol.limits";
   checkKeys(limitsRaw, Object.keys(defaultRateLimits), L);
   const d = defaultRateLimits;
+  // At least 1: a limit of 0 would block every action without a word (--dry-run never acts).
   const limits: RateLimits = {
-    perMinute: readInteger(limitsRaw, "perMinute", d.perMinute, L),
+    perMinute: readInteger(limitsRaw, "perMinute", d.perMinute, L, 1),
     perNamespacePerMinute: readInteger(
       limitsRaw,
       "perNamespacePerMinute",
       d.perNamespacePerMinute,
       L,
+      1,
     ),
-    perNodePerMinute: readInteger(limitsRaw, "perNodePerMinute", d.perNodePerMinute, L),
-    disruptionBudget: readInteger(limitsRaw, "disruptionBudget", d.disruptionBudget, L),
+    perNodePerMinute: readInteger(limitsRaw, "perNodePerMinute", d.perNodePerMinute, L, 1),
+    disruptionBudget: readInteger(limitsRaw, "disruptionBudget", d.disruptionBudget, L, 1),
     budgetWindow: readDuration(limitsRaw, "budgetWindow", d.budgetWindow, L),
   };
 

@@ -57,6 +57,18 @@ describe("podpatrol config", () => {
     expect(() => buildConfig({ ...flags, selector: "a=(" }, {})).toThrow("label selector");
   });
 
+  test("a rate limit of 0 (which would block every action, silently) is an error naming the key", () => {
+    for (const key of [
+      "perMinute",
+      "perNamespacePerMinute",
+      "perNodePerMinute",
+      "disruptionBudget",
+    ])
+      expect(() => buildConfig(flags, { limits: { [key]: 0 } })).toThrow(
+        `podpatrol.limits.${key}: expected a whole number >= 1, got 0`,
+      );
+  });
+
   test("node-lost's mass-loss guard: config keys, and --node-lost-unhealthy-threshold winning", () => {
     expect(buildConfig(flags, {}).rules["node-lost"]).toMatchObject({
       unhealthyThreshold: 0.55,
