@@ -281,19 +281,6 @@ export class PatrolEngine {
   // ---- processing -----------------------------------------------------------------------------
 
   private tick(): void {
-    const now = this.now();
-    for (const [name, due] of this.nodeDue) {
-      if (due <= now) {
-        const node = this.nodes.get(name);
-        if (node) {
-          // The node crossed its threshold: its pods become node-lost candidates.
-          for (const key of this.podsByNode.get(name) ?? []) {
-            const pod = this.pods.get(key);
-            if (pod) this.evaluatePod(pod);
-          }
-        }
-      }
-    }
     this.kick();
   }
 
@@ -325,7 +312,14 @@ export class PatrolEngine {
     for (const [name, due] of this.nodeDue) {
       if (due > now) continue;
       const node = this.nodes.get(name);
-      if (node) void this.processNode(node, now);
+      if (!node) continue;
+      // The node crossed its threshold: its pods become node-lost candidates in this pass, the
+      // one that taints it (processNode looks again only 5 s later).
+      for (const key of this.podsByNode.get(name) ?? []) {
+        const pod = this.pods.get(key);
+        if (pod) this.evaluatePod(pod);
+      }
+      void this.processNode(node, now);
     }
     const ready = [...this.candidates.values()].filter((c) => c.notBefore <= now);
     ready.sort((a, b) => a.firstSeen - b.firstSeen);

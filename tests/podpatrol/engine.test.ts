@@ -261,6 +261,21 @@ describe("engine", () => {
     expect(h.events.at(-1)?.reason).toBe("PatrolUntainted");
   });
 
+  test("node-lost: the pods of a node found lost by any pass are evicted in that pass, with its taint", async () => {
+    const h = harness({}, { rules: { "node-lost": { after: "10s", noExecuteAfter: 0 } } });
+    h.engine.markNodesSynced();
+    h.engine.nodeUpserted(node("n1", "True"), undefined);
+    h.engine.podUpserted(healthy("a"), undefined);
+    h.engine.nodeUpserted(node("n1", "Unknown", T0), node("n1", "True"));
+    await h.settle();
+    h.advance(11_000);
+    // A pass started by any change (here another pod), before the periodic tick comes round.
+    h.engine.podUpserted(healthy("b", "api"), undefined);
+    await h.settle();
+    expect(h.calls).toContain("taint n1 [NoSchedule]");
+    expect(h.calls.filter((c) => c.startsWith("evict")).sort()).toEqual(["evict a", "evict b"]);
+  });
+
   test("node-lost: a node clock running behind does not skip the grace period", async () => {
     const h = harness({}, { rules: { "node-lost": { after: "60s", noExecuteAfter: 0 } } });
     h.engine.markNodesSynced();
