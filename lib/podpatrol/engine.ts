@@ -11,7 +11,7 @@ import type { EventSink, ObjectRef } from "./kube/events.ts";
 import { condition, type Node, type Pod, podKey } from "./kube-types.ts";
 import type { PatrolMetrics } from "./metrics.ts";
 import { type Owner, ownerOf } from "./owner.ts";
-import type { NodeLostArgs } from "./rules/node-lost/args.ts";
+import { type NodeLostArgs, nodeLostDefaults } from "./rules/node-lost/args.ts";
 import { hasOurTaint, massNodeLoss, NODE_LOST_TAINT } from "./rules/node-lost/rule.ts";
 import { nodeRules, podRules } from "./rules/registry.ts";
 import type { NodeVerdict, PodAction, RuleContext, Verdict } from "./rules/types.ts";
@@ -205,6 +205,12 @@ export class PatrolEngine {
       },
       notReadySeen: (name) => this.notReadySeen.get(name),
       nodeCounts: () => ({ notReady: this.notReadyNodes.size, total: this.nodes.size }),
+      // node-lost's thresholds, whether or not node-lost itself is on (stuck's force delete).
+      massNodeLoss: () =>
+        massNodeLoss(
+          (this.config.rules[NODE_LOST] as NodeLostArgs | undefined) ?? nodeLostDefaults,
+          { notReady: this.notReadyNodes.size, total: this.nodes.size },
+        ),
     };
   }
 

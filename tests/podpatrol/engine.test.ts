@@ -369,6 +369,34 @@ describe("engine", () => {
     expect(h.events.at(-1)?.reason).toBe("PatrolForceDeleted");
   });
 
+  test("stuck: no force delete on a lost node while most nodes are NotReady (node-lost off too)", async () => {
+    const h = harness(
+      { cooldown: 0, forceDeleteOnLostNode: true, disableRule: ["node-lost"] },
+      { rules: { stuck: { pendingAfter: "1s", terminatingAfter: "1s" } } },
+    );
+    for (const name of ["n1", "n2", "n3", "n4"])
+      h.engine.nodeUpserted(node(name, "True"), undefined);
+    for (const name of ["n1", "n2", "n3"])
+      h.engine.nodeUpserted(node(name, "Unknown", T0), node(name, "True"));
+    const deadline = new Date(T0).toISOString();
+    const terminating = pod(
+      { name: "p", uid: "p", deletionTimestamp: deadline },
+      { phase: "Running" },
+      "n1",
+    );
+    h.engine.podUpserted(terminating, undefined);
+    h.advance(5_000);
+    await h.settle();
+    expect(h.calls).toEqual([]);
+    // Two nodes come back: one lost node of four is a dead kubelet, not a partition.
+    for (const name of ["n2", "n3"])
+      h.engine.nodeUpserted(node(name, "True", T0 + 5_000), node(name, "Unknown", T0));
+    h.advance(6_000);
+    (h.engine as unknown as { tick(): void }).tick();
+    await h.settle();
+    expect(h.calls).toEqual(["force-delete p"]);
+  });
+
   test("bare pods are reported, never acted on", async () => {
     const h = harness();
     h.engine.podUpserted(

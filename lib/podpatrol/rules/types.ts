@@ -17,6 +17,8 @@ export interface RuleContext {
   notReadySeen?(nodeName: string): number | undefined;
   /** How many nodes the cluster has and how many of them are not Ready (node-lost's guard). */
   nodeCounts?(): { notReady: number; total: number };
+  /** Why no lost node may be acted on now (most nodes lost at once: node-lost's guard), if so. */
+  massNodeLoss?(): string | undefined;
 }
 
 export type Verdict =

@@ -57,4 +57,19 @@ describe("stuck rule", () => {
       action: "force-delete",
     });
   });
+
+  test("no force delete while most nodes are lost at once (a partition: the pods may still run)", () => {
+    const force = { ...args, forceDeleteOnLostNode: true };
+    const partition = ctx(T0 + 60_000, {
+      nodeLost: () => true,
+      massNodeLoss: () => "3 of 4 nodes are NotReady/Unknown",
+    });
+    expect(stuckRule.evaluate(terminating, force, partition)).toMatchObject({
+      kind: "hold",
+      reason: "mass-node-loss",
+      message: "3 of 4 nodes are NotReady/Unknown",
+    });
+    const one = ctx(T0 + 60_000, { nodeLost: () => true, massNodeLoss: () => undefined });
+    expect(stuckRule.evaluate(terminating, force, one)).toMatchObject({ action: "force-delete" });
+  });
 });

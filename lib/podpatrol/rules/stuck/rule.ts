@@ -32,6 +32,10 @@ export const stuckRule: PodRule<StuckArgs> = {
           message: `Terminating ${stuckFor}s past its deadline on lost node ${node}; force delete needs stuck.forceDeleteOnLostNode`,
         };
       }
+      // Most nodes "lost" at once is a partition, not dead kubelets: force deleting then would
+      // start second copies of pods that are still running (StatefulSets: two writers).
+      const massLoss = ctx.massNodeLoss?.();
+      if (massLoss) return { kind: "hold", reason: "mass-node-loss", message: massLoss };
       return {
         kind: "act",
         action: "force-delete",
