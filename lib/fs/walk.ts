@@ -7,8 +7,11 @@
  *
  * On Linux the directories are read through getdents64 and files examined with statx relative to
  * the open directory (lib/fs/native): no Dirent object or string is built for an entry the cheap
- * test rejects, which makes the walk about as cheap in system calls as find's. Elsewhere, and
- * under `follow`, node:fs's readdir on Bun's thread pool does the reading.
+ * test rejects, which makes the walk about as cheap in system calls as find's. Every directory
+ * below a root is opened relative to the root's descriptor, never through a symlink and never
+ * out of the root (openat2 RESOLVE_BENEATH): a directory on the way swapped for a symlink since
+ * its parent was read is reported, not followed. Elsewhere, and under `follow`, node:fs's readdir
+ * on Bun's thread pool does the reading, by full path (without that guarantee).
  *
  *   const walker = walk(["/var/log"], { filter: (e) => e.kind === "file" });
  *   for await (const batch of walker) for (const entry of batch.entries) ...
@@ -17,7 +20,7 @@
 import { type Dirent, promises as fsp, lstatSync, readdirSync, statSync } from "node:fs";
 import { DT_DIR, DT_LNK, DT_REG, DT_UNKNOWN, type NativeFs, nativeFs } from "./native/dir.ts";
 import { errnoError } from "./native/libc.ts";
-import { baseName, type FsPath, isUtf8, joinPath, toText } from "./path.ts";
+import { baseName, type FsPath, isUtf8, joinPath, toBytes, toText } from "./path.ts";
 import type { FileStat } from "./stat.ts";
 
 export type EntryKind = "file" | "dir" | "symlink" | "other";
@@ -125,6 +128,8 @@ export interface WalkOptions {
    */
   stopped?: () => boolean;
   onError?: (error: WalkError) => void;
+  /** Test hook: called right before each directory is opened (tests swap one in that window). */
+  beforeOpenDir?: (path: FsPath) => void;
 }
 
 export interface WalkStats {
@@ -140,7 +145,31 @@ interface DirTask {
   ino?: number;
   rootDev?: number;
   parent?: DirTask;
+  /** The open root this directory is below (native walk), or the root's own once it is read. */
+  root?: OpenRoot;
 }
+
+/**
+ * A root's directory, kept open while directories below it wait to be read (they are opened
+ * relative to it); closed when the last of them is done.
+ */
+interface OpenRoot {
+  fd: number;
+  path: FsPath;
+  /**
+   * Bytes of the root's path and the "/" joinPath puts after it (a path below starts past
+   * them); -1 until a directory below is opened (ffind --threads reads levels of roots).
+   */
+  prefix: number;
+  /** The root's own read and the tasks below it not read yet. */
+  tasks: number;
+}
+
+/** What the report says when a directory below a root cannot be opened because of a race. */
+const raced: Record<string, string> = {
+  ELOOP: "a symlink is on its path (swapped in since its parent was read); not followed",
+  EXDEV: "its path leads out of the root (swapped since its parent was read); not followed",
+};
 
 export function walk(roots: readonly FsPath[], options: WalkOptions = {}): Walker {
   return new Walker(roots, options);
@@ -164,6 +193,8 @@ export class Walker implements AsyncIterable<WalkBatch> {
   private nativeDir = -1;
   private nativeName = 0;
   private nativeText: Buffer | undefined;
+  /** Roots open for the directories below them (closed at the end, however the walk ends). */
+  private readonly openRoots = new Set<OpenRoot>();
   /** How directories are read: getdents64 through the native layer, or node:fs. */
   readonly reader: "getdents64" | "node:fs";
 
@@ -183,18 +214,24 @@ export class Walker implements AsyncIterable<WalkBatch> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<WalkBatch> {
-    this.startRoots();
-    while (true) {
-      this.pump();
-      const batch = this.ready.shift();
-      if (batch) {
-        yield batch;
-        continue;
+    try {
+      this.startRoots();
+      while (true) {
+        this.pump();
+        const batch = this.ready.shift();
+        if (batch) {
+          yield batch;
+          continue;
+        }
+        if (this.active === 0 && (this.pending.length === 0 || this.aborted)) return;
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
       }
-      if (this.active === 0 && (this.pending.length === 0 || this.aborted)) return;
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
+    } finally {
+      // Stopped early (abort, or the consumer left): directories below them were never read.
+      for (const root of this.openRoots) this.native?.close(root.fd);
+      this.openRoots.clear();
     }
   }
 
@@ -266,6 +303,7 @@ export class Walker implements AsyncIterable<WalkBatch> {
     ) {
       const task = this.pending.pop() as DirTask;
       this.active++;
+      this.options.beforeOpenDir?.(task.path);
       fsp.readdir(task.path as string, { withFileTypes: true }).then(
         (dirents) => this.finish(task, dirents),
         (error) => this.finish(task, undefined, error),
@@ -319,18 +357,29 @@ export class Walker implements AsyncIterable<WalkBatch> {
 
   /**
    * Reads one directory with getdents64, synchronously (one system call per 64 KiB of names is
-   * cheaper than a round trip to the thread pool). A subdirectory is opened without following a
-   * symlink, and its device is checked against the root's once it is open.
+   * cheaper than a round trip to the thread pool). A root is opened by its path and kept open;
+   * a subdirectory is opened relative to it (NativeFs.openBeneath), and its device is checked
+   * against the root's once it is open.
    */
   private readNative(native: NativeFs, task: DirTask): void {
+    const below = task.parent === undefined ? undefined : task.root;
     let fd: number;
+    this.options.beforeOpenDir?.(task.path);
     try {
-      const followRoot = task.parent === undefined && (this.options.followRoots ?? true);
-      fd = native.openDir(task.path, followRoot);
+      if (!below) fd = native.openDir(task.path, this.options.followRoots ?? true);
+      else {
+        if (below.prefix < 0) below.prefix = rootPrefix(below.path);
+        fd = native.openBeneath(below.fd, toBytes(task.path), below.prefix);
+      }
     } catch (error) {
-      this.error(task.path, "readdir", error);
+      if (below) this.release(below);
+      const code = (error as NodeJS.ErrnoException).code ?? "";
+      const why = below ? raced[code] : undefined;
+      if (why) this.report({ path: task.path, op: "readdir", code, message: why });
+      else this.error(task.path, "readdir", error);
       return;
     }
+    if (!below) task.root = { fd, path: task.path, prefix: -1, tasks: 1 };
     try {
       if (this.needDirIds) {
         const stat = native.statFd(fd);
@@ -406,8 +455,16 @@ export class Walker implements AsyncIterable<WalkBatch> {
       this.error(task.path, "readdir", error);
     } finally {
       this.nativeDir = -1;
-      native.close(fd);
+      if (below) native.close(fd);
+      this.release(task.root as OpenRoot);
     }
+  }
+
+  /** One task of the root done: the last one closes it. */
+  private release(root: OpenRoot): void {
+    if (--root.tasks > 0) return;
+    if (this.openRoots.size > 0) this.openRoots.delete(root);
+    this.native?.close(root.fd);
   }
 
   /** An entry past the byte test: its name as text (and bytes when not UTF-8), then visit(). */
@@ -471,7 +528,11 @@ export class Walker implements AsyncIterable<WalkBatch> {
       entry ??= new Entry(task.path, name, bytes, kind, depth);
       if (!descend || descend(entry)) {
         const child = this.childTask(task, entry, depth);
-        if (child) this.pending.push(child);
+        if (child) {
+          // Its root stays open for it (and is closed at the end if the walk stops before).
+          if (child.root && child.root.tasks++ === 1) this.openRoots.add(child.root);
+          this.pending.push(child);
+        }
       }
     }
     if (depth > this.maxDepth) return;
@@ -493,6 +554,7 @@ export class Walker implements AsyncIterable<WalkBatch> {
     const sameDevice = this.options.sameDevice ?? false;
     const child: DirTask = { path: entry.path, depth, parent };
     if (parent.rootDev !== undefined) child.rootDev = parent.rootDev;
+    if (parent.root) child.root = parent.root;
     // Read natively, the directory's own ids are taken once it is open (readNative).
     if (!this.needDirIds || this.native) return child;
     let stat: FileStat;
@@ -547,6 +609,12 @@ export class Walker implements AsyncIterable<WalkBatch> {
     this.stats.errors++;
     this.options.onError?.(error);
   }
+}
+
+/** Bytes of a root's path that come before the relative path of a directory below it. */
+function rootPrefix(root: FsPath): number {
+  const bytes = toBytes(root);
+  return bytes[bytes.length - 1] === 0x2f ? bytes.length : bytes.length + 1;
 }
 
 interface RawName {

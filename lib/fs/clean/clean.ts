@@ -42,6 +42,8 @@ export interface CleanOptions extends CleanPolicy {
   compressConcurrency?: number;
   /** Runs right before each planned change (instrumentation; tests use it to race the re-check). */
   beforeAct?: (file: PlannedFile) => void | Promise<void>;
+  /** Runs right before the walk opens each directory (tests swap one for a symlink there). */
+  beforeOpenDir?: (dir: FsPath) => void;
   /** Called after each directory, for progress. */
   onProgress?: (summary: Readonly<CleanSummary>) => void;
   /**
@@ -129,6 +131,7 @@ export async function clean(
         : {}),
       needsStat: () => true,
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.beforeOpenDir ? { beforeOpenDir: options.beforeOpenDir } : {}),
       onError: (error) => emit({ event: "error", ...error }),
     },
   );

@@ -9,7 +9,11 @@ import {
   AT_EMPTY_PATH,
   AT_FDCWD,
   AT_SYMLINK_NOFOLLOW,
+  ELOOP,
   ENAMETOOLONG,
+  ENOSYS,
+  ENOTDIR,
+  EPERM,
   errnoError,
   type Libc,
   libc,
@@ -18,6 +22,9 @@ import {
   O_NOFOLLOW,
   O_RDONLY,
   PATH_MAX,
+  RESOLVE_BENEATH,
+  RESOLVE_NO_MAGICLINKS,
+  RESOLVE_NO_SYMLINKS,
   STATX_BASIC_STATS,
 } from "./libc.ts";
 
@@ -78,12 +85,25 @@ export class NativeFs {
   private readonly pathAt: number;
   private readonly empty = new Uint8Array(4096);
   private readonly emptyAt: number;
+  /** openat2's struct open_how (flags, mode, resolve: three u64), the same for every call. */
+  private readonly how = new BigUint64Array([
+    BigInt(O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+    0n,
+    BigInt(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS),
+  ]);
+  private readonly howAt: number;
+  /**
+   * openBeneath uses openat2; false: one openat per component instead (set for good once the
+   * kernel refuses openat2; OPSCTL_FS_OPENAT2=0 and tests set it to try that way).
+   */
+  useOpenat2 = process.env.OPSCTL_FS_OPENAT2 !== "0";
 
   constructor(private readonly c: Libc) {
     this.dentsAt = c.address(this.dents);
     this.statAt = c.address(this.statBuf);
     this.pathAt = c.address(this.pathBuf);
     this.emptyAt = c.address(this.empty);
+    this.howAt = c.address(new Uint8Array(this.how.buffer));
   }
 
   /**
@@ -104,30 +124,67 @@ export class NativeFs {
 
   /**
    * The longest ancestor that fits in PATH_MAX is opened by path (O_NOFOLLOW on its last
-   * component), then each component below it with openat relative to the one before, every one
-   * with O_NOFOLLOW | O_DIRECTORY (the last one's as `follow` says): no symlink on the way down is
-   * ever followed, which a walk confined to its root (logclean) relies on.
+   * component), then each component below it with openat relative to the one before (openSteps):
+   * no symlink on the way down is ever followed, which a walk confined to its root (logclean)
+   * relies on.
    */
   private openDirInSteps(bytes: Buffer, follow: boolean, path: FsPath): number {
     const cut = bytes.lastIndexOf(0x2f, PATH_MAX - 1);
-    const base = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-    let fd = AT_FDCWD;
-    if (cut >= 0) {
-      fd = this.c.openat(
-        AT_FDCWD,
-        this.cName(bytes.subarray(0, Math.max(cut, 1))),
-        base | O_NOFOLLOW,
-        0,
-      );
-      if (fd < 0) throw errnoError(this.c.errno(), "open", String(path));
-    }
     const names = splitNames(bytes.subarray(cut + 1));
+    if (cut < 0) return this.openSteps(AT_FDCWD, names, follow, path);
+    const flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW;
+    const top = this.c.openat(AT_FDCWD, this.cName(bytes.subarray(0, Math.max(cut, 1))), flags, 0);
+    if (top < 0) throw errnoError(this.c.errno(), "open", String(path));
+    if (names.length === 0) return top;
+    try {
+      return this.openSteps(top, names, follow, path);
+    } finally {
+      this.c.close(top);
+    }
+  }
+
+  /**
+   * Opens the directory path[start..] (a path with no "." or ".." below the open directory
+   * `rootFd`; `path` is the whole one, for errors and so no slice of it is made) following no
+   * symlink on the way, the last component included, and never leaving rootFd's tree: a
+   * component swapped for a symlink since its parent was read fails with ELOOP (the walk must not
+   * go on where it leads). One openat2 (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS); where the kernel
+   * has none (ENOSYS before Linux 5.6, EPERM under some seccomp filters) or the part below the
+   * root passes PATH_MAX, one openat per component (openSteps).
+   */
+  openBeneath(rootFd: number, path: Buffer, start: number): number {
+    if (this.useOpenat2 && path.length - start < PATH_MAX) {
+      const below =
+        path.length < this.pathBuf.length
+          ? this.cName(path) + start
+          : this.cName(path.subarray(start));
+      const fd = this.c.openat2(rootFd, below, this.howAt, 24);
+      if (fd >= 0) return fd;
+      const errno = this.c.errno();
+      if (errno !== ENOSYS && errno !== EPERM) throw errnoError(errno, "openat2", String(path));
+      this.useOpenat2 = false;
+    }
+    return this.openSteps(rootFd, splitNames(path.subarray(start)), false, path);
+  }
+
+  /**
+   * Opens each of `names` relative to the one before, starting at `from` (left open), with
+   * O_NOFOLLOW | O_DIRECTORY on every one (the last one's as `follow` says). A symlink met on
+   * the way fails with ELOOP, as openat2 says it (openat answers ENOTDIR to O_DIRECTORY on one).
+   */
+  private openSteps(from: number, names: Buffer[], follow: boolean, path: FsPath): number {
+    let fd = from;
     for (let i = 0; i < names.length; i++) {
       const last = i === names.length - 1;
-      const flags = base | (last && follow ? 0 : O_NOFOLLOW);
-      const next = this.c.openat(fd, this.cName(names[i] as Buffer), flags, 0);
-      const errno = next < 0 ? this.c.errno() : 0;
-      if (fd !== AT_FDCWD) this.c.close(fd);
+      const name = names[i] as Buffer;
+      const flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (last && follow ? 0 : O_NOFOLLOW);
+      const next = this.c.openat(fd, this.cName(name), flags, 0);
+      let errno = next < 0 ? this.c.errno() : 0;
+      if (errno === ENOTDIR && !(last && follow)) {
+        const stat = this.statName(fd, name);
+        if (typeof stat !== "number" && stat.isSymbolicLink()) errno = ELOOP;
+      }
+      if (fd !== from) this.c.close(fd);
       if (next < 0) throw errnoError(errno, "open", String(path));
       fd = next;
     }

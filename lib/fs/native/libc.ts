@@ -2,12 +2,15 @@
  * The few Linux system calls the walker needs that node:fs lacks, from libc through bun:ffi:
  * getdents64 (names and d_type straight from the kernel, no Dirent objects), and openat / statx /
  * unlinkat relative to an open directory (find's *at() calls: no path walk per file, and no
- * parent component swapped for a symlink can redirect them). Undefined off Linux, when libc
- * cannot be loaded, or when OPSCTL_FS_NATIVE=0: callers then use node:fs.
+ * parent component swapped for a symlink can redirect them), and openat2 (through syscall(): libc
+ * has no wrapper before glibc 2.36) to open a directory below a root without leaving it. Undefined
+ * off Linux, when libc cannot be loaded, or when OPSCTL_FS_NATIVE=0: callers then use node:fs.
  */
 
 export interface Libc {
   openat(dirfd: number, path: number, flags: number, mode: number): number;
+  /** openat2(2): `how` is the address of a struct open_how of `size` bytes. */
+  openat2(dirfd: number, path: number, how: number, size: number): number;
   getdents64(fd: number, buffer: number, size: number): number;
   statx(dirfd: number, path: number, flags: number, mask: number, out: number): number;
   unlinkat(dirfd: number, path: number, flags: number): number;
@@ -27,7 +30,17 @@ export const AT_SYMLINK_NOFOLLOW = 0x100;
 export const AT_EMPTY_PATH = 0x1000;
 /** Longest path the kernel takes, its NUL included: a longer one fails with ENAMETOOLONG. */
 export const PATH_MAX = 4096;
+/** openat2's resolve flags (linux/openat2.h). */
+export const RESOLVE_NO_MAGICLINKS = 0x02;
+export const RESOLVE_NO_SYMLINKS = 0x04;
+export const RESOLVE_BENEATH = 0x08;
+/** The same number on every architecture (it came after the syscall tables were unified). */
+const SYS_openat2 = 437;
+export const EPERM = 1;
+export const ENOTDIR = 20;
 export const ENAMETOOLONG = 36;
+export const ENOSYS = 38;
+export const ELOOP = 40;
 /** type, mode, nlink, uid, gid, times, ino, size, blocks. */
 export const STATX_BASIC_STATS = 0x7ff;
 
@@ -60,6 +73,7 @@ function load(): Libc | undefined {
           [getdents]: { args: [i32, pointer, FFIType.u64], returns: FFIType.i64_fast },
           statx: { args: [i32, pointer, i32, FFIType.u32, pointer], returns: i32 },
           unlinkat: { args: [i32, pointer, i32], returns: i32 },
+          syscall: { args: [FFIType.i64, i32, pointer, pointer, FFIType.u64], returns: i32 },
           close: { args: [i32], returns: i32 },
           __errno_location: { args: [], returns: pointer },
         });
@@ -67,6 +81,8 @@ function load(): Libc | undefined {
         const errnoAt = s.__errno_location as () => number;
         return {
           openat: s.openat as Libc["openat"],
+          openat2: (dirfd, path, how, size) =>
+            (s.syscall as (...args: number[]) => number)(SYS_openat2, dirfd, path, how, size),
           getdents64: s[getdents] as Libc["getdents64"],
           statx: s.statx as Libc["statx"],
           unlinkat: s.unlinkat as Libc["unlinkat"],
@@ -99,6 +115,7 @@ const errnoCodes: Record<number, string> = {
   28: "ENOSPC",
   30: "EROFS",
   36: "ENAMETOOLONG",
+  38: "ENOSYS",
   40: "ELOOP",
 };
 
