@@ -212,9 +212,9 @@ describe("a middle directory swapped for a symlink, compiled logclean", () => {
     bin = publicCopy(await compiledTool("logclean"), home);
   }, 120_000);
 
-  const asRoot = process.getuid?.() === 0;
+  // fanotify needs root, as the suite's other tests do (mounts, running binaries as nobody).
   for (const way of ways)
-    test.skipIf(!asRoot)(`deletes nothing outside the root (${way.name})`, async () => {
+    test(`deletes nothing outside the root (${way.name})`, async () => {
       const { base, root, outside, victim, swap } = world(`bin-${way.openat2}`);
       const before = snapshot(outside);
       // root/a/b's read is held: the swap lands after it was listed, before c is opened.
