@@ -11,8 +11,8 @@ export interface DnsServer {
 }
 
 export interface DnsRecords {
-  /** name -> IPv4 address (also answers for subdomains, as dnsmasq --address does). */
-  a?: Record<string, string>;
+  /** name -> IPv4 address, or several (one A record each). */
+  a?: Record<string, string | string[]>;
   /** name -> text */
   txt?: Record<string, string>;
 }
@@ -40,8 +40,8 @@ export function startDnsmasq(records: DnsRecords): Promise<DnsServer> {
       "--pid-file=",
       ...(process.getuid?.() === 0 ? ["--user=root"] : []),
     ];
-    for (const [name, ip] of Object.entries(records.a ?? {}))
-      args.push(`--host-record=${name},${ip}`);
+    for (const [name, ips] of Object.entries(records.a ?? {}))
+      for (const ip of [ips].flat()) args.push(`--host-record=${name},${ip}`);
     for (const [name, text] of Object.entries(records.txt ?? {}))
       args.push(`--txt-record=${name},${text}`);
     const service = await startService({
@@ -53,7 +53,7 @@ export function startDnsmasq(records: DnsRecords): Promise<DnsServer> {
         resolver.setServers([`127.0.0.1:${port}`]);
         const name = Object.keys(records.a ?? {})[0];
         if (!name) return true;
-        return (await resolver.resolve4(name)).length > 0;
+        return (await resolver.resolve4(name)).length === [records.a?.[name] ?? []].flat().length;
       },
     });
     return { address: `127.0.0.1:${port}`, service };

@@ -1,11 +1,10 @@
 /** Every check kind against real targets on 127.0.0.1, through the engine's runCheck. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { promises as dns } from "node:dns";
 import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCheck } from "../../lib/exporter/run-check.ts";
 import { startDnsmasq } from "../env/dnsmasq.ts";
-import { freePort, type Service, startService } from "../env/service.ts";
+import { freePort } from "../env/service.ts";
 import { check, checkSpec, detail, processesWith, quietLog } from "./helpers.ts";
 import { scratchDir } from "./scratch.ts";
 import { bannerTarget, httpsTarget, httpTarget, testPki } from "./targets.ts";
@@ -252,37 +251,9 @@ describe("dns (real dnsmasq)", () => {
 describe("dns validate_answer_rrs as blackbox_exporter reads it", () => {
   // Two A records for one name: a good address and one that must not be there.
   let server = "";
-  let service: Service | undefined;
   beforeAll(async () => {
-    const port = await freePort();
-    service = await startService({
-      name: "dnsmasq-two-answers",
-      command: [
-        "/usr/sbin/dnsmasq",
-        "--keep-in-foreground",
-        "--log-facility=-",
-        "--conf-file=/dev/null",
-        "--no-resolv",
-        "--no-hosts",
-        "--no-poll",
-        "--bind-interfaces",
-        "--listen-address=127.0.0.1",
-        `--port=${port}`,
-        "--pid-file=",
-        ...(process.getuid?.() === 0 ? ["--user=root"] : []),
-        "--host-record=two.svc.test,127.0.0.42",
-        "--host-record=two.svc.test,10.6.6.6",
-      ],
-      ready: async () => {
-        const resolver = new dns.Resolver({ timeout: 300, tries: 1 });
-        resolver.setServers([`127.0.0.1:${port}`]);
-        return (await resolver.resolve4("two.svc.test")).length === 2;
-      },
-    });
-    server = `127.0.0.1:${port}`;
-  });
-  afterAll(async () => {
-    await service?.stop();
+    const dnsServer = await startDnsmasq({ a: { "two.svc.test": ["127.0.0.42", "10.6.6.6"] } });
+    server = dnsServer.address;
   });
 
   test("fail_if_not_matches_regexp: every answer must match, not just one", async () => {
