@@ -15,25 +15,9 @@ import {
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { type CleanEvent, type CleanOptions, clean } from "../../lib/fs/clean/clean.ts";
-import { checkRoot } from "../../lib/fs/clean/roots.ts";
-import { readMountPoints } from "../../lib/fs/mounts.ts";
 import { toText } from "../../lib/fs/path.ts";
+import { cleanOptions as options } from "./clean-options.ts";
 import { differences, dir, exists, file, nobody, snapshot, tempDir } from "./tree.ts";
-
-function options(root: string, extra: Partial<CleanOptions> = {}): CleanOptions {
-  const mountPoints = readMountPoints();
-  return {
-    roots: [checkRoot(root, { force: false, home: "/nonexistent", mountPoints, cwd: "/" })],
-    days: 7,
-    match: ["*.log"],
-    exclude: [],
-    now: Date.now(),
-    crossDevices: false,
-    mountPoints,
-    dryRun: false,
-    ...extra,
-  };
-}
 
 async function run(opts: CleanOptions) {
   const events: CleanEvent[] = [];

@@ -7,14 +7,13 @@
 import { afterEach, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { readdirSync, renameSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { type CleanEvent, type CleanOptions, clean } from "../../lib/fs/clean/clean.ts";
-import { checkRoot } from "../../lib/fs/clean/roots.ts";
-import { readMountPoints } from "../../lib/fs/mounts.ts";
+import { type CleanEvent, clean } from "../../lib/fs/clean/clean.ts";
 import { nativeFs } from "../../lib/fs/native/dir.ts";
 import { libc } from "../../lib/fs/native/libc.ts";
 import { type FsPath, toText } from "../../lib/fs/path.ts";
 import { type WalkEntry, type WalkError, walk } from "../../lib/fs/walk.ts";
 import { compiledTool } from "../helpers/compiled.ts";
+import { cleanOptions } from "./clean-options.ts";
 import { ReadGate } from "./read-gate.ts";
 import { differences, dir, exists, file, publicCopy, snapshot, tempDir } from "./tree.ts";
 
@@ -37,21 +36,6 @@ function world(name: string) {
     symlinkSync(outside, join(root, "a"));
   };
   return { base, root, outside, victim, swap };
-}
-
-function cleanOptions(root: string, extra: Partial<CleanOptions> = {}): CleanOptions {
-  const mountPoints = readMountPoints();
-  return {
-    roots: [checkRoot(root, { force: false, home: "/nonexistent", mountPoints, cwd: "/" })],
-    days: 7,
-    match: ["*.log"],
-    exclude: [],
-    now: Date.now(),
-    crossDevices: false,
-    mountPoints,
-    dryRun: false,
-    ...extra,
-  };
 }
 
 /** Swaps once, right before the walk opens `victim`; counts how often it fired. */
