@@ -29,6 +29,17 @@ function namesIn(path: string): string[] {
   return names.sort();
 }
 
+/** "opened" when openDir opens `path` (closed again), else the error's code. */
+function codeOf(path: string, follow: boolean): string {
+  if (!native) throw new Error("no native layer");
+  try {
+    native.close(native.openDir(path, follow));
+    return "opened";
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? "no code";
+  }
+}
+
 describe("native file layer", () => {
   test("loads on Linux", () => {
     expect(process.platform === "linux" ? native : "skipped off Linux").toBeDefined();
@@ -97,14 +108,6 @@ describe("native file layer", () => {
     symlinkSync(real, join(base, "link"));
     file(join(base, "plain"));
     if (!native) throw new Error("no native layer");
-    const codeOf = (path: string, follow: boolean) => {
-      try {
-        native.close(native.openDir(path, follow));
-        return "opened";
-      } catch (error) {
-        return (error as NodeJS.ErrnoException).code ?? "no code";
-      }
-    };
     // Linux answers ENOTDIR (O_DIRECTORY is checked on the link itself), some kernels ELOOP.
     expect(["ELOOP", "ENOTDIR"]).toContain(codeOf(join(base, "link"), false));
     expect(codeOf(join(base, "link"), true)).toBe("opened");
@@ -124,14 +127,6 @@ describe("native file layer", () => {
     if (!native) throw new Error("no native layer");
     expect(namesIn(deep)).toEqual(["f40", "jump"]);
     expect(namesIn(`${deep}/`)).toEqual(["f40", "jump"]);
-    const codeOf = (path: string, follow: boolean) => {
-      try {
-        native.close(native.openDir(path, follow));
-        return "opened";
-      } catch (error) {
-        return (error as NodeJS.ErrnoException).code ?? "no code";
-      }
-    };
     // A symlink below PATH_MAX's reach is never followed on the way, even when the last
     // component may be (a root's); as the last component it is followed only when asked.
     expect(["ELOOP", "ENOTDIR"]).toContain(codeOf(`${deep}/jump/sub`, true));
