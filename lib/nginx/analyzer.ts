@@ -38,6 +38,7 @@ import {
   topNames,
 } from "./summary.ts";
 import { type TableGroup, tableGroups } from "./table-groups.ts";
+import { valueSources } from "./variables.ts";
 
 export interface AnalyzerOptions {
   format: LogFormat;
@@ -183,12 +184,12 @@ export class Analyzer {
       if (at[name] === undefined) at[name] = i;
     });
     this.at = at;
-    const index = (...names: string[]) => {
+    const index = (names: readonly string[]) => {
       for (const name of names) if (at[name] !== undefined) return at[name] as number;
       return -1;
     };
-    this.iAddr = index("remote_addr", "binary_remote_addr", "realip_remote_addr");
-    this.iTime = index("time_local", "time_iso8601", "msec");
+    this.iAddr = index(valueSources.addr);
+    this.iTime = index(valueSources.time);
     this.timeKind =
       this.iTime < 0
         ? "none"
@@ -197,16 +198,16 @@ export class Analyzer {
           : at.time_iso8601 !== undefined
             ? "iso"
             : "msec";
-    this.iRequest = index("request");
-    this.iMethod = index("request_method");
-    this.iUri = index("request_uri", "uri");
-    this.iProtocol = index("server_protocol");
-    this.iStatus = index("status");
-    this.iBytes = index("body_bytes_sent", "bytes_sent");
-    this.iReferer = index("http_referer");
-    this.iAgent = index("http_user_agent");
-    this.iRequestTime = index("request_time");
-    this.iUpstreamTime = index("upstream_response_time");
+    this.iRequest = index(valueSources.request);
+    this.iMethod = index(valueSources.method);
+    this.iUri = index(valueSources.uri);
+    this.iProtocol = index(valueSources.protocol);
+    this.iStatus = index(valueSources.status);
+    this.iBytes = index(valueSources.bytes);
+    this.iReferer = index(valueSources.referer);
+    this.iAgent = index(valueSources.agent);
+    this.iRequestTime = index(valueSources.requestTime);
+    this.iUpstreamTime = index(valueSources.upstreamTime);
     this.view = new RecordView(this);
   }
 

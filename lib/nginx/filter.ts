@@ -1,4 +1,5 @@
 /** Request filters (--since/--until/--status/--path-prefix/--ip/--method/--where), compiled once. */
+import { valueSources } from "./variables.ts";
 
 export interface FilterSpec {
   since?: number;
@@ -74,17 +75,19 @@ export function parseWhere(text: string): WhereClause {
  * Fields --where takes besides the format's variables: the parts of $request (Analyzer.field),
  * with the variables the Analyzer takes each from when the format has no $request.
  */
+const methodSources = [...valueSources.request, ...valueSources.method];
+const uriSources = [...valueSources.request, ...valueSources.uri];
 const requestFieldSources: Record<string, string[]> = {
-  method: ["request", "request_method"],
-  path: ["request", "request_uri", "uri"],
-  query: ["request", "request_uri", "uri"],
-  uri: ["request", "request_uri", "uri"],
-  protocol: ["request", "server_protocol"],
+  method: methodSources,
+  path: uriSources,
+  query: uriSources,
+  uri: uriSources,
+  protocol: [...valueSources.request, ...valueSources.protocol],
 };
-export const requestFields = Object.keys(requestFieldSources);
+const requestFields = Object.keys(requestFieldSources);
 
 /** Throws naming the clause when it asks for a field the format never logs (it would drop every line). */
-export function checkWhereFields(where: string[] | undefined, variables: string[]): void {
+function checkWhereFields(where: string[] | undefined, variables: string[]): void {
   const has = (field: string) =>
     variables.includes(field) ||
     (requestFieldSources[field] ?? []).some((name) => variables.includes(name));
@@ -101,19 +104,18 @@ export function checkWhereFields(where: string[] | undefined, variables: string[
 }
 
 /** The variables a filter flag reads, as the Analyzer looks them up: any one of them will do. */
-const filterVariables: [flag: string, given: (spec: FilterSpec) => boolean, variables: string[]][] =
-  [
-    [
-      "--ip",
-      (s) => (s.ip ?? []).length > 0,
-      ["remote_addr", "binary_remote_addr", "realip_remote_addr"],
-    ],
-    ["--since", (s) => s.since !== undefined, ["time_local", "time_iso8601", "msec"]],
-    ["--until", (s) => s.until !== undefined, ["time_local", "time_iso8601", "msec"]],
-    ["--status", (s) => (s.status ?? []).length > 0, ["status"]],
-    ["--path-prefix", (s) => (s.pathPrefix ?? []).length > 0, ["request", "request_uri", "uri"]],
-    ["--method", (s) => (s.method ?? []).length > 0, ["request", "request_method"]],
-  ];
+const filterVariables: [
+  flag: string,
+  given: (spec: FilterSpec) => boolean,
+  variables: readonly string[],
+][] = [
+  ["--ip", (s) => (s.ip ?? []).length > 0, valueSources.addr],
+  ["--since", (s) => s.since !== undefined, valueSources.time],
+  ["--until", (s) => s.until !== undefined, valueSources.time],
+  ["--status", (s) => (s.status ?? []).length > 0, valueSources.status],
+  ["--path-prefix", (s) => (s.pathPrefix ?? []).length > 0, uriSources],
+  ["--method", (s) => (s.method ?? []).length > 0, methodSources],
+];
 
 /** Throws naming the flag when it filters on a variable the format never logs (it would drop every line). */
 export function checkFilterFields(spec: FilterSpec, variables: string[]): void {
