@@ -186,8 +186,8 @@ class Actor {
   private readonly compressing = new Set<Promise<void>>();
   private readonly removing = new Set<Promise<void>>();
   private readonly poolSize: number;
-  /** The remover Worker (null: not available; undefined: not started yet). */
-  private pool: RemovePool | null | undefined;
+  /** The remover Worker; undefined: deletions run on this thread. */
+  private readonly pool: RemovePool | undefined;
 
   constructor(
     private readonly options: CleanOptions,
@@ -195,9 +195,9 @@ class Actor {
     private readonly emit: (event: CleanEvent) => void,
   ) {
     this.poolSize = Math.max(1, options.compressConcurrency ?? 2);
-    // Started with the walk, so its start-up overlaps reading the first directories.
-    if (options.workerUrl && !options.dryRun && !options.beforeAct)
-      this.pool = RemovePool.start(options.workerUrl) ?? null;
+    // Started with the walk, so its start-up overlaps reading the first directories. beforeAct
+    // (tests racing the re-check) must run right before each file: those stay on this thread.
+    if (!options.dryRun && !options.beforeAct) this.pool = RemovePool.start(options.workerUrl);
   }
 
   /** One span per directory batch with planned changes (a no-op without OTLP). */
@@ -294,12 +294,8 @@ class Actor {
 
   /** The Worker for this plan's deletions, or undefined to delete on this thread. */
   private poolFor(plan: DirectoryPlan, deletes: number): RemovePool | undefined {
-    const { dryRun, beforeAct, workerUrl } = this.options;
-    // beforeAct (tests racing the re-check) must run right before each file: keep those here.
-    if (deletes === 0 || dryRun || beforeAct || plan.dev === undefined || plan.ino === undefined)
-      return undefined;
-    if (this.pool === undefined) this.pool = RemovePool.start(workerUrl) ?? null;
-    return this.pool ?? undefined;
+    if (deletes === 0 || plan.dev === undefined || plan.ino === undefined) return undefined;
+    return this.pool;
   }
 
   /**
