@@ -204,14 +204,22 @@ export class PatrolEngine {
         return node !== undefined && ready !== undefined && ready.status !== "True";
       },
       notReadySeen: (name) => this.notReadySeen.get(name),
-      nodeCounts: () => ({ notReady: this.notReadyNodes.size, total: this.nodes.size }),
-      // node-lost's thresholds, whether or not node-lost itself is on (stuck's force delete).
-      massNodeLoss: () =>
-        massNodeLoss(
-          (this.config.rules[NODE_LOST] as NodeLostArgs | undefined) ?? nodeLostDefaults,
-          { notReady: this.notReadyNodes.size, total: this.nodes.size },
-        ),
+      nodeCounts: () => this.nodeCounts(),
+      massNodeLoss: () => this.massNodeLoss(),
     };
+  }
+
+  private nodeCounts(): { notReady: number; total: number } {
+    return { notReady: this.notReadyNodes.size, total: this.nodes.size };
+  }
+
+  /** node-lost's mass-loss guard with its configured thresholds, whether or not node-lost is on (stuck's force delete). */
+  private massNodeLoss(): string | undefined {
+    return massNodeLoss(this.nodeLostArgs(), this.nodeCounts());
+  }
+
+  private nodeLostArgs(): NodeLostArgs {
+    return (this.config.rules[NODE_LOST] as NodeLostArgs | undefined) ?? nodeLostDefaults;
   }
 
   private nodeVerdict(node: Node, now: number): NodeVerdict {
@@ -690,9 +698,8 @@ export class PatrolEngine {
   /** The mass-loss guard no longer holds: say so once, and report a next trip afresh. */
   private checkMassLossOver(): void {
     if (!this.massLossReported) return;
-    const args = this.config.rules[NODE_LOST] as NodeLostArgs | undefined;
-    const counts = { notReady: this.notReadyNodes.size, total: this.nodes.size };
-    if (args?.enabled && massNodeLoss(args, counts)) return;
+    if (this.nodeLostArgs().enabled && this.massNodeLoss()) return;
+    const counts = this.nodeCounts();
     this.massLossReported = false;
     this.massLossHeld.clear();
     this.log("info", "podpatrol node-lost resumed: fewer nodes NotReady", {

@@ -55,8 +55,7 @@ export function massNodeLoss(
 ): string | undefined {
   if (!counts) return undefined;
   const { notReady, total } = counts;
-  const threshold = args.unhealthyThreshold ?? nodeLostDefaults.unhealthyThreshold;
-  const minNodes = args.unhealthyMinNodes ?? nodeLostDefaults.unhealthyMinNodes;
+  const { unhealthyThreshold: threshold, unhealthyMinNodes: minNodes } = args;
   if (notReady < minNodes || notReady < threshold * total) return undefined;
   return `${notReady} of ${total} nodes are NotReady/Unknown (unhealthyThreshold ${threshold}, unhealthyMinNodes ${minNodes}): likely not the nodes' fault (a partition, the API server, a zone); no new taints or evictions until fewer are`;
 }
