@@ -109,7 +109,8 @@ export class PatrolEngine {
   }
 
   start(): void {
-    this.timer = setInterval(() => this.tick(), 250);
+    // The periodic pass: nodes and candidates whose time has come act without waiting for a watch event.
+    this.timer = setInterval(() => this.kick(), 250);
   }
 
   stop(): void {
@@ -293,10 +294,6 @@ export class PatrolEngine {
   }
 
   // ---- processing -----------------------------------------------------------------------------
-
-  private tick(): void {
-    this.kick();
-  }
 
   /** Runs a processing pass soon; passes never overlap. */
   kick(): void {

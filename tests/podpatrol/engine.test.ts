@@ -244,7 +244,7 @@ describe("engine", () => {
     await h.settle();
     expect(h.calls).toEqual([]);
     h.advance(11_000);
-    (h.engine as unknown as { tick(): void }).tick();
+    h.engine.kick();
     await h.settle();
     expect(h.calls).toContain("taint n1 [NoSchedule]");
     expect(h.calls.filter((c) => c.startsWith("evict")).sort()).toEqual(["evict a", "evict z"]);
@@ -284,11 +284,11 @@ describe("engine", () => {
     // The kubelet stamps its Ready condition with its own clock, here an hour behind ours: the
     // transition we just saw looks an hour old.
     h.engine.nodeUpserted(node("n1", "False", T0 - 3_600_000), node("n1", "True"));
-    (h.engine as unknown as { tick(): void }).tick();
+    h.engine.kick();
     await h.settle();
     expect(h.calls).toEqual([]);
     h.advance(61_000);
-    (h.engine as unknown as { tick(): void }).tick();
+    h.engine.kick();
     await h.settle();
     expect(h.calls).toContain("taint n1 [NoSchedule]");
   });
@@ -304,7 +304,7 @@ describe("engine", () => {
       h.engine.nodeUpserted(node(name, "Unknown", T0), node(name, "True"));
     for (let i = 0; i < 4; i++) {
       h.advance(11_000);
-      (h.engine as unknown as { tick(): void }).tick();
+      h.engine.kick();
       await h.settle();
     }
     expect(h.calls).toEqual([]);
@@ -319,7 +319,7 @@ describe("engine", () => {
     for (const name of ["n2", "n3"])
       h.engine.nodeUpserted(node(name, "True", T0 + 50_000), node(name, "Unknown", T0));
     h.advance(6_000); // a held node is looked at again every 5 s
-    (h.engine as unknown as { tick(): void }).tick();
+    h.engine.kick();
     await h.settle();
     expect(h.calls).toContain("taint n1 [NoSchedule]");
     expect(h.calls).toContain("evict a");
@@ -338,7 +338,7 @@ describe("engine", () => {
     for (const name of ["n2", "n3"])
       h.engine.nodeUpserted(node(name, "Unknown", T0), node(name, "True"));
     h.advance(60_000);
-    (h.engine as unknown as { tick(): void }).tick();
+    h.engine.kick();
     await h.settle();
     expect(h.calls).toEqual([]);
   });
@@ -392,7 +392,7 @@ describe("engine", () => {
     for (const name of ["n2", "n3"])
       h.engine.nodeUpserted(node(name, "True", T0 + 5_000), node(name, "Unknown", T0));
     h.advance(6_000);
-    (h.engine as unknown as { tick(): void }).tick();
+    h.engine.kick();
     await h.settle();
     expect(h.calls).toEqual(["force-delete p"]);
   });
