@@ -1,8 +1,9 @@
 /**
  * ffind on several threads (Linux native walk): this thread reads the top levels until the tree
- * has proved big enough for Workers to pay off and there are enough subtrees to share, then it and the Workers each take the next subtree from a shared
- * counter until none are left (work sharing without messages). Matches found by Workers come
- * back in batches and go to the same sink; between subtrees this thread lets them in.
+ * has proved big enough for Workers to pay off and there are enough subtrees to share, then it
+ * and the Workers each take the next subtree from a shared counter until none are left (work
+ * sharing without messages). Matches found by Workers come back in batches and go to the same
+ * sink; between subtrees this thread lets them in.
  */
 import {
   type FindQuery,
