@@ -3,7 +3,7 @@ import { ConfigError, UsageError } from "./errors.ts";
 import { isGlobalOption } from "./global-options.ts";
 import { envNames, kebab } from "./names.ts";
 import type { OptionSpec, OptionSpecs } from "./types.ts";
-import { parseBoolean, parseDuration, parseNumber, parseSize } from "./values.ts";
+import { maxTimerSeconds, parseBoolean, parseDuration, parseNumber, parseSize } from "./values.ts";
 
 export type SettingSource =
   | { kind: "flag"; name: string }
@@ -43,6 +43,7 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
   const settings: Setting[] = [];
   for (const [key, spec] of Object.entries(options)) {
     const setting = resolveOne(key, spec);
+    checkBounds(key, spec, setting.value);
     values[key] = setting.value;
     if (spec.layered !== false) settings.push(setting);
   }
@@ -79,6 +80,25 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
     }
     return { key, value: defaultOf(spec), source: { kind: "default" } };
   }
+}
+
+/** OptionSpec.min and .timer, checked on the layered value: the error names the flag. */
+function checkBounds(key: string, spec: OptionSpec, value: unknown): void {
+  if (typeof value !== "number") return;
+  const flag = `--${kebab(key)}`;
+  const { min } = spec;
+  if (min !== undefined && (spec.minExclusive ? !(value > min) : !(value >= min))) {
+    const bound = spec.minExclusive
+      ? min === 0
+        ? "more than zero"
+        : `more than ${min}`
+      : min === 0
+        ? "0 or more"
+        : `at least ${min}`;
+    throw new UsageError(`${flag} must be ${bound}`);
+  }
+  if (spec.timer && value > maxTimerSeconds)
+    throw new UsageError(`${flag} must be at most 24d (the longest a timer can wait)`);
 }
 
 /** Unknown keys are errors naming the key and the file; returns the allowed non-flag keys. */

@@ -27,6 +27,12 @@ export interface OptionSpec {
   valueHint?: string;
   /** False for flags that only make sense on the command line (--help, --config). */
   layered?: boolean;
+  /** The least value of a number, integer, size or duration, wherever the value comes from. */
+  min?: number;
+  /** With min: the value must be more than min (a deadline or interval of 0 fires at once). */
+  minExclusive?: boolean;
+  /** A duration a timer waits: at most maxTimerSeconds (24.8 days), a longer one fires at once. */
+  timer?: boolean;
 }
 
 export type OptionSpecs = Record<string, OptionSpec>;

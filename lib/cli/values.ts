@@ -36,6 +36,12 @@ const durationUnits: Record<string, number> = {
   w: 604800,
 };
 
+/**
+ * Timers wait at most 2^31-1 ms (24.8 days): a longer delay fires at once, so an interval of 30d
+ * would run every millisecond and a deadline of 30d would expire at once.
+ */
+export const maxTimerSeconds = 2_147_483;
+
 /** "90s", "15m", "1h30m", "7d", "2w", "500ms", "30" (seconds) -> seconds. */
 export function parseDuration(text: string): number {
   const trimmed = text.trim();

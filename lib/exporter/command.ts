@@ -4,10 +4,10 @@
  * SIGHUP and, with --watch-interval, when the file changes). The entry (scripts/exporter.ts)
  * loads this only when it runs, so --version and --help stay light.
  */
-import { ConfigError, UsageError } from "../cli/errors.ts";
+import { ConfigError } from "../cli/errors.ts";
 import { ExitCode } from "../cli/exit-codes.ts";
 import type { ToolContext } from "../cli/types.ts";
-import { type ExporterConfig, loadExporterConfig, maxTimerSeconds } from "./config.ts";
+import { type ExporterConfig, loadExporterConfig } from "./config.ts";
 import { ExporterDaemon } from "./daemon.ts";
 import { parseListenAddress } from "./listen-address.ts";
 import { runAllOnce } from "./once.ts";
@@ -19,20 +19,6 @@ type ExporterContext = ToolContext<typeof exporterOptions>;
 
 export async function runExporter(ctx: ExporterContext): Promise<number> {
   const { options } = ctx;
-  // A check's own interval/timeout must be > 0 (config.ts); the flags that default them too:
-  // 0 would run checks in a busy loop, or never (--concurrency 0), with nothing said.
-  if (options.concurrency < 1) throw new UsageError("--concurrency must be at least 1");
-  if (!(options.defaultInterval > 0))
-    throw new UsageError("--default-interval must be more than zero");
-  if (!(options.defaultTimeout > 0))
-    throw new UsageError("--default-timeout must be more than zero");
-  for (const [flag, seconds] of [
-    ["--default-interval", options.defaultInterval],
-    ["--default-timeout", options.defaultTimeout],
-    ["--watch-interval", options.watchInterval],
-  ] as const)
-    if (seconds > maxTimerSeconds)
-      throw new UsageError(`${flag} must be at most 24d (the longest a timer can wait)`);
   const defaults = { interval: options.defaultInterval, timeout: options.defaultTimeout };
   const sectionHasChecks = ctx.config.checks !== undefined || ctx.config.modules !== undefined;
   if (options.checksFile && sectionHasChecks)

@@ -3,15 +3,10 @@
  * `exporter:` section of the opsctl config or from a dedicated --checks file with the same keys.
  * Validation names the check and the key; a bad config is never half-applied.
  */
+import { maxTimerSeconds } from "../cli/values.ts";
 import { checkKinds, kindAliases } from "./checks/index.ts";
 import { isMapping, onlyKeys, optDuration, optString, type Raw, stringMap } from "./fields.ts";
 import type { CheckSpec } from "./types.ts";
-
-/**
- * Timers wait at most 2^31-1 ms (24.8 days): a longer delay fires at once, so an interval of 30d
- * would run its check every millisecond.
- */
-export const maxTimerSeconds = 2_147_483;
 
 export interface ExporterConfig {
   checks: CheckSpec[];

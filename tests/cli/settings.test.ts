@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfigFile, locateConfigFile } from "../../lib/cli/config-file.ts";
+import { UsageError } from "../../lib/cli/errors.ts";
 import { globalOptions } from "../../lib/cli/global-options.ts";
 import { resolveSettings } from "../../lib/cli/settings.ts";
 import { toolNames } from "../../lib/cli/tool-names.ts";
@@ -148,6 +149,43 @@ describe("bad configuration names the key, the file and the expected type", () =
     expect(() => resolve({}, { OPSCTL_LOGCLEAN_DAYS: "x" })).toThrow(
       "environment variable OPSCTL_LOGCLEAN_DAYS",
     );
+  });
+});
+
+describe("bounds on an option spec (min, minExclusive, timer)", () => {
+  const specs = {
+    workers: { type: "integer", description: "", default: 4, min: 1 },
+    retries: { type: "integer", description: "", default: 1, min: 0 },
+    deadline: { type: "duration", description: "", min: 0, minExclusive: true, timer: true },
+    ...globalOptions,
+  } as OptionSpecs;
+  const run = (flags: Record<string, string>, env: Record<string, string> = {}, yaml?: string) =>
+    resolveSettings({
+      tool: "sshping",
+      options: specs,
+      flags,
+      env,
+      file:
+        yaml === undefined ? undefined : loadConfigFile(configFile(yaml), ["global", ...toolNames]),
+    });
+  test("values within the bounds are taken", () => {
+    const { values } = run({ workers: "1", retries: "0", deadline: "24d" });
+    expect(values).toMatchObject({ workers: 1, retries: 0, deadline: 24 * 86400 });
+    expect(run({}).values.deadline).toBeUndefined();
+  });
+  test("out of bounds is a usage error naming the flag, from any source", () => {
+    const cases: [() => unknown, string][] = [
+      [() => run({ workers: "0" }), "--workers must be at least 1"],
+      [() => run({ retries: "-1" }), "--retries must be 0 or more"],
+      [() => run({ deadline: "0" }), "--deadline must be more than zero"],
+      [() => run({}, { OPSCTL_SSHPING_DEADLINE: "0s" }), "--deadline must be more than zero"],
+      [() => run({}, {}, "sshping:\n  deadline: 0\n"), "--deadline must be more than zero"],
+      [() => run({ deadline: "25d" }), "--deadline must be at most 24d"],
+    ];
+    for (const [resolveIt, message] of cases) {
+      expect(resolveIt).toThrow(UsageError);
+      expect(resolveIt).toThrow(message);
+    }
   });
 });
 
