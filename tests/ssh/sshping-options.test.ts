@@ -44,7 +44,7 @@ describe("sshping deadline flags", () => {
     const zero = ws.file("zero.yml", "sshping:\n  connect-timeout: 0\n");
     const instant = await dryRun("--config", zero);
     expect(instant.stderr).toContain("--connect-timeout must be more than zero");
-    expect(forever.exitCode).toBe(2);
+    expect(instant.exitCode).toBe(2);
   }, 60_000);
 
   test("a deadline longer than a timer can wait (24.8 days) is refused: it would fire at once", async () => {
