@@ -1,25 +1,33 @@
 // podpatrol's own flag checks, before anything talks to a cluster: the kubeconfig points at a
 // port nothing listens on, so a flag that got through would end in exit 4 (unreachable) instead.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { run } from "../helpers/compiled.ts";
 
 const script = resolve(import.meta.dir, "../../scripts/podpatrol.ts");
 const dir = mkdtempSync(join(tmpdir(), "podpatrol-command-"));
-const kubeconfig = join(dir, "kubeconfig");
-writeFileSync(
-  kubeconfig,
-  JSON.stringify({
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [{ name: "c", cluster: { server: "https://127.0.0.1:1" } }],
-    users: [{ name: "u", user: { token: "t" } }],
-    contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
-    "current-context": "x",
-  }),
-);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A kubeconfig in dir with one cluster and a token user (JSON is YAML). */
+function writeKubeconfig(name: string, cluster: Record<string, unknown>, token: string): string {
+  const file = join(dir, name);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "c", cluster }],
+      users: [{ name: "u", user: { token } }],
+      contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
+      "current-context": "x",
+    }),
+  );
+  return file;
+}
+
+const kubeconfig = writeKubeconfig("kubeconfig", { server: "https://127.0.0.1:1" }, "t");
 
 const podpatrol = (...flags: string[]) =>
   run([process.execPath, script, `--kubeconfig=${kubeconfig}`, "--listen=off", ...flags], {
@@ -64,17 +72,10 @@ describe("podpatrol start probe", () => {
 
   test("refused credentials: the error names the API server, exit 1", async () => {
     const server = `http://127.0.0.1:${refusing.port}`;
-    const file = join(dir, "refused-kubeconfig");
-    writeFileSync(
-      file,
-      JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        clusters: [{ name: "c", cluster: { server, "insecure-skip-tls-verify": true } }],
-        users: [{ name: "u", user: { token: "expired" } }],
-        contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
-        "current-context": "x",
-      }),
+    const file = writeKubeconfig(
+      "refused-kubeconfig",
+      { server, "insecure-skip-tls-verify": true },
+      "expired",
     );
     const result = await run(
       [process.execPath, script, `--kubeconfig=${file}`, "--listen=off", "--no-leader-elect"],
@@ -109,22 +110,10 @@ describe("podpatrol SIGHUP while starting", () => {
   afterAll(() => slow.stop(true));
 
   test("a SIGHUP during the start probe is not fatal; the start goes on", async () => {
-    const file = join(dir, "slow-kubeconfig");
-    writeFileSync(
-      file,
-      JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        clusters: [
-          {
-            name: "c",
-            cluster: { server: `http://127.0.0.1:${slow.port}`, "insecure-skip-tls-verify": true },
-          },
-        ],
-        users: [{ name: "u", user: { token: "t" } }],
-        contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
-        "current-context": "x",
-      }),
+    const file = writeKubeconfig(
+      "slow-kubeconfig",
+      { server: `http://127.0.0.1:${slow.port}`, "insecure-skip-tls-verify": true },
+      "t",
     );
     const proc = Bun.spawn(
       [process.execPath, script, `--kubeconfig=${file}`, "--listen=off", "--no-leader-elect"],
