@@ -123,14 +123,7 @@ describe.each(modes)("%s", (_mode, command) => {
       stdout: "pipe",
       stderr: "pipe",
     });
-    const reader = proc.stderr.getReader();
-    let seen = "";
-    while (!seen.includes("waiting")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += new TextDecoder().decode(value);
-    }
-    reader.releaseLock();
+    await untilWaiting(proc.stderr);
     proc.kill("SIGINT");
     expect(await proc.exited).toBe(130);
     expect(await new Response(proc.stdout).text()).toBe("stopped cleanly\n");
@@ -166,14 +159,7 @@ async function stopWith(signal: NodeJS.Signals, command: string[]) {
     stdout: "pipe",
     stderr: "pipe",
   });
-  const reader = proc.stderr.getReader();
-  let seen = "";
-  while (!seen.includes("waiting")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
+  await untilWaiting(proc.stderr);
   proc.kill(signal);
   const exitCode = await proc.exited;
   return {
@@ -219,3 +205,15 @@ describe("compiled binary only", () => {
     expect(doc.envMarker).toBeNull();
   });
 });
+
+/** Reads the tool's stderr until it says it is waiting to be stopped (or the stream ends). */
+async function untilWaiting(stderr: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = stderr.getReader();
+  let seen = "";
+  while (!seen.includes("waiting")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+}
