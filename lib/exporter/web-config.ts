@@ -3,6 +3,7 @@
  * hashes), so the same file secures node_exporter, blackbox_exporter and this exporter.
  */
 import { dirname, resolve } from "node:path";
+import type { ServerTls } from "../metrics/server.ts";
 import { isMapping, onlyKeys, optString, stringMap } from "./fields.ts";
 
 /**
@@ -18,7 +19,7 @@ const allowedHeaders: Record<string, readonly string[] | undefined> = {
 };
 
 export interface WebConfig {
-  tls: { cert: string; key: string; ca?: string; requestCert: boolean } | undefined;
+  tls: ServerTls | undefined;
   users: Map<string, string>;
   headers: Record<string, string>;
 }
