@@ -11,7 +11,7 @@ import { checkFilterFields, compileFilter } from "./filter.ts";
 import { followFile } from "./follow.ts";
 import { type Escape, formatFromConfFile, type LogFormat, resolveFormat } from "./format.ts";
 import { renderHtml } from "./html.ts";
-import { expandInputs } from "./inputs.ts";
+import { expandInputs, readError } from "./inputs.ts";
 import type { nginxlogOptions } from "./options.ts";
 import { type AnalysisSettings, newAnalyzer } from "./range.ts";
 import { buildReport, tableByName, tableNames, tableToCsv } from "./report.ts";
@@ -210,15 +210,6 @@ function checkCounts(options: ToolContext<typeof nginxlogOptions>["options"]): v
   atLeast("--top", options.top, 0);
   atLeast("--show-bad", options.showBad, 0);
   atLeast("--row-group", options.rowGroup, 1);
-}
-
-/** Why a file could not be read, in the words the other input errors use. */
-function readError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return "no such file";
-  if (code === "EACCES") return "permission denied";
-  if (code === "EISDIR") return "is a directory";
-  return (error as Error).message;
 }
 
 /** Runs a parser of flag values; its error becomes a usage error (exit 2). */

@@ -6,6 +6,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import type { Analyzer } from "./analyzer.ts";
+import { readError } from "./inputs.ts";
 import { LineFeeder } from "./reader.ts";
 
 export interface FollowOptions {
@@ -39,10 +40,8 @@ function openToFollow(path: string): number | undefined {
   try {
     fd = openSync(path, "r");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return undefined;
-    const reason = code === "EACCES" ? "permission denied" : (error as Error).message;
-    throw new Error(`${path}: cannot open for --follow: ${reason}`);
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new Error(`${path}: cannot open for --follow: ${readError(error)}`);
   }
   if (fstatSync(fd).isDirectory()) {
     closeSync(fd);

@@ -93,11 +93,17 @@ export function expandInputs(inputs: string[], cwd: string): ExpandedInputs {
       if (!stat.isFile()) sources.push({ kind: "pipe", path: full, gzip });
       else sources.push({ kind: "file", path: full, size: stat.size, gzip });
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      errors.push(
-        `${path}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (error as Error).message}`,
-      );
+      errors.push(`${path}: ${readError(error)}`);
     }
   }
   return { sources, errors };
+}
+
+/** Why a file could not be read or opened, in the words every nginxlog input error uses. */
+export function readError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EACCES") return "permission denied";
+  if (code === "EISDIR") return "is a directory";
+  return (error as Error).message;
 }
