@@ -67,8 +67,9 @@ export class SmallCounts {
   }
 
   private addLong(view: DataView, buf: Uint8Array, start: number, end: number): void {
-    const key = (hashRange(view, buf, start, end) ^ Math.imul(end - start, 0x9e3779b1)) | 0;
-    const counter = this.long.get(key === -1 ? -2 : key);
+    const hash = (hashRange(view, buf, start, end) ^ Math.imul(end - start, 0x9e3779b1)) | 0;
+    const key = hash === -1 ? -2 : hash; // -1 is "(other)"
+    const counter = this.long.get(key);
     if (counter) {
       counter.count++;
       return;
@@ -77,7 +78,7 @@ export class SmallCounts {
       this.addOther();
       return;
     }
-    this.long.set(key === -1 ? -2 : key, {
+    this.long.set(key, {
       name: decodeValue(buf.subarray(start, end), this.escape),
       count: 1,
     });
