@@ -1,12 +1,16 @@
 // podpatrol's own flag checks, before anything talks to a cluster: the kubeconfig points at a
 // port nothing listens on, so a flag that got through would end in exit 4 (unreachable) instead.
-import { afterAll, describe, expect, test } from "bun:test";
+// Run as the compiled binary, as users run it.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { run } from "../helpers/compiled.ts";
+import { join } from "node:path";
+import { compiledTool, run } from "../helpers/compiled.ts";
 
-const script = resolve(import.meta.dir, "../../scripts/podpatrol.ts");
+let bin = "";
+beforeAll(async () => {
+  bin = await compiledTool("podpatrol");
+}, 120_000);
 const dir = mkdtempSync(join(tmpdir(), "podpatrol-command-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -30,7 +34,7 @@ function writeKubeconfig(name: string, cluster: Record<string, unknown>, token: 
 const kubeconfig = writeKubeconfig("kubeconfig", { server: "https://127.0.0.1:1" }, "t");
 
 const podpatrol = (...flags: string[]) =>
-  run([process.execPath, script, `--kubeconfig=${kubeconfig}`, "--listen=off", ...flags], {
+  run([bin, `--kubeconfig=${kubeconfig}`, "--listen=off", ...flags], {
     env: { PATH: process.env.PATH, HOME: dir },
   });
 
@@ -78,7 +82,7 @@ describe("podpatrol start probe", () => {
       "expired",
     );
     const result = await run(
-      [process.execPath, script, `--kubeconfig=${file}`, "--listen=off", "--no-leader-elect"],
+      [bin, `--kubeconfig=${file}`, "--listen=off", "--no-leader-elect"],
       { env: { PATH: process.env.PATH, HOME: dir } },
     );
     expect(result.stderr).toContain(server);
@@ -116,7 +120,7 @@ describe("podpatrol SIGHUP while starting", () => {
       "t",
     );
     const proc = Bun.spawn(
-      [process.execPath, script, `--kubeconfig=${file}`, "--listen=off", "--no-leader-elect"],
+      [bin, `--kubeconfig=${file}`, "--listen=off", "--no-leader-elect"],
       { env: { PATH: process.env.PATH ?? "", HOME: dir }, stdout: "pipe", stderr: "pipe" },
     );
     await probeSeen;
