@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { UsageError } from "../cli/errors.ts";
+import { maxTimerSeconds } from "../cli/values.ts";
 import type { ToolContext } from "../cli/types.ts";
 import { loadKubeConfig } from "../k8s/config.ts";
 import { Registry } from "../metrics/prom.ts";
@@ -110,7 +111,7 @@ async function probeApiServer(kc: ReturnType<typeof loadKubeConfig>): Promise<vo
  * never lead (nor act), only log warnings. Over 24 days a timer cannot wait a renewal period.
  */
 function checkLeaseDuration(seconds: number): void {
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 2_147_483) {
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxTimerSeconds) {
     throw new UsageError(
       `--lease-duration ${seconds}s: must be a whole number of seconds from 1s to 24d`,
     );
