@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { UsageError } from "../cli/errors.ts";
-import { maxTimerSeconds } from "../cli/values.ts";
 import type { ToolContext } from "../cli/types.ts";
+import { maxTimerSeconds } from "../cli/values.ts";
 import { loadKubeConfig } from "../k8s/config.ts";
 import { Registry } from "../metrics/prom.ts";
 import { buildConfig } from "./config.ts";

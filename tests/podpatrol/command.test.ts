@@ -81,10 +81,9 @@ describe("podpatrol start probe", () => {
       { server, "insecure-skip-tls-verify": true },
       "expired",
     );
-    const result = await run(
-      [bin, `--kubeconfig=${file}`, "--listen=off", "--no-leader-elect"],
-      { env: { PATH: process.env.PATH, HOME: dir } },
-    );
+    const result = await run([bin, `--kubeconfig=${file}`, "--listen=off", "--no-leader-elect"], {
+      env: { PATH: process.env.PATH, HOME: dir },
+    });
     expect(result.stderr).toContain(server);
     expect(result.stderr).toContain("401");
     expect(result.exitCode).toBe(1);
@@ -119,10 +118,11 @@ describe("podpatrol SIGHUP while starting", () => {
       { server: `http://127.0.0.1:${slow.port}`, "insecure-skip-tls-verify": true },
       "t",
     );
-    const proc = Bun.spawn(
-      [bin, `--kubeconfig=${file}`, "--listen=off", "--no-leader-elect"],
-      { env: { PATH: process.env.PATH ?? "", HOME: dir }, stdout: "pipe", stderr: "pipe" },
-    );
+    const proc = Bun.spawn([bin, `--kubeconfig=${file}`, "--listen=off", "--no-leader-elect"], {
+      env: { PATH: process.env.PATH ?? "", HOME: dir },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     await probeSeen;
     proc.kill("SIGHUP");
     answer();
