@@ -366,6 +366,31 @@ describe("command", () => {
     expect(existsSync(marker)).toBe(false);
   });
 
+  test("{{target}} in the script of an argv-list shell (sh -c, bash -ec) is one word too", async () => {
+    const dir = scratchDir("exporter-command-argv-shell");
+    const marker = join(dir, "injected");
+    const target = `x; touch ${marker}; echo 'a b'`;
+    for (const shell of [
+      ["/bin/sh", "-c"],
+      ["bash", "-e", "-c"],
+      ["/usr/bin/bash", "-ec"],
+      ["bash", "-o", "pipefail", "+o", "posix", "-c"],
+    ]) {
+      const script = "printf '%s|' {{target}} >&2; exit 7";
+      const spec = checkSpec("command", "", { command: [...shell, script, "probe", "{{target}}"] });
+      const result = await runCheck(spec, target, { log: quietLog });
+      expect(existsSync(marker)).toBe(false);
+      expect(result.error).toContain(`exited 7: ${target}|`);
+    }
+    // After the script come the shell's positional parameters: data, the target as given.
+    const positional = checkSpec("command", "", {
+      command: ["/bin/sh", "-c", 'printf "%s|" "$1" >&2; exit 5', "probe", "{{target}}"],
+    });
+    const result = await runCheck(positional, target, { log: quietLog });
+    expect(result.error).toContain(`exited 5: ${target}|`);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   test("a missing program and an oversized output fail with the reason", async () => {
     const missing = await check("command", "", { command: ["/nonexistent/probe-script"] });
     expect(missing.success).toBe(false);

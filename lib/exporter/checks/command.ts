@@ -29,6 +29,35 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+const shells = new Set(["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox"]);
+
+function quoteTargetInScript(script: string): string {
+  return script.replaceAll("{{target}}", '"$OPSCTL_TARGET"');
+}
+
+/**
+ * The argv form `[sh, -c, SCRIPT, ...]` gets the string form's treatment: in SCRIPT, shell code,
+ * {{target}} becomes "$OPSCTL_TARGET". Arguments after SCRIPT are positional data, left as they are.
+ */
+function quoteTargetInShellScript(argv: string[]): string[] {
+  const program = argv[0]?.slice(argv[0].lastIndexOf("/") + 1) ?? "";
+  if (!shells.has(program)) return argv;
+  let i = program === "busybox" && argv[1] !== undefined && shells.has(argv[1]) ? 2 : 1;
+  let commandMode = false;
+  // Options up to the script: -c may come alone or in a cluster (-ec, -lc); -o/+o take a name.
+  for (; i < argv.length && /^[-+]/.test(argv[i] as string); i++) {
+    const option = argv[i] as string;
+    if (option === "--") {
+      i++;
+      break;
+    }
+    if (/^-[A-Za-z]*c[A-Za-z]*$/.test(option)) commandMode = true;
+    if (/^[-+][A-Za-z]*o$/.test(option)) i++;
+  }
+  if (!commandMode || i >= argv.length) return argv;
+  return argv.map((arg, index) => (index === i ? quoteTargetInScript(arg) : arg));
+}
+
 export const commandCheck: CheckKind<CommandSettings> = {
   kind: "command",
   description: "Run a program: exit code, optional Prometheus metrics on stdout",
@@ -39,8 +68,8 @@ export const commandCheck: CheckKind<CommandSettings> = {
     // /probe's target comes from whoever can reach the port ("x; rm -rf /" must stay one word).
     const argv =
       typeof command === "string"
-        ? ["/bin/sh", "-c", command.replaceAll("{{target}}", '"$OPSCTL_TARGET"')]
-        : stringList(raw, "command", where);
+        ? ["/bin/sh", "-c", quoteTargetInScript(command)]
+        : quoteTargetInShellScript(stringList(raw, "command", where));
     if (argv.length === 0 || argv[0] === "")
       throw new Error(`${where}.command: required (a string run by /bin/sh -c, or an argv list)`);
     return {
