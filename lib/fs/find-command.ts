@@ -5,6 +5,7 @@
  */
 import { UsageError } from "../cli/errors.ts";
 import { ExitCode } from "../cli/exit-codes.ts";
+import { argumentBytes } from "../cli/raw-arguments.ts";
 import type { ToolContext } from "../cli/types.ts";
 import { type FindQuery, find, pathWriter, SortedCollector, toRecord } from "./find.ts";
 import type { ffindOptions } from "./find-options.ts";
@@ -34,7 +35,7 @@ export async function runFfind(
     }
   }
   const query: FindQuery = {
-    roots: ctx.positionals.length > 0 ? ctx.positionals : ["."],
+    roots: ctx.positionals.length > 0 ? ctx.positionals.map((root) => argumentBytes(root)) : ["."],
     names: options.name,
     hidden: options.hidden,
     follow: options.follow,

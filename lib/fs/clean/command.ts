@@ -5,6 +5,7 @@
  */
 import { UsageError } from "../../cli/errors.ts";
 import { ExitCode } from "../../cli/exit-codes.ts";
+import { argumentBytes } from "../../cli/raw-arguments.ts";
 import type { ToolContext } from "../../cli/types.ts";
 import { Counter } from "../../metrics/prom.ts";
 import { compileGlobs } from "../glob.ts";
@@ -55,7 +56,7 @@ export async function runLogclean(
   for (const given of ctx.positionals) {
     try {
       roots.push(
-        checkRoot(given, {
+        checkRoot(argumentBytes(given), {
           force: options.force,
           home: ctx.env.HOME,
           mountPoints,

@@ -4,12 +4,14 @@
  */
 import { lstatSync, realpathSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { mountKey } from "../mounts.ts";
+import { type FsPath, isUtf8, toBytes, toText } from "../path.ts";
 import { describeErrno } from "../walk.ts";
 
 export interface RootCheck {
-  /** The canonical absolute path the walk starts from. */
-  real: string;
-  /** As the user gave it. */
+  /** The canonical absolute path the walk starts from (raw bytes when it is not UTF-8). */
+  real: FsPath;
+  /** As the user gave it (as text: for messages). */
   given: string;
   dev: number;
   ino: number;
@@ -28,8 +30,9 @@ export interface RootPolicy {
   homes?: string;
 }
 
-export function checkRoot(given: string, policy: RootPolicy): RootCheck {
-  const absolute = resolve(policy.cwd, given);
+export function checkRoot(root: FsPath, policy: RootPolicy): RootCheck {
+  const given = toText(root);
+  const absolute = resolvePath(policy.cwd, root);
   let link: ReturnType<typeof lstatSync>;
   try {
     link = lstatSync(absolute);
@@ -43,9 +46,29 @@ export function checkRoot(given: string, policy: RootPolicy): RootCheck {
       `${given}: is a symlink; logclean never follows symlinks (pass the directory it points to)`,
     );
   if (!link.isDirectory()) throw new RootRefused(`${given}: not a directory`);
-  const real = realpathSync(absolute);
+  const real = textIfUtf8(realpathSync(absolute, { encoding: "buffer" }));
   if (!policy.force) refuseDanger(given, dangerByName(real, policy) ?? filesystemRoot(real));
   return { real, given, dev: link.dev, ino: link.ino };
+}
+
+// Paths that are not UTF-8 are resolved and compared as latin1 text: one char per byte, and
+// "/" and "." (all path.resolve looks at) are the same byte in both.
+function latin1(path: FsPath): string {
+  return toBytes(path).toString("latin1");
+}
+
+function fromLatin1(text: string): FsPath {
+  return textIfUtf8(Buffer.from(text, "latin1"));
+}
+
+function textIfUtf8(bytes: Buffer): FsPath {
+  return isUtf8(bytes) ? bytes.toString("utf8") : bytes;
+}
+
+function resolvePath(cwd: string, path: FsPath): FsPath {
+  return typeof path === "string"
+    ? resolve(cwd, path)
+    : fromLatin1(resolve(latin1(cwd), latin1(path)));
 }
 
 function refuseDanger(given: string, reason: string | undefined): void {
@@ -53,23 +76,26 @@ function refuseDanger(given: string, reason: string | undefined): void {
 }
 
 /** `path` (absolute, normalized) is /, /home or $HOME, as named or where they resolve to. */
-function dangerByName(path: string, policy: RootPolicy): string | undefined {
-  if (path === "/") return "the root directory /";
-  const homes = policy.homes ?? "/home";
-  if (path === homes) return homes;
-  const realHomes = resolvedOrSelf(homes);
-  if (path === realHomes) return `${homes} (${realHomes})`;
-  if (policy.home) {
-    const home = resolvedOrSelf(policy.home);
-    if (path === home || path === resolve(policy.home)) return `the home directory ${home}`;
+function dangerByName(path: FsPath, policy: RootPolicy): string | undefined {
+  // /, /home and $HOME are text: a path that is not UTF-8 is none of them.
+  if (typeof path === "string") {
+    if (path === "/") return "the root directory /";
+    const homes = policy.homes ?? "/home";
+    if (path === homes) return homes;
+    const realHomes = resolvedOrSelf(homes);
+    if (path === realHomes) return `${homes} (${realHomes})`;
+    if (policy.home) {
+      const home = resolvedOrSelf(policy.home);
+      if (path === home || path === resolve(policy.home)) return `the home directory ${home}`;
+    }
   }
-  if (policy.mountPoints.has(path)) return "a filesystem root (mount point)";
+  if (policy.mountPoints.has(mountKey(path))) return "a filesystem root (mount point)";
   return undefined;
 }
 
-function filesystemRoot(real: string): string | undefined {
+function filesystemRoot(real: FsPath): string | undefined {
   const here = statSync(real);
-  const parent = statSync(dirname(real));
+  const parent = statSync(fromLatin1(dirname(latin1(real))));
   if (here.dev !== parent.dev || here.ino === parent.ino) return "a filesystem root";
   return undefined;
 }
@@ -95,24 +121,27 @@ export interface RootWalk {
  * there, else it was never cleaned.
  */
 export function distinctRoots(roots: readonly RootCheck[], walk: RootWalk): RootCheck[] {
-  const byDepth = [...roots].sort((a, b) => a.real.length - b.real.length);
-  const kept: RootCheck[] = [];
-  for (const root of byDepth) {
+  const byDepth = roots
+    .map((root) => ({ root, path: latin1(root.real) }))
+    .sort((a, b) => a.path.length - b.path.length);
+  const kept: typeof byDepth = [];
+  for (const inner of byDepth) {
     const reached = kept.some(
       (outer) =>
-        root.real === outer.real ||
-        (root.real.startsWith(outer.real.endsWith("/") ? outer.real : `${outer.real}/`) &&
+        inner.path === outer.path ||
+        (inner.path.startsWith(outer.path.endsWith("/") ? outer.path : `${outer.path}/`) &&
           (walk.crossDevices ||
-            (root.dev === outer.dev && !mountBetween(outer.real, root.real, walk.mountPoints)))),
+            (inner.root.dev === outer.root.dev &&
+              !mountBetween(outer.path, inner.path, walk.mountPoints)))),
     );
-    if (!reached) kept.push(root);
+    if (!reached) kept.push(inner);
   }
-  return kept;
+  return kept.map(({ root }) => root);
 }
 
-/** A mount point below `outer`, down to `inner` itself. */
+/** A mount point below `outer`, down to `inner` itself (both latin1 text). */
 function mountBetween(outer: string, inner: string, mountPoints: ReadonlySet<string>): boolean {
   for (let at = inner; at.length > outer.length; at = dirname(at))
-    if (mountPoints.has(at)) return true;
+    if (mountPoints.has(mountKey(fromLatin1(at)))) return true;
   return false;
 }
