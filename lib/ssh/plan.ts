@@ -1,3 +1,4 @@
+import { maxTimerSeconds } from "../cli/values.ts";
 import { defaultIdentityFiles } from "./credentials.ts";
 import { expandTokens, type SshConfig } from "./ssh-config.ts";
 import { type HostTarget, parseHostSpec } from "./target.ts";
@@ -152,11 +153,11 @@ function planHop(input: HopInput, config: SshConfig, defaults: PlanDefaults): Ho
       ).filter(isAFile);
   const connectTimeoutMs =
     defaults.connectTimeoutMs ??
-    (resolved.connectTimeout ? resolved.connectTimeout * 1000 : defaults.defaultConnectTimeoutMs);
+    (resolved.connectTimeout ? timerMs(resolved.connectTimeout) : defaults.defaultConnectTimeoutMs);
   const keepaliveIntervalMs =
     defaults.keepaliveIntervalMs ??
     (resolved.serverAliveInterval !== undefined
-      ? resolved.serverAliveInterval * 1000
+      ? timerMs(resolved.serverAliveInterval)
       : defaults.defaultKeepaliveIntervalMs);
   return {
     label: input.label,
@@ -196,4 +197,9 @@ export function strictFromConfig(value: string | undefined): HostKeyChecking {
     default:
       return "strict";
   }
+}
+
+/** ssh_config seconds as a timer's milliseconds: a timer fires at once past 24.8 days, so cap there. */
+function timerMs(seconds: number): number {
+  return Math.min(seconds, maxTimerSeconds) * 1000;
 }

@@ -72,6 +72,18 @@ describe("ssh_config", () => {
     expect(plan.jumps[0]).toMatchObject({ host: "192.0.2.1", port: 2201, user: "jump" });
   });
 
+  test("ConnectTimeout/ServerAliveInterval past what a timer can wait (24.8 days) are capped there", () => {
+    // A Node timer given more than 2^31-1 ms fires at once: every host would time out at once.
+    const long = parseSshConfig(
+      "Host *\n  ConnectTimeout 9999999999\n  ServerAliveInterval 3000000\n",
+      "config",
+      home,
+    );
+    const plan = planTarget(parseHostSpec("db-1"), long, defaults);
+    expect(plan.connectTimeoutMs).toBe(2_147_483_000);
+    expect(plan.keepaliveIntervalMs).toBe(2_147_483_000);
+  });
+
   test("command line and target beat ssh_config; explicit user@ beats -u", () => {
     const plan = planTarget(parseHostSpec("root@web-2:2222"), config, {
       ...defaults,

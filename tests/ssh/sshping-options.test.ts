@@ -52,4 +52,16 @@ describe("sshping deadline flags", () => {
     expect(result.stderr).toContain("--timeout must be at most 24d");
     expect(result.exitCode).toBe(2);
   }, 60_000);
+
+  test("--keepalive: 0 disables it (ServerAliveInterval 0); over 24.8 days or negative is refused", async () => {
+    const off = await dryRun("--keepalive", "0");
+    expect(off.stderr).toBe("");
+    expect(off.exitCode).toBe(0);
+    const long = await dryRun("--keepalive", "30d");
+    expect(long.stderr).toContain("--keepalive must be at most 24d");
+    expect(long.exitCode).toBe(2);
+    const negative = await dryRun("--keepalive=-5s");
+    expect(negative.stderr).toContain("--keepalive");
+    expect(negative.exitCode).toBe(2);
+  }, 60_000);
 });

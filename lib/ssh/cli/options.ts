@@ -123,7 +123,9 @@ export const sshpingOptions = {
   keepalive: {
     type: "duration",
     valueHint: "DURATION",
-    description: "Keepalive interval (default: ssh_config ServerAliveInterval, else 15s)",
+    min: 0,
+    timer: true,
+    description: "Keepalive interval, 0 = off (default: ssh_config ServerAliveInterval, else 15s)",
   },
   maxOutput: {
     type: "size",
