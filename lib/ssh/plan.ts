@@ -75,27 +75,50 @@ export function planTarget(
     defaults,
   );
   const resolved = config.resolve(target.host);
-  const jumpText = defaults.jump ?? resolved.proxyJump;
-  const jumps: HopPlan[] = [];
-  if (jumpText && jumpText.toLowerCase() !== "none") {
-    for (const part of jumpText.split(",")) {
-      const spec = parseHostSpec(part.replace(/^ssh:\/\//, ""));
-      jumps.push(
-        planHop(
-          {
-            label: part.trim(),
-            host: spec.host,
-            ...(spec.port !== undefined ? { port: spec.port } : {}),
-            ...(spec.user ? { user: spec.user } : {}),
-          },
-          config,
-          { ...defaults, user: undefined, port: undefined },
-        ),
-      );
-    }
-  }
+  const jumps = planJumps(defaults.jump ?? resolved.proxyJump, config, defaults, []);
   return { ...hop, name: target.name, spec: target.spec, jumps };
 }
+
+/**
+ * ProxyJump hops in connection order. As OpenSSH does, the first hop is reached with its own
+ * ssh_config, so its own ProxyJump comes before it (recursively); later hops are reached through
+ * the previous one and their ProxyJump does not apply.
+ */
+function planJumps(
+  jumpText: string | undefined,
+  config: SshConfig,
+  defaults: PlanDefaults,
+  seen: readonly string[],
+): HopPlan[] {
+  if (!jumpText || jumpText.toLowerCase() === "none") return [];
+  const jumps: HopPlan[] = [];
+  for (const [index, part] of jumpText.split(",").entries()) {
+    const spec = parseHostSpec(part.replace(/^ssh:\/\//, ""));
+    if (index === 0) {
+      const label = part.trim();
+      if (seen.includes(label) || seen.length >= maxJumpDepth)
+        throw new Error(`ProxyJump: ${[...seen, label].join(" -> ")}: a loop or too deep`);
+      jumps.push(
+        ...planJumps(config.resolve(spec.host).proxyJump, config, defaults, [...seen, label]),
+      );
+    }
+    jumps.push(
+      planHop(
+        {
+          label: part.trim(),
+          host: spec.host,
+          ...(spec.port !== undefined ? { port: spec.port } : {}),
+          ...(spec.user ? { user: spec.user } : {}),
+        },
+        config,
+        { ...defaults, user: undefined, port: undefined },
+      ),
+    );
+  }
+  return jumps;
+}
+
+const maxJumpDepth = 8;
 
 interface HopInput {
   label: string;

@@ -84,6 +84,32 @@ describe("ssh_config", () => {
     expect(plan.keepaliveIntervalMs).toBe(2_147_483_000);
   });
 
+  test("the first jump host's own ProxyJump comes before it, as with ssh; a loop is an error", () => {
+    const chained = parseSshConfig(
+      `Host app-*
+  ProxyJump inner,last
+Host inner
+  ProxyJump outer
+Host outer
+  HostName 192.0.2.9
+Host last
+  ProxyJump ignored
+Host loop-a
+  ProxyJump loop-b
+Host loop-b
+  ProxyJump loop-a
+`,
+      "config",
+      home,
+    );
+    const plan = planTarget(parseHostSpec("app-1"), chained, defaults);
+    expect(plan.jumps.map((hop) => hop.label)).toEqual(["outer", "inner", "last"]);
+    expect(plan.jumps[0]?.host).toBe("192.0.2.9");
+    expect(() => planTarget(parseHostSpec("x"), chained, { ...defaults, jump: "loop-a" })).toThrow(
+      "ProxyJump: loop-a -> loop-b -> loop-a",
+    );
+  });
+
   test("command line and target beat ssh_config; explicit user@ beats -u", () => {
     const plan = planTarget(parseHostSpec("root@web-2:2222"), config, {
       ...defaults,
