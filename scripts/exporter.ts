@@ -8,6 +8,11 @@ export const exporter = defineTool({
     "Prometheus exporter for http/tcp/dns/cert/file/command/process checks from one YAML file",
   options: exporterOptions,
   runsUntilStopped: (options) => !options.once && !options.checkConfig,
+  exitCodes: {
+    0: "stopped cleanly by SIGTERM (the daemon's normal end); --once: every check passed",
+    1: "--once: a check failed; or the daemon could not start (port taken)",
+    143: "--once stopped by SIGTERM after a clean stop",
+  },
   configKeys: {
     checks: "a list of checks (name, kind, target, interval, timeout, labels, <kind>: settings)",
     modules:

@@ -17,7 +17,11 @@ export const nginxlog = defineTool({
   },
   options: nginxlogOptions,
   runsUntilStopped: (options) => options.follow,
-  exitCodes: { 1: "an input could not be read, or no line matched the log format" },
+  exitCodes: {
+    0: "all good (also --follow stopped by SIGTERM, its normal end)",
+    1: "an input could not be read, or no line matched the log format",
+    143: "stopped by SIGTERM after a clean stop (without --follow)",
+  },
   examples: [
     "nginxlog /var/log/nginx/access.log",
     "nginxlog '/var/log/nginx/access.log*' --status 5xx --top 20",

@@ -10,7 +10,12 @@ export const podpatrol = defineTool({
   options,
   configKeys,
   runsUntilStopped: () => true,
-  exitCodes: { 4: "the Kubernetes API server was unreachable at start" },
+  exitCodes: {
+    0: "stopped cleanly by SIGTERM (its normal end)",
+    1: "the API server refused the credentials at start, or the patrol failed",
+    4: "the Kubernetes API server was unreachable at start",
+    143: null,
+  },
   examples: [
     "podpatrol --dry-run --kubeconfig ~/.kube/config",
     "podpatrol --namespace shop --namespace web --cooldown 15m",

@@ -25,16 +25,18 @@ export async function renderHelp(
     "",
     "EXIT CODES",
   );
-  const codes: Record<number, string> = {
+  // The tool's own meanings come last: a daemon's SIGTERM is its normal end (0), not 143.
+  const codes: Record<number, string | null> = {
     [ExitCode.ok]: "all good",
     [ExitCode.failure]: "ran, but something failed",
     [ExitCode.usage]: "usage or configuration error",
-    ...spec.exitCodes,
     [ExitCode.interrupted]: "stopped by Ctrl-C after a clean stop",
     [ExitCode.terminated]: "stopped by SIGTERM after a clean stop",
+    ...spec.exitCodes,
   };
+  // Integer keys iterate in ascending order, whatever order they were set in.
   for (const [code, meaning] of Object.entries(codes))
-    lines.push(`  ${code.padStart(3)}  ${meaning}`);
+    if (meaning !== null) lines.push(`  ${code.padStart(3)}  ${meaning}`);
   if (spec.examples?.length) {
     lines.push("", "EXAMPLES", ...spec.examples.map((example) => `  ${example}`));
   }

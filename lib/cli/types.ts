@@ -104,8 +104,11 @@ export interface ToolSpec<O extends OptionSpecs = OptionSpecs> {
   options: O;
   /** Non-flag keys allowed in this tool's config section, key -> expected type in words. */
   configKeys?: Record<string, string>;
-  /** Exit codes beyond 0/1/2/130, documented in --help. */
-  exitCodes?: Record<number, string>;
+  /**
+   * Exit codes for --help, beyond or instead of the shared 0/1/2/130/143 meanings; null: the tool
+   * never exits with that code.
+   */
+  exitCodes?: Record<number, string | null>;
   examples?: string[];
   /**
    * True for a run whose normal end is SIGTERM (a daemon, --follow): it then exits with its own
