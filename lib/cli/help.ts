@@ -70,7 +70,8 @@ function toCittyCommand(spec: ToolSpec, commandName: string): CommandDef {
 function describeOption(option: OptionSpec): string {
   let text = option.description;
   if (option.choices) text += ` (${option.choices.join("|")})`;
-  if (option.type === "list") text += " (repeatable)";
+  // Many descriptions say "(repeatable, e.g. ...)" themselves: say it once.
+  if (option.type === "list" && !/repeatable/i.test(option.description)) text += " (repeatable)";
   if (
     option.default !== undefined &&
     option.default !== false &&

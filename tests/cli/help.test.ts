@@ -43,3 +43,21 @@ describe("EXIT CODES", () => {
     expect(nginx.get(143)).toContain("--follow");
   });
 });
+
+describe("OPTIONS", () => {
+  test("a list flag says (repeatable) once, also when its description already says so", async () => {
+    const spec = defineTool({
+      name: "demo",
+      description: "demo",
+      options: {
+        match: { type: "list", description: "Glob on names (repeatable, e.g. '*.log.[0-9]*')" },
+        exclude: { type: "list", description: "Glob never to touch" },
+      },
+      run: async () => 0,
+    });
+    const help = await renderHelp(spec);
+    const line = (flag: string) => help.split("\n").find((l) => l.includes(`--${flag}=`)) ?? "";
+    expect(line("match").match(/repeatable/g)).toHaveLength(1);
+    expect(line("exclude")).toContain("Glob never to touch (repeatable)");
+  });
+});
