@@ -3,7 +3,7 @@
  * -> dist/<tool>-<version>-<os>-<arch>[.exe], one archive per target, and SHA256SUMS.
  *
  *   bun build.ts [--targets host|all|LIST] [--tools LIST] [--out DIR] [--variant release|plain|minify|bytecode]
- *                [--no-archives]
+ *                [--no-archives] [--jobs N] [--help]
  */
 
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
@@ -13,18 +13,47 @@ import { archiveTarget, writeChecksums } from "./lib/build/archive.ts";
 import { buildInfoFor, compileTool, type Variant } from "./lib/build/compile.ts";
 import { allTargets, hostTarget, type Target } from "./lib/build/targets.ts";
 
-const { values } = parseArgs({
-  args: Bun.argv.slice(2),
-  options: {
-    targets: { type: "string", default: "host" },
-    tools: { type: "string" },
-    out: { type: "string", default: "dist" },
-    variant: { type: "string", default: "release" },
-    "no-archives": { type: "boolean", default: false },
-    jobs: { type: "string", default: "2" },
-  },
-  strict: true,
-});
+const usage = `Usage: bun build.ts [OPTIONS]
+
+Compiles every scripts/*.ts (each tool, plus the multi-call opsctl) for each target into
+DIR/<tool>-<version>-<os>-<arch>[.exe], then one archive per target and SHA256SUMS.
+
+  --targets host|all|LIST  comma-separated targets (default: host; known: ${allTargets.map((t) => t.name).join(", ")})
+  --tools LIST             comma-separated tools (default: every scripts/*.ts)
+  --out DIR                output directory (default: dist)
+  --variant NAME           release (default), plain, minify or bytecode
+  --no-archives            binaries only: no archives, no SHA256SUMS
+  --jobs N                 compilations at once (default: 2)
+  -h, --help               print this help
+`;
+
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      args: Bun.argv.slice(2),
+      options: {
+        targets: { type: "string", default: "host" },
+        tools: { type: "string" },
+        out: { type: "string", default: "dist" },
+        variant: { type: "string", default: "release" },
+        "no-archives": { type: "boolean", default: false },
+        jobs: { type: "string", default: "2" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    // A usage error, not a crash: one line and exit 2, as every opsctl tool does.
+    console.error(`build: ${(error as Error).message} (see bun build.ts --help)`);
+    process.exit(2);
+  }
+}
+
+const { values } = parseCommandLine();
+if (values.help) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
 
 const root = import.meta.dir;
 const allTools = readdirSync(join(root, "scripts"))
