@@ -1,6 +1,7 @@
 import { connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Client } from "ssh2";
+import { hostPort } from "./address.ts";
 import { connectionFailure, ProbeFailure, seconds } from "./failure.ts";
 
 /** TCP connect with its own deadline and TCP_NODELAY (small SSH packets must not wait). */
@@ -10,7 +11,7 @@ export function connectTcp(
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<Socket> {
-  const where = `${host}:${port}`;
+  const where = hostPort(host, port);
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(cancelled());
     const socket = connect({ host, port, noDelay: true });
@@ -45,7 +46,7 @@ export function forwardThrough(
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<Duplex> {
-  const where = `${host}:${port} via ${jumpLabel}`;
+  const where = `${hostPort(host, port)} via ${jumpLabel}`;
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(cancelled());
     let done = false;

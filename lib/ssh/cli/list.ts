@@ -1,5 +1,6 @@
 /** --list-hosts and --dry-run: each host and how it would be reached, with no connection. */
 import type { Output } from "../../cli/output.ts";
+import { hostPort } from "../address.ts";
 import type { ConnectionPlan } from "../plan.ts";
 import type { SshpingValues } from "./options.ts";
 
@@ -14,8 +15,9 @@ export function printPlans(
       : `would run ${JSON.stringify(options.run)} on`
     : "";
   for (const plan of plans) {
+    const login = `${plan.user}@${hostPort(plan.host, plan.port)}`;
     const via = plan.jumps.length
-      ? ` via ${plan.jumps.map((j) => `${j.user}@${j.host}:${j.port}`).join(",")}`
+      ? ` via ${plan.jumps.map((j) => `${j.user}@${hostPort(j.host, j.port)}`).join(",")}`
       : "";
     if (out.json)
       out.record({
@@ -28,8 +30,7 @@ export function printPlans(
         host_key_checking: plan.hostKeyChecking,
         ...(options.dryRun ? { dry_run: true, command: options.run ?? null } : {}),
       });
-    else if (options.dryRun)
-      out.line(`${action} ${plan.name} (${plan.user}@${plan.host}:${plan.port}${via})`);
-    else out.line(`${plan.name}\t${plan.user}@${plan.host}:${plan.port}${via}`);
+    else if (options.dryRun) out.line(`${action} ${plan.name} (${login}${via})`);
+    else out.line(`${plan.name}\t${login}${via}`);
   }
 }
