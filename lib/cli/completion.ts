@@ -9,7 +9,14 @@ export interface CompletionTarget {
   command: string;
   options: OptionSpecs;
   /** For opsctl: its subcommands and each one's options. */
-  subcommands?: Record<string, { description: string; options: OptionSpecs }>;
+  subcommands?: Record<string, Subcommand>;
+}
+
+export interface Subcommand {
+  description: string;
+  options: OptionSpecs;
+  /** The words it takes (config: show and the tool names), offered instead of file names. */
+  words?: string[];
 }
 
 interface Flag {
@@ -44,6 +51,14 @@ function bashWords(flags: Flag[]): string {
   return flags.flatMap((flag) => [flag.long, ...(flag.short ? [flag.short] : [])]).join(" ");
 }
 
+/** Flags whose next word is a free value (a file, a URL...), not one of a fixed list. */
+function valueFlags(flags: Flag[]): string {
+  return flags
+    .filter((flag) => flag.takesValue && !flag.choices)
+    .flatMap((flag) => [flag.long, ...(flag.short ? [flag.short] : [])])
+    .join(" ");
+}
+
 function bashScript({ command, options, subcommands }: CompletionTarget): string {
   const fn = `_opsctl_${command.replace(/[^a-z0-9]/gi, "_")}`;
   const choiceCases = (flags: Flag[]) =>
@@ -59,7 +74,11 @@ function bashScript({ command, options, subcommands }: CompletionTarget): string
   const subCase = subs
     .map(([name, sub]) => {
       const flags = flagsOf(sub.options);
-      return `    ${name})\n      case "$prev" in\n${choiceCases(flags)}\n      esac\n      COMPREPLY=($(compgen -W "${bashWords(flags)}" -- "$cur"))\n      [[ "$cur" == -* ]] || COMPREPLY+=($(compgen -f -- "$cur"))\n      return;;`;
+      // After a flag that takes a value (--config FILE) the word is that value, not an operand.
+      const operands = sub.words
+        ? `{ [[ " ${valueFlags(flags)} " == *" $prev "* ]] && COMPREPLY=($(compgen -f -- "$cur")) || COMPREPLY+=($(compgen -W "${sub.words.join(" ")}" -- "$cur")); }`
+        : `COMPREPLY+=($(compgen -f -- "$cur"))`;
+      return `    ${name})\n      case "$prev" in\n${choiceCases(flags)}\n      esac\n      COMPREPLY=($(compgen -W "${bashWords(flags)}" -- "$cur"))\n      [[ "$cur" == -* ]] || ${operands}\n      return;;`;
     })
     .join("\n");
   return `# bash completion for ${command}
@@ -111,6 +130,10 @@ function fishScript({ command, options, subcommands }: CompletionTarget): string
       lines.push(
         `complete -c ${command} -f -n 'not __fish_seen_subcommand_from ${names}' -a ${name} -d '${fishEscape(sub.description)}'`,
       );
+      if (sub.words)
+        lines.push(
+          `complete -c ${command} -f -n '__fish_seen_subcommand_from ${name}' -a '${sub.words.join(" ")}'`,
+        );
       for (const flag of flagsOf(sub.options))
         lines.push(flagLine(flag, `__fish_seen_subcommand_from ${name}`));
     }

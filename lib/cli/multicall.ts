@@ -1,5 +1,5 @@
 import { parseCommandLine } from "./args.ts";
-import { completionScript, type Shell } from "./completion.ts";
+import { completionScript, type Shell, type Subcommand } from "./completion.ts";
 import { effectiveSettings, printEffectiveSettings } from "./config-show.ts";
 import { invokedName } from "./entry.ts";
 import { describeError, exitCodeOf, UsageError } from "./errors.ts";
@@ -134,10 +134,14 @@ async function completion(tools: ToolTable, shell: string | undefined): Promise<
     return ExitCode.usage;
   }
   const specs = await loadAll(tools);
-  const subcommands = Object.fromEntries(
+  const subcommands: Record<string, Subcommand> = Object.fromEntries(
     specs.map((spec) => [spec.name, { description: spec.description, options: spec.options }]),
   );
-  subcommands.config = { description: "Show effective settings", options: {} };
+  subcommands.config = {
+    description: "Show effective settings",
+    options: {},
+    words: ["show", ...specs.map((spec) => spec.name)],
+  };
   process.stdout.write(
     completionScript(shell as Shell, { command: "opsctl", options: {}, subcommands }),
   );
