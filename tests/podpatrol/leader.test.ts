@@ -1,67 +1,10 @@
 // Leader election against an in-memory Lease store that behaves like the API server's
 // (resourceVersion conflicts, 404 before the Lease exists), one connection per replica so a
-// test can black-hole one replica's requests while the other's still get through.
+// test can black-hole or hold back one replica's requests while the other's still get through.
 import { afterEach, expect, test } from "bun:test";
 import { Logger } from "../../lib/cli/log.ts";
 import { LeaderElector } from "../../lib/podpatrol/kube/leader.ts";
-import { KubeApiError, type KubeRest, type RequestOptions } from "../../lib/podpatrol/kube/rest.ts";
-
-interface StoredLease {
-  metadata: { name: string; namespace: string; resourceVersion: string };
-  spec: Record<string, unknown>;
-}
-
-class LeaseStore {
-  lease: StoredLease | undefined;
-  private version = 0;
-
-  handle(method: string, options: RequestOptions): unknown {
-    const body = options.body as StoredLease | undefined;
-    if (method === "GET") {
-      if (!this.lease) throw new KubeApiError(404, "NotFound", "lease not found");
-      return structuredClone(this.lease);
-    }
-    if (method === "POST") {
-      if (this.lease) throw new KubeApiError(409, "AlreadyExists", "lease exists");
-      this.lease = this.stored(body);
-      return structuredClone(this.lease);
-    }
-    if (method === "PUT") {
-      if (body?.metadata.resourceVersion !== this.lease?.metadata.resourceVersion)
-        throw new KubeApiError(409, "Conflict", "the object has been modified");
-      this.lease = this.stored(body);
-      return structuredClone(this.lease);
-    }
-    throw new Error(`unexpected ${method}`);
-  }
-
-  private stored(body: StoredLease | undefined): StoredLease {
-    if (!body) throw new Error("no body");
-    this.version++;
-    return {
-      metadata: { ...body.metadata, resourceVersion: String(this.version) },
-      spec: body.spec,
-    };
-  }
-}
-
-/** One replica's connection to the store; `blackHoled` makes every request hang until aborted. */
-function connection(store: LeaseStore) {
-  const conn = {
-    blackHoled: false,
-    rest: {
-      async request(method: string, _path: string, options: RequestOptions = {}) {
-        if (conn.blackHoled) {
-          return new Promise((_resolve, reject) => {
-            options.signal?.addEventListener("abort", () => reject(options.signal?.reason));
-          });
-        }
-        return store.handle(method, options);
-      },
-    } as unknown as KubeRest,
-  };
-  return conn;
-}
+import { connection, LeaseStore } from "./lease-store.ts";
 
 const quiet = new Logger({
   tool: "podpatrol",
@@ -121,4 +64,24 @@ test("a leader whose API requests hang has stopped acting before another replica
   } finally {
     connA.blackHoled = false;
   }
+});
+
+test("stopped while its request for the Lease is under way, a replica hands back what it gets", async () => {
+  const store = new LeaseStore();
+  const conn = connection(store);
+  let letThrough = () => {};
+  conn.heldBack = new Promise<void>((resolve) => {
+    letThrough = resolve;
+  });
+  const a = elector(conn, "replica-a");
+  a.start();
+  await until("a's first request", () => conn.requests > 0);
+  // Stopped (a SIGHUP to dry-run, a SIGTERM) before the API server answered: the Lease it then
+  // creates must not stay held for a whole lease duration by a replica that no longer acts.
+  const stopped = a.stop();
+  conn.heldBack = undefined;
+  letThrough();
+  await stopped;
+  expect(a.isLeader).toBe(false);
+  expect(store.lease?.spec.holderIdentity).toBeNull();
 });

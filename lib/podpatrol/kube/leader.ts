@@ -36,6 +36,8 @@ export class LeaderElector {
   private lastRenew = 0;
   private stopped = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The acquire/renew request under way, if any: stop() waits for it before releasing. */
+  private attempt: Promise<void> | undefined;
 
   constructor(
     private readonly rest: KubeRest,
@@ -63,11 +65,12 @@ export class LeaderElector {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      try {
-        await this.tryAcquireOrRenew();
-      } catch (error) {
+      this.attempt = this.tryAcquireOrRenew().catch((error) => {
         this.log.warn(`leader election: ${(error as Error).message}`);
-      }
+      });
+      await this.attempt;
+      this.attempt = undefined;
+      if (this.stopped) return;
       if (this.leading && Date.now() - this.lastRenew > this.settings.renewDeadline * 1000) {
         this.log.error("leader election: could not renew the lease in time, stepping down");
         this.setLeading(false);
@@ -169,6 +172,8 @@ export class LeaderElector {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    // A request under way may still take or renew the Lease: hand back what it gets.
+    await this.attempt;
     if (!this.leading) return;
     this.setLeading(false);
     try {
