@@ -15,6 +15,7 @@ import { Informer } from "./kube/informer.ts";
 import { LeaderElector, type LeaderSettings } from "./kube/leader.ts";
 import { KubeRest } from "./kube/rest.ts";
 import type { Node, Pod } from "./kube-types.ts";
+import { Leadership } from "./leadership.ts";
 import { PatrolMetrics } from "./metrics.ts";
 
 export interface DaemonOptions {
@@ -23,7 +24,7 @@ export interface DaemonOptions {
   log: Logger;
   registry: Registry;
   listen: { hostname: string; port: number } | undefined;
-  /** Undefined: no election, this replica acts alone. */
+  /** Undefined: no election, this replica acts alone. A dry run takes no part in it either. */
   leader: Omit<LeaderSettings, "identity"> | undefined;
   identity: string;
   signal: AbortSignal;
@@ -50,13 +51,21 @@ export function startDaemon(options: DaemonOptions): Daemon {
   const metrics = new PatrolMetrics(registry, (resource) =>
     resource === "pods" ? (podInformer?.cache.size ?? 0) : (nodeInformer?.cache.size ?? 0),
   );
-  let elector: LeaderElector | undefined;
+  const leader = options.leader;
+  const leadership = new Leadership(
+    leader &&
+      (() =>
+        new LeaderElector(rest, { ...leader, identity: options.identity }, log, (leading) => {
+          metrics.leader.set(leading ? 1 : 0);
+        })),
+    options.config.dryRun,
+  );
   const engine = new PatrolEngine(options.config, {
     log,
     metrics,
     actuator: new KubeActuator(rest),
     events: new EventRecorder(rest, options.identity, log),
-    isLeader: () => (elector ? elector.isLeader : true),
+    isLeader: () => leadership.isLeader,
   });
 
   const started = performance.now();
@@ -107,23 +116,13 @@ export function startDaemon(options: DaemonOptions): Daemon {
     options.onListening?.(server.port ?? 0);
   }
 
-  if (options.leader) {
-    elector = new LeaderElector(
-      rest,
-      { ...options.leader, identity: options.identity },
-      log,
-      (leading) => {
-        metrics.leader.set(leading ? 1 : 0);
-      },
-    );
-  } else {
-    metrics.leader.set(1);
-  }
+  if (!leader) metrics.leader.set(1);
+  const lease = leader && `${leader.namespace}/${leader.name}`;
 
   nodeInformer.start();
   podInformer.start();
   engine.start();
-  elector?.start();
+  leadership.start();
   log.info("podpatrol started", {
     identity: options.identity,
     dryRun: options.config.dryRun,
@@ -132,13 +131,15 @@ export function startDaemon(options: DaemonOptions): Daemon {
       .map(([n]) => n),
     leaderElection: Boolean(options.leader),
   });
+  if (lease && options.config.dryRun)
+    log.info("dry-run: not taking part in leader election, the Lease is left alone", { lease });
 
   const done = new Promise<void>((resolve) => {
     const finish = async () => {
       engine.stop();
       podInformer?.stop();
       nodeInformer?.stop();
-      await elector?.stop();
+      await leadership.stop();
       server?.stop(true);
       untrackMetrics();
       log.info("podpatrol stopped");
@@ -152,6 +153,13 @@ export function startDaemon(options: DaemonOptions): Daemon {
     engine,
     metrics,
     reload(config) {
+      if (lease && config.dryRun !== engine.currentConfig.dryRun) {
+        const change = config.dryRun ? "dry-run: leaving" : "live: joining";
+        log.info(`${change} leader election`, { lease });
+      }
+      // Before the engine judges again under the new configuration: going live, it acts only
+      // once this replica leads.
+      leadership.setDryRun(config.dryRun);
       engine.setConfig(config);
     },
     done,
