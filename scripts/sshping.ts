@@ -22,7 +22,7 @@ export const sshping = defineTool({
     "sshping web[01-20].example db1:2222",
     "sshping -i inventory.ini 'web:&prod:!web03'",
     "sshping -i hosts.yml --run 'uptime' --group",
-    "sshping @hosts.txt --json --retry-file failed.txt && sshping @failed.txt",
+    "sshping @hosts.txt --retry-file failed.txt || sshping @failed.txt   # retry only the hosts that failed",
   ],
   async run(ctx) {
     // The SSH engine loads here, not at start: --version and --help stay light.
