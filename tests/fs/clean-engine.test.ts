@@ -15,9 +15,30 @@ import {
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { type CleanEvent, type CleanOptions, clean } from "../../lib/fs/clean/clean.ts";
+import { libc } from "../../lib/fs/native/libc.ts";
 import { toText } from "../../lib/fs/path.ts";
 import { cleanOptions as options } from "./clean-options.ts";
 import { differences, dir, exists, file, nobody, snapshot, tempDir } from "./tree.ts";
+
+/**
+ * On Linux the temp becomes NAME.gz by name in the directory's descriptor (linkat, renameat), not
+ * through node:fs: `before` runs right before either, as the node:fs spies do for theirs.
+ */
+function nativeCommits(before: () => void) {
+  const c = libc();
+  if (!c) return [];
+  const { linkat, renameat } = c;
+  return [
+    spyOn(c, "linkat").mockImplementation((...args) => {
+      before();
+      return linkat(...args);
+    }),
+    spyOn(c, "renameat").mockImplementation((...args) => {
+      before();
+      return renameat(...args);
+    }),
+  ];
+}
 
 async function run(opts: CleanOptions) {
   const events: CleanEvent[] = [];
@@ -214,6 +235,7 @@ describe("clean engine", () => {
         theirs(to);
         linkSync(from, to);
       }),
+      ...nativeCommits(() => theirs(target)),
     ];
     let result: Awaited<ReturnType<typeof run>>;
     try {
@@ -244,6 +266,41 @@ describe("clean engine", () => {
     } finally {
       spy.mockRestore();
     }
+    expect(result.summary).toMatchObject({ compressed: 1, errors: 0 });
+    expect(gunzipSync(readFileSync(`${log}.gz`)).length).toBe(5000);
+    expect(readdirSync(root)).toEqual(["a.log.gz"]);
+  });
+
+  test("where linkat has no hard links (EPERM), the descriptor way renames (Linux)", async () => {
+    const c = libc();
+    if (!c) throw new Error("no native layer on this system");
+    const root = dir(join(tempDir("gznolinkat"), "logs"));
+    const log = join(root, "a.log");
+    file(log, 3, 5000);
+    const { errno } = c;
+    // linkat fails and its errno says EPERM, once; every other call is real.
+    let refused = false;
+    const spies = [
+      spyOn(c, "linkat").mockImplementation(() => {
+        refused = true;
+        return -1;
+      }),
+      spyOn(c, "errno").mockImplementation(() => {
+        if (!refused) return errno();
+        refused = false;
+        return 1;
+      }),
+      spyOn(c, "renameat"),
+    ];
+    let result: Awaited<ReturnType<typeof run>>;
+    let calls: number[];
+    try {
+      result = await run(options(root, { compressAfter: 1 }));
+      calls = [spies[0], spies[2]].map((spy) => spy?.mock.calls.length ?? 0);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(calls).toEqual([1, 1]); // linkat refused, then renameat
     expect(result.summary).toMatchObject({ compressed: 1, errors: 0 });
     expect(gunzipSync(readFileSync(`${log}.gz`)).length).toBe(5000);
     expect(readdirSync(root)).toEqual(["a.log.gz"]);

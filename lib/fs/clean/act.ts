@@ -3,25 +3,7 @@
  * the very file that was examined (same inode, size and mtime), in a directory that is still the
  * one that was walked (not swapped for a symlink since).
  */
-import {
-  closeSync,
-  constants,
-  createReadStream,
-  createWriteStream,
-  fchmodSync,
-  fchownSync,
-  fstatSync,
-  fsyncSync,
-  futimesSync,
-  linkSync,
-  lstatSync,
-  openSync,
-  realpathSync,
-  renameSync,
-  unlinkSync,
-} from "node:fs";
-import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
+import { lstatSync, realpathSync, unlinkSync } from "node:fs";
 import { PATH_MAX } from "../native/libc.ts";
 import { type FsPath, toBytes } from "../path.ts";
 import type { FileStat } from "../stat.ts";
@@ -97,79 +79,15 @@ export function removeIfUnchanged(path: FsPath, seen: FileStat): number {
   return now.size;
 }
 
-export interface Compressed {
-  target: FsPath;
-  /** original size - compressed size */
-  bytesFreed: number;
-  compressedSize: number;
-}
-
-/**
- * gzip PATH to PATH.gz atomically: write a temp of this attempt's own (temp-names.ts), fsync,
- * keep the original times, link it to PATH.gz (never over an existing one) and unlink it, fsync
- * the directory, then remove the original, which must not have changed meanwhile.
- */
-export async function compressAtomically(
-  path: FsPath,
-  dir: FsPath,
-  seen: FileStat,
-): Promise<Compressed> {
-  const target = archiveOf(path);
-  const temp = tempPathFor(path);
-  ensureReachableByPath(temp);
-  ensureNoArchive(target);
-  const source = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  let tempFd: number | undefined;
-  let tempCreated = false;
-  try {
-    const opened = fstatSync(source);
-    if (!sameFile(seen, opened)) throw new Changed("changed since it was examined; left in place");
-    tempFd = openSync(
-      temp,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      seen.mode & 0o7777,
-    );
-    tempCreated = true;
-    keepOwnerAndMode(tempFd, opened);
-    await pipeline(
-      createReadStream("", { fd: source, autoClose: false, start: 0 }),
-      createGzip(),
-      createWriteStream("", { fd: tempFd, autoClose: false }),
-    );
-    fsyncSync(tempFd);
-    futimesSync(tempFd, seen.atime, seen.mtime);
-    const compressedSize = fstatSync(tempFd).size;
-    closeSync(tempFd);
-    tempFd = undefined;
-    // Written to while we compressed it: the .gz would lose lines, so keep the log instead.
-    if (!sameFile(seen, fstatSync(source)) || !sameFile(seen, lstatSync(path)))
-      throw new Changed("written to while being compressed; left in place");
-    commitExclusively(temp, target);
-    tempCreated = false;
-    syncDirectory(dir);
-    removeIfUnchanged(path, seen);
-    return { target, bytesFreed: seen.size - compressedSize, compressedSize };
-  } finally {
-    if (tempFd !== undefined) closeSync(tempFd);
-    closeSync(source);
-    if (tempCreated) {
-      try {
-        unlinkSync(temp);
-      } catch {
-        // Already gone: nothing to clean up.
-      }
-    }
-  }
-}
-
 /** Where compressing `path` puts it. */
 export function archiveOf(path: FsPath): FsPath {
   return appendSuffix(path, ".gz");
 }
 
 /**
- * Compressing works by path (the walk and deletions by descriptor): where the temp, the longest
- * name it makes, would pass PATH_MAX, no call could reach it. Checked before anything is made.
+ * A log whose temp (the longest name compressing makes) would pass PATH_MAX is not compressed:
+ * the node:fs way (compress-by-path.ts) could not reach it, and the descriptor way refuses it
+ * alike so every system and --dry-run report the same. Checked before anything is made.
  */
 export function ensureCompressible(path: FsPath): void {
   ensureReachableByPath(tempPathFor(path));
@@ -188,69 +106,23 @@ export function ensureNoArchive(target: FsPath): void {
 }
 
 /** With the code the system gives such a clash (EEXIST), for --json and the logs. */
-function archiveInTheWay(message: string): NodeJS.ErrnoException {
+export function archiveInTheWay(message: string): NodeJS.ErrnoException {
   const error: NodeJS.ErrnoException = new Error(message);
   error.code = "EEXIST";
   return error;
-}
-
-/** Filesystems without hard links (vfat, some FUSE and SMB mounts) answer link() so. */
-const noHardLinks = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]);
-
-/**
- * temp becomes target only if no target exists: link() fails with EEXIST atomically, where a
- * check then rename() would overwrite a .gz created in between. Where there are no hard links,
- * the check and rename are the best the filesystem allows.
- */
-function commitExclusively(temp: FsPath, target: FsPath): void {
-  try {
-    linkSync(temp, target);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "";
-    if (code !== "EEXIST" && !noHardLinks.has(code)) throw error;
-    if (code === "EEXIST" || exists(target))
-      throw archiveInTheWay("cannot compress: the .gz file appeared meanwhile");
-    renameSync(temp, target);
-    return;
-  }
-  unlinkSync(temp);
-}
-
-/**
- * Like gzip: the .gz belongs to the log's owner and group with its mode, not to whoever runs
- * logclean (root) under its umask, so what could read the log can read its archive. Giving a file
- * away needs root: elsewhere the .gz stays ours (EPERM), as gzip does.
- */
-function keepOwnerAndMode(fd: number, log: { uid: number; gid: number; mode: number }): void {
-  try {
-    fchownSync(fd, log.uid, log.gid);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") throw error;
-  }
-  // After the chown, which clears set-id bits.
-  fchmodSync(fd, log.mode & 0o7777);
 }
 
 function appendSuffix(path: FsPath, suffix: string): FsPath {
   return typeof path === "string" ? path + suffix : Buffer.concat([path, Buffer.from(suffix)]);
 }
 
-function exists(path: FsPath): boolean {
+/** lstat finds something at `path` (ENOENT: nothing; any other failure is thrown). */
+export function exists(path: FsPath): boolean {
   try {
     lstatSync(path);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw error;
-  }
-}
-
-/** The rename is only durable once the directory entry is on disk too. */
-function syncDirectory(dir: FsPath): void {
-  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

@@ -11,13 +11,13 @@ import { walk } from "../walk.ts";
 import {
   archiveOf,
   Changed,
-  compressAtomically,
   ensureCompressible,
   ensureNoArchive,
   enterDirectory,
   removeIfUnchanged,
   verifyDirectory,
 } from "./act.ts";
+import { compressLog } from "./compress.ts";
 import {
   type CleanPolicy,
   logMatcher,
@@ -288,7 +288,7 @@ class Actor {
     }
     for (const file of plan.files) {
       if (this.options.signal?.aborted) return;
-      if (file.action === "compress") await this.compress(plan.dir, file);
+      if (file.action === "compress") await this.compress(plan, file);
     }
   }
 
@@ -343,7 +343,7 @@ class Actor {
     if (plan.files.some((file) => file.action === "compress")) await tracked;
     for (const file of plan.files) {
       if (this.options.signal?.aborted) return;
-      if (file.action === "compress") await this.compress(plan.dir, file);
+      if (file.action === "compress") await this.compress(plan, file);
     }
   }
 
@@ -377,13 +377,16 @@ class Actor {
     return counts;
   }
 
-  /** Starts a compression, waiting first if the pool is full (backpressure on the walk). */
-  private async compress(dir: FsPath, file: PlannedFile): Promise<void> {
+  /**
+   * Starts a compression, waiting first if the pool is full (backpressure on the walk). It works
+   * in the directory the walk read, checked again when it starts (compress.ts).
+   */
+  private async compress(plan: DirectoryPlan, file: PlannedFile): Promise<void> {
     while (this.compressing.size >= this.poolSize) await Promise.race(this.compressing);
     const job = (async () => {
       try {
         if (this.options.beforeAct) await this.options.beforeAct(file);
-        const done = await compressAtomically(file.path, dir, file.stat);
+        const done = await compressLog(plan.dir, plan.dev, plan.ino, file.path, file.stat);
         this.summary.compressed++;
         this.summary.bytesFreed += done.bytesFreed;
         this.report(file, done.bytesFreed, done.target);
@@ -443,7 +446,7 @@ function describe(error: NodeJS.ErrnoException): string {
     EPERM: "operation not permitted",
     EROFS: "read-only filesystem",
     EBUSY: "resource busy",
-    // Compressing works by path: past PATH_MAX it cannot (the walk and deletions can).
+    // Compressing refuses a log past PATH_MAX (act.ts ensureCompressible); walks and deletions go on.
     ENAMETOOLONG: "path longer than PATH_MAX (4096 bytes); left in place",
   };
   return (error.code && known[error.code]) || error.message;

@@ -2,7 +2,8 @@
  * Deletes the planned files of one directory the way find -delete does: through a descriptor of
  * the directory (unlinkat), opened without following a symlink and checked to be the very
  * directory the walk read. Each file is re-examined (statx) right before its unlink. Linux only
- * (lib/fs/native); elsewhere open() returns undefined and the caller uses node:fs.
+ * (lib/fs/native); elsewhere open() returns undefined and the caller uses node:fs. Compression
+ * works through the same descriptor (compress-in-directory.ts).
  */
 import { nativeFs } from "../native/dir.ts";
 import { errnoError } from "../native/libc.ts";
@@ -12,8 +13,9 @@ import { Changed, sameFile } from "./act.ts";
 
 export class DirectoryRemover {
   private constructor(
-    private readonly dir: FsPath,
-    private readonly fd: number,
+    readonly dir: FsPath,
+    /** The directory's descriptor, checked to be the one the walk read. */
+    readonly fd: number,
   ) {}
 
   /** Undefined when the native layer is unavailable; throws Changed if the directory was swapped. */
@@ -56,7 +58,8 @@ export class DirectoryRemover {
     nativeFs()?.close(this.fd);
   }
 
-  private describe(name: Uint8Array): string {
+  /** The full path of a name in this directory, for messages. */
+  describe(name: Uint8Array): string {
     return `${toText(this.dir)}/${Buffer.from(name).toString()}`;
   }
 }

@@ -83,6 +83,9 @@ export class NativeFs {
   private readonly statAt: number;
   private readonly pathBuf = new Uint8Array(4097);
   private readonly pathAt: number;
+  /** The second name of linkat and renameat. */
+  private readonly toBuf = new Uint8Array(4097);
+  private readonly toAt: number;
   private readonly empty = new Uint8Array(4096);
   private readonly emptyAt: number;
   /** openat2's struct open_how (flags, mode, resolve: three u64), the same for every call. */
@@ -102,6 +105,7 @@ export class NativeFs {
     this.dentsAt = c.address(this.dents);
     this.statAt = c.address(this.statBuf);
     this.pathAt = c.address(this.pathBuf);
+    this.toAt = c.address(this.toBuf);
     this.emptyAt = c.address(this.empty);
     this.howAt = c.address(new Uint8Array(this.how.buffer));
   }
@@ -273,6 +277,35 @@ export class NativeFs {
     return this.c.unlinkat(dirFd, this.cName(name), 0) === 0 ? 0 : this.c.errno();
   }
 
+  /** openat of a name (bytes) in the open directory: the descriptor, or -errno. */
+  openName(dirFd: number, name: Uint8Array, flags: number, mode: number): number {
+    const fd = this.c.openat(dirFd, this.cName(name), flags, mode);
+    return fd >= 0 ? fd : -this.c.errno();
+  }
+
+  /** link(2) of two names in the open directory, never replacing `to`; 0 or an errno number. */
+  linkNames(dirFd: number, from: Uint8Array, to: Uint8Array): number {
+    const failed = this.c.linkat(
+      dirFd,
+      this.cName(from),
+      dirFd,
+      this.cNameIn(this.toBuf, this.toAt, to),
+      0,
+    );
+    return failed === 0 ? 0 : this.c.errno();
+  }
+
+  /** rename(2) of two names in the open directory; 0 or an errno number. */
+  renameNames(dirFd: number, from: Uint8Array, to: Uint8Array): number {
+    const failed = this.c.renameat(
+      dirFd,
+      this.cName(from),
+      dirFd,
+      this.cNameIn(this.toBuf, this.toAt, to),
+    );
+    return failed === 0 ? 0 : this.c.errno();
+  }
+
   private statx(dirFd: number, pathAt: number, flags: number): NativeStat | number {
     if (this.c.statx(dirFd, pathAt, flags, STATX_BASIC_STATS, this.statAt) !== 0)
       return this.c.errno();
@@ -294,12 +327,16 @@ export class NativeFs {
 
   /** Copies a name into the NUL-terminated path buffer. */
   private cName(name: Uint8Array): number {
+    return this.cNameIn(this.pathBuf, this.pathAt, name);
+  }
+
+  /** Copies a name into `buf` (whose address is `at`), NUL-terminated. */
+  private cNameIn(buf: Uint8Array, at: number, name: Uint8Array): number {
     if (name.includes(0)) throw errnoError(22, "path", Buffer.from(name).toString());
-    if (name.length >= this.pathBuf.length)
-      throw errnoError(36, "path", Buffer.from(name).toString());
-    this.pathBuf.set(name);
-    this.pathBuf[name.length] = 0;
-    return this.pathAt;
+    if (name.length >= buf.length) throw errnoError(36, "path", Buffer.from(name).toString());
+    buf.set(name);
+    buf[name.length] = 0;
+    return at;
   }
 }
 

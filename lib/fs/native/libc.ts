@@ -1,10 +1,11 @@
 /**
  * The few Linux system calls the walker needs that node:fs lacks, from libc through bun:ffi:
  * getdents64 (names and d_type straight from the kernel, no Dirent objects), and openat / statx /
- * unlinkat relative to an open directory (find's *at() calls: no path walk per file, and no
- * parent component swapped for a symlink can redirect them), and openat2 (through syscall(): libc
- * has no wrapper before glibc 2.36) to open a directory below a root without leaving it. Undefined
- * off Linux, when libc cannot be loaded, or when OPSCTL_FS_NATIVE=0: callers then use node:fs.
+ * unlinkat / linkat / renameat relative to an open directory (find's *at() calls: no path walk
+ * per file, and no parent component swapped for a symlink can redirect them), and openat2
+ * (through syscall(): libc has no wrapper before glibc 2.36) to open a directory below a root
+ * without leaving it. Undefined off Linux, when libc cannot be loaded, or when
+ * OPSCTL_FS_NATIVE=0: callers then use node:fs.
  */
 
 export interface Libc {
@@ -14,6 +15,14 @@ export interface Libc {
   getdents64(fd: number, buffer: number, size: number): number;
   statx(dirfd: number, path: number, flags: number, mask: number, out: number): number;
   unlinkat(dirfd: number, path: number, flags: number): number;
+  linkat(
+    olddirfd: number,
+    oldpath: number,
+    newdirfd: number,
+    newpath: number,
+    flags: number,
+  ): number;
+  renameat(olddirfd: number, oldpath: number, newdirfd: number, newpath: number): number;
   close(fd: number): number;
   /** errno of the last failed call on this thread. */
   errno(): number;
@@ -22,6 +31,9 @@ export interface Libc {
 }
 
 export const O_RDONLY = 0;
+export const O_WRONLY = 1;
+export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
 export const O_DIRECTORY = 0o200000;
 export const O_NOFOLLOW = 0o400000;
 export const O_CLOEXEC = 0o2000000;
@@ -73,6 +85,8 @@ function load(): Libc | undefined {
           [getdents]: { args: [i32, pointer, FFIType.u64], returns: FFIType.i64_fast },
           statx: { args: [i32, pointer, i32, FFIType.u32, pointer], returns: i32 },
           unlinkat: { args: [i32, pointer, i32], returns: i32 },
+          linkat: { args: [i32, pointer, i32, pointer, i32], returns: i32 },
+          renameat: { args: [i32, pointer, i32, pointer], returns: i32 },
           syscall: { args: [FFIType.i64, i32, pointer, pointer, FFIType.u64], returns: i32 },
           close: { args: [i32], returns: i32 },
           __errno_location: { args: [], returns: pointer },
@@ -86,6 +100,8 @@ function load(): Libc | undefined {
           getdents64: s[getdents] as Libc["getdents64"],
           statx: s.statx as Libc["statx"],
           unlinkat: s.unlinkat as Libc["unlinkat"],
+          linkat: s.linkat as Libc["linkat"],
+          renameat: s.renameat as Libc["renameat"],
           close: s.close as Libc["close"],
           errno: () => read.i32(errnoAt() as never, 0),
           address: (bytes) => ptr(bytes) as unknown as number,

@@ -1,0 +1,154 @@
+/**
+ * gzip a log to NAME.gz atomically, as gzip and logrotate leave it: write a temp of this
+ * attempt's own (temp-names.ts) with the log's owner, mode and times, fsync it, link it to
+ * NAME.gz (never over an existing one) and unlink it, fsync the directory, then remove the log,
+ * which must not have changed meanwhile. Every step goes through a CompressSite: on Linux, names
+ * in a descriptor of the directory the walk read (compress-in-directory.ts), like deletions;
+ * elsewhere, paths (compress-by-path.ts).
+ */
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  fsyncSync,
+  futimesSync,
+} from "node:fs";
+import { pipeline } from "node:stream/promises";
+import { createGzip } from "node:zlib";
+import type { FsPath } from "../path.ts";
+import type { FileStat } from "../stat.ts";
+import { archiveInTheWay, Changed, ensureCompressible, sameFile } from "./act.ts";
+import { CompressByPath } from "./compress-by-path.ts";
+import { CompressInDirectory } from "./compress-in-directory.ts";
+
+export interface Compressed {
+  target: FsPath;
+  /** original size - compressed size */
+  bytesFreed: number;
+  compressedSize: number;
+}
+
+/** Where one compression's files (the log, its temp, its .gz) are, and how each step reaches them. */
+export interface CompressSite {
+  /** The .gz's path, for the report. */
+  readonly archive: FsPath;
+  archiveExists(): boolean;
+  /** The log, for reading; a symlink is refused (ELOOP). */
+  openLog(): number;
+  /** The temp for writing, created here (O_EXCL: never an existing file or a symlink's target). */
+  createTemp(mode: number): number;
+  /** lstat of the log now. */
+  statLog(): FileStat;
+  /** link(2): fails with EEXIST, atomically, where the .gz exists. */
+  linkTempToArchive(): void;
+  renameTempToArchive(): void;
+  unlinkTemp(): void;
+  /** The new directory entries are only durable once the directory is on disk too. */
+  syncDirectory(): void;
+  /** Unlinks the log if it is still the examined file; throws Changed otherwise. */
+  removeLogIfUnchanged(seen: FileStat): void;
+  close(): void;
+}
+
+/**
+ * Compresses the log at `path`, examined as `seen`, in the directory `dir` the walk read as
+ * (dev, ino). Throws Changed (a skip, not a failure) where the log or its directory moved on.
+ */
+export async function compressLog(
+  dir: FsPath,
+  dev: number | undefined,
+  ino: number | undefined,
+  path: FsPath,
+  seen: FileStat,
+): Promise<Compressed> {
+  ensureCompressible(path);
+  const site =
+    CompressInDirectory.open(dir, dev, ino, path) ?? CompressByPath.open(dir, dev, ino, path);
+  try {
+    return await compressAtomically(site, seen);
+  } finally {
+    site.close();
+  }
+}
+
+async function compressAtomically(site: CompressSite, seen: FileStat): Promise<Compressed> {
+  if (site.archiveExists()) throw archiveInTheWay("cannot compress: the .gz file already exists");
+  const source = site.openLog();
+  let tempFd: number | undefined;
+  let tempCreated = false;
+  try {
+    const opened = fstatSync(source);
+    if (!sameFile(seen, opened)) throw new Changed("changed since it was examined; left in place");
+    tempFd = site.createTemp(seen.mode & 0o7777);
+    tempCreated = true;
+    keepOwnerAndMode(tempFd, opened);
+    await pipeline(
+      createReadStream("", { fd: source, autoClose: false, start: 0 }),
+      createGzip(),
+      createWriteStream("", { fd: tempFd, autoClose: false }),
+    );
+    fsyncSync(tempFd);
+    futimesSync(tempFd, seen.atime, seen.mtime);
+    const compressedSize = fstatSync(tempFd).size;
+    closeSync(tempFd);
+    tempFd = undefined;
+    // Written to while we compressed it: the .gz would lose lines, so keep the log instead.
+    if (!sameFile(seen, fstatSync(source)) || !sameFile(seen, site.statLog()))
+      throw new Changed("written to while being compressed; left in place");
+    commitExclusively(site);
+    tempCreated = false;
+    site.syncDirectory();
+    site.removeLogIfUnchanged(seen);
+    return { target: site.archive, bytesFreed: seen.size - compressedSize, compressedSize };
+  } finally {
+    if (tempFd !== undefined) closeSync(tempFd);
+    closeSync(source);
+    if (tempCreated) {
+      try {
+        site.unlinkTemp();
+      } catch {
+        // Already gone: nothing to clean up.
+      }
+    }
+  }
+}
+
+/** Filesystems without hard links (vfat, some FUSE and SMB mounts) answer link() so. */
+const noHardLinks = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]);
+
+/**
+ * The temp becomes NAME.gz only if no NAME.gz exists: link() fails with EEXIST atomically, where
+ * a check then rename() would overwrite a .gz created in between. Where there are no hard links,
+ * the check and rename are the best the filesystem allows.
+ */
+function commitExclusively(site: CompressSite): void {
+  try {
+    site.linkTempToArchive();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    if (code !== "EEXIST" && !noHardLinks.has(code)) throw error;
+    if (code === "EEXIST" || site.archiveExists())
+      throw archiveInTheWay("cannot compress: the .gz file appeared meanwhile");
+    site.renameTempToArchive();
+    return;
+  }
+  site.unlinkTemp();
+}
+
+/**
+ * Like gzip: the .gz belongs to the log's owner and group with its mode, not to whoever runs
+ * logclean (root) under its umask, so what could read the log can read its archive. Giving a file
+ * away needs root: elsewhere the .gz stays ours (EPERM), as gzip does.
+ */
+function keepOwnerAndMode(fd: number, log: { uid: number; gid: number; mode: number }): void {
+  try {
+    fchownSync(fd, log.uid, log.gid);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") throw error;
+  }
+  // After the chown, which clears set-id bits.
+  fchmodSync(fd, log.mode & 0o7777);
+}
