@@ -19,6 +19,7 @@ APT_PACKAGES=(
   nginx chromium
   dnsmasq-base systemd
   util-linux mount e2fsprogs
+  qemu-user-static libc6-arm64-cross
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -34,8 +34,11 @@ export const O_RDONLY = 0;
 export const O_WRONLY = 1;
 export const O_CREAT = 0o100;
 export const O_EXCL = 0o200;
-export const O_DIRECTORY = 0o200000;
-export const O_NOFOLLOW = 0o400000;
+// arm64 (like 32-bit arm) numbers these two differently from x86 and the generic table: there
+// 0o200000 and 0o400000 are O_DIRECT and O_LARGEFILE, and a symlink would be followed.
+const armFlags = process.arch === "arm64" || process.arch === "arm";
+export const O_DIRECTORY = armFlags ? 0o40000 : 0o200000;
+export const O_NOFOLLOW = armFlags ? 0o100000 : 0o400000;
 export const O_CLOEXEC = 0o2000000;
 export const AT_FDCWD = -100;
 export const AT_SYMLINK_NOFOLLOW = 0x100;

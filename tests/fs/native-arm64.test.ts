@@ -1,0 +1,76 @@
+/**
+ * The linux-arm64 binaries, run under qemu-user: arm64 numbers O_DIRECTORY and O_NOFOLLOW unlike
+ * x86 (there x86's values mean O_DIRECT and O_LARGEFILE), so a native layer built with x86's
+ * numbers failed every open with EINVAL and would not have refused a symlink.
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, symlinkSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { buildInfoFor, compileTool } from "../../lib/build/compile.ts";
+import { allTargets } from "../../lib/build/targets.ts";
+import { run } from "../helpers/compiled.ts";
+import { exists, file, tempDir } from "./tree.ts";
+
+const root = resolve(import.meta.dir, "../..");
+const arm64 = allTargets.find((target) => target.name === "linux-arm64");
+// Debian's qemu-user-static and libc6-arm64-cross (tests/env/setup.sh installs both).
+const qemu = ["qemu-aarch64-static", "-L", "/usr/aarch64-linux-gnu"];
+let ffind: string;
+let logclean: string;
+let probe: string;
+
+beforeAll(async () => {
+  if (!arm64) throw new Error("no linux-arm64 target in lib/build/targets.ts");
+  const outDir = tempDir("arm64-bin");
+  const info = await buildInfoFor(root);
+  const build = (tool: string, entry?: string) =>
+    compileTool({
+      root,
+      tool,
+      target: arm64,
+      outDir,
+      info,
+      outfile: join(outDir, tool),
+      ...(entry ? { entry: resolve(root, entry) } : {}),
+    });
+  ffind = await build("ffind");
+  logclean = await build("logclean");
+  probe = await build("native-open-probe", "tests/fixtures/native-open-probe.ts");
+}, 300_000);
+
+describe("linux-arm64 native file layer (under qemu-user)", () => {
+  test("directories open; a symlink is refused where it must be, step by step too", async () => {
+    const base = tempDir("arm64-probe");
+    mkdirSync(join(base, "d"));
+    symlinkSync(join(base, "d"), join(base, "l"));
+    const result = await run([...qemu, probe, base]);
+    expect(result.stderr).toBe("");
+    expect(JSON.parse(result.stdout)).toEqual({
+      arch: "arm64",
+      dir: "opened",
+      // O_NOFOLLOW | O_DIRECTORY on a symlink: ENOTDIR (ELOOP once the walker checks it).
+      linkNoFollow: "ENOTDIR",
+      linkFollow: "opened",
+      beneathDir: "opened",
+      beneathLink: "ELOOP",
+    });
+  }, 120_000);
+
+  test("ffind and logclean work: find the logs, delete the old one only", async () => {
+    const base = tempDir("arm64-tools");
+    const logs = join(base, "logs");
+    mkdirSync(join(logs, "app"), { recursive: true });
+    file(join(logs, "app", "old.log"), 30);
+    file(join(logs, "app", "new.log"), 0);
+    const found = await run([...qemu, ffind, logs, "--name", "*.log", "--sort"]);
+    expect(found.stderr).toBe("");
+    expect(found.stdout).toBe(`${logs}/app/new.log\n${logs}/app/old.log\n`);
+    const cleaned = await run([...qemu, logclean, logs, "--days", "7"], {
+      env: { ...process.env, OPSCTL_FS_OPENAT2: "0" },
+    });
+    expect(cleaned.stderr).toBe("");
+    expect(cleaned.exitCode).toBe(0);
+    expect(exists(join(logs, "app", "old.log"))).toBe(false);
+    expect(exists(join(logs, "app", "new.log"))).toBe(true);
+  }, 120_000);
+});
