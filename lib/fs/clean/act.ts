@@ -26,7 +26,10 @@ export function sameFile(seen: FileStat, now: FileStat): boolean {
 
 /**
  * The directory still resolves to itself (no component became a symlink) and is the same inode
- * the walk read. Throws Changed otherwise.
+ * the walk read. Throws Changed otherwise. node:fs only (the native layer opens directories below
+ * the root's descriptor instead, beneath-root.ts): this holds when it is checked, but the steps
+ * after it look the path up again, so a component swapped for a symlink after the check is
+ * followed.
  */
 export function verifyDirectory(dir: FsPath, dev: number | undefined, ino: number | undefined) {
   const real =
@@ -49,6 +52,10 @@ export function verifyDirectory(dir: FsPath, dev: number | undefined, ino: numbe
  * back a way out. Relative names then cost no path walk per syscall (find -delete's unlinkat
  * advantage) and no parent component swapped for a symlink can redirect them. Undefined when the
  * path is raw bytes (process.chdir takes text): the caller falls back to verifyDirectory.
+ * node:fs only, and what it cannot guarantee: chdir follows symlinks on the way, so a directory
+ * of the root moved out whole, with a symlink to its new place left where it was, is entered
+ * where it went (it is still the inode the walk read) and its examined files are deleted there.
+ * Only files that are still the very ones examined go. The native layer refuses it (remover.ts).
  */
 export function enterDirectory(
   dir: FsPath,

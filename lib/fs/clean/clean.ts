@@ -17,6 +17,7 @@ import {
   removeIfUnchanged,
   verifyDirectory,
 } from "./act.ts";
+import { RootDescriptors } from "./beneath-root.ts";
 import { compressLog } from "./compress.ts";
 import {
   type CleanPolicy,
@@ -188,6 +189,8 @@ class Actor {
   private readonly poolSize: number;
   /** The remover Worker; undefined: deletions run on this thread. */
   private readonly pool: RemovePool | undefined;
+  /** The roots, open for the run: this thread opens each directory below its root's descriptor. */
+  private readonly roots: RootDescriptors;
 
   constructor(
     private readonly options: CleanOptions,
@@ -195,6 +198,7 @@ class Actor {
     private readonly emit: (event: CleanEvent) => void,
   ) {
     this.poolSize = Math.max(1, options.compressConcurrency ?? 2);
+    this.roots = new RootDescriptors(options.roots);
     // Started with the walk, so its start-up overlaps reading the first directories. beforeAct
     // (tests racing the re-check) must run right before each file: those stay on this thread.
     if (!options.dryRun && !options.beforeAct) this.pool = RemovePool.start(options.workerUrl);
@@ -254,8 +258,13 @@ class Actor {
     let remover: DirectoryRemover | undefined;
     let leave: (() => void) | undefined;
     try {
-      if (deletes.length > 0) remover = DirectoryRemover.open(plan.dir, plan.dev, plan.ino);
+      if (deletes.length > 0) {
+        const root = this.roots.openFor(plan.dir);
+        remover = DirectoryRemover.open(root, plan.dir, plan.dev, plan.ino);
+      }
       if (!remover) {
+        // node:fs (off Linux, OPSCTL_FS_NATIVE=0) goes by path: it cannot refuse a directory of
+        // the root moved out whole with a symlink to it left in its place (see enterDirectory).
         leave = deletes.length > 0 ? enterDirectory(plan.dir, plan.dev, plan.ino) : undefined;
         if (!leave) verifyDirectory(plan.dir, plan.dev, plan.ino);
       }
@@ -317,7 +326,9 @@ class Actor {
     const job = withSpan("clean directory", attributes, async (span) => {
       let result: RemoveResult | undefined;
       try {
+        const { real, dev, ino } = this.roots.rootOf(plan.dir);
         result = await pool.run({
+          root: { real, dev, ino },
           dir: plan.dir,
           dev: plan.dev as number,
           ino: plan.ino as number,
@@ -386,7 +397,8 @@ class Actor {
     const job = (async () => {
       try {
         if (this.options.beforeAct) await this.options.beforeAct(file);
-        const done = await compressLog(plan.dir, plan.dev, plan.ino, file.path, file.stat);
+        const root = this.roots.openFor(plan.dir);
+        const done = await compressLog(root, plan.dir, plan.dev, plan.ino, file.path, file.stat);
         this.summary.compressed++;
         this.summary.bytesFreed += done.bytesFreed;
         this.report(file, done.bytesFreed, done.target);
@@ -405,6 +417,7 @@ class Actor {
 
   close(): void {
     this.pool?.close();
+    this.roots.close();
   }
 
   private report(file: PlannedFile, bytesFreed: number | null, target?: FsPath): void {

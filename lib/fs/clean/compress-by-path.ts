@@ -2,7 +2,9 @@
  * A compression's files reached by path with node:fs, where the native layer is missing (off
  * Linux, OPSCTL_FS_NATIVE=0). The directory is first checked to be the one the walk read and to
  * resolve to itself, as deletions there check theirs (verifyDirectory); the steps after that
- * look the path up again each time, which is all node:fs offers.
+ * look the path up again each time, which is all node:fs offers: a directory on the way swapped
+ * for a symlink after that check (one of the root moved out whole and a symlink to it planted,
+ * say) is followed. The native way opens the directory once, below the root's descriptor.
  */
 import {
   closeSync,

@@ -1,10 +1,11 @@
 /**
  * A compression's files reached by name in a descriptor of the directory the walk read, opened
- * and checked the way deletions open theirs (DirectoryRemover: the last component not followed,
- * the very dev/ino the walk read, else Changed): the log is opened, the temp created, linked to
- * NAME.gz and unlinked, and the log removed with openat / linkat / unlinkat on it. No path is
- * looked up again, so a directory on the way swapped for a symlink cannot send a read, a write
- * or an unlink outside the tree. Linux (lib/fs/native); elsewhere open() returns undefined.
+ * and checked the way deletions open theirs (DirectoryRemover: below the root's descriptor, no
+ * symlink followed on the way, the very dev/ino the walk read, else Changed): the log is opened,
+ * the temp created, linked to NAME.gz and unlinked, and the log removed with openat / linkat /
+ * unlinkat on it. No path is looked up again, so a directory on the way swapped for a symlink
+ * cannot send a read, a write or an unlink outside the tree. Linux (lib/fs/native); elsewhere
+ * open() returns undefined.
  */
 import { fsyncSync } from "node:fs";
 import * as util from "node:util";
@@ -21,6 +22,7 @@ import {
 import type { FsPath } from "../path.ts";
 import type { FileStat } from "../stat.ts";
 import { archiveOf } from "./act.ts";
+import type { OpenRoot } from "./beneath-root.ts";
 import type { CompressSite } from "./compress.ts";
 import { DirectoryRemover, nameBytesOf } from "./remover.ts";
 import { tempPathFor } from "./temp-names.ts";
@@ -46,13 +48,14 @@ export class CompressInDirectory implements CompressSite {
 
   /** Undefined without the native layer; throws Changed if the directory was swapped. */
   static open(
+    root: OpenRoot | undefined,
     dir: FsPath,
     dev: number | undefined,
     ino: number | undefined,
     path: FsPath,
   ): CompressInDirectory | undefined {
     const native = nativeFs();
-    const opened = native && DirectoryRemover.open(dir, dev, ino);
+    const opened = native && DirectoryRemover.open(root, dir, dev, ino);
     return native && opened ? new CompressInDirectory(native, opened, path) : undefined;
   }
 

@@ -21,6 +21,7 @@ import { createGzip } from "node:zlib";
 import type { FsPath } from "../path.ts";
 import type { FileStat } from "../stat.ts";
 import { archiveInTheWay, Changed, ensureCompressible, sameFile } from "./act.ts";
+import type { OpenRoot } from "./beneath-root.ts";
 import { CompressByPath } from "./compress-by-path.ts";
 import { CompressInDirectory } from "./compress-in-directory.ts";
 
@@ -55,9 +56,11 @@ export interface CompressSite {
 
 /**
  * Compresses the log at `path`, examined as `seen`, in the directory `dir` the walk read as
- * (dev, ino). Throws Changed (a skip, not a failure) where the log or its directory moved on.
+ * (dev, ino) below `root` (undefined without the native layer). Throws Changed (a skip, not a
+ * failure) where the log or its directory moved on.
  */
 export async function compressLog(
+  root: OpenRoot | undefined,
   dir: FsPath,
   dev: number | undefined,
   ino: number | undefined,
@@ -66,7 +69,7 @@ export async function compressLog(
 ): Promise<Compressed> {
   ensureCompressible(path);
   const site =
-    CompressInDirectory.open(dir, dev, ino, path) ?? CompressByPath.open(dir, dev, ino, path);
+    CompressInDirectory.open(root, dir, dev, ino, path) ?? CompressByPath.open(dir, dev, ino, path);
   try {
     return await compressAtomically(site, seen);
   } finally {

@@ -7,10 +7,17 @@ import { NativeStat } from "../native/dir.ts";
 import type { FsPath } from "../path.ts";
 import type { FileStat } from "../stat.ts";
 import { Changed } from "./act.ts";
+import { OpenRoot, type WalkedRoot } from "./beneath-root.ts";
 import { DirectoryRemover, nameBytesOf } from "./remover.ts";
 
 export interface RemoveJob {
   id: number;
+  /**
+   * The root the walk started from, as checked (real path, dev, ino): the thread running the
+   * job opens it itself and opens `dir` below it, as the walk did (a descriptor number would
+   * only be valid while the sending thread keeps it open).
+   */
+  root: WalkedRoot;
   dir: FsPath | Uint8Array;
   dev: number;
   ino: number;
@@ -65,13 +72,19 @@ export function runRemoveJob(job: RemoveJob): RemoveResult {
     problems: [],
   };
   let remover: DirectoryRemover | undefined;
+  let root: OpenRoot | undefined;
   try {
-    remover = DirectoryRemover.open(job.dir as FsPath, job.dev, job.ino);
+    // One open of the root per job: the Worker can be ended at any time, which no descriptor
+    // kept across jobs would survive unleaked.
+    root = OpenRoot.open(job.root);
+    remover = DirectoryRemover.open(root, job.dir as FsPath, job.dev, job.ino);
     if (!remover) throw new Error("the native file layer is not available on this thread");
   } catch (error) {
     const problem = problemOf(error);
     for (let i = 0; i < count; i++) result.problems.push({ index: i, problem });
     return result;
+  } finally {
+    root?.close();
   }
   try {
     const s = job.stats;

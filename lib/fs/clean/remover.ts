@@ -1,6 +1,7 @@
 /**
  * Deletes the planned files of one directory the way find -delete does: through a descriptor of
- * the directory (unlinkat), opened without following a symlink and checked to be the very
+ * the directory (unlinkat), opened as the walk opened it (relative to the root's descriptor, no
+ * symlink followed on the way from the root, beneath-root.ts) and checked to be the very
  * directory the walk read. Each file is re-examined (statx) right before its unlink. Linux only
  * (lib/fs/native); elsewhere open() returns undefined and the caller uses node:fs. Compression
  * works through the same descriptor (compress-in-directory.ts).
@@ -10,6 +11,7 @@ import { errnoError } from "../native/libc.ts";
 import { type FsPath, toText } from "../path.ts";
 import type { FileStat } from "../stat.ts";
 import { Changed, sameFile } from "./act.ts";
+import type { OpenRoot } from "./beneath-root.ts";
 
 export class DirectoryRemover {
   private constructor(
@@ -18,20 +20,25 @@ export class DirectoryRemover {
     readonly fd: number,
   ) {}
 
-  /** Undefined when the native layer is unavailable; throws Changed if the directory was swapped. */
+  /**
+   * `dir` opened below `root` (undefined: no native layer, and so no remover either); throws
+   * Changed if the directory, or one on the way to it from the root, was swapped since the walk.
+   */
   static open(
+    root: OpenRoot | undefined,
     dir: FsPath,
     dev: number | undefined,
     ino: number | undefined,
   ): DirectoryRemover | undefined {
     const native = nativeFs();
-    if (!native || dev === undefined || ino === undefined) return undefined;
+    if (!native || !root || dev === undefined || ino === undefined) return undefined;
     let fd: number;
     try {
-      fd = native.openDir(dir, false);
+      fd = root.openDir(dir);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ELOOP" || code === "ENOTDIR")
+      // EXDEV: openat2 found the path leading out of the root.
+      if (code === "ELOOP" || code === "ENOTDIR" || code === "EXDEV")
         throw new Changed("directory was replaced by a symlink or a file since it was read");
       throw error;
     }
