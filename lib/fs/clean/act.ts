@@ -52,10 +52,10 @@ export function verifyDirectory(dir: FsPath, dev: number | undefined, ino: numbe
  * back a way out. Relative names then cost no path walk per syscall (find -delete's unlinkat
  * advantage) and no parent component swapped for a symlink can redirect them. Undefined when the
  * path is raw bytes (process.chdir takes text): the caller falls back to verifyDirectory.
- * node:fs only, and what it cannot guarantee: chdir follows symlinks on the way, so a directory
- * of the root moved out whole, with a symlink to its new place left where it was, is entered
- * where it went (it is still the inode the walk read) and its examined files are deleted there.
- * Only files that are still the very ones examined go. The native layer refuses it (remover.ts).
+ * node:fs only. chdir follows symlinks on the way, so a directory of the root moved out whole,
+ * with a symlink to its new place left where it was, is entered where it went (still the inode
+ * the walk read): the working directory's own path, canonical, tells, and it is refused as the
+ * native layer refuses it (remover.ts). Once inside, relative names cannot be redirected.
  */
 export function enterDirectory(
   dir: FsPath,
@@ -74,6 +74,13 @@ export function enterDirectory(
   if (!here.isDirectory() || here.dev !== dev || here.ino !== ino) {
     process.chdir(previous);
     throw new Changed("directory was replaced since it was read (a symlink swapped in?)");
+  }
+  // chdir follows symlinks on the way: the directory moved out of the root whole, a symlink
+  // to it planted, keeps its dev/ino. The walk's paths are canonical (the root is a realpath and
+  // no symlink is entered), so where we landed must be that very path.
+  if (process.cwd() !== dir) {
+    process.chdir(previous);
+    throw new Changed("directory was replaced by a symlink or a file since it was read");
   }
   return () => process.chdir(previous);
 }

@@ -263,8 +263,7 @@ class Actor {
         remover = DirectoryRemover.open(root, plan.dir, plan.dev, plan.ino);
       }
       if (!remover) {
-        // node:fs (off Linux, OPSCTL_FS_NATIVE=0) goes by path: it cannot refuse a directory of
-        // the root moved out whole with a symlink to it left in its place (see enterDirectory).
+        // node:fs (off Linux, OPSCTL_FS_NATIVE=0) goes by path and checks where it landed.
         leave = deletes.length > 0 ? enterDirectory(plan.dir, plan.dev, plan.ino) : undefined;
         if (!leave) verifyDirectory(plan.dir, plan.dev, plan.ino);
       }
