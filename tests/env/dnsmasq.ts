@@ -15,6 +15,11 @@ export interface DnsRecords {
   a?: Record<string, string | string[]>;
   /** name -> text */
   txt?: Record<string, string>;
+  /**
+   * Answer authoritatively for this zone (name server ns1.ZONE): answers carry the zone's NS
+   * record in their authority section, NXDOMAIN and no-data answers its SOA.
+   */
+  authZone?: string;
 }
 
 const started = new Map<string, Promise<DnsServer>>();
@@ -44,6 +49,12 @@ export function startDnsmasq(records: DnsRecords): Promise<DnsServer> {
       for (const ip of [ips].flat()) args.push(`--host-record=${name},${ip}`);
     for (const [name, text] of Object.entries(records.txt ?? {}))
       args.push(`--txt-record=${name},${text}`);
+    if (records.authZone)
+      args.push(
+        `--auth-server=ns1.${records.authZone},127.0.0.1`,
+        `--auth-zone=${records.authZone}`,
+        `--auth-soa=2024010101,hostmaster.${records.authZone}`,
+      );
     const service = await startService({
       name: "dnsmasq",
       command: args,

@@ -223,7 +223,7 @@ describe("dns (real dnsmasq)", () => {
   test("A record with an answer regex", async () => {
     const result = await check("dns", server, {
       query_name: "api.svc.test",
-      validate_answer_rrs: { fail_if_not_matches_regexp: ["^127\\.0\\.0\\.42$"] },
+      validate_answer_rrs: { fail_if_not_matches_regexp: ["\\tIN\\tA\\t127\\.0\\.0\\.42$"] },
     });
     expect(result.error).toBeUndefined();
     expect(detail(result, "dns_answer_rrs")).toBe(1);
@@ -248,18 +248,22 @@ describe("dns (real dnsmasq)", () => {
     expect(result.error).toContain("127.0.0.42");
   });
 
-  // validate_answer_rrs as blackbox_exporter reads it.
+  // validate_answer_rrs as blackbox_exporter reads it: regexes match each record's whole text.
   test("fail_if_not_matches_regexp: every answer must match, not just one", async () => {
     const result = await check("dns", server, {
       query_name: "two.svc.test",
-      validate_answer_rrs: { fail_if_not_matches_regexp: ["^127\\.0\\.0\\.42$"] },
+      validate_answer_rrs: { fail_if_not_matches_regexp: ["\\tA\\t127\\.0\\.0\\.42$"] },
     });
     expect(detail(result, "dns_answer_rrs")).toBe(2);
     expect(result.success).toBe(false);
-    expect(result.error).toContain("10.6.6.6 did not match ^127\\.0\\.0\\.42$");
+    expect(result.error).toContain(
+      '"two.svc.test.\\t0\\tIN\\tA\\t10.6.6.6" did not match fail_if_not_matches_regexp \\tA\\t127\\.0\\.0\\.42$',
+    );
     const both = await check("dns", server, {
       query_name: "two.svc.test",
-      validate_answer_rrs: { fail_if_not_matches_regexp: ["^(127\\.0\\.0\\.42|10\\.6\\.6\\.6)$"] },
+      validate_answer_rrs: {
+        fail_if_not_matches_regexp: ["\\tA\\t(127\\.0\\.0\\.42|10\\.6\\.6\\.6)$"],
+      },
     });
     expect(both.error).toBeUndefined();
     expect(both.success).toBe(true);
@@ -268,10 +272,161 @@ describe("dns (real dnsmasq)", () => {
   test("fail_if_matches_regexp: any answer matching fails", async () => {
     const result = await check("dns", server, {
       query_name: "two.svc.test",
-      validate_answer_rrs: { fail_if_matches_regexp: ["^10\\."] },
+      validate_answer_rrs: { fail_if_matches_regexp: ["\\tA\\t10\\."] },
     });
     expect(result.success).toBe(false);
-    expect(result.error).toContain("an answer matched ^10\\.");
+    expect(result.error).toContain('10.6.6.6" matched fail_if_matches_regexp \\tA\\t10\\.');
+  });
+});
+
+// blackbox_exporter's validate_{answer,authority,additional}_rrs: four regex lists, each matched
+// against every record's text as miekg/dns prints it ("NAME\tTTL\tCLASS\tTYPE\tDATA").
+describe("dns record validation as blackbox_exporter (real dnsmasq, authoritative)", () => {
+  let server = "";
+  beforeAll(async () => {
+    server = (
+      await startDnsmasq({
+        authZone: "auth.test",
+        a: {
+          "api.auth.test": "127.0.0.42",
+          "two.auth.test": ["127.0.0.42", "10.6.6.6"],
+          // 40 A records do not fit in 512 bytes: the UDP answer comes back truncated.
+          "many.auth.test": Array.from({ length: 40 }, (_, i) => `127.0.1.${i + 1}`),
+        },
+      })
+    ).address;
+  });
+  // two.auth.test A: two answers, the zone's NS record in the authority section.
+  const two = (validate: Record<string, unknown>) =>
+    check("dns", server, { query_name: "two.auth.test", ...validate });
+  // nope.auth.test: NXDOMAIN, the zone's SOA record in the authority section.
+  const nope = (validate: Record<string, unknown>) =>
+    check("dns", server, { query_name: "nope.auth.test", valid_rcodes: ["NXDOMAIN"], ...validate });
+  const answers = (rrs: Record<string, string[]>) => ({ validate_answer_rrs: rrs });
+  const authority = (rrs: Record<string, string[]>) => ({ validate_authority_rrs: rrs });
+  const passes = (result: { success: boolean; error: string | undefined }) => {
+    expect(result.error).toBeUndefined();
+    expect(result.success).toBe(true);
+  };
+
+  test("each record is matched as its whole text: name, TTL, class, type and data", async () => {
+    const result = await two(
+      answers({
+        fail_if_not_matches_regexp: [
+          "^two\\.auth\\.test\\.\t600\tIN\tA\t(127\\.0\\.0\\.42|10\\.6\\.6\\.6)$",
+        ],
+      }),
+    );
+    passes(result);
+    expect(detail(result, "dns_answer_rrs")).toBe(2);
+    expect(detail(result, "dns_authority_rrs")).toBe(1);
+    expect(detail(result, "dns_additional_rrs")).toBe(0);
+    // The data alone is not the record: a regex anchored on the address no longer matches.
+    const dataOnly = await two(answers({ fail_if_none_matches_regexp: ["^127\\.0\\.0\\.42$"] }));
+    expect(dataOnly.success).toBe(false);
+    expect(dataOnly.error).toContain('"two.auth.test.\\t600\\tIN\\tA\\t127.0.0.42"');
+  });
+
+  test("answer fail_if_matches_regexp: one record matching fails", async () => {
+    const result = await two(answers({ fail_if_matches_regexp: ["\tA\t10\\."] }));
+    expect(result.success).toBe(false);
+    expect(result.error).toBe(
+      'answer "two.auth.test.\\t600\\tIN\\tA\\t10.6.6.6" matched fail_if_matches_regexp \\tA\\t10\\.',
+    );
+    passes(await two(answers({ fail_if_matches_regexp: ["\tA\t192\\."] })));
+  });
+
+  // Despite the name, blackbox's prober/dns.go fails unless every record matches (its own
+  // tests assert it); a copied blackbox.yml must keep that meaning.
+  test("answer fail_if_all_match_regexp: as blackbox, fails unless every record matches", async () => {
+    const some = await two(answers({ fail_if_all_match_regexp: ["\\t127\\.0\\.0\\.42$"] }));
+    expect(some.success).toBe(false);
+    expect(some.error).toContain(
+      'answer "two.auth.test.\\t600\\tIN\\tA\\t10.6.6.6" did not match fail_if_all_match_regexp \\t127\\.0\\.0\\.42$',
+    );
+    passes(await two(answers({ fail_if_all_match_regexp: ["^two\\.auth\\.test\\.\\t"] })));
+    // No record at all passes (unlike fail_if_not_matches_regexp).
+    passes(await nope(answers({ fail_if_all_match_regexp: ["\\tA\\t"] })));
+  });
+
+  test("answer fail_if_not_matches_regexp: every record must match", async () => {
+    const result = await two(answers({ fail_if_not_matches_regexp: ["\tA\t127\\.0\\.0\\.42$"] }));
+    expect(result.success).toBe(false);
+    expect(result.error).toContain(
+      'answer "two.auth.test.\\t600\\tIN\\tA\\t10.6.6.6" did not match fail_if_not_matches_regexp',
+    );
+    passes(
+      await check("dns", server, {
+        query_name: "api.auth.test",
+        ...answers({ fail_if_not_matches_regexp: ["\tA\t127\\.0\\.0\\.42$"] }),
+      }),
+    );
+    const none = await nope(answers({ fail_if_not_matches_regexp: [".*"] }));
+    expect(none.success).toBe(false);
+    expect(none.error).toContain("no answer to match fail_if_not_matches_regexp");
+  });
+
+  test("answer fail_if_none_matches_regexp: one record matching is enough", async () => {
+    passes(await two(answers({ fail_if_none_matches_regexp: ["\tA\t127\\.0\\.0\\.42$"] })));
+    const result = await two(answers({ fail_if_none_matches_regexp: ["\tA\t192\\."] }));
+    expect(result.success).toBe(false);
+    expect(result.error).toContain("no answer matched fail_if_none_matches_regexp \\tA\\t192\\.");
+    const none = await nope(answers({ fail_if_none_matches_regexp: [".*"] }));
+    expect(none.success).toBe(false);
+  });
+
+  test("authority fail_if_matches_regexp", async () => {
+    const result = await nope(authority({ fail_if_matches_regexp: ["\tIN\tSOA\t"] }));
+    expect(result.success).toBe(false);
+    expect(result.error).toBe(
+      'authority record "auth.test.\\t600\\tIN\\tSOA\\tns1.auth.test. hostmaster.auth.test. 2024010101 1200 180 1209600 600" matched fail_if_matches_regexp \\tIN\\tSOA\\t',
+    );
+    passes(await two(authority({ fail_if_matches_regexp: ["\tIN\tSOA\t"] })));
+  });
+
+  test("authority fail_if_all_match_regexp", async () => {
+    const ns = ["^auth\\.test\\.\\t\\d+\\tIN\\tNS\\t"];
+    passes(await two(authority({ fail_if_all_match_regexp: ns })));
+    const result = await nope(authority({ fail_if_all_match_regexp: ns }));
+    expect(result.success).toBe(false);
+    expect(result.error).toContain('authority record "auth.test.\\t600\\tIN\\tSOA\\t');
+    expect(result.error).toContain("did not match fail_if_all_match_regexp");
+  });
+
+  test("authority fail_if_not_matches_regexp", async () => {
+    const ns = ["\tIN\tNS\tns1\\.auth\\.test\\.$"];
+    passes(await two(authority({ fail_if_not_matches_regexp: ns })));
+    const result = await nope(authority({ fail_if_not_matches_regexp: ns }));
+    expect(result.success).toBe(false);
+    expect(result.error).toContain('authority record "auth.test.\\t600\\tIN\\tSOA\\t');
+  });
+
+  test("authority fail_if_none_matches_regexp", async () => {
+    const soa = ["\tIN\tSOA\tns1\\.auth\\.test\\. hostmaster\\.auth\\.test\\. 2024010101 "];
+    passes(await nope(authority({ fail_if_none_matches_regexp: soa })));
+    const result = await two(authority({ fail_if_none_matches_regexp: soa }));
+    expect(result.success).toBe(false);
+    expect(result.error).toContain("no authority record matched fail_if_none_matches_regexp");
+  });
+
+  test("an answer truncated over UDP is asked again over TCP", async () => {
+    const result = await check("dns", server, {
+      query_name: "many.auth.test",
+      validate_answer_rrs: { fail_if_none_matches_regexp: ["\\tA\\t127\\.0\\.1\\.40$"] },
+    });
+    passes(result);
+    expect(detail(result, "dns_answer_rrs")).toBe(40);
+  });
+
+  test("additional section: the same four options (empty here)", async () => {
+    const additional = (rrs: Record<string, string[]>) => two({ validate_additional_rrs: rrs });
+    passes(await additional({ fail_if_matches_regexp: [".*"], fail_if_all_match_regexp: [".*"] }));
+    const notMatches = await additional({ fail_if_not_matches_regexp: [".*"] });
+    expect(notMatches.error).toContain("no additional record to match fail_if_not_matches_regexp");
+    const noneMatches = await additional({ fail_if_none_matches_regexp: [".*"] });
+    expect(noneMatches.error).toContain(
+      "no additional record to match fail_if_none_matches_regexp",
+    );
   });
 });
 

@@ -137,6 +137,38 @@ describe("parseExporterConfig", () => {
       },
       "dns.fail_if_no_answer: expected true or false",
     ],
+    [
+      "dns validate_authority_rrs with a misspelt key",
+      {
+        checks: [
+          {
+            name: "a",
+            kind: "dns",
+            target: "127.0.0.1",
+            dns: {
+              query_name: "x.test",
+              validate_authority_rrs: { fail_if_all_matches_regexp: ["x"] },
+            },
+          },
+        ],
+      },
+      'checks[0] (a).dns.validate_authority_rrs: unknown key "fail_if_all_matches_regexp"',
+    ],
+    [
+      "dns validate_additional_rrs with a bad regex",
+      {
+        modules: {
+          ns: {
+            prober: "dns",
+            dns: {
+              query_name: "x.test",
+              validate_additional_rrs: { fail_if_none_matches_regexp: ["(open"] },
+            },
+          },
+        },
+      },
+      "modules.ns.dns.validate_additional_rrs.fail_if_none_matches_regexp[0]: not a valid regular expression",
+    ],
     ["checks not a list", { checks: { a: 1 } }, "checks: expected a list"],
     ["modules not a mapping", { modules: [1] }, "modules: expected a mapping"],
   ] as const) {

@@ -58,7 +58,7 @@ checks:
     kind: dns
     target: ${dns}
     interval: 1s
-    dns: { query_name: api.svc.test, validate_answer_rrs: { fail_if_not_matches_regexp: ["^127\\\\.0\\\\.0\\\\.42$"] } }
+    dns: { query_name: api.svc.test, validate_answer_rrs: { fail_if_not_matches_regexp: ["\\\\tA\\\\t127\\\\.0\\\\.0\\\\.42$"] } }
   - name: ssh-host
     kind: ssh
     target: ${fleet.user}@${sshHost.address}:${sshHost.port}

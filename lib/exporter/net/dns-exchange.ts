@@ -1,0 +1,81 @@
+/**
+ * One DNS query to one server: over UDP (a connected socket, so only the server's packets come
+ * back, and a closed port fails at once), again over TCP when the answer was truncated.
+ * Answers with another ID are ignored, as miekg/dns's client does. Both sockets close on abort.
+ */
+import { createSocket } from "node:dgram";
+import { connect as tcpConnect } from "node:net";
+import { abortable } from "./dial.ts";
+import { type DnsMessage, decodeHeader, decodeMessage, encodeQuery } from "./dns-wire.ts";
+
+export interface DnsServerAddress {
+  /** An IP address (no brackets). */
+  address: string;
+  family: 4 | 6;
+  port: number;
+}
+
+function overUdp(server: DnsServerAddress, query: Uint8Array, signal: AbortSignal) {
+  const socket = createSocket(server.family === 6 ? "udp6" : "udp4");
+  const id = (query[0] as number) * 256 + (query[1] as number);
+  const answer = new Promise<Uint8Array>((resolve, reject) => {
+    socket.on("error", reject);
+    socket.on("message", (packet: Buffer) => {
+      try {
+        const header = decodeHeader(packet);
+        if (header.id === id && header.response) resolve(packet);
+      } catch {
+        // too short to be an answer: keep waiting, as for a stray packet
+      }
+    });
+    socket.connect(server.port, server.address, () => socket.send(query));
+  });
+  const close = () => {
+    try {
+      socket.close();
+    } catch {
+      // already closed
+    }
+  };
+  return abortable(answer, signal, close).finally(close);
+}
+
+function overTcp(server: DnsServerAddress, query: Uint8Array, signal: AbortSignal) {
+  const socket = tcpConnect({ host: server.address, port: server.port });
+  const answer = new Promise<Uint8Array>((resolve, reject) => {
+    let received = Buffer.alloc(0);
+    socket.on("error", reject);
+    socket.on("connect", () => {
+      const framed = Buffer.alloc(2 + query.length);
+      framed.writeUInt16BE(query.length, 0);
+      framed.set(query, 2);
+      socket.write(framed);
+    });
+    socket.on("data", (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (received.length >= 2 && received.length >= 2 + received.readUInt16BE(0))
+        resolve(received.subarray(2, 2 + received.readUInt16BE(0)));
+    });
+    socket.on("end", () =>
+      reject(new Error("the server closed the TCP connection before answering")),
+    );
+  });
+  return abortable(answer, signal, () => socket.destroy()).finally(() => socket.destroy());
+}
+
+/** Asks server for name/type; resolves with the decoded answer, rejects on network errors. */
+export async function exchange(
+  server: DnsServerAddress,
+  name: string,
+  type: number,
+  signal: AbortSignal,
+): Promise<DnsMessage> {
+  const id = crypto.getRandomValues(new Uint16Array(1))[0] as number;
+  const query = encodeQuery(id, name, type);
+  let packet = await overUdp(server, query, signal);
+  if (decodeHeader(packet).truncated) {
+    packet = await overTcp(server, query, signal);
+    if (decodeHeader(packet).id !== id) throw new Error("the TCP answer has another query ID");
+  }
+  return decodeMessage(packet);
+}
