@@ -49,6 +49,20 @@ describe("parseExporterConfig", () => {
       'checks[0] (a).http: unknown key "valid_status"',
     ],
     [
+      "misspelt DNS rcode",
+      {
+        checks: [
+          {
+            name: "a",
+            kind: "dns",
+            target: "127.0.0.1",
+            dns: { query_name: "x.test", valid_rcodes: ["NXDOMIAN"] },
+          },
+        ],
+      },
+      'checks[0] (a).dns.valid_rcodes: "NXDOMIAN" is not one of NOERROR, FORMERR',
+    ],
+    [
       "bad duration",
       { checks: [{ name: "a", kind: "file", target: "/tmp", interval: "soon" }] },
       'checks[0] (a).interval: "soon" is not a duration',

@@ -7,7 +7,7 @@ import { bool, onlyKeys, optString, stringList } from "../fields.ts";
 import { resolveHost } from "../net/dial.ts";
 import { type DnsServerAddress, exchange } from "../net/dns-exchange.ts";
 import { type RrTypeName, rrTypes } from "../net/dns-rdata.ts";
-import { type DnsMessage, rcodeName } from "../net/dns-wire.ts";
+import { type DnsMessage, isRcodeName, knownRcodes, rcodeName } from "../net/dns-wire.ts";
 import type { CheckKind } from "../types.ts";
 import { parseRrValidator, type RrValidator, rrProblem } from "./dns-rrs.ts";
 
@@ -81,6 +81,12 @@ export const dnsCheck: CheckKind<DnsSettings> = {
     const queryName = optString(raw, "query_name", where);
     if (!queryName) throw new Error(`${where}.query_name: required`);
     const validRcodes = stringList(raw, "valid_rcodes", where).map((code) => code.toUpperCase());
+    // A misspelt code would never match: every answer would fail the check.
+    const unknown = validRcodes.find((code) => !isRcodeName(code));
+    if (unknown !== undefined)
+      throw new Error(
+        `${where}.valid_rcodes: "${unknown}" is not one of ${knownRcodes.join(", ")} (or RCODE<n>)`,
+      );
     return {
       queryName,
       queryType,

@@ -47,6 +47,15 @@ const rcodeNames = [
   "NOTZONE",
 ];
 
+/** A name rcodeName can give: a known one, or RCODE<n> for a code without one. */
+export function isRcodeName(name: string): boolean {
+  const numbered = /^RCODE(\d+)$/.exec(name);
+  if (numbered) return Number(numbered[1]) >= rcodeNames.length && Number(numbered[1]) < 4096;
+  return rcodeNames.includes(name);
+}
+
+export const knownRcodes: readonly string[] = rcodeNames;
+
 export function rcodeName(rcode: number): string {
   return rcodeNames[rcode] ?? `RCODE${rcode}`;
 }
