@@ -467,7 +467,7 @@ export class Analyzer {
         requests: 0,
         bytes: 0,
         classes: new Float64Array(5),
-        requestTime: new DDSketch(),
+        requestTime: DDSketch.spanning(last?.requestTime),
       };
       bucket.t = t;
       this.buckets.set(t, bucket);

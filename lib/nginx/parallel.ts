@@ -4,7 +4,14 @@
  * lines of the ranges before them, so they are the file's real line numbers.
  */
 import { closeSync, openSync, readSync } from "node:fs";
-import { type AnalysisSettings, analyzeRange, type RangeJob, type RangeResult } from "./range.ts";
+import {
+  type AnalysisSettings,
+  analyzeRange,
+  fromPosted,
+  type PostedRange,
+  type RangeJob,
+  type RangeResult,
+} from "./range.ts";
 import { mergeSummaries, type Summary } from "./summary.ts";
 
 /**
@@ -61,11 +68,11 @@ export class RangeWorkers {
     }
     const busy = worker;
     return new Promise((resolve, reject) => {
-      busy.onmessage = (event: MessageEvent<RangeResult | { error: string }>) => {
+      busy.onmessage = (event: MessageEvent<PostedRange | { error: string }>) => {
         this.idle.push(busy);
         const data = event.data;
         if ("error" in data) reject(new Error(data.error));
-        else resolve(data);
+        else resolve(fromPosted(data));
       };
       busy.onerror = (event) => {
         this.all.delete(busy);

@@ -29,6 +29,24 @@ export interface RangeResult {
   lineCount: number;
 }
 
+/**
+ * A RangeResult as a Worker posts it: the summary as JSON text (what --state writes, so nothing
+ * is lost). A structured clone of a summary took about three times its JSON size, and most of
+ * the peak memory of the run: ~1440 timeline sketches are half a million numbers.
+ */
+export interface PostedRange {
+  summaryJson: string;
+  lineCount: number;
+}
+
+export function toPosted(result: RangeResult): PostedRange {
+  return { summaryJson: JSON.stringify(result.summary), lineCount: result.lineCount };
+}
+
+export function fromPosted(posted: PostedRange): RangeResult {
+  return { summary: JSON.parse(posted.summaryJson) as Summary, lineCount: posted.lineCount };
+}
+
 export function newAnalyzer(
   settings: AnalysisSettings,
   onRecord?: (record: RecordView) => void,

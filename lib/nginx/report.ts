@@ -10,7 +10,7 @@ import {
   distinctEstimate,
   type SketchState,
   type Summary,
-  sketchFromState,
+  stateQuantile,
   type TopState,
 } from "./summary.ts";
 
@@ -93,11 +93,10 @@ function topTable(
 }
 
 function quantileRow(label: string, state: SketchState): Cell[] {
-  const sketch = sketchFromState(state);
   return [
     label,
     state.count,
-    ...quantiles.map((q) => round(sketch.quantile(q), 6)),
+    ...quantiles.map((q) => round(stateQuantile(state, q), 6)),
     round(state.count ? state.sum / state.count / 1000 : Number.NaN, 6),
     round(state.max / 1000),
   ];
@@ -225,14 +224,13 @@ export function buildReport(summary: Summary, limit = 10): Report {
       title: `Requests per ${summary.bucketSeconds}s`,
       columns: ["time", "requests", "bytes", "1xx", "2xx", "3xx", "4xx", "5xx", "p50", "p99"],
       rows: summary.buckets.map((b) => {
-        const sketch = sketchFromState(b.requestTime);
         return [
           iso(b.t),
           b.requests,
           b.bytes,
           ...b.classes,
-          round(sketch.quantile(0.5)),
-          round(sketch.quantile(0.99)),
+          round(stateQuantile(b.requestTime, 0.5)),
+          round(stateQuantile(b.requestTime, 0.99)),
         ];
       }),
     });

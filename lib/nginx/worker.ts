@@ -3,15 +3,15 @@
  * (self-spawning), so they work the same from source and inside a compiled binary; the entry
  * calls serveRangeWorker() when it finds itself off the main thread.
  */
-import { analyzeRange, type RangeJob, type RangeResult } from "./range.ts";
+import { analyzeRange, type PostedRange, type RangeJob, toPosted } from "./range.ts";
 
 declare const self: Worker;
 
 export function serveRangeWorker(): void {
   self.onmessage = (event: MessageEvent<RangeJob>) => {
-    let result: RangeResult | { error: string };
+    let result: PostedRange | { error: string };
     try {
-      result = analyzeRange(event.data);
+      result = toPosted(analyzeRange(event.data));
     } catch (error) {
       result = { error: (error as Error).message };
     }

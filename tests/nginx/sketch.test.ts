@@ -1,10 +1,18 @@
 /** The sketches' stated guarantees, checked against exact answers on skewed seeded streams. */
 import { describe, expect, test } from "bun:test";
-import { DDSketch } from "../../lib/nginx/sketch/ddsketch.ts";
+import { binCount, DDSketch } from "../../lib/nginx/sketch/ddsketch.ts";
 import { hashBytes, hashRange } from "../../lib/nginx/sketch/hash.ts";
 import { HyperLogLog } from "../../lib/nginx/sketch/hyperloglog.ts";
 import { SpaceSaving } from "../../lib/nginx/sketch/space-saving.ts";
-import { mergeTop, type TopState } from "../../lib/nginx/summary.ts";
+import {
+  mergeSketchStates,
+  mergeTop,
+  type SketchState,
+  sketchFromState,
+  sketchToState,
+  stateQuantile,
+  type TopState,
+} from "../../lib/nginx/summary.ts";
 
 let seed = 7;
 function random(): number {
@@ -136,5 +144,110 @@ describe("DDSketch", () => {
       expect(Math.abs(a.quantile(q) - exact)).toBeLessThanOrEqual(exact * 0.01 + 1e-12);
     }
     expect(a.count).toBe(values.length);
+  });
+});
+
+/** A sketch over all binCount bins from the start: what every sketch was before spans. */
+function fullWidth(): DDSketch {
+  return new DDSketch(new Float64Array(binCount));
+}
+
+describe("DDSketch spans", () => {
+  const latencies = () =>
+    Array.from({ length: 20_000 }, () => Math.floor(random() ** 4 * 3000) + 1);
+  const quantileList = [0, 0.1, 0.5, 0.9, 0.99, 0.999, 1];
+
+  test("adds, merges and resets give the bins and quantiles of a full-width sketch", () => {
+    const spanned = [new DDSketch(), new DDSketch()];
+    const full = [fullWidth(), fullWidth()];
+    latencies().forEach((ms, i) => {
+      (spanned[i % 2] as DDSketch).addMillis(ms);
+      (full[i % 2] as DDSketch).addMillis(ms);
+    });
+    // Outliers on both sides grow a span that exists already.
+    for (const ms of [0, 70_000, 99_999_999]) {
+      (spanned[0] as DDSketch).addMillis(ms);
+      (full[0] as DDSketch).addMillis(ms);
+    }
+    const [a, b] = spanned as [DDSketch, DDSketch];
+    const [fa, fb] = full as [DDSketch, DDSketch];
+    a.merge(b);
+    fa.merge(fb);
+    expect(sketchToState(a)).toEqual(sketchToState(fa));
+    for (const q of quantileList) expect(a.quantile(q)).toBe(fa.quantile(q));
+    const empty = new DDSketch();
+    empty.merge(b);
+    expect(sketchToState(empty)).toEqual(sketchToState(fb));
+    b.reset();
+    b.addMillis(5);
+    expect(sketchToState(b)).toEqual({
+      count: 1,
+      zeros: 0,
+      sum: 5,
+      max: 5,
+      bins: [b.first + b.bins.indexOf(1), 1],
+    });
+  });
+
+  test("a sketch of 1 ms..3 s holds only the bins it spans; spanning() starts at its span", () => {
+    const sketch = new DDSketch();
+    for (const ms of latencies()) sketch.addMillis(ms);
+    expect(sketch.bins.length).toBeLessThan(binCount / 2);
+    const next = DDSketch.spanning(sketch);
+    expect(next.first).toBe(sketch.first);
+    expect(next.bins.length).toBe(sketch.bins.length);
+    expect(next.count).toBe(0);
+    expect([...next.bins].every((c) => c === 0)).toBe(true);
+  });
+});
+
+describe("sketch states", () => {
+  const state = (n: number, spread: number): SketchState => {
+    const sketch = new DDSketch();
+    for (let i = 0; i < n; i++) sketch.addMillis(Math.floor(random() ** 3 * spread));
+    return sketchToState(sketch);
+  };
+  const denseMerge = (a: SketchState, b: SketchState): SketchState => {
+    const sketch = sketchFromState(a);
+    sketch.merge(sketchFromState(b));
+    return sketchToState(sketch);
+  };
+
+  test("merge without dense arrays gives what the dense merge gives", () => {
+    const cases: [SketchState, SketchState][] = [
+      [state(5000, 3000), state(5000, 60_000)],
+      [state(3, 10), state(4000, 2000)],
+      [state(0, 1), state(100, 100)],
+      [state(0, 1), state(0, 1)],
+      // A zero count in a state file, and counts that cancel, drop out as sketchToState drops them.
+      [
+        { count: 3, zeros: 0, sum: 3, max: 1, bins: [100, 2, 200, 0, 300, 1] },
+        { count: 0, zeros: 0, sum: 0, max: 0, bins: [300, -1, 400, 5] },
+      ],
+    ];
+    for (const [a, b] of cases) {
+      expect(mergeSketchStates(a, b)).toEqual(denseMerge(a, b));
+      expect(mergeSketchStates(b, a)).toEqual(denseMerge(b, a));
+    }
+  });
+
+  test("bins out of order, repeated or out of range merge and rank as a dense sketch reads them", () => {
+    const odd: SketchState = {
+      count: 6,
+      zeros: 0,
+      sum: 6,
+      max: 1,
+      bins: [300, 1, 100, 2, 100, 3, binCount + 5, 9],
+    };
+    const other = state(1000, 3000);
+    expect(mergeSketchStates(odd, other)).toEqual(denseMerge(odd, other));
+    for (const q of [0, 0.5, 0.99])
+      expect(stateQuantile(odd, q)).toBe(sketchFromState(odd).quantile(q));
+  });
+
+  test("quantiles of a state equal the dense sketch's", () => {
+    for (const s of [state(10_000, 3000), state(1, 5), state(0, 1), state(50, 100_000_000)])
+      for (const q of [0, 0.01, 0.5, 0.9, 0.99, 0.999, 1])
+        expect(Object.is(stateQuantile(s, q), sketchFromState(s).quantile(q))).toBe(true);
   });
 });
