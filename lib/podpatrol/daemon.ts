@@ -11,7 +11,7 @@ import type { PatrolConfig } from "./config.ts";
 import { PatrolEngine } from "./engine.ts";
 import { KubeActuator } from "./kube/actuator.ts";
 import { EventRecorder } from "./kube/events.ts";
-import { Informer } from "./kube/informer.ts";
+import { defaultInformerSettings, Informer } from "./kube/informer.ts";
 import { LeaderElector, type LeaderSettings } from "./kube/leader.ts";
 import { KubeRest } from "./kube/rest.ts";
 import type { Node, Pod } from "./kube-types.ts";
@@ -30,6 +30,8 @@ export interface DaemonOptions {
   signal: AbortSignal;
   /** Called once serving, with the bound port (tests listen on port 0). */
   onListening?(port: number): void;
+  /** Seconds a watch may stay silent, and have none open, before it is restarted or unready. */
+  watchIdleSeconds?: number;
 }
 
 export interface Daemon {
@@ -86,20 +88,26 @@ export function startDaemon(options: DaemonOptions): Daemon {
     if (reason === "closed") log.debug("watch closed by the server, resuming", fields);
     else log.warn("watch restarting", fields);
   };
+  const informerSettings = {
+    idleSeconds: options.watchIdleSeconds ?? defaultInformerSettings.idleSeconds,
+  };
   // Nodes first: the node-lost and stuck rules read node state when pods arrive.
   nodeInformer = new Informer<Node>(
     rest,
     "/api/v1/nodes",
     { upsert: (n, p) => engine.nodeUpserted(n, p), remove: (n) => engine.nodeRemoved(n) },
     { onRestart: onRestart("nodes"), onSynced: onSynced("nodes") },
+    informerSettings,
   );
   podInformer = new Informer<Pod>(
     rest,
     "/api/v1/pods",
     { upsert: (p, prev) => engine.podUpserted(p, prev), remove: (p) => engine.podRemoved(p) },
     { onRestart: onRestart("pods"), onSynced: onSynced("pods") },
+    informerSettings,
   );
-  const ready = () => Boolean(podInformer?.synced && nodeInformer?.synced);
+  // Synced, and no watch down (or silent) for longer than the idle bound: a blind patrol is unready.
+  const ready = () => Boolean(podInformer?.healthy() && nodeInformer?.healthy());
 
   const server = options.listen
     ? serveMetrics({

@@ -28,7 +28,7 @@ export class PatrolMetrics {
     });
     this.watchRestarts = new Counter({
       name: "opsctl_podpatrol_watch_restarts_total",
-      help: "Watch restarts by resource and reason (closed, expired, error, list-error).",
+      help: "Watch restarts by resource and reason (closed, expired, error, idle, list-error).",
       labelNames: ["resource", "reason"],
       registers,
     });

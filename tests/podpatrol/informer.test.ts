@@ -1,6 +1,7 @@
-// The informer's watch restarts, against a stand-in API server on loopback that answers every
+// The informer's watch restarts, against stand-in API servers on loopback: one answers every
 // watch with one ERROR event and a clean close (as an API server in trouble can, e.g. a 500 or
-// 429 Status in the stream): that is a failure, restarted with backoff, not a server timeout.
+// 429 Status in the stream): that is a failure, restarted with backoff, not a server timeout;
+// another sends bookmarks and then falls silent without closing (a stalled connection).
 import { afterAll, describe, expect, test } from "bun:test";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Informer } from "../../lib/podpatrol/kube/informer.ts";
@@ -20,10 +21,10 @@ const server = Bun.serve({
 });
 afterAll(() => server.stop(true));
 
-function rest(): KubeRest {
+function rest(port = server.port): KubeRest {
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: "c", server: `http://127.0.0.1:${server.port}`, skipTLSVerify: true }],
+    clusters: [{ name: "c", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
     users: [{ name: "u", token: "t" }],
     contexts: [{ name: "x", cluster: "c", user: "u" }],
     currentContext: "x",
@@ -48,5 +49,114 @@ describe("informer", () => {
     }
     expect(restarts[0]?.reason).toBe("error");
     expect(String((restarts[0]?.error as Error)?.message)).toContain("etcd unhappy");
+  }, 20_000);
+});
+
+/**
+ * Lists at resourceVersion 7; the first watch sends `bookmarks` BOOKMARK events (resourceVersion
+ * 8, 9, ...) every `everyMs`, then nothing, without closing; later watches stay silent too.
+ * Records the resourceVersion every watch asked for.
+ */
+function bookmarkingServer(bookmarks: number, everyMs: number) {
+  const watchedFrom: string[] = [];
+  const timers = new Set<ReturnType<typeof setInterval>>();
+  const stand = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    idleTimeout: 0, // a silent stream stays open, as a stalled one does
+    fetch(request) {
+      const url = new URL(request.url);
+      if (url.searchParams.get("watch") !== "true")
+        return Response.json({ items: [], metadata: { resourceVersion: "7" } });
+      watchedFrom.push(url.searchParams.get("resourceVersion") ?? "");
+      const first = watchedFrom.length === 1;
+      let sent = 0;
+      let timer: ReturnType<typeof setInterval> | undefined;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          if (!first) return;
+          timer = setInterval(() => {
+            if (sent === bookmarks) return clearInterval(timer);
+            sent++;
+            const object = { kind: "Pod", metadata: { resourceVersion: String(7 + sent) } };
+            controller.enqueue(
+              new TextEncoder().encode(`${JSON.stringify({ type: "BOOKMARK", object })}\n`),
+            );
+          }, everyMs);
+          timers.add(timer);
+        },
+        cancel() {
+          clearInterval(timer);
+        },
+      });
+      return new Response(body, { headers: { "content-type": "application/json" } });
+    },
+  });
+  return {
+    port: stand.port ?? 0,
+    watchedFrom,
+    stop() {
+      for (const t of timers) clearInterval(t);
+      stand.stop(true);
+    },
+  };
+}
+
+describe("stalled watches", () => {
+  test("bookmarks keep a watch alive and move its resourceVersion; silence restarts it from there", async () => {
+    // 20 bookmarks 150 ms apart (3 s) outlast the 2 s idle bound: were bookmarks not counted,
+    // the watch would be restarted before the last ones and resume from an older one.
+    const stand = bookmarkingServer(20, 150);
+    const restarts: { reason: string; error?: unknown }[] = [];
+    const upserts: unknown[] = [];
+    const informer = new Informer(
+      rest(stand.port),
+      "/api/v1/pods",
+      { upsert: (o) => void upserts.push(o), remove: () => {} },
+      { onRestart: (reason, error) => void restarts.push({ reason, error }) },
+      { idleSeconds: 2 },
+    );
+    informer.start();
+    try {
+      await waitUntil("a second watch", async () => stand.watchedFrom.length >= 2, 20_000);
+      expect(informer.healthy()).toBe(true); // resumed at once: never down for the idle bound
+    } finally {
+      informer.stop();
+      stand.stop();
+    }
+    expect(stand.watchedFrom.slice(0, 2)).toEqual(["7", "27"]);
+    expect(restarts[0]?.reason).toBe("idle");
+    expect(String((restarts[0]?.error as Error)?.message)).toContain("nothing received for 2 s");
+    expect(upserts).toHaveLength(0); // a bookmark is no object change
+  }, 30_000);
+
+  test("healthy: not before the sync, and not while no watch has been open for the idle bound", async () => {
+    // Lists answer, watches are refused: synced, but every watch fails (with backoff).
+    const stand = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(request) {
+        const url = new URL(request.url);
+        if (url.searchParams.get("watch") !== "true")
+          return Response.json({ items: [], metadata: { resourceVersion: "7" } });
+        return new Response("unavailable", { status: 503 });
+      },
+    });
+    const informer = new Informer(
+      rest(stand.port ?? 0),
+      "/api/v1/pods",
+      { upsert: () => {}, remove: () => {} },
+      {},
+      { idleSeconds: 1 },
+    );
+    expect(informer.healthy()).toBe(false);
+    informer.start();
+    try {
+      await waitUntil("synced", async () => informer.synced, 10_000);
+      await waitUntil("unhealthy", async () => !informer.healthy(), 10_000);
+    } finally {
+      informer.stop();
+      stand.stop(true);
+    }
   }, 20_000);
 });

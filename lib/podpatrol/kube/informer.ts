@@ -2,6 +2,9 @@
 // calling handlers. Unlike client-node's informer, which stops on most errors, it restarts by
 // itself: a watch that ends or fails is resumed from the last resourceVersion with backoff, and
 // a 410 Gone (expired resourceVersion) triggers a fresh list. Nothing polls.
+// A watch asks for bookmarks (the API server sends one about every minute even when nothing
+// changes), so silence means a stalled connection (a dropped NAT/conntrack entry, an idling load
+// balancer): after `idleSeconds` without an event or bookmark the stream is aborted and resumed.
 import { BunWatch } from "../../k8s/watch.ts";
 import type { ObjectMeta } from "../kube-types.ts";
 import { KubeApiError, type KubeRest } from "./rest.ts";
@@ -12,10 +15,30 @@ export interface InformerHandlers<T> {
 }
 
 export interface InformerHooks {
-  /** A watch restarted (`reason`: "expired", "error", "closed"). */
+  /** A watch restarted (`reason`: "expired", "error", "closed", "idle", "list-error"). */
   onRestart?(reason: string, error?: unknown): void;
   onSynced?(): void;
 }
+
+export interface InformerSettings {
+  /** Objects per list page. */
+  pageSize: number;
+  /** Server-side watch timeout (timeoutSeconds): the API server ends each watch after it. */
+  watchSeconds: number;
+  /**
+   * A watch that receives nothing at all (no event, no bookmark, no byte) for this long is
+   * stalled: it is aborted and resumed from the last resourceVersion. Above the API server's
+   * bookmark interval (about a minute, not configurable). Also the connect timeout, and how
+   * long `healthy` tolerates having no open watch.
+   */
+  idleSeconds: number;
+}
+
+export const defaultInformerSettings: InformerSettings = {
+  pageSize: 500,
+  watchSeconds: 300,
+  idleSeconds: 120, // twice the bookmark interval
+};
 
 type Obj = { metadata: ObjectMeta };
 
@@ -27,6 +50,9 @@ export class Informer<T extends Obj> {
   protected abort: AbortController | undefined;
   private failures = 0;
   private readonly watch: BunWatch;
+  private readonly settings: InformerSettings;
+  /** performance.now() since when no watch has been open; undefined while one is. */
+  private downSince: number | undefined = performance.now();
 
   constructor(
     private readonly rest: KubeRest,
@@ -34,12 +60,22 @@ export class Informer<T extends Obj> {
     private readonly path: string,
     private readonly handlers: InformerHandlers<T>,
     private readonly hooks: InformerHooks = {},
-    private readonly pageSize = 500,
-    /** Server-side watch timeout; the client inactivity timeout is a little longer. */
-    private readonly watchSeconds = 300,
+    settings: Partial<InformerSettings> = {},
   ) {
+    this.settings = { ...defaultInformerSettings, ...settings };
     this.watch = new BunWatch(rest.kc);
-    this.watch.timeoutMs = (watchSeconds + 30) * 1000;
+    // BunWatch's timer is reset by every chunk: a bookmark counts as much as an event.
+    this.watch.timeoutMs = this.settings.idleSeconds * 1000;
+  }
+
+  /**
+   * Synced, and a watch is open or has been down for at most idleSeconds (a reconnect after the
+   * server-side timeout, an idle restart or a short outage stays healthy). A stalled watch counts
+   * as open until it is detected, at most idleSeconds after it last received anything.
+   */
+  healthy(now = performance.now()): boolean {
+    if (!this.synced) return false;
+    return this.downSince === undefined || now - this.downSince <= this.settings.idleSeconds * 1000;
   }
 
   start(): void {
@@ -89,7 +125,7 @@ export class Informer<T extends Obj> {
       const page = await this.rest.request<{
         items: T[];
         metadata: { resourceVersion: string; continue?: string };
-      }>("GET", this.path, { query: { limit: this.pageSize, continue: continueToken } });
+      }>("GET", this.path, { query: { limit: this.settings.pageSize, continue: continueToken } });
       for (const item of page.items) seen.set(this.key(item), this.slim(item));
       continueToken = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
@@ -113,6 +149,7 @@ export class Informer<T extends Obj> {
     if (this.stopped) return;
     let expired = false;
     let gotEvent = false;
+    let ended = false;
     /** An ERROR event other than 410: the close that follows it is a failure, not a timeout. */
     let failed: Error | undefined;
     const onEvent = (type: string, raw: unknown) => {
@@ -138,6 +175,8 @@ export class Informer<T extends Obj> {
       }
     };
     const onDone = (closeError: unknown) => {
+      ended = true;
+      this.downSince ??= performance.now();
       if (this.stopped) return;
       const error = closeError ?? failed;
       if (gotEvent) this.failures = 0;
@@ -156,6 +195,17 @@ export class Informer<T extends Obj> {
         void this.startWatch();
         return;
       }
+      // Nothing for idleSeconds (BunWatch's TimeoutError): that wait already throttled us, so
+      // resume at once from the last resourceVersion, as client-node's ListWatch does.
+      if ((error as { name?: string } | null)?.name === "TimeoutError") {
+        const seconds = this.settings.idleSeconds;
+        this.hooks.onRestart?.(
+          "idle",
+          new Error(`nothing received for ${seconds} s (no event, no bookmark)`),
+        );
+        void this.startWatch();
+        return;
+      }
       this.hooks.onRestart?.("error", error);
       void this.backoff().then(() => this.startWatch());
     };
@@ -164,11 +214,12 @@ export class Informer<T extends Obj> {
       {
         resourceVersion: this.resourceVersion,
         allowWatchBookmarks: true,
-        timeoutSeconds: this.watchSeconds,
+        timeoutSeconds: this.settings.watchSeconds,
       },
       onEvent,
       onDone,
     );
+    if (!ended) this.downSince = undefined; // the stream is open
   }
 
   /** Exponential backoff with jitter, 0.5 s up to 30 s. */

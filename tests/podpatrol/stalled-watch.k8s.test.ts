@@ -1,0 +1,153 @@
+// A watch whose connection stalls (no bytes either way, nothing closed) against the real API
+// server, through a loopback proxy that can freeze: the informer must take the silence for a
+// stall within its idle bound (seconds here, 2 minutes by default), resume from its last
+// resourceVersion and see what changed meanwhile; the daemon counts the restart, logs it and
+// is unready while its watches stay down.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Logger } from "../../lib/cli/log.ts";
+import { loadKubeconfigFile } from "../../lib/k8s/config.ts";
+import { Registry } from "../../lib/metrics/prom.ts";
+import { buildConfig } from "../../lib/podpatrol/config.ts";
+import { startDaemon } from "../../lib/podpatrol/daemon.ts";
+import { Informer } from "../../lib/podpatrol/kube/informer.ts";
+import { KubeRest } from "../../lib/podpatrol/kube/rest.ts";
+import type { Pod } from "../../lib/podpatrol/kube-types.ts";
+import { startCluster, type TestCluster } from "../env/k8s.ts";
+import { createNamespace, createPod, uniqueName, waitUntil } from "../env/k8s-helpers.ts";
+import { FreezableProxy } from "./freezable-proxy.ts";
+
+let cluster: TestCluster;
+beforeAll(async () => {
+  cluster = await startCluster();
+}, 180_000);
+
+const proxies: FreezableProxy[] = [];
+afterAll(async () => {
+  for (const p of proxies) await p.stop();
+});
+
+/** A proxy to the API server and a kubeconfig (token user) that goes through it. */
+async function proxied(): Promise<{ proxy: FreezableProxy; kubeconfig: string }> {
+  const proxy = new FreezableProxy(Number(new URL(cluster.server).port));
+  proxies.push(proxy);
+  await proxy.start();
+  const config = JSON.parse(readFileSync(cluster.kubeconfigToken, "utf8"));
+  config.clusters[0].cluster.server = `https://127.0.0.1:${proxy.port}`;
+  const kubeconfig = join(tmpdir(), `${uniqueName("stalled")}.kubeconfig`);
+  writeFileSync(kubeconfig, JSON.stringify(config));
+  return { proxy, kubeconfig };
+}
+
+describe("stalled watch", () => {
+  test("the informer restarts a silent watch and sees a pod created after the stall", async () => {
+    const ns = await createNamespace(cluster);
+    const { proxy, kubeconfig } = await proxied();
+    const restarts: string[] = [];
+    const seen = new Set<string>();
+    const informer = new Informer<Pod>(
+      new KubeRest(loadKubeconfigFile(kubeconfig)),
+      `/api/v1/namespaces/${ns}/pods`,
+      { upsert: (p) => seen.add(p.metadata.name), remove: () => {} },
+      { onRestart: (reason) => restarts.push(reason) },
+      { idleSeconds: 3 },
+    );
+    informer.start();
+    try {
+      await waitUntil("synced", async () => informer.synced);
+      await createPod(cluster, ns, "before");
+      await waitUntil("pod seen through the watch", async () => seen.has("before"));
+      expect(proxy.freeze()).toBeGreaterThan(0); // the watch (and any idle keep-alive) stalls
+      await createPod(cluster, ns, "after"); // only a new watch can deliver it
+      // Without idle detection the stalled watch would hold for its 300 s server timeout + 30 s.
+      await waitUntil("pod created after the stall seen", async () => seen.has("after"), 60_000);
+      expect(restarts).toContain("idle");
+      expect(restarts).not.toContain("expired"); // resumed from its resourceVersion, no relist
+      expect(informer.cache.has(`${ns}/after`)).toBe(true);
+      expect(informer.healthy()).toBe(true);
+    } finally {
+      informer.stop();
+    }
+  }, 120_000);
+
+  test("podpatrol counts and logs the idle restart, is unready while its watches stay down, recovers", async () => {
+    const ns = await createNamespace(cluster);
+    const { proxy, kubeconfig } = await proxied();
+    const logs: { level: string; msg: string; [field: string]: unknown }[] = [];
+    const log = new Logger({
+      tool: "podpatrol",
+      level: "info",
+      format: "json",
+      color: false,
+      write: (line) => void logs.push(JSON.parse(line)),
+    });
+    const flags = {
+      dryRun: true,
+      namespace: [ns],
+      excludeNamespace: [],
+      selector: undefined,
+      allowKubeSystem: false,
+      disableRule: [],
+      enableRule: [],
+      cooldown: 600,
+      forceDeleteOnLostNode: false,
+    };
+    const stop = new AbortController();
+    let port = 0;
+    const daemon = startDaemon({
+      kc: loadKubeconfigFile(kubeconfig),
+      config: buildConfig(flags, {}),
+      log,
+      registry: new Registry(),
+      listen: { hostname: "127.0.0.1", port: 0 },
+      leader: undefined,
+      identity: "stalled-watch-test",
+      signal: stop.signal,
+      onListening: (p) => {
+        port = p;
+      },
+      watchIdleSeconds: 2,
+    });
+    const readyz = async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
+    const idleRestarts = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const line = text
+        .split("\n")
+        .find(
+          (l) =>
+            l.startsWith("opsctl_podpatrol_watch_restarts_total{") &&
+            l.includes('resource="pods"') &&
+            l.includes('reason="idle"'),
+        );
+      return line ? Number(line.split(" ").pop()) : 0;
+    };
+    try {
+      await waitUntil("ready", async () => (await readyz()) === 200, 30_000);
+      expect(await idleRestarts()).toBe(0);
+      proxy.holdNew(true); // the API server answers nothing at all, on old and new connections
+      proxy.freeze();
+      await createPod(cluster, ns, "during");
+      await waitUntil("unready", async () => (await readyz()) === 503, 60_000);
+      expect(await idleRestarts()).toBeGreaterThanOrEqual(1);
+      const line = logs.find(
+        (l) => l.msg === "watch restarting" && l.resource === "pods" && l.reason === "idle",
+      );
+      expect(line?.level).toBe("warn");
+      expect(String(line?.error)).toContain("nothing received for 2 s");
+      expect(daemon.engine.pods.has(`${ns}/during`)).toBe(false); // blind, and unready says so
+
+      proxy.holdNew(false); // reachable again: the next watch goes through
+      await waitUntil("ready again", async () => (await readyz()) === 200, 60_000);
+      await waitUntil(
+        "pod created during the stall seen",
+        async () => daemon.engine.pods.has(`${ns}/during`),
+        30_000,
+      );
+    } finally {
+      stop.abort();
+      await daemon.done;
+    }
+  }, 180_000);
+});
