@@ -530,6 +530,9 @@ describe("command", () => {
       ["bash", "-e", "-c"],
       ["/usr/bin/bash", "-ec"],
       ["bash", "-o", "pipefail", "+o", "posix", "-c"],
+      // bash's -O/+O and --rcfile/--init-file take an argument too: the script is after it.
+      ["bash", "-O", "extglob", "+O", "nullglob", "-c"],
+      ["bash", "--rcfile", "/dev/null", "--init-file", "/dev/null", "-c"],
     ]) {
       const script = "printf '%s|' {{target}} >&2; exit 7";
       const spec = checkSpec("command", "", { command: [...shell, script, "probe", "{{target}}"] });

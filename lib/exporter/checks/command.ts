@@ -44,7 +44,8 @@ function quoteTargetInShellScript(argv: string[]): string[] {
   if (!shells.has(program)) return argv;
   let i = program === "busybox" && argv[1] !== undefined && shells.has(argv[1]) ? 2 : 1;
   let commandMode = false;
-  // Options up to the script: -c may come alone or in a cluster (-ec, -lc); -o/+o take a name.
+  // Options up to the script: -c may come alone or in a cluster (-ec, -lc); -o/+o, bash's -O/+O
+  // and --rcfile/--init-file take an argument (missed, the script went unquoted).
   for (; i < argv.length && /^[-+]/.test(argv[i] as string); i++) {
     const option = argv[i] as string;
     if (option === "--") {
@@ -52,7 +53,7 @@ function quoteTargetInShellScript(argv: string[]): string[] {
       break;
     }
     if (/^-[A-Za-z]*c[A-Za-z]*$/.test(option)) commandMode = true;
-    if (/^[-+][A-Za-z]*o$/.test(option)) i++;
+    if (/^[-+][A-Za-z]*[oO]$/.test(option) || /^--(rcfile|init-file)$/.test(option)) i++;
   }
   if (!commandMode || i >= argv.length) return argv;
   return argv.map((arg, index) => (index === i ? quoteTargetInScript(arg) : arg));
