@@ -329,6 +329,23 @@ describe("clean engine", () => {
     expect(dry.summary).toMatchObject({ errors: 1, compressed: 1, deleted: 1 });
   });
 
+  test("a log whose temp name would pass NAME_MAX is refused alike by --dry-run and the real run", async () => {
+    const root = dir(join(tempDir("gzname"), "logs"));
+    // 240 bytes: NAME.gz fits in 255, NAME.gz.tmp.<12 hex> (260) does not.
+    const long = join(root, `${"a".repeat(236)}.log`);
+    file(long, 3);
+    const outline = (events: CleanEvent[]) =>
+      events.map((e) => `${e.event}${e.event === "error" ? `: ${e.code} ${e.message}` : ""}`);
+    const dry = await run(options(root, { compressAfter: 1, dryRun: true }));
+    const real = await run(options(root, { compressAfter: 1 }));
+    expect(outline(dry.events)).toEqual(outline(real.events));
+    expect(outline(real.events)).toEqual([
+      "error: ENAMETOOLONG name longer than NAME_MAX (255 bytes) with the temp's suffix .gz.tmp.<12 hex>; left in place",
+    ]);
+    expect(exists(long)).toBe(true);
+    expect(readdirSync(root)).toHaveLength(1);
+  });
+
   test("with --min-size, the small .gz of a big log still expires after --days", async () => {
     const root = dir(join(tempDir("gzmin"), "logs"));
     file(join(root, "big.log.gz"), 30, 40); // what compressing a 4000-byte log left

@@ -4,7 +4,7 @@
  * one that was walked (not swapped for a symlink since).
  */
 import { lstatSync, realpathSync, unlinkSync } from "node:fs";
-import { PATH_MAX } from "../native/libc.ts";
+import { NAME_MAX, PATH_MAX } from "../native/libc.ts";
 import { type FsPath, toBytes } from "../path.ts";
 import type { FileStat } from "../stat.ts";
 import { tempPathFor } from "./temp-names.ts";
@@ -99,19 +99,24 @@ export function archiveOf(path: FsPath): FsPath {
 }
 
 /**
- * A log whose temp (the longest name compressing makes) would pass PATH_MAX is not compressed:
- * the node:fs way (compress-by-path.ts) could not reach it, and the descriptor way refuses it
- * alike so every system and --dry-run report the same. Checked before anything is made.
+ * A log whose temp (the longest name compressing makes) would pass PATH_MAX, or NAME_MAX as a
+ * name, is not compressed: the node:fs way (compress-by-path.ts) could not reach it, no system
+ * creates such a name, and the descriptor way refuses it alike so every system and --dry-run
+ * report the same. Checked before anything is made.
  */
 export function ensureCompressible(path: FsPath): void {
-  ensureReachableByPath(tempPathFor(path));
+  const temp = toBytes(tempPathFor(path));
+  if (temp.length >= PATH_MAX)
+    throw new NotCompressible(`path longer than PATH_MAX (${PATH_MAX} bytes); left in place`);
+  if (temp.length - temp.lastIndexOf(0x2f) - 1 > NAME_MAX)
+    throw new NotCompressible(
+      `name longer than NAME_MAX (${NAME_MAX} bytes) with the temp's suffix .gz.tmp.<12 hex>; left in place`,
+    );
 }
 
-function ensureReachableByPath(path: FsPath): void {
-  if (toBytes(path).length < PATH_MAX) return;
-  const error: NodeJS.ErrnoException = new Error(`path longer than PATH_MAX (${PATH_MAX} bytes)`);
-  error.code = "ENAMETOOLONG";
-  throw error;
+/** Why ensureCompressible refused a log (ENAMETOOLONG), worded for the report as it is. */
+export class NotCompressible extends Error {
+  readonly code = "ENAMETOOLONG";
 }
 
 /** An existing .gz is never overwritten: compressing onto it is an error (--dry-run says so too). */

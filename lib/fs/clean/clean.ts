@@ -14,6 +14,7 @@ import {
   ensureCompressible,
   ensureNoArchive,
   enterDirectory,
+  NotCompressible,
   removeIfUnchanged,
   verifyDirectory,
 } from "./act.ts";
@@ -453,12 +454,13 @@ class Actor {
 }
 
 function describe(error: NodeJS.ErrnoException): string {
+  if (error instanceof NotCompressible) return error.message;
   const known: Record<string, string> = {
     EACCES: "permission denied",
     EPERM: "operation not permitted",
     EROFS: "read-only filesystem",
     EBUSY: "resource busy",
-    // Compressing refuses a log past PATH_MAX (act.ts ensureCompressible); walks and deletions go on.
+    // The node:fs way cannot enter a directory past PATH_MAX (the native layer can).
     ENAMETOOLONG: "path longer than PATH_MAX (4096 bytes); left in place",
   };
   return (error.code && known[error.code]) || error.message;

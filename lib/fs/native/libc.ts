@@ -45,6 +45,8 @@ export const AT_SYMLINK_NOFOLLOW = 0x100;
 export const AT_EMPTY_PATH = 0x1000;
 /** Longest path the kernel takes, its NUL included: a longer one fails with ENAMETOOLONG. */
 export const PATH_MAX = 4096;
+/** The longest name of one directory entry, in bytes (ext4, xfs, btrfs, tmpfs; macOS too). */
+export const NAME_MAX = 255;
 /** openat2's resolve flags (linux/openat2.h). */
 export const RESOLVE_NO_MAGICLINKS = 0x02;
 export const RESOLVE_NO_SYMLINKS = 0x04;
