@@ -2,17 +2,8 @@
 // (resourceVersion conflicts, 404 before the Lease exists), one connection per replica so a
 // test can black-hole or hold back one replica's requests while the other's still get through.
 import { afterEach, expect, test } from "bun:test";
-import { Logger } from "../../lib/cli/log.ts";
-import { LeaderElector } from "../../lib/podpatrol/kube/leader.ts";
-import { connection, LeaseStore } from "./lease-store.ts";
-
-const quiet = new Logger({
-  tool: "podpatrol",
-  level: "error",
-  format: "json",
-  color: false,
-  write: () => {},
-});
+import type { LeaderElector } from "../../lib/podpatrol/kube/leader.ts";
+import { connection, LeaseStore, newElector, until } from "./lease-store.ts";
 
 const electors: LeaderElector[] = [];
 afterEach(async () => {
@@ -20,29 +11,9 @@ afterEach(async () => {
 });
 
 function elector(conn: ReturnType<typeof connection>, identity: string): LeaderElector {
-  const e = new LeaderElector(
-    conn.rest,
-    {
-      namespace: "ops",
-      name: "podpatrol",
-      identity,
-      leaseDuration: 0.6,
-      renewDeadline: 0.4,
-      retryPeriod: 0.05,
-    },
-    quiet,
-    () => {},
-  );
+  const e = newElector(conn, identity);
   electors.push(e);
   return e;
-}
-
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await Bun.sleep(25);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 test("a leader whose API requests hang has stopped acting before another replica takes over", async () => {

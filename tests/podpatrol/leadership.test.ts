@@ -1,18 +1,8 @@
 // Leadership: a dry run makes no request to the Lease and judges as if it led; going live joins
 // the election (acting only once leader), going back to dry-run hands the Lease back.
 import { afterEach, expect, test } from "bun:test";
-import { Logger } from "../../lib/cli/log.ts";
-import { LeaderElector } from "../../lib/podpatrol/kube/leader.ts";
 import { Leadership } from "../../lib/podpatrol/leadership.ts";
-import { connection, LeaseStore } from "./lease-store.ts";
-
-const quiet = new Logger({
-  tool: "podpatrol",
-  level: "error",
-  format: "json",
-  color: false,
-  write: () => {},
-});
+import { connection, LeaseStore, newElector, until } from "./lease-store.ts";
 
 const started: Leadership[] = [];
 afterEach(async () => {
@@ -20,26 +10,10 @@ afterEach(async () => {
 });
 
 function leadership(conn: ReturnType<typeof connection>, dryRun: boolean): Leadership {
-  const settings = {
-    namespace: "ops",
-    name: "podpatrol",
-    identity: "replica-a",
-    leaseDuration: 0.6,
-    renewDeadline: 0.4,
-    retryPeriod: 0.05,
-  };
-  const l = new Leadership(() => new LeaderElector(conn.rest, settings, quiet, () => {}), dryRun);
+  const l = new Leadership(() => newElector(conn, "replica-a"), dryRun);
   started.push(l);
   l.start();
   return l;
-}
-
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await Bun.sleep(25);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 test("a dry run judges as the leader would and never asks for the Lease", async () => {

@@ -1,6 +1,8 @@
 // An in-memory Lease store that behaves like the API server's (resourceVersion conflicts, 404
 // before the Lease exists), and one connection to it per replica, so a test can hold back or
-// black-hole one replica's requests while the other's still get through.
+// black-hole one replica's requests while the other's still get through; electors on it.
+import { Logger } from "../../lib/cli/log.ts";
+import { LeaderElector } from "../../lib/podpatrol/kube/leader.ts";
 import { KubeApiError, type KubeRest, type RequestOptions } from "../../lib/podpatrol/kube/rest.ts";
 
 export interface StoredLease {
@@ -65,4 +67,33 @@ export function connection(store: LeaseStore) {
     } as unknown as KubeRest,
   };
   return conn;
+}
+
+const quiet = new Logger({
+  tool: "podpatrol",
+  level: "error",
+  format: "json",
+  color: false,
+  write: () => {},
+});
+
+/** An elector for the "ops/podpatrol" Lease over conn, with sub-second timings, not started. */
+export function newElector(conn: ReturnType<typeof connection>, identity: string): LeaderElector {
+  const settings = {
+    namespace: "ops",
+    name: "podpatrol",
+    identity,
+    leaseDuration: 0.6,
+    renewDeadline: 0.4,
+    retryPeriod: 0.05,
+  };
+  return new LeaderElector(conn.rest, settings, quiet, () => {});
+}
+
+export async function until(what: string, check: () => boolean): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (check()) return;
+    await Bun.sleep(25);
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }
