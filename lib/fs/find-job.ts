@@ -4,7 +4,7 @@
  */
 import type { FindQuery } from "./find.ts";
 import { NativeStat } from "./native/dir.ts";
-import type { FsPath } from "./path.ts";
+import { asFsPath, type FsPath } from "./path.ts";
 import type { EntryKind, WalkEntry, WalkError } from "./walk.ts";
 
 export interface PlainQuery extends Omit<FindQuery, "regex" | "roots"> {
@@ -97,13 +97,6 @@ export function plainEntry(entry: WalkEntry): PlainEntry {
       atimeMs: stat.atimeMs,
     };
   return plain;
-}
-
-/** A path that crossed postMessage: raw bytes arrive as a Uint8Array and become a Buffer again. */
-export function asFsPath(path: FsPath | Uint8Array): FsPath {
-  return typeof path === "string" || Buffer.isBuffer(path)
-    ? path
-    : Buffer.from(path.buffer, path.byteOffset, path.byteLength);
 }
 
 /** Back to a WalkEntry. */

@@ -13,7 +13,6 @@ import {
   walkQuery,
 } from "./find.ts";
 import {
-  asFsPath,
   type FindJob,
   type FindMessage,
   newCounter,
@@ -22,7 +21,7 @@ import {
   takeSubtree,
   walkEntryOf,
 } from "./find-job.ts";
-import type { FsPath } from "./path.ts";
+import { asFsPath, type FsPath } from "./path.ts";
 import { workerFlags } from "./worker-flags.ts";
 
 /** Subtrees per thread before sharing starts: enough that one big subtree rarely decides. */

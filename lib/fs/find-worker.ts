@@ -4,7 +4,6 @@
  */
 import { walkQuery } from "./find.ts";
 import {
-  asFsPath,
   type FindJob,
   type FindMessage,
   jobStopped,
@@ -13,7 +12,7 @@ import {
   queryOf,
   takeSubtree,
 } from "./find-job.ts";
-import type { FsPath } from "./path.ts";
+import { asFsPath, type FsPath } from "./path.ts";
 import type { WalkEntry } from "./walk.ts";
 
 declare const self: Worker;

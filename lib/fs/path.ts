@@ -18,6 +18,13 @@ export function joinPath(dir: FsPath, name: FsPath): FsPath {
     : Buffer.concat([dirBytes, slash, nameBytes]);
 }
 
+/** A path that crossed postMessage: raw bytes arrive as a Uint8Array and become a Buffer again. */
+export function asFsPath(path: FsPath | Uint8Array): FsPath {
+  return typeof path === "string" || Buffer.isBuffer(path)
+    ? path
+    : Buffer.from(path.buffer, path.byteOffset, path.byteLength);
+}
+
 export function toBytes(path: FsPath): Buffer {
   return typeof path === "string" ? Buffer.from(path) : path;
 }

@@ -8,7 +8,7 @@
  */
 import { type NativeFs, nativeFs } from "../native/dir.ts";
 import { errnoError, O_CLOEXEC, O_DIRECTORY, O_RDONLY } from "../native/libc.ts";
-import { type FsPath, toText } from "../path.ts";
+import { asFsPath, type FsPath, toBytes, toText } from "../path.ts";
 import { Changed } from "./act.ts";
 
 /** A root as checked before the walk (a RootCheck; over postMessage a Buffer becomes a Uint8Array). */
@@ -129,8 +129,7 @@ function belowStart(root: Buffer, dir: Buffer): number {
 }
 
 function bytesOf(path: FsPath | Uint8Array): Buffer {
-  if (typeof path === "string") return Buffer.from(path);
-  return Buffer.isBuffer(path) ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength);
+  return toBytes(asFsPath(path));
 }
 
 function replaced(): Changed {

@@ -4,7 +4,7 @@
  * per file) and transferred, not cloned: a message per file's object cost more than its unlink.
  */
 import { NativeStat } from "../native/dir.ts";
-import type { FsPath } from "../path.ts";
+import { asFsPath, type FsPath } from "../path.ts";
 import type { FileStat } from "../stat.ts";
 import { Changed } from "./act.ts";
 import { OpenRoot, type WalkedRoot } from "./beneath-root.ts";
@@ -77,7 +77,7 @@ export function runRemoveJob(job: RemoveJob): RemoveResult {
     // One open of the root per job: the Worker can be ended at any time, which no descriptor
     // kept across jobs would survive unleaked.
     root = OpenRoot.open(job.root);
-    remover = DirectoryRemover.open(root, asPath(job.dir), job.dev, job.ino);
+    remover = DirectoryRemover.open(root, asFsPath(job.dir), job.dev, job.ino);
     if (!remover) throw new Error("the native file layer is not available on this thread");
   } catch (error) {
     const problem = problemOf(error);
@@ -109,13 +109,6 @@ export function runRemoveJob(job: RemoveJob): RemoveResult {
     remover.close();
   }
   return result;
-}
-
-/** A raw path arrives from another thread as a plain Uint8Array: a Buffer again (it prints as text). */
-function asPath(dir: FsPath | Uint8Array): FsPath {
-  return typeof dir === "string" || Buffer.isBuffer(dir)
-    ? dir
-    : Buffer.from(dir.buffer, dir.byteOffset, dir.byteLength);
 }
 
 function problemOf(error: unknown): RemoveProblem {
