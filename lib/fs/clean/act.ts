@@ -70,17 +70,20 @@ export function enterDirectory(
     // The working directory was removed: come back to / instead.
   }
   process.chdir(dir);
-  const here = lstatSync(".");
-  if (!here.isDirectory() || here.dev !== dev || here.ino !== ino) {
+  try {
+    const here = lstatSync(".");
+    if (!here.isDirectory() || here.dev !== dev || here.ino !== ino)
+      throw new Changed("directory was replaced since it was read (a symlink swapped in?)");
+    // chdir follows symlinks on the way: the directory moved out of the root whole, a symlink
+    // to it planted, keeps its dev/ino. The walk's paths are canonical (the root is a realpath
+    // and no symlink is entered), so where we landed must be that very path. (getcwd fails,
+    // ENOENT, if the directory was removed meanwhile.)
+    if (process.cwd() !== dir)
+      throw new Changed("directory was replaced by a symlink or a file since it was read");
+  } catch (error) {
+    // Whatever failed, the process must not stay here (a relative --metrics-textfile...).
     process.chdir(previous);
-    throw new Changed("directory was replaced since it was read (a symlink swapped in?)");
-  }
-  // chdir follows symlinks on the way: the directory moved out of the root whole, a symlink
-  // to it planted, keeps its dev/ino. The walk's paths are canonical (the root is a realpath and
-  // no symlink is entered), so where we landed must be that very path.
-  if (process.cwd() !== dir) {
-    process.chdir(previous);
-    throw new Changed("directory was replaced by a symlink or a file since it was read");
+    throw error;
   }
   return () => process.chdir(previous);
 }
