@@ -12,7 +12,7 @@ import { type CleanEvent, clean } from "../../lib/fs/clean/clean.ts";
 import { toText } from "../../lib/fs/path.ts";
 import { compiledTool } from "../helpers/compiled.ts";
 import { cleanOptions } from "./clean-options.ts";
-import { ReadGate } from "./read-gate.ts";
+import { runHeld } from "./read-gate.ts";
 import { differences, dir, exists, file, publicCopy, snapshot, tempDir } from "./tree.ts";
 
 /**
@@ -106,28 +106,14 @@ describe("a directory swapped for a symlink before its log is compressed, compil
       // z1 and z2 (one inode) fill the two compression slots and their reads are held: the
       // victim's compression waits for a slot, after the walk (--max-delete plans everything
       // first), and the swap lands right there.
-      const gate = ReadGate.on(w.sibling);
-      const proc = Bun.spawn(
+      const { exitCode, records, stderr, reads } = await runHeld(
         [bin, w.root, "--days", "60", "--compress-after", "1", "--max-delete", "100", "--json"],
-        {
-          stdout: "pipe",
-          stderr: "pipe",
-          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, ...way.env },
-        },
+        { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, ...way.env },
+        w.sibling,
+        w.swap,
       );
-      const output = Promise.all([
-        proc.exited,
-        new Response(proc.stdout).text(),
-        new Response(proc.stderr).text(),
-      ]);
-      await gate.serve(output, w.swap);
-      const [exitCode, stdout, stderr] = await output;
-      expect(gate.reads).toBeGreaterThan(0);
+      expect(reads).toBeGreaterThan(0);
       expectNothingOutside(w, before, atimeBefore);
-      const records = stdout
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line));
       const victims = records.filter((r) => r.path === w.victim);
       expect(victims).toEqual([
         expect.objectContaining({

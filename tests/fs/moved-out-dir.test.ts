@@ -16,7 +16,7 @@ import { nativeFs } from "../../lib/fs/native/dir.ts";
 import { toText } from "../../lib/fs/path.ts";
 import { compiledTool } from "../helpers/compiled.ts";
 import { cleanOptions } from "./clean-options.ts";
-import { ReadGate } from "./read-gate.ts";
+import { runHeld } from "./read-gate.ts";
 import { dir, exists, file, publicCopy, tempDir } from "./tree.ts";
 
 /**
@@ -160,27 +160,13 @@ describe("a directory moved out of the root, symlink left in its place (compiled
       linkSync(z1, join(w.root, "z2.log"));
       linkSync(z1, join(w.root, "z3.log"));
       const before = state(w.c);
-      const gate = ReadGate.on(z1);
-      const proc = Bun.spawn(
+      const { exitCode, records, stderr, reads } = await runHeld(
         [bin, w.root, "--days", "60", "--compress-after", "1", "--max-delete", "100", "--json"],
-        {
-          stdout: "pipe",
-          stderr: "pipe",
-          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, ...way.env },
-        },
+        { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, ...way.env },
+        z1,
+        w.move,
       );
-      const output = Promise.all([
-        proc.exited,
-        new Response(proc.stdout).text(),
-        new Response(proc.stderr).text(),
-      ]);
-      await gate.serve(output, w.move);
-      const [exitCode, stdout, stderr] = await output;
-      expect(gate.reads).toBeGreaterThan(0);
-      const records = stdout
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line));
+      expect(reads).toBeGreaterThan(0);
       const eventOf = (name: string) =>
         records.filter((r) => r.path === join(w.c, name)).map((r) => r.event);
       // The log to compress: never read, compressed or removed where it went, every way (node:fs

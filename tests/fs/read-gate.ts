@@ -5,6 +5,7 @@
  * (fanotify_init needs CAP_SYS_ADMIN).
  */
 import { dlopen, FFIType, ptr } from "bun:ffi";
+import { run } from "../helpers/compiled.ts";
 
 const FAN_CLASS_CONTENT = 0x4;
 const FAN_CLOEXEC = 0x1;
@@ -97,4 +98,26 @@ export class ReadGate {
       libc.close(this.fd);
     }
   }
+}
+
+/**
+ * Runs a compiled tool with --json in its `command` to completion (helpers/compiled.ts run) while
+ * the reads of `dir` are held: `atFirst` runs at the first one. Its NDJSON records parsed, and how
+ * many reads were held (a test asserts some were, else its race never happened).
+ */
+export async function runHeld(
+  command: string[],
+  env: Record<string, string | undefined>,
+  dir: string,
+  atFirst: () => void,
+) {
+  const gate = ReadGate.on(dir);
+  const output = run(command, { env });
+  await gate.serve(output, atFirst);
+  const { exitCode, stdout, stderr } = await output;
+  const records = stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+  return { exitCode, records, stderr, reads: gate.reads };
 }

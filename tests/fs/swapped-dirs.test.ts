@@ -14,7 +14,7 @@ import { type FsPath, toText } from "../../lib/fs/path.ts";
 import { type WalkEntry, type WalkError, walk } from "../../lib/fs/walk.ts";
 import { compiledTool } from "../helpers/compiled.ts";
 import { cleanOptions } from "./clean-options.ts";
-import { ReadGate } from "./read-gate.ts";
+import { runHeld } from "./read-gate.ts";
 import { differences, dir, exists, file, publicCopy, snapshot, tempDir } from "./tree.ts";
 
 /**
@@ -202,31 +202,20 @@ describe("a middle directory swapped for a symlink, compiled logclean", () => {
       const { base, root, outside, victim, swap } = world(`bin-${way.openat2}`);
       const before = snapshot(outside);
       // root/a/b's read is held: the swap lands after it was listed, before c is opened.
-      const gate = ReadGate.on(join(root, "a", "b"));
-      const proc = Bun.spawn([bin, root, "--days", "7", "--json"], {
-        stdout: "pipe",
-        stderr: "pipe",
-        env: {
+      const { exitCode, records, stderr, reads } = await runHeld(
+        [bin, root, "--days", "7", "--json"],
+        {
           PATH: process.env.PATH ?? "/usr/bin:/bin",
           HOME: home,
           ...(way.openat2 ? {} : { OPSCTL_FS_OPENAT2: "0" }),
         },
-      });
-      const output = Promise.all([
-        proc.exited,
-        new Response(proc.stdout).text(),
-        new Response(proc.stderr).text(),
-      ]);
-      await gate.serve(output, swap);
-      const [exitCode, stdout, stderr] = await output;
-      expect(gate.reads).toBeGreaterThan(0);
+        join(root, "a", "b"),
+        swap,
+      );
+      expect(reads).toBeGreaterThan(0);
       expect(differences(before, snapshot(outside))).toEqual([]);
       expect(exists(join(base, "moved-a", "b", "c", "inside-old.log"))).toBe(true);
       expect(exists(join(root, "d", "sibling-old.log"))).toBe(false);
-      const records = stdout
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line));
       const deleted = records.filter((r) => r.event === "delete").map((r) => r.path);
       expect(deleted).toEqual([join(root, "d", "sibling-old.log")]);
       const errors = records.filter((r) => r.event === "error");
