@@ -11,6 +11,7 @@ import { fsyncSync } from "node:fs";
 import * as util from "node:util";
 import { type NativeFs, nativeFs } from "../native/dir.ts";
 import {
+  ENOENT,
   errnoError,
   O_CLOEXEC,
   O_CREAT,
@@ -26,8 +27,6 @@ import type { OpenRoot } from "./beneath-root.ts";
 import type { CompressSite } from "./compress.ts";
 import { DirectoryRemover, nameBytesOf } from "./remover.ts";
 import { tempPathFor } from "./temp-names.ts";
-
-const ENOENT = 2;
 
 export class CompressInDirectory implements CompressSite {
   readonly archive: FsPath;

@@ -54,6 +54,7 @@ export const RESOLVE_BENEATH = 0x08;
 /** The same number on every architecture (it came after the syscall tables were unified). */
 const SYS_openat2 = 437;
 export const EPERM = 1;
+export const ENOENT = 2;
 export const ENOTDIR = 20;
 export const ENAMETOOLONG = 36;
 export const ENOSYS = 38;
