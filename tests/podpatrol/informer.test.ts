@@ -50,6 +50,38 @@ describe("informer", () => {
     expect(restarts[0]?.reason).toBe("error");
     expect(String((restarts[0]?.error as Error)?.message)).toContain("etcd unhappy");
   }, 20_000);
+
+  test("a watch the server closes at once, empty, is not restarted in a tight loop", async () => {
+    let watches = 0;
+    const closing = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(request) {
+        if (new URL(request.url).searchParams.get("watch") !== "true")
+          return Response.json({ items: [], metadata: { resourceVersion: "7" } });
+        watches++;
+        return new Response("", { headers: { "content-type": "application/json" } });
+      },
+    });
+    const restarts: string[] = [];
+    const informer = new Informer(
+      rest(closing.port),
+      "/api/v1/pods",
+      { upsert: () => {}, remove: () => {} },
+      { onRestart: (reason) => void restarts.push(reason) },
+    );
+    informer.start();
+    try {
+      await waitUntil("a first watch", async () => watches > 0, 10_000);
+      await Bun.sleep(2_000);
+    } finally {
+      informer.stop();
+      closing.stop(true);
+    }
+    // Backoff from 0.5 s: a handful in 2 s, not thousands.
+    expect(restarts[0]).toBe("closed");
+    expect(watches).toBeLessThan(10);
+  }, 20_000);
 });
 
 /**

@@ -42,6 +42,9 @@ export const defaultInformerSettings: InformerSettings = {
 
 type Obj = { metadata: ObjectMeta };
 
+/** A watch that ends cleanly sooner than this with no event was not a server-side timeout. */
+const quickCloseMs = 1_000;
+
 export class Informer<T extends Obj> {
   readonly cache = new Map<string, T>();
   synced = false;
@@ -147,6 +150,7 @@ export class Informer<T extends Obj> {
 
   private async startWatch(): Promise<void> {
     if (this.stopped) return;
+    const startedAt = performance.now();
     let expired = false;
     let gotEvent = false;
     let ended = false;
@@ -189,10 +193,13 @@ export class Informer<T extends Obj> {
         void this.relist();
         return;
       }
-      // A clean end is the server-side timeout: resume at once. Anything else backs off.
+      // A clean end is the server-side timeout: resume at once. Anything else backs off, and so
+      // does a clean end that came at once with nothing in it (a server or proxy closing every
+      // watch would otherwise be asked again thousands of times a second).
       if (!error) {
         this.hooks.onRestart?.("closed");
-        void this.startWatch();
+        if (gotEvent || performance.now() - startedAt >= quickCloseMs) void this.startWatch();
+        else void this.backoff().then(() => this.startWatch());
         return;
       }
       // Nothing for idleSeconds (BunWatch's TimeoutError): that wait already throttled us, so
