@@ -4,7 +4,7 @@
  * numbers failed every open with EINVAL and would not have refused a symlink.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, symlinkSync } from "node:fs";
+import { mkdirSync, readdirSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildInfoFor, compileTool } from "../../lib/build/compile.ts";
 import { allTargets } from "../../lib/build/targets.ts";
@@ -56,21 +56,24 @@ describe("linux-arm64 native file layer (under qemu-user)", () => {
     });
   }, 120_000);
 
-  test("ffind and logclean work: find the logs, delete the old one only", async () => {
+  test("ffind and logclean work: find the logs, delete the old one only, gzip the middle one", async () => {
     const base = tempDir("arm64-tools");
     const logs = join(base, "logs");
     mkdirSync(join(logs, "app"), { recursive: true });
     file(join(logs, "app", "old.log"), 30);
     file(join(logs, "app", "new.log"), 0);
+    // Compressed by name in the directory's descriptor: openat with O_CREAT|O_EXCL|O_NOFOLLOW.
+    file(join(logs, "app", "mid.log"), 3);
     const found = await run([...qemu, ffind, logs, "--name", "*.log", "--sort"]);
     expect(found.stderr).toBe("");
-    expect(found.stdout).toBe(`${logs}/app/new.log\n${logs}/app/old.log\n`);
-    const cleaned = await run([...qemu, logclean, logs, "--days", "7"], {
+    expect(found.stdout).toBe(`${logs}/app/mid.log\n${logs}/app/new.log\n${logs}/app/old.log\n`);
+    const cleaned = await run([...qemu, logclean, logs, "--days", "7", "--compress-after", "1"], {
       env: { ...process.env, OPSCTL_FS_OPENAT2: "0" },
     });
     expect(cleaned.stderr).toBe("");
     expect(cleaned.exitCode).toBe(0);
     expect(exists(join(logs, "app", "old.log"))).toBe(false);
     expect(exists(join(logs, "app", "new.log"))).toBe(true);
+    expect(readdirSync(join(logs, "app")).sort()).toEqual(["mid.log.gz", "new.log"]);
   }, 120_000);
 });
