@@ -2,6 +2,8 @@
  * Paths on Linux are bytes. A path is kept as a JS string while every component is valid UTF-8
  * (the fast, common case) and as a Buffer of raw bytes once one is not: node:fs accepts both.
  */
+import { win32 } from "node:path";
+
 export type FsPath = string | Buffer;
 
 const slash = Buffer.from("/");
@@ -112,4 +114,15 @@ function utf8SequenceLength(bytes: Buffer, i: number): number {
   if (length === 0 || (first >= 0xf0 && length !== 4) || i + length > bytes.length) return 0;
   for (let k = 1; k < length; k++) if (((bytes[i + k] as number) & 0xc0) !== 0x80) return 0;
   return isUtf8(bytes.subarray(i, i + length)) ? length : 0;
+}
+
+/**
+ * `actual` (a realpath or the working directory, as the OS gives it) is the walked path `walked`.
+ * On Windows the OS answers with backslashes and its own letter case, while the walk joins with
+ * "/" and keeps the case it was given: compared as Windows compares (its default filesystems
+ * ignore case).
+ */
+export function sameTextPath(actual: string, walked: string, platform = process.platform): boolean {
+  if (platform !== "win32") return actual === walked;
+  return win32.resolve(actual).toLowerCase() === win32.resolve(walked).toLowerCase();
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import {
+  sameTextPath,
   comparePaths,
   displayPath,
   escapeControlChars,
@@ -47,5 +48,14 @@ describe("paths as bytes", () => {
         toBytes(p).toString("hex"),
       ),
     );
+  });
+
+  test("a walked path is where the OS says it is: exactly on Linux, as Windows compares there", () => {
+    expect(sameTextPath("/srv/logs/app", "/srv/logs/app", "linux")).toBe(true);
+    expect(sameTextPath("/srv/logs/App", "/srv/logs/app", "linux")).toBe(false);
+    expect(sameTextPath("/elsewhere/app", "/srv/logs/app", "linux")).toBe(false);
+    // Windows: realpath/cwd answer C:\Logs\app; the walk joined C:\logs + "/app".
+    expect(sameTextPath("C:\\Logs\\app", "C:\\logs/app", "win32")).toBe(true);
+    expect(sameTextPath("D:\\elsewhere\\app", "C:\\logs/app", "win32")).toBe(false);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { lstatSync, realpathSync, unlinkSync } from "node:fs";
 import { NAME_MAX, PATH_MAX } from "../native/libc.ts";
-import { type FsPath, toBytes } from "../path.ts";
+import { type FsPath, sameTextPath, toBytes } from "../path.ts";
 import type { FileStat } from "../stat.ts";
 import { tempPathFor } from "./temp-names.ts";
 
@@ -36,7 +36,8 @@ export function verifyDirectory(dir: FsPath, dev: number | undefined, ino: numbe
     typeof dir === "string"
       ? realpathSync(dir)
       : (realpathSync(dir, { encoding: "buffer" }) as unknown as Buffer);
-  const same = typeof dir === "string" ? real === dir : toBytes(real).equals(dir);
+  const same =
+    typeof dir === "string" ? sameTextPath(real as string, dir) : toBytes(real).equals(dir);
   if (!same) throw new Changed("directory now resolves elsewhere (a symlink was swapped in)");
   const stat = lstatSync(dir);
   if (
@@ -78,7 +79,7 @@ export function enterDirectory(
     // to it planted, keeps its dev/ino. The walk's paths are canonical (the root is a realpath
     // and no symlink is entered), so where we landed must be that very path. (getcwd fails,
     // ENOENT, if the directory was removed meanwhile.)
-    if (process.cwd() !== dir)
+    if (!sameTextPath(process.cwd(), dir))
       throw new Changed("directory was replaced by a symlink or a file since it was read");
   } catch (error) {
     // Whatever failed, the process must not stay here (a relative --metrics-textfile...).
