@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import {
-  sameTextPath,
   comparePaths,
   displayPath,
   escapeControlChars,
   isUtf8,
   joinPath,
+  sameTextPath,
   toBytes,
 } from "../../lib/fs/path.ts";
 
