@@ -365,7 +365,7 @@ export class PatrolEngine {
     }
     const unfit = ineligibility(pod, this.config.selection);
     if (unfit) {
-      if (leader) this.skip(pod, c.rule, unfit.reason, unfit.message, now);
+      if (leader && !unfit.outOfScope) this.skip(pod, c.rule, unfit.reason, unfit.message, now);
       c.notBefore = now + 30_000;
       return undefined;
     }

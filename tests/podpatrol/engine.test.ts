@@ -140,6 +140,24 @@ describe("engine", () => {
     expect(h.calls).toEqual(["evict a", "evict b"]);
   });
 
+  test("a pod outside --namespace is out of scope: no Event, no log; an excluded one says why", async () => {
+    const scoped = harness({ namespace: ["other"] });
+    scoped.engine.podUpserted(healthy("b"), undefined);
+    scoped.engine.podUpserted(crashed("a"), undefined);
+    await scoped.settle();
+    expect(scoped.calls).toEqual([]);
+    // A patrol given one namespace writes nothing into the others (not even "not acting").
+    expect(scoped.events).toEqual([]);
+    expect(scoped.logs.join("")).not.toContain("shop/a");
+    const excluding = harness({ excludeNamespace: ["shop"] });
+    excluding.engine.podUpserted(healthy("b"), undefined);
+    excluding.engine.podUpserted(crashed("a"), undefined);
+    await excluding.settle();
+    expect(excluding.calls).toEqual([]);
+    expect(excluding.events.map((e) => e.reason)).toEqual(["PatrolSkipped"]);
+    expect(excluding.events[0]?.message).toContain("namespace shop is excluded");
+  });
+
   test("dry-run: logs what it would do, calls nothing, emits no Events", async () => {
     const h = harness({ dryRun: true });
     h.engine.podUpserted(healthy("b"), undefined);

@@ -19,6 +19,11 @@ export interface Selection {
 export interface Ineligible {
   reason: string;
   message: string;
+  /**
+   * Outside the namespaces the patrol was given (--namespace): not its business at all, so
+   * nothing is said about it (an Event there would be written where nobody asked it to look).
+   */
+  outOfScope?: true;
 }
 
 /** Undefined when the pod may be remediated, else why not. */
@@ -37,7 +42,11 @@ export function ineligibility(pod: Pod, selection: Selection): Ineligible | unde
     return { reason: "kube-system", message: "in kube-system (allow with --allow-kube-system)" };
   }
   if (selection.namespaces.length > 0 && !selection.namespaces.includes(namespace)) {
-    return { reason: "namespace-excluded", message: `namespace ${namespace} is not selected` };
+    return {
+      reason: "namespace-excluded",
+      message: `namespace ${namespace} is not selected`,
+      outOfScope: true,
+    };
   }
   if (selection.excludeNamespaces.includes(namespace)) {
     return { reason: "namespace-excluded", message: `namespace ${namespace} is excluded` };
