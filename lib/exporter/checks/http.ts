@@ -114,6 +114,21 @@ function parseAuthorization(raw: Raw, where: string): HttpSettings["authorizatio
   return { scheme: "Basic", user, ...(file ? { file } : { value: password ?? "" }) };
 }
 
+/** Headers a redirect to another origin must not carry (Go's client drops them the same way). */
+const credentialHeaders = new Set([
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+  "cookie2",
+  "www-authenticate",
+]);
+
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !credentialHeaders.has(name.toLowerCase())),
+  );
+}
+
 async function authorizationHeader(
   auth: NonNullable<HttpSettings["authorization"]>,
 ): Promise<string> {
@@ -190,6 +205,7 @@ export const httpCheck: CheckKind<HttpSettings> = {
         return result.fail(`credentials: ${(error as Error).message}`);
       }
     }
+    const elsewhereHeaders = withoutCredentials(settings.headers);
     let url = new URL(target);
     const origin = url.origin;
     let redirects = 0;
@@ -202,7 +218,7 @@ export const httpCheck: CheckKind<HttpSettings> = {
           url,
           method,
           // Credentials go to the configured origin only, never to where a redirect points.
-          headers: url.origin === origin ? headers : settings.headers,
+          headers: url.origin === origin ? headers : elsewhereHeaders,
           body,
           tls: settings.tls,
           ipProtocol: settings.ipProtocol,
