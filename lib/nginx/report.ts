@@ -263,8 +263,16 @@ export function tableByName(report: Report, name: string): Table | undefined {
   return report.tables.find((t) => t.name === name);
 }
 
+/**
+ * Text a spreadsheet would run as a formula (= + - @, or a tab/CR before one): log keys are the
+ * client's text, so a user agent '=cmd|...' must not become a formula when the CSV is opened in
+ * Excel (OWASP CSV injection). A leading ' keeps it text; nginx's lone '-' is left as it is.
+ */
+const formulaStart = /^[=+\-@\t\r]/;
+
 function csvCell(cell: Cell): string {
-  const text = cell === null ? "" : String(cell);
+  let text = cell === null ? "" : String(cell);
+  if (typeof cell === "string" && text !== "-" && formulaStart.test(text)) text = `'${text}`;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
