@@ -30,6 +30,8 @@ const secondsVariables = new Set([
   "msec",
 ]);
 
+const maxInt64 = 2n ** 63n - 1n;
+
 function parseSeconds(text: string | undefined): number | null {
   if (text === undefined || text === "-" || text === "") return null;
   // Lists ("0.002, 0.010 : 0.004") sum, like the analysis does.
@@ -67,8 +69,11 @@ export function exportColumns(variables: string[]): ExportColumn[] {
         name: variable,
         type: "INT64",
         value: (r) => {
+          // Past INT64 (a corrupt line) the Parquet writer threw and the whole export failed.
           const text = r.field(variable);
-          return text && /^\d+$/.test(text) ? BigInt(text) : null;
+          if (!text || !/^\d{1,19}$/.test(text)) return null;
+          const value = BigInt(text);
+          return value <= maxInt64 ? value : null;
         },
       });
     else if (secondsVariables.has(variable))

@@ -115,3 +115,28 @@ test("an unknown --csv table is refused before the analysis: no state, HTML or e
   );
   expect(names.sort()).toEqual([...tableNames].sort());
 }, 60_000);
+
+test("Parquet: an integer past INT64 (a corrupt or hostile line) is a null cell, not a failed export", async () => {
+  const huge = join(dir, "huge.log");
+  writeFileSync(
+    huge,
+    [
+      '10.0.0.1 - - [26/Nov/2026:08:00:00 +0000] "GET /a HTTP/1.1" 200 99999999999999999999999 "-" "ua"',
+      '10.0.0.2 - - [26/Nov/2026:08:00:01 +0000] "GET /b HTTP/1.1" 200 9223372036854775807 "-" "ua"',
+      '10.0.0.3 - - [26/Nov/2026:08:00:02 +0000] "GET /c HTTP/1.1" 200 - "-" "ua"',
+      "",
+    ].join("\n"),
+  );
+  const out = join(dir, "huge.parquet");
+  const result = await nginxlog([huge, "--export", out, "--json"]);
+  expect(result.stderr).not.toContain("out of range");
+  expect(result.exitCode).toBe(0);
+  const bytes = readFileSync(out);
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const rows = (await parquetReadObjects({ file: buffer })) as Record<string, unknown>[];
+  expect(rows.map((r) => [r.path, r.body_bytes_sent])).toEqual([
+    ["/a", null],
+    ["/b", 9223372036854775807n],
+    ["/c", null],
+  ]);
+}, 60_000);
