@@ -32,7 +32,11 @@ function splitServer(server: string): { host: string; port: number } {
 /** A server given by name (kube-dns.kube-system.svc:53) is looked up first. */
 async function serverAddress(server: string, signal: AbortSignal): Promise<DnsServerAddress> {
   const { host, port } = splitServer(server);
-  const { address, family } = await resolveHost(host, "auto", signal);
+  const { address, family } = await resolveHost(
+    host,
+    { preferred: "auto", fallback: true },
+    signal,
+  );
   return { address, family, port };
 }
 

@@ -29,7 +29,7 @@ export function parseIpProtocol(raw: Raw, where: string): IpProtocol {
   const value = optString(raw, "preferred_ip_protocol", where) ?? "auto";
   if (value !== "auto" && value !== "ip4" && value !== "ip6")
     throw new Error(`${where}.preferred_ip_protocol: "${value}" is not one of auto, ip4, ip6`);
-  return value;
+  return { preferred: value, fallback: bool(raw, "ip_protocol_fallback", where, true) };
 }
 
 export const tlsMetrics: Record<string, DetailMetric> = {

@@ -15,7 +15,12 @@ export interface TlsSettings {
   insecureSkipVerify: boolean;
 }
 
-export type IpProtocol = "auto" | "ip4" | "ip6";
+/** blackbox's preferred_ip_protocol and ip_protocol_fallback ("auto": whatever resolves first). */
+export interface IpProtocol {
+  preferred: "auto" | "ip4" | "ip6";
+  /** Use the other family when the name has no address of the preferred one. */
+  fallback: boolean;
+}
 
 export interface TlsState {
   authorized: boolean;
@@ -79,12 +84,23 @@ export async function resolveHost(
   const bare = host.replace(/^\[(.*)\]$/, "$1");
   const literal = isIP(bare);
   if (literal) return { address: bare, family: literal as 4 | 6 };
-  const family = ipProtocol === "ip4" ? 4 : ipProtocol === "ip6" ? 6 : 0;
-  try {
+  const { preferred, fallback } = ipProtocol;
+  const family = preferred === "ip4" ? 4 : preferred === "ip6" ? 6 : 0;
+  const resolve = async (family: 0 | 4 | 6) => {
     const found = await abortable(lookup(bare, { family }), signal);
     return { address: found.address, family: found.family as 4 | 6 };
+  };
+  try {
+    return await resolve(family);
   } catch (error) {
     if (signal.aborted) throw error;
+    if (family !== 0 && fallback) {
+      try {
+        return await resolve(family === 4 ? 6 : 4);
+      } catch (second) {
+        if (signal.aborted) throw second;
+      }
+    }
     throw new Error(`resolving ${bare}: ${(error as Error).message}`);
   }
 }
