@@ -207,6 +207,17 @@ export const httpCheck: CheckKind<HttpSettings> = {
     }
     const elsewhereHeaders = withoutCredentials(settings.headers);
     let url = new URL(target);
+    // user:password@ in the target is basic auth (as Go's client does), unless one is configured.
+    const hasAuthorization = Object.keys(headers).some((n) => n.toLowerCase() === "authorization");
+    if ((url.username || url.password) && !hasAuthorization) {
+      let userinfo: string;
+      try {
+        userinfo = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      } catch {
+        return result.fail("the target's user:password@ is not valid percent-encoding");
+      }
+      headers.Authorization = `Basic ${Buffer.from(userinfo).toString("base64")}`;
+    }
     const origin = url.origin;
     let redirects = 0;
     let method = settings.method;
