@@ -110,7 +110,13 @@ export async function runNginxlog(
     let sink: RecordSink | undefined;
     if (options.export) {
       try {
-        sink = sinkFor(options.export, exportColumns(format.variables), options.rowGroup);
+        const path = options.export;
+        // Said at once: under --follow the run may go on for hours before close() reports it.
+        sink = sinkFor(path, exportColumns(format.variables), options.rowGroup, (error) =>
+          log.warn(
+            `--export ${path}: cannot write: ${readError(error)}; no more records are exported`,
+          ),
+        );
       } catch (error) {
         throw new UsageError(`--export ${options.export}: ${(error as Error).message}`);
       }
@@ -166,16 +172,19 @@ export async function runNginxlog(
         `--bucket ${options.bucket}s: more than ${maxGivenBuckets} buckets over this time range; widened to ${summary.bucketSeconds}s`,
       );
     if (sink) {
-      await sink.close();
+      const exporting = sink;
+      await writing("--export", options.export as string, () => exporting.close());
       log.info("records exported", { file: options.export, rows: sink.rows });
     }
-    if (options.state) writeFileSync(options.state, JSON.stringify(summary));
+    const state = options.state;
+    if (state) await writing("--state", state, () => writeFileSync(state, JSON.stringify(summary)));
   }
 
   ctx.metrics.itemsProcessed.inc(summary.requests);
   if (summary.bad > 0) ctx.metrics.errors.inc(summary.bad);
   const report = buildReport(summary, options.top);
-  if (options.html) writeFileSync(options.html, renderHtml(report));
+  const html = options.html;
+  if (html) await writing("--html", html, () => writeFileSync(html, renderHtml(report)));
   if (options.csv) {
     const table = tableByName(report, options.csv);
     if (!table)
@@ -210,6 +219,15 @@ function checkCounts(options: ToolContext<typeof nginxlogOptions>["options"]): v
   atLeast("--top", options.top, 0);
   atLeast("--show-bad", options.showBad, 0);
   atLeast("--row-group", options.rowGroup, 1);
+}
+
+/** Writes an output file; its error names the flag and the path (an ENOSPC named neither). */
+async function writing(flag: string, path: string, write: () => unknown): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    throw new Error(`${flag} ${path}: cannot write: ${readError(error)}`);
+  }
 }
 
 /** Runs a parser of flag values; its error becomes a usage error (exit 2). */

@@ -180,8 +180,43 @@ export function parquetSink(
   };
 }
 
-export function sinkFor(path: string, columns: ExportColumn[], rowGroupRows?: number): RecordSink {
-  return path.endsWith(".parquet")
-    ? parquetSink(path, columns, rowGroupRows)
-    : ndjsonSink(path, columns);
+/**
+ * The sink, its first write error kept for close(): thrown from write() it went up through the
+ * analysis and was reported as the log's read error ("access.log: ENOSPC ...").
+ */
+function failingAtClose(sink: RecordSink, onFailure?: (error: unknown) => void): RecordSink {
+  let failure: unknown;
+  return {
+    get rows() {
+      return sink.rows;
+    },
+    write(record) {
+      if (failure !== undefined) return;
+      try {
+        sink.write(record);
+      } catch (error) {
+        failure = error;
+        onFailure?.(error);
+      }
+    },
+    async close() {
+      if (failure !== undefined) throw failure;
+      await sink.close();
+    },
+  };
+}
+
+/** onFailure: told once when a write fails (records after it are dropped; close() throws it). */
+export function sinkFor(
+  path: string,
+  columns: ExportColumn[],
+  rowGroupRows?: number,
+  onFailure?: (error: unknown) => void,
+): RecordSink {
+  return failingAtClose(
+    path.endsWith(".parquet")
+      ? parquetSink(path, columns, rowGroupRows)
+      : ndjsonSink(path, columns),
+    onFailure,
+  );
 }

@@ -140,3 +140,23 @@ test("Parquet: an integer past INT64 (a corrupt or hostile line) is a null cell,
     ["/c", null],
   ]);
 }, 60_000);
+
+test("an output that cannot be written (disk full) is named with its flag, never blamed on the log", async () => {
+  // Over 1 MiB of NDJSON, so the export writes during the analysis, not only at the end.
+  const many = join(dir, "many.log");
+  let text = "";
+  for (let i = 0; i < 6000; i++)
+    text += `10.0.0.1 - - [26/Nov/2026:08:00:00 +0000] "GET /many/${i} HTTP/1.1" 200 1 "-" "ua"\n`;
+  writeFileSync(many, text);
+  const exported = await nginxlog([many, "--export", "/dev/full", "--json"]);
+  expect(exported.exitCode).toBe(1);
+  expect(exported.stderr).not.toContain(`${many}: ENOSPC`);
+  expect(exported.stderr).toContain("--export /dev/full: cannot write:");
+  expect(exported.stderr).toContain("no more records are exported");
+  for (const flag of ["--state", "--html"]) {
+    const result = await nginxlog([many, flag, "/dev/full", "--json"]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`${flag} /dev/full: cannot write:`);
+    expect(result.stderr).toContain("no space left on device");
+  }
+}, 60_000);
