@@ -176,9 +176,10 @@ export async function runNginxlog(
       await writing("--export", options.export as string, () => exporting.close());
       log.info("records exported", { file: options.export, rows: sink.rows });
     }
-    const state = options.state;
-    if (state) await writing("--state", state, () => writeFileSync(state, JSON.stringify(summary)));
   }
+  // A merge's result is a summary too: merge --state rolls daily states up into a week's.
+  const state = options.state;
+  if (state) await writing("--state", state, () => writeFileSync(state, JSON.stringify(summary)));
 
   ctx.metrics.itemsProcessed.inc(summary.requests);
   if (summary.bad > 0) ctx.metrics.errors.inc(summary.bad);

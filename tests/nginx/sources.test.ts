@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
   appendFileSync,
+  existsSync,
   mkdirSync,
   readFileSync,
   renameSync,
@@ -329,6 +330,23 @@ describe("sources", () => {
     expect(none.stderr).toContain(`${missing}: no such file`);
     // Giving no state file at all stays a usage error.
     expect((await nginxlog(["merge"])).exitCode).toBe(2);
+  }, 60_000);
+
+  test("merge --state saves the merged summary (daily states rolled up into a week's)", async () => {
+    const monday = join(dir, "roll-mon.log");
+    const tuesday = join(dir, "roll-tue.log");
+    writeFileSync(monday, lines(0, 5));
+    writeFileSync(tuesday, lines(5, 8));
+    const states = [`${monday}.state`, `${tuesday}.state`];
+    expect((await nginxlog([monday, "--state", states[0] as string])).exitCode).toBe(0);
+    expect((await nginxlog([tuesday, "--state", states[1] as string])).exitCode).toBe(0);
+    const week = join(dir, "roll-week.state");
+    const merged = await nginxlog(["merge", ...states, "--state", week, "--json"]);
+    expect(merged.exitCode).toBe(0);
+    expect(existsSync(week)).toBe(true);
+    const rolledUp = await report(["merge", week]);
+    expect(rolledUp.overview).toEqual(JSON.parse(merged.stdout).overview);
+    expect(rolledUp.overview.requests).toBe(8);
   }, 60_000);
 
   test("the timeline stays within 1440 buckets over several files and merged states, as over one file", async () => {
