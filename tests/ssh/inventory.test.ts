@@ -150,4 +150,14 @@ describe("Ansible inventories", () => {
       });
     }
   });
+
+  test("INI section headers may end in a # comment, as Ansible's allow", () => {
+    const inventory = parseIniInventory(
+      "[web]   # frontends\nweb1\n[prod:children] # everything live\nweb\n[prod:vars]  #\nansible_user=deploy\n",
+      "hosts.ini",
+    );
+    expect(selectHosts(inventory, "web")).toEqual(["web1"]);
+    expect(selectHosts(inventory, "prod")).toEqual(["web1"]);
+    expect(inventoryTarget(inventory, "web1")).toMatchObject({ user: "deploy" });
+  });
 });

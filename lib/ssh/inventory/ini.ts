@@ -17,7 +17,8 @@ export function parseIniInventory(
     const where = `${file}:${index + 1}`;
     const line = raw.trim();
     if (!line || line.startsWith("#") || line.startsWith(";")) return;
-    const header = /^\[([^\]]+)\]$/.exec(line);
+    // Ansible allows a comment after a header: "[web]  # frontends".
+    const header = /^\[([^\]]+)\]\s*(?:#.*)?$/.exec(line);
     if (header) {
       const [name = "", suffix] = (header[1] ?? "").split(":");
       if (!name) throw new Error(`${where}: empty group name`);
