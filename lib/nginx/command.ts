@@ -15,7 +15,13 @@ import { expandInputs, readError } from "./inputs.ts";
 import type { nginxlogOptions } from "./options.ts";
 import { type AnalysisSettings, newAnalyzer } from "./range.ts";
 import { buildReport, tableByName, tableNames, tableToCsv } from "./report.ts";
-import { isSummary, maxGivenBuckets, mergeSummaries, type Summary } from "./summary.ts";
+import {
+  isSummary,
+  maxGivenBuckets,
+  mergeSummaries,
+  type Summary,
+  stateProblem,
+} from "./summary.ts";
 import { printReport } from "./terminal.ts";
 import { parseTimeSpec } from "./time-spec.ts";
 
@@ -61,7 +67,7 @@ export async function runNginxlog(
         continue;
       }
       if (!isSummary(parsed)) {
-        failed(`merge: ${file}: not an nginxlog state file`);
+        failed(`merge: ${file}: ${stateProblem(parsed)}`);
         continue;
       }
       if (merged && merged.format !== parsed.format)

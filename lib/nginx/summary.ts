@@ -374,11 +374,34 @@ export function mergeSummaries(a: Summary, b: Summary, badExampleLimit = 10): Su
   };
 }
 
+/** Parts mergeSummaries and buildReport read without checking: a JSON without them crashed merge. */
+const stateObjects = [
+  "has",
+  "status",
+  "methods",
+  "protocols",
+  "top",
+  "distinct",
+  "latency",
+  "pathLatency",
+] as const;
+const stateArrays = ["sources", "buckets", "badExamples"] as const;
+
+/** Why `value` is not a state this version can merge, or undefined when it is one. */
+export function stateProblem(value: unknown): string | undefined {
+  const notState = "not an nginxlog state file";
+  if (typeof value !== "object" || value === null) return notState;
+  const state = value as Record<string, unknown>;
+  if (typeof state.requests !== "number") return notState;
+  if (typeof state.version === "number" && state.version !== summaryVersion)
+    return `state file version ${state.version}; this nginxlog reads version ${summaryVersion}`;
+  if (state.version !== summaryVersion) return notState;
+  const isObject = (key: string) => typeof state[key] === "object" && state[key] !== null;
+  if (!stateObjects.every(isObject) || !stateArrays.every((key) => Array.isArray(state[key])))
+    return notState;
+  return undefined;
+}
+
 export function isSummary(value: unknown): value is Summary {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (value as Summary).version === summaryVersion &&
-    typeof (value as Summary).requests === "number"
-  );
+  return stateProblem(value) === undefined;
 }

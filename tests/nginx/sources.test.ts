@@ -332,6 +332,24 @@ describe("sources", () => {
     expect((await nginxlog(["merge"])).exitCode).toBe(2);
   }, 60_000);
 
+  test("merge: a state of another version says so; a JSON that only looks like a state is refused, not a crash", async () => {
+    const file = join(dir, "merge-shape.log");
+    writeFileSync(file, lines(0, 7));
+    const good = join(dir, "merge-shape.state");
+    expect((await nginxlog([file, "--state", good])).exitCode).toBe(0);
+    const newer = join(dir, "merge-newer.state");
+    writeFileSync(newer, JSON.stringify({ ...JSON.parse(readFileSync(good, "utf8")), version: 2 }));
+    const hollow = join(dir, "merge-hollow.state");
+    writeFileSync(hollow, '{"version":1,"requests":3}');
+    const result = await nginxlog(["merge", good, newer, hollow, "--json"]);
+    expect(result.stderr).toContain(
+      `${newer}: state file version 2; this nginxlog reads version 1`,
+    );
+    expect(result.stderr).toContain(`${hollow}: not an nginxlog state file`);
+    expect(result.exitCode).toBe(1);
+    expect(JSON.parse(result.stdout).overview.requests).toBe(7);
+  }, 60_000);
+
   test("merge --state saves the merged summary (daily states rolled up into a week's)", async () => {
     const monday = join(dir, "roll-mon.log");
     const tuesday = join(dir, "roll-tue.log");
