@@ -80,6 +80,7 @@ export async function resolveHost(
   host: string,
   ipProtocol: IpProtocol,
   signal: AbortSignal,
+  lookupHost: typeof lookup = lookup,
 ): Promise<{ address: string; family: 4 | 6 }> {
   const bare = host.replace(/^\[(.*)\]$/, "$1");
   const literal = isIP(bare);
@@ -87,7 +88,7 @@ export async function resolveHost(
   const { preferred, fallback } = ipProtocol;
   const family = preferred === "ip4" ? 4 : preferred === "ip6" ? 6 : 0;
   const resolve = async (family: 0 | 4 | 6) => {
-    const found = await abortable(lookup(bare, { family }), signal);
+    const found = await abortable(lookupHost(bare, { family }), signal);
     return { address: found.address, family: found.family as 4 | 6 };
   };
   try {
