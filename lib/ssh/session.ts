@@ -153,6 +153,14 @@ export function openSession(
     client.on("close", onClose);
     client.on("error", (error: Error & { level?: string }) => {
       if (hostKeyFailure) return finish(hostKeyFailure);
+      if (error.level === "agent") {
+        // An agent that cannot be reached or cannot sign (a stale SSH_AUTH_SOCK): ssh2 goes on
+        // with the key files, as ssh does; the reason is kept for the auth failure message.
+        const agentAt = tried.indexOf("ssh-agent");
+        if (agentAt >= 0) tried.splice(agentAt, 1);
+        skipped.push(`ssh-agent: ${error.message}`);
+        return;
+      }
       if (error.level === "client-authentication") {
         const detail = [
           tried.length ? `tried ${tried.join(", ")}` : "no usable credential",

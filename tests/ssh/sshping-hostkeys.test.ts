@@ -177,6 +177,22 @@ describe("credentials", () => {
     agent.stop();
   }, 30_000);
 
+  test("an SSH_AUTH_SOCK nobody listens on (stale) is skipped: the key files are still tried", async () => {
+    const knownHosts = ws.file("kh-stale-agent", `${fleet.knownHostsLines().join("\n")}\n`);
+    const env = { SSH_AUTH_SOCK: `${ws.dir}/gone-agent.sock` };
+    const args = [hostSpecs(fleet)[5] ?? "", "-F", "none", "--known-hosts", knownHosts, "--json"];
+    const withKey = await ws.sshping([...args, "-k", fleet.clientKey], env);
+    expect(parseJson(withKey.stdout).hosts[0]).toMatchObject({ status: "ok" });
+    expect(withKey.exitCode).toBe(0);
+    // Nothing else to try: a login problem that names the agent, not an unreachable host.
+    const alone = await ws.sshping(args, env);
+    expect(alone.exitCode).toBe(4);
+    const [record] = parseJson(alone.stdout).hosts;
+    expect(record).toMatchObject({ status: "auth_failed", phase: "auth" });
+    expect(String(record?.error)).toContain("ssh-agent");
+    expect(String(record?.error)).toContain("Failed to connect to agent");
+  }, 60_000);
+
   test("encrypted key: a clear error without passphrase, works with the passphrase variable", async () => {
     const knownHosts = ws.file("kh-enc", `${fleet.knownHostsLines().join("\n")}\n`);
     const args = [
