@@ -12,6 +12,7 @@ import { ExporterDaemon } from "./daemon.ts";
 import { parseListenAddress } from "./listen-address.ts";
 import { runAllOnce } from "./once.ts";
 import type { exporterOptions } from "./options.ts";
+import { shownTarget } from "./target-text.ts";
 import { watchFile } from "./watch.ts";
 import { loadWebConfig, type WebConfig } from "./web-config.ts";
 
@@ -66,14 +67,19 @@ async function runOnce(ctx: ExporterContext, config: ExporterConfig): Promise<nu
   const results = await runAllOnce(config, log, ctx.signal);
   if (options.json)
     for (const { spec, result } of results)
-      out.record({ check: spec.name, kind: spec.kind, target: spec.target, ...result });
+      out.record({
+        check: spec.name,
+        kind: spec.kind,
+        target: shownTarget(spec.target),
+        ...result,
+      });
   else
     out.table(results, [
       { header: "CHECK", value: (r) => r.spec.name },
       { header: "KIND", value: (r) => r.spec.kind },
       { header: "RESULT", value: (r) => (r.result.success ? "ok" : out.style("FAIL", "red")) },
       { header: "SECONDS", value: (r) => r.result.durationSeconds.toFixed(3), align: "right" },
-      { header: "DETAIL", value: (r) => r.result.error ?? r.spec.target },
+      { header: "DETAIL", value: (r) => r.result.error ?? shownTarget(r.spec.target) },
     ]);
   return results.every(({ result }) => result.success) ? ExitCode.ok : ExitCode.failure;
 }

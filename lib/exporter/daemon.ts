@@ -13,6 +13,7 @@ import { handleProbe } from "./probe.ts";
 import { Scheduler } from "./scheduler.ts";
 import { SelfMetrics } from "./self-metrics.ts";
 import { ResultStore } from "./store.ts";
+import { shownTarget } from "./target-text.ts";
 import type { CheckResult, CheckSpec } from "./types.ts";
 import { BasicAuth, type WebConfig } from "./web-config.ts";
 
@@ -191,7 +192,7 @@ export class ExporterDaemon {
     return this.store.list().map(({ spec, result }) => ({
       name: spec.name,
       kind: spec.kind,
-      target: spec.target,
+      target: shownTarget(spec.target),
       interval: spec.interval,
       timeout: spec.timeout,
       success: result?.success ?? null,

@@ -2,6 +2,7 @@
 import type { Logger } from "../cli/log.ts";
 import { withSpan } from "../telemetry/span.ts";
 import { checkKinds } from "./checks/index.ts";
+import { shownTarget } from "./target-text.ts";
 import type { CheckResult, CheckSpec, DetailSample, ExposedFamily, ResultSink } from "./types.ts";
 
 class CollectingSink implements ResultSink {
@@ -54,7 +55,7 @@ export function runCheck(
     {
       "opsctl.check.name": spec.name,
       "opsctl.check.kind": spec.kind,
-      "opsctl.check.target": target,
+      "opsctl.check.target": shownTarget(target),
     },
     async (span) => {
       const result = await runCheckUntraced(spec, target, options);

@@ -130,6 +130,17 @@ describe("daemon", () => {
     expect((await fetch(`${daemon.url}/-/reload`)).status).toBe(405);
   });
 
+  test("/checks never shows the password of a target URL (http://user:secret@host/)", async () => {
+    const target = httpTarget().replace("://", "://probe:s3cret-pw@");
+    const { daemon } = await daemonWith(
+      `checks:\n  - { name: creds, kind: http, target: "${target}/" }\n`,
+    );
+    const text = await (await fetch(`${daemon.url}/checks`)).text();
+    expect(text).not.toContain("s3cret-pw");
+    const [check] = JSON.parse(text) as { target: string }[];
+    expect(check?.target).toBe(`${target.replace("s3cret-pw", "xxxxx")}/`);
+  });
+
   test("concurrent reloads share one load; a broken file keeps the running config", async () => {
     const { daemon, file } = await daemonWith(
       `checks:\n  - { name: a, kind: http, target: "${httpTarget()}/" }\n`,
