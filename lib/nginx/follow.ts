@@ -3,6 +3,8 @@
  * names another inode, or disappears and comes back) drains the old file and reopens the path
  * from its start; a truncation (the file got shorter) restarts from offset 0. A file that does
  * not exist yet is waited for, polled like the rest, and read from its start once it appears.
+ * The file before a rotation is still read until it has been quiet for rotateWaitMs: logrotate
+ * creates the new file before nginx reopens its log (USR1), and nginx writes to the old one until then.
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import type { Analyzer } from "./analyzer.ts";
@@ -14,6 +16,8 @@ export interface FollowOptions {
   analyzer: Analyzer;
   signal: AbortSignal;
   pollMs?: number;
+  /** How long the file before a rotation must give nothing before it is let go (default 5 s). */
+  rotateWaitMs?: number;
   /** Called after each poll that read something. */
   onProgress?: () => void;
   /** Called on rotation/truncation, and when a missing file is waited for and appears (for logs). */
@@ -50,9 +54,22 @@ function openToFollow(path: string): number | undefined {
   return fd;
 }
 
+/** Reads fd from `from` to its end into the feeder; returns the new offset. */
+function readToEnd(fd: number, feeder: LineFeeder, from: number): number {
+  let offset = from;
+  for (;;) {
+    const space = feeder.space();
+    const n = readSync(fd, space, 0, space.length, offset);
+    if (n <= 0) return offset;
+    offset += n;
+    feeder.commit(n);
+  }
+}
+
 export async function followFile(options: FollowOptions): Promise<void> {
   const { path, analyzer, signal } = options;
   const pollMs = options.pollMs ?? 250;
+  const rotateWaitMs = options.rotateWaitMs ?? 5000;
   analyzer.source = path;
   let feeder = new LineFeeder(analyzer);
   let fd: number | undefined = openToFollow(path);
@@ -68,20 +85,28 @@ export async function followFile(options: FollowOptions): Promise<void> {
 
   const drain = (): boolean => {
     if (fd === undefined) return false;
-    let any = false;
-    for (;;) {
-      const space = feeder.space();
-      const n = readSync(fd, space, 0, space.length, offset);
-      if (n <= 0) break;
-      offset += n;
-      feeder.commit(n);
-      any = true;
+    const before = offset;
+    offset = readToEnd(fd, feeder, offset);
+    return offset > before;
+  };
+  /** The file before the last rotation, still read until quiet for rotateWaitMs. */
+  let previous: { fd: number; offset: number; feeder: LineFeeder; quietSince: number } | undefined;
+  const drainPrevious = (letGo: boolean) => {
+    if (!previous) return;
+    const before = previous.offset;
+    previous.offset = readToEnd(previous.fd, previous.feeder, previous.offset);
+    const now = Date.now();
+    if (previous.offset > before) previous.quietSince = now;
+    if (letGo || now - previous.quietSince >= rotateWaitMs) {
+      previous.feeder.finish();
+      closeSync(previous.fd);
+      previous = undefined;
     }
-    return any;
   };
 
   while (!signal.aborted) {
     openIfMissing();
+    drainPrevious(false);
     const read = drain();
     // Same path, other inode (or gone): the file was rotated.
     let current: ReturnType<typeof statSync> | undefined;
@@ -91,10 +116,15 @@ export async function followFile(options: FollowOptions): Promise<void> {
       current = undefined;
     }
     const mine = fd === undefined ? undefined : fstatSync(fd);
-    if (current && mine && (current.ino !== mine.ino || current.dev !== mine.dev)) {
+    if (
+      fd !== undefined &&
+      current &&
+      mine &&
+      (current.ino !== mine.ino || current.dev !== mine.dev)
+    ) {
       drain();
-      feeder.finish();
-      if (fd !== undefined) closeSync(fd);
+      drainPrevious(true);
+      previous = { fd, offset, feeder, quietSince: Date.now() };
       fd = openOrUndefined(path);
       offset = 0;
       feeder = new LineFeeder(analyzer);
@@ -122,6 +152,7 @@ export async function followFile(options: FollowOptions): Promise<void> {
     });
   }
   openIfMissing();
+  drainPrevious(true);
   drain();
   feeder.finish();
   if (fd !== undefined) closeSync(fd);

@@ -3,7 +3,7 @@
  * not exist yet is waited for, as tail -F does, and followed once it appears.
  */
 import { beforeAll, expect, test } from "bun:test";
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Analyzer } from "../../lib/nginx/analyzer.ts";
 import { followFile } from "../../lib/nginx/follow.ts";
@@ -79,3 +79,30 @@ test("compiled: --follow of a missing path waits, then counts the lines of the f
   expect(seen.text.match(/waiting/g)?.length).toBe(1);
   expect(seen.text).toContain(path);
 }, 60_000);
+
+test("--follow: lines nginx writes to the renamed file before it reopens its log (logrotate's create, then USR1) still count", async () => {
+  const path = join(tempDir("nginxlog-follow"), "access.log");
+  writeFileSync(path, line(0));
+  const analyzer = new Analyzer({ format: resolveFormat("combined") });
+  const stop = new AbortController();
+  let switched = () => {};
+  const rotated = new Promise<void>((resolve) => {
+    switched = resolve;
+  });
+  const following = followFile({
+    path,
+    analyzer,
+    signal: stop.signal,
+    pollMs: 20,
+    onEvent: (event) => event === "rotated" && switched(),
+  });
+  // logrotate: rename, then create an empty file; nginx writes to the old one until USR1.
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, "");
+  await rotated;
+  appendFileSync(`${path}.1`, line(1) + line(2));
+  appendFileSync(path, line(3));
+  stop.abort();
+  await following;
+  expect(analyzer.requests).toBe(4);
+});
