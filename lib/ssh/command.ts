@@ -63,7 +63,7 @@ export function runCommand(
   signal: AbortSignal,
 ): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(cancelled());
+    if (signal.aborted) return reject(cancelled("command"));
     const stdout = new CappedBuffer(maxOutputBytes);
     const stderr = new CappedBuffer(maxOutputBytes);
     let exitCode: number | null = null;
@@ -86,7 +86,7 @@ export function runCommand(
           truncatedBytes: stdout.dropped + stderr.dropped,
         });
     };
-    const onAbort = () => finish(cancelled());
+    const onAbort = () => finish(cancelled("command"));
     const onClientError = (error: Error) =>
       finish(
         new ProbeFailure(

@@ -71,7 +71,7 @@ export function openSession(
         resolve({ client, serverVersion: remoteVersion(client) });
       }
     };
-    const onAbort = () => finish(cancelled());
+    const onAbort = () => finish(cancelled(phase));
     const onClose = () =>
       finish(
         hostKeyFailure ??

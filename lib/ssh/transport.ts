@@ -2,7 +2,7 @@ import { connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Client } from "ssh2";
 import { hostPort } from "./address.ts";
-import { connectionFailure, ProbeFailure, seconds } from "./failure.ts";
+import { connectionFailure, ProbeFailure, type ProbePhase, seconds } from "./failure.ts";
 
 /** TCP connect with its own deadline and TCP_NODELAY (small SSH packets must not wait). */
 export function connectTcp(
@@ -75,8 +75,9 @@ export function forwardThrough(
   });
 }
 
-export function cancelled(): ProbeFailure {
-  return new ProbeFailure("cancelled", "connect", "cancelled", false);
+/** Stopped by the run's signal (Ctrl-C, SIGTERM) during `phase`. */
+export function cancelled(phase: ProbePhase = "connect"): ProbeFailure {
+  return new ProbeFailure("cancelled", phase, "cancelled", false);
 }
 
 /** The connect deadline passed: unreachable, and worth a retry. */

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, rmSync } from "node:fs";
 import { freePort } from "../env/service.ts";
 import { type SshdFleet, sharedSshdFleet, startSshdFleet, startTarpit } from "../env/sshd.ts";
 import { compiledTool } from "../helpers/compiled.ts";
@@ -204,6 +205,43 @@ describe("never hangs", () => {
     expect(code).toBe(130);
     expect(stdout).toContain(`127.0.0.1:${tarpit.port} | CANCELLED | cancelled`);
     expect(stdout).toMatch(/2 hosts: 1 ok, .* 1 cancelled in /);
+  }, 30_000);
+});
+
+describe("stopped while a command runs", () => {
+  test("SIGTERM: the host is cancelled in the command phase, exit 143, retry file written", async () => {
+    // The remote command says it started through a file, then waits on its stdin: it ends by
+    // itself when the connection closes, so nothing is left running on the test machine.
+    const marker = `/tmp/sshping-started-${process.pid}-${Date.now()}`;
+    const retryFile = `${ws.dir}/stopped.retry`;
+    const bin = await compiledTool("sshping");
+    const proc = Bun.spawn(
+      [
+        bin,
+        hostSpecs(fleet)[0] ?? "",
+        "-F",
+        "none",
+        "-k",
+        fleet.clientKey,
+        "--known-hosts",
+        knownHosts,
+        "--run",
+        `touch ${marker}; read line`,
+        "--retry-file",
+        retryFile,
+        "--json",
+      ],
+      { env: { PATH: process.env.PATH ?? "", HOME: ws.home }, stdout: "pipe", stderr: "pipe" },
+    );
+    while (!(await Bun.file(marker).exists()) && proc.exitCode === null) await Bun.sleep(20);
+    proc.kill("SIGTERM");
+    const [code, stdout] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
+    rmSync(marker, { force: true });
+    expect(code).toBe(143);
+    const { hosts, summary } = parseJson(stdout);
+    expect(hosts[0]).toMatchObject({ status: "cancelled", phase: "command", error: "cancelled" });
+    expect(summary).toMatchObject({ cancelled: 1 });
+    expect(readFileSync(retryFile, "utf8")).toBe(`${hostSpecs(fleet)[0]}\n`);
   }, 30_000);
 });
 
