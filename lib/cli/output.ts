@@ -1,4 +1,4 @@
-import { writeSync } from "node:fs";
+import { writeAllSync } from "../fs/write-all.ts";
 
 /** Results on stdout: NDJSON/JSON for machines, aligned tables for people. Buffered: ffind prints millions of lines. */
 
@@ -117,14 +117,5 @@ function displayWidth(text: string): number {
 
 function writeStdout(chunk: string | Uint8Array): void {
   // Synchronous so output is never lost at exit and ordering with stderr holds.
-  const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-  let offset = 0;
-  while (offset < bytes.length) {
-    try {
-      offset += writeSync(1, bytes, offset);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EAGAIN") continue;
-      throw error;
-    }
-  }
+  writeAllSync(1, chunk);
 }

@@ -2,8 +2,9 @@
  * Parsed records out: NDJSON (one object a line) or Parquet (typed columns, row groups of
  * `rowGroupRows` rows so memory stays bounded), for DuckDB/Spark/ClickHouse.
  */
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import type * as HyparquetWriter from "hyparquet-writer";
+import { writeAllSync } from "../fs/write-all.ts";
 import type { RecordView } from "./analyzer.ts";
 
 type ColumnType = "STRING" | "INT64" | "DOUBLE" | "TIMESTAMP";
@@ -100,7 +101,7 @@ export function ndjsonSink(path: string, columns: ExportColumn[]): RecordSink {
   let size = 0;
   let rows = 0;
   const flush = () => {
-    if (buffer.length) writeSync(fd, buffer.join(""));
+    if (buffer.length) writeAllSync(fd, buffer.join(""));
     buffer = [];
     size = 0;
   };

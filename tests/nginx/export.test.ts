@@ -160,3 +160,26 @@ test("an output that cannot be written (disk full) is named with its flag, never
     expect(result.stderr).toContain("no space left on device");
   }
 }, 60_000);
+
+test("an export cut short by a full disk is an error, never a silently truncated file (exit 1)", async () => {
+  // tmpfs of 64 KiB: the NDJSON of this log (~100 KiB) is written at the end, in one call that
+  // the kernel answers with a short count before it answers ENOSPC.
+  const small = join(dir, "small-fs");
+  Bun.spawnSync(["mkdir", "-p", small]);
+  expect(Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", small]).exitCode).toBe(
+    0,
+  );
+  try {
+    const few = join(dir, "few.log");
+    let text = "";
+    for (let i = 0; i < 900; i++)
+      text += `10.0.0.1 - - [26/Nov/2026:08:00:00 +0000] "GET /few/${i} HTTP/1.1" 200 1 "-" "ua"\n`;
+    writeFileSync(few, text);
+    const out = join(small, "records.ndjson");
+    const result = await nginxlog([few, "--export", out, "--json"]);
+    expect(result.stderr).toContain(`--export ${out}: cannot write:`);
+    expect(result.exitCode).toBe(1);
+  } finally {
+    Bun.spawnSync(["umount", "-l", small]);
+  }
+}, 60_000);
