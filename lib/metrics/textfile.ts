@@ -1,16 +1,9 @@
-import {
-  closeSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { readFileSync } from "node:fs";
+import { writeFileAtomic } from "../fs/write-atomic.ts";
 
 /**
- * node_exporter's textfile collector reads *.prom files at any moment: write a temp file in
- * the same directory, fsync, then rename, so it never sees half a file. The families named in
+ * node_exporter's textfile collector reads *.prom files at any moment: the file is replaced
+ * whole (writeFileAtomic), never seen half written. The families named in
  * `keep` that the exposition lacks are carried forward from the file it replaces (a failed
  * run's last success is the previous file's, as a Pushgateway POST would keep it).
  */
@@ -19,23 +12,9 @@ export function writeTextfile(
   exposition: string,
   keep: readonly string[] = [],
 ): void {
-  const temp = `${path}.${process.pid}.tmp`;
   try {
-    const text = exposition + carriedForward(path, exposition, keep);
-    const fd = openSync(temp, "w", 0o644);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
+    writeFileAtomic(path, exposition + carriedForward(path, exposition, keep));
   } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // The temp file may never have been created.
-    }
     throw new Error(`--metrics-textfile ${path}: ${(error as Error).message}`);
   }
 }

@@ -1,8 +1,9 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { UsageError } from "../cli/errors.ts";
 import { ExitCode } from "../cli/exit-codes.ts";
 import type { ToolContext } from "../cli/types.ts";
+import { writeFileAtomic } from "../fs/write-atomic.ts";
 import { type AnalyzeResult, analyzeSources } from "./analyze.ts";
 import { type TableGroup, tableGroups } from "./analyzer.ts";
 import { exportColumns, type RecordSink, sinkFor } from "./export.ts";
@@ -185,13 +186,14 @@ export async function runNginxlog(
   }
   // A merge's result is a summary too: merge --state rolls daily states up into a week's.
   const state = options.state;
-  if (state) await writing("--state", state, () => writeFileSync(state, JSON.stringify(summary)));
+  // Whole or not at all: a run killed or out of disk mid-write keeps yesterday's state.
+  if (state) await writing("--state", state, () => writeFileAtomic(state, JSON.stringify(summary)));
 
   ctx.metrics.itemsProcessed.inc(summary.requests);
   if (summary.bad > 0) ctx.metrics.errors.inc(summary.bad);
   const report = buildReport(summary, options.top);
   const html = options.html;
-  if (html) await writing("--html", html, () => writeFileSync(html, renderHtml(report)));
+  if (html) await writing("--html", html, () => writeFileAtomic(html, renderHtml(report)));
   if (options.csv) {
     const table = tableByName(report, options.csv);
     if (!table)
