@@ -35,6 +35,21 @@ export class Credentials {
     return loaded;
   }
 
+  /** The public half of an identity file: from the key, else from FILE.pub (an encrypted key). */
+  publicKey(path: string, implicit = false): Buffer | undefined {
+    const key = this.identity(path, implicit).key;
+    if (key) return key.getPublicSSH();
+    let data: Buffer;
+    try {
+      data = readFileSync(`${path}.pub`);
+    } catch {
+      return undefined;
+    }
+    const parsed = ssh2().utils.parseKey(data);
+    const pub = Array.isArray(parsed) ? parsed[0] : parsed;
+    return pub && !(pub instanceof Error) ? pub.getPublicSSH() : undefined;
+  }
+
   private load(path: string, implicit: boolean): LoadedIdentity {
     if (!existsSync(path)) return { path, implicit, problem: "no such file" };
     let data: Buffer;

@@ -2,6 +2,7 @@ import type { Duplex } from "node:stream";
 import type { AuthenticationType, Client, ConnectConfig } from "ssh2";
 import type { Credentials } from "./credentials.ts";
 import { ProbeFailure, type ProbePhase, seconds } from "./failure.ts";
+import { identitiesOnlyAgent } from "./identities-agent.ts";
 import { algorithmsForKeyType, keyTypeOfBlob } from "./known-hosts.ts";
 import type { KnownHostsStore } from "./known-hosts-store.ts";
 import type { HopPlan } from "./plan.ts";
@@ -231,11 +232,21 @@ interface AuthMethod {
 
 function authMethods(hop: HopPlan, credentials: Credentials, skipped: string[]): AuthMethod[] {
   const methods: AuthMethod[] = [];
-  if (hop.agentSocket && !hop.identitiesOnly)
+  // IdentitiesOnly: the agent only for the identity files' keys, as ssh does.
+  const agent =
+    hop.agentSocket && hop.identitiesOnly
+      ? identitiesOnlyAgent(
+          hop.agentSocket,
+          hop.identityFiles.flatMap(
+            (file) => credentials.publicKey(file.path, file.implicit) ?? [],
+          ),
+        )
+      : hop.agentSocket;
+  if (agent)
     methods.push({
       type: "agent",
       label: "ssh-agent",
-      auth: { type: "agent", username: hop.user, agent: hop.agentSocket },
+      auth: { type: "agent", username: hop.user, agent },
     });
   for (const file of hop.identityFiles) {
     const identity = credentials.identity(file.path, file.implicit);

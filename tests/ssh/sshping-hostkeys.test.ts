@@ -193,6 +193,42 @@ describe("credentials", () => {
     expect(String(record?.error)).toContain("Failed to connect to agent");
   }, 60_000);
 
+  test("IdentitiesOnly yes: the agent signs for the IdentityFile keys it holds, and only for those", async () => {
+    const { startSshAgent } = await import("../env/sshd.ts");
+    const agent = await startSshAgent(ws.dir, [fleet.clientKey]);
+    // The encrypted key goes in as ssh-add would ask for it, through SSH_ASKPASS.
+    const askpass = ws.file("askpass.sh", "#!/bin/sh\necho s3cret\n", 0o755);
+    const added = spawnSync("ssh-add", [encryptedKey], {
+      env: {
+        ...process.env,
+        SSH_AUTH_SOCK: agent.socket,
+        SSH_ASKPASS: askpass,
+        SSH_ASKPASS_REQUIRE: "force",
+        DISPLAY: "none",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    expect(added.status).toBe(0);
+    const knownHosts = ws.file("kh-idonly", `${fleet.knownHostsLines().join("\n")}\n`);
+    const config = (identityFile: string) =>
+      ws.file(
+        `cfg-idonly-${identityFile.split("/").pop()}`,
+        `Host *\n  IdentityFile ${identityFile}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${knownHosts}\n`,
+      );
+    const host = hostSpecs(fleet)[3] ?? "";
+    const env = { SSH_AUTH_SOCK: agent.socket };
+    // The file is encrypted and no passphrase is set: ssh logs in through the agent.
+    const viaAgent = await ws.sshping([host, "-F", config(encryptedKey), "--json"], env);
+    expect(parseJson(viaAgent.stdout).hosts[0]).toMatchObject({ status: "ok" });
+    expect(viaAgent.exitCode).toBe(0);
+    // The agent's other key (authorized too) is not offered for another IdentityFile.
+    const [otherKey] = generateKey(ws.dir, "idonly_other_ed25519");
+    const refused = await ws.sshping([host, "-F", config(otherKey), "--json"], env);
+    expect(parseJson(refused.stdout).hosts[0]).toMatchObject({ status: "auth_failed" });
+    expect(refused.exitCode).toBe(4);
+    agent.stop();
+  }, 60_000);
+
   test("encrypted key: a clear error without passphrase, works with the passphrase variable", async () => {
     const knownHosts = ws.file("kh-enc", `${fleet.knownHostsLines().join("\n")}\n`);
     const args = [
