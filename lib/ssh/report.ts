@@ -73,7 +73,7 @@ export function groupResults(results: readonly ProbeResult[]): OutputGroup[] {
   for (const result of results) {
     const body =
       result.exitCode !== undefined
-        ? `${result.stdout ?? ""}${result.stderr ?? ""}`
+        ? commandOutput(result)
         : result.status === "ok"
           ? ""
           : `${result.error ?? ""}\n`;
@@ -90,6 +90,21 @@ export function groupResults(results: readonly ProbeResult[]): OutputGroup[] {
     group.hosts.push(result.name);
   }
   return [...groups.values()].sort((a, b) => b.hosts.length - a.hosts.length);
+}
+
+/**
+ * A host's stdout and stderr as --group shows them, with --max-output's notice: the cut must
+ * show, and hosts that only differ past it must not pass for identical.
+ */
+function commandOutput(result: ProbeResult): string {
+  const text = `${result.stdout ?? ""}${result.stderr ?? ""}`;
+  if (!result.truncatedBytes) return text;
+  return `${text === "" || text.endsWith("\n") ? text : `${text}\n`}${truncationNotice(result.truncatedBytes)}\n`;
+}
+
+/** The line that says output was cut. */
+export function truncationNotice(bytes: number): string {
+  return `[${bytes} more bytes not kept: --max-output]`;
 }
 
 export function renderGroup(group: OutputGroup): string {

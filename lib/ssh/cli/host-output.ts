@@ -1,7 +1,7 @@
 /** One probed host on stdout: an NDJSON record under --json, else a (coloured) line and its output. */
 import type { Output } from "../../cli/output.ts";
 import type { ProbeResult } from "../probe.ts";
-import { hostLine } from "../report.ts";
+import { hostLine, truncationNotice } from "../report.ts";
 
 export function hostRecord(result: ProbeResult): Record<string, unknown> {
   return {
@@ -38,6 +38,5 @@ export function printHost(out: Output, result: ProbeResult, command: boolean): v
   out.line(`${styled} >>`);
   const text = `${result.stdout ?? ""}${result.stderr ?? ""}`;
   if (text) out.raw(text.endsWith("\n") ? text : `${text}\n`);
-  if (result.truncatedBytes)
-    out.line(`[${result.truncatedBytes} more bytes not kept: --max-output]`);
+  if (result.truncatedBytes) out.line(truncationNotice(result.truncatedBytes));
 }
