@@ -1,5 +1,6 @@
 import type { Duplex } from "node:stream";
 import type { Client } from "ssh2";
+import { maxTimerSeconds } from "../cli/values.ts";
 import { withSpan } from "../telemetry/span.ts";
 import { type CommandResult, runCommand } from "./command.ts";
 import { ProbeFailure, type ProbePhase, type ProbeStatus } from "./failure.ts";
@@ -235,9 +236,17 @@ async function attempt(
   }
 }
 
-/** Sleeps base * 2^(n-1) with +-25% jitter; false if cancelled meanwhile. */
+/**
+ * base * 2^(n-1) with +-25% jitter (`random` in [0, 1)), at most what a timer can wait (24.8
+ * days): past it a timer fires at once, and the doubling gets there after a few dozen attempts.
+ */
+export function retryDelayMs(baseMs: number, attempt: number, random = Math.random()): number {
+  return Math.min(baseMs * 2 ** (attempt - 1) * (0.75 + random * 0.5), maxTimerSeconds * 1000);
+}
+
+/** Sleeps retryDelayMs; false if cancelled meanwhile. */
 function backoff(baseMs: number, attempt: number, signal: AbortSignal): Promise<boolean> {
-  const delay = baseMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+  const delay = retryDelayMs(baseMs, attempt);
   return new Promise((resolve) => {
     if (signal.aborted) return resolve(false);
     const timer = setTimeout(() => {

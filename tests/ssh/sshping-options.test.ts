@@ -1,5 +1,6 @@
 /** Flags that bound every host's attempt: a deadline that fires at once is a usage error, not N failed hosts. */
 import { describe, expect, test } from "bun:test";
+import { retryDelayMs } from "../../lib/ssh/probe.ts";
 import { workspace } from "./sshping-helpers.ts";
 
 const ws = workspace();
@@ -63,5 +64,14 @@ describe("sshping deadline flags", () => {
     const negative = await dryRun("--keepalive=-5s");
     expect(negative.stderr).toContain("--keepalive");
     expect(negative.exitCode).toBe(2);
+  }, 60_000);
+
+  test("--retry-backoff over 24.8 days is refused; doubling it stops at what a timer can wait", async () => {
+    const long = await dryRun("--retry-backoff", "30d");
+    expect(long.stderr).toContain("--retry-backoff must be at most 24d");
+    expect(long.exitCode).toBe(2);
+    // 20 days doubled twice would be 80: a timer past 24.8 days fires at once.
+    expect(retryDelayMs(20 * 86_400_000, 3, 0.5)).toBe(2_147_483_000);
+    expect(retryDelayMs(500, 3, 0.5)).toBe(2000);
   }, 60_000);
 });

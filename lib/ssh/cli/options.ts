@@ -117,6 +117,8 @@ export const sshpingOptions = {
   retryBackoff: {
     type: "duration",
     valueHint: "DURATION",
+    min: 0,
+    timer: true,
     default: 0.5,
     description: "First retry delay, doubled each attempt",
   },
