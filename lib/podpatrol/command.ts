@@ -6,9 +6,11 @@ import { loadKubeConfig } from "../k8s/config.ts";
 import { Registry } from "../metrics/prom.ts";
 import { buildConfig } from "./config.ts";
 import { type Daemon, startDaemon } from "./daemon.ts";
+import { checkNamespacedAccess } from "./kube/access-check.ts";
 import { KubeApiError, KubeRest } from "./kube/rest.ts";
 import type { podpatrolOptions } from "./options.ts";
 import { patrolFlags, reloadConfig } from "./reload.ts";
+import { watchesNodes, watchScope } from "./watch-scope.ts";
 
 /** The daemon behind `podpatrol`: loaded by the script only when it really runs. */
 export async function runPodpatrol(
@@ -64,6 +66,9 @@ async function startPatrol(ctx: ToolContext<typeof podpatrolOptions>): Promise<D
     throw new UsageError((error as Error).message);
   }
   await probeApiServer(kc);
+  const scope = watchScope(config);
+  if (scope.namespaces.length > 0)
+    await checkNamespacedAccess(new KubeRest(kc), scope, watchesNodes(scope));
   const identity = o.identity ?? ctx.env.POD_NAME ?? `${hostname()}-${process.pid}`;
   const registry = new Registry();
   return startDaemon({

@@ -1,5 +1,6 @@
-// Wires the daemon: kube config -> informers (pods, nodes) -> engine; leader election; the
-// /metrics /healthz /readyz server; SIGHUP reload (by the caller). Returns when `signal` aborts.
+// Wires the daemon: kube config -> informers (pods: cluster-wide or one per --namespace; nodes
+// when needed) -> engine; leader election; the /metrics /healthz /readyz server; SIGHUP reload
+// (by the caller). Returns when `signal` aborts.
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Registry } from "prom-client";
 import type { Logger } from "../cli/log.ts";
@@ -13,10 +14,12 @@ import { KubeActuator } from "./kube/actuator.ts";
 import { EventRecorder } from "./kube/events.ts";
 import { defaultInformerSettings, Informer } from "./kube/informer.ts";
 import { LeaderElector, type LeaderSettings } from "./kube/leader.ts";
+import { PodInformers } from "./kube/pod-informers.ts";
 import { KubeRest } from "./kube/rest.ts";
-import type { Node, Pod } from "./kube-types.ts";
+import type { Node } from "./kube-types.ts";
 import { Leadership } from "./leadership.ts";
 import { PatrolMetrics } from "./metrics.ts";
+import { nodeRuleFlags, watchesNodes, watchScope } from "./watch-scope.ts";
 
 export interface DaemonOptions {
   kc: KubeConfig;
@@ -44,14 +47,14 @@ export interface Daemon {
 export function startDaemon(options: DaemonOptions): Daemon {
   const { log, registry } = options;
   const rest = new KubeRest(options.kc);
-  let podInformer: Informer<Pod> | undefined;
+  let podInformers: PodInformers | undefined;
   let nodeInformer: Informer<Node> | undefined;
   registerProcessMetrics(registry);
   // OTLP (when configured) exports what /metrics serves; one trace per remediation.
   const untrackMetrics = addOtlpMetricSource(registry);
   traceUnitsSeparately();
   const metrics = new PatrolMetrics(registry, (resource) =>
-    resource === "pods" ? (podInformer?.cache.size ?? 0) : (nodeInformer?.cache.size ?? 0),
+    resource === "pods" ? (podInformers?.size ?? 0) : (nodeInformer?.cache.size ?? 0),
   );
   const leader = options.leader;
   const leadership = new Leadership(
@@ -73,15 +76,16 @@ export function startDaemon(options: DaemonOptions): Daemon {
   const started = performance.now();
   const onSynced = (what: string) => () => {
     log.info(`${what} cache synced`, {
-      objects: what === "pods" ? podInformer?.cache.size : nodeInformer?.cache.size,
+      objects: what === "pods" ? podInformers?.size : nodeInformer?.cache.size,
       seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
     });
     if (what === "nodes") engine.markNodesSynced();
   };
-  const onRestart = (resource: string) => (reason: string, error?: unknown) => {
+  const onRestart = (resource: string, path?: string) => (reason: string, error?: unknown) => {
     metrics.watchRestarts.inc({ resource, reason });
     const fields = {
       resource,
+      ...(path ? { path } : {}),
       reason,
       ...(error ? { error: (error as Error).message ?? String(error) } : {}),
     };
@@ -91,23 +95,29 @@ export function startDaemon(options: DaemonOptions): Daemon {
   const informerSettings = {
     idleSeconds: options.watchIdleSeconds ?? defaultInformerSettings.idleSeconds,
   };
-  // Nodes first: the node-lost and stuck rules read node state when pods arrive.
-  nodeInformer = new Informer<Node>(
+  // Nodes first: the node-lost and stuck rules read node state when pods arrive. A namespaced
+  // patrol watches them only for the rules that need them (cluster-scoped permissions).
+  const scope = watchScope(options.config);
+  if (watchesNodes(scope))
+    nodeInformer = new Informer<Node>(
+      rest,
+      "/api/v1/nodes",
+      { upsert: (n, p) => engine.nodeUpserted(n, p), remove: (n) => engine.nodeRemoved(n) },
+      { onRestart: onRestart("nodes"), onSynced: onSynced("nodes") },
+      informerSettings,
+    );
+  const pods = new PodInformers(
     rest,
-    "/api/v1/nodes",
-    { upsert: (n, p) => engine.nodeUpserted(n, p), remove: (n) => engine.nodeRemoved(n) },
-    { onRestart: onRestart("nodes"), onSynced: onSynced("nodes") },
-    informerSettings,
-  );
-  podInformer = new Informer<Pod>(
-    rest,
-    "/api/v1/pods",
     { upsert: (p, prev) => engine.podUpserted(p, prev), remove: (p) => engine.podRemoved(p) },
-    { onRestart: onRestart("pods"), onSynced: onSynced("pods") },
+    {
+      onRestart: (path) => onRestart("pods", scope.namespaces.length ? path : undefined),
+      onAllSynced: onSynced("pods"),
+    },
     informerSettings,
   );
+  podInformers = pods;
   // Synced, and no watch down (or silent) for longer than the idle bound: a blind patrol is unready.
-  const ready = () => Boolean(podInformer?.healthy() && nodeInformer?.healthy());
+  const ready = () => pods.healthy() && (nodeInformer?.healthy() ?? true);
 
   const server = options.listen
     ? serveMetrics({
@@ -127,8 +137,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
   if (!leader) metrics.leader.set(1);
   const lease = leader && `${leader.namespace}/${leader.name}`;
 
-  nodeInformer.start();
-  podInformer.start();
+  nodeInformer?.start();
+  pods.watch(scope.namespaces);
   engine.start();
   leadership.start();
   log.info("podpatrol started", {
@@ -138,6 +148,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
       .filter(([, a]) => a.enabled)
       .map(([n]) => n),
     leaderElection: Boolean(options.leader),
+    namespaces: scope.namespaces.length ? scope.namespaces : "all",
+    nodes: Boolean(nodeInformer),
   });
   if (lease && options.config.dryRun)
     log.info("dry-run: not taking part in leader election, the Lease is left alone", { lease });
@@ -145,7 +157,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
   const done = new Promise<void>((resolve) => {
     const finish = async () => {
       engine.stop();
-      podInformer?.stop();
+      pods.stop();
       nodeInformer?.stop();
       await leadership.stop();
       server?.stop(true);
@@ -161,6 +173,14 @@ export function startDaemon(options: DaemonOptions): Daemon {
     engine,
     metrics,
     reload(config) {
+      const next = watchScope(config);
+      checkScopeChange(
+        scope.namespaces,
+        next.namespaces,
+        Boolean(nodeInformer),
+        watchesNodes(next),
+        () => nodeRuleFlags(next),
+      );
       if (lease && config.dryRun !== engine.currentConfig.dryRun) {
         const change = config.dryRun ? "dry-run: leaving" : "live: joining";
         log.info(`${change} leader election`, { lease });
@@ -169,7 +189,37 @@ export function startDaemon(options: DaemonOptions): Daemon {
       // once this replica leads.
       leadership.setDryRun(config.dryRun);
       engine.setConfig(config);
+      pods.watch(next.namespaces);
+      scope.namespaces = next.namespaces;
+      scope.nodeRules = next.nodeRules;
     },
     done,
   };
+}
+
+/**
+ * A reload may change the namespace list, not what the patrol needs permissions for: all
+ * namespaces against a list (cluster-wide list against Roles), or nodes it was started without.
+ * Throws (the caller keeps the old configuration) with what to do instead.
+ */
+function checkScopeChange(
+  before: string[],
+  after: string[],
+  watchingNodes: boolean,
+  needsNodes: boolean,
+  nodeFlags: () => string,
+): void {
+  const all = (namespaces: string[]) => namespaces.length === 0;
+  if (all(before) !== all(after)) {
+    const change = all(after)
+      ? "from a namespace list to all namespaces"
+      : "from all namespaces to a namespace list";
+    throw new Error(
+      `namespace: ${change} changes the permissions podpatrol needs (cluster-wide pod list or namespaced Roles); restart podpatrol to change it`,
+    );
+  }
+  if (needsNodes && !watchingNodes)
+    throw new Error(
+      `rules reading nodes enabled, but this patrol was started without a node watch; restart podpatrol to watch nodes (or keep them off: ${nodeFlags()})`,
+    );
 }

@@ -106,6 +106,7 @@ export class Informer<T extends Obj> {
     while (!this.stopped) {
       try {
         await this.list();
+        if (this.stopped) return;
         this.failures = 0;
         if (!this.synced) {
           this.synced = true;
@@ -114,6 +115,7 @@ export class Informer<T extends Obj> {
         await this.startWatch();
         return;
       } catch (error) {
+        if (this.stopped) return;
         this.hooks.onRestart?.("list-error", error);
         await this.backoff();
       }
@@ -129,6 +131,8 @@ export class Informer<T extends Obj> {
         items: T[];
         metadata: { resourceVersion: string; continue?: string };
       }>("GET", this.path, { query: { limit: this.settings.pageSize, continue: continueToken } });
+      // Stopped meanwhile (a namespace dropped on reload): its pods must not come back.
+      if (this.stopped) return;
       for (const item of page.items) seen.set(this.key(item), this.slim(item));
       continueToken = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
@@ -157,6 +161,7 @@ export class Informer<T extends Obj> {
     /** An ERROR event other than 410: the close that follows it is a failure, not a timeout. */
     let failed: Error | undefined;
     const onEvent = (type: string, raw: unknown) => {
+      if (this.stopped) return;
       if (type === "ERROR") {
         const status = raw as { code?: number; message?: string };
         if (status.code === 410) expired = true;
