@@ -46,6 +46,7 @@ export async function runNginxlog(
   if (positionals[0] === "merge") {
     const files = positionals.slice(1);
     if (files.length === 0) throw new UsageError("merge: give the .state files to merge");
+    checkMergeFlags(options);
     let merged: Summary | undefined;
     // A state that cannot be read is an input error (exit 1), as a missing log is: the rest still merge.
     const failed = (reason: string) => {
@@ -275,4 +276,30 @@ function pickFormat(
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** Flags that read or filter log lines: a merge has only saved summaries, so they cannot apply. */
+const logOnlyFlags = [
+  ["export", "--export"],
+  ["follow", "--follow"],
+  ["since", "--since"],
+  ["until", "--until"],
+  ["status", "--status"],
+  ["pathPrefix", "--path-prefix"],
+  ["ip", "--ip"],
+  ["method", "--method"],
+  ["where", "--where"],
+  ["nginxConf", "--nginx-conf"],
+  ["only", "--only"],
+] as const;
+
+function checkMergeFlags(options: object): void {
+  const given = logOnlyFlags.filter(([key]) => {
+    const value = (options as Record<string, unknown>)[key];
+    return value !== undefined && value !== false && !(Array.isArray(value) && value.length === 0);
+  });
+  if (given.length > 0)
+    throw new UsageError(
+      `merge: ${given.map(([, flag]) => flag).join(", ")} read or filter log lines; a merge combines saved summaries (run them on the logs, then merge)`,
+    );
 }

@@ -330,6 +330,11 @@ describe("sources", () => {
     expect(none.stderr).toContain(`${missing}: no such file`);
     // Giving no state file at all stays a usage error.
     expect((await nginxlog(["merge"])).exitCode).toBe(2);
+    // Flags that read or filter log lines cannot apply to summaries: said, not silently ignored.
+    const filtered = await nginxlog(["merge", good, "--status", "5xx", "--export", "x.ndjson"]);
+    expect(filtered.exitCode).toBe(2);
+    expect(filtered.stderr).toContain("merge: --export, --status read or filter log lines");
+    expect((await nginxlog(["merge", good, "--follow"])).exitCode).toBe(2);
   }, 60_000);
 
   test("merge: a state of another version says so; a JSON that only looks like a state is refused, not a crash", async () => {
