@@ -36,7 +36,7 @@ export function writeFileAtomic(path: string, text: string): void {
   const temp = `${target}.${process.pid}.tmp`;
   let fd: number;
   try {
-    fd = openSync(temp, "wx", mode);
+    fd = openTemp(temp, mode);
   } catch (error) {
     // A file we may write in a directory we may not: replaced in place, as before.
     const code = (error as NodeJS.ErrnoException).code;
@@ -61,5 +61,20 @@ export function writeFileAtomic(path: string, text: string): void {
       // Already gone.
     }
     throw error;
+  }
+}
+
+/**
+ * Creates the temp file (O_EXCL: never through a symlink planted there). One left by a run
+ * killed mid-write with the same pid (a container's pid 1 every time) is removed first:
+ * no live process has our pid, and refusing would fail every later run.
+ */
+function openTemp(temp: string, mode: number): number {
+  try {
+    return openSync(temp, "wx", mode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    unlinkSync(temp);
+    return openSync(temp, "wx", mode);
   }
 }

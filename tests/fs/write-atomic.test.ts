@@ -42,6 +42,16 @@ describe("writeFileAtomic", () => {
     expect(readdirSync(base)).toEqual(["day.state"]);
   });
 
+  test("a temp file left by a killed run with the same pid (pid 1 in a container) is replaced", () => {
+    const base = tempDir("atomic-stale");
+    const path = join(base, "sshping.prom");
+    writeFileSync(path, "old");
+    writeFileSync(`${path}.${process.pid}.tmp`, "half of a killed run's write");
+    writeFileAtomic(path, "new");
+    expect(readFileSync(path, "utf8")).toBe("new");
+    expect(readdirSync(base)).toEqual(["sshping.prom"]);
+  });
+
   test("a device is written, not replaced; a symlink stays and its file is replaced", () => {
     writeFileAtomic("/dev/null", "discarded");
     expect(lstatSync("/dev/null").isCharacterDevice()).toBe(true);
