@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { fstatSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { UsageError } from "../cli/errors.ts";
 import { ExitCode } from "../cli/exit-codes.ts";
@@ -118,7 +118,8 @@ export async function runNginxlog(
     let sink: RecordSink | undefined;
     if (options.export) {
       try {
-        const path = options.export;
+        // /dev/stdout is written as "-" is: through fd 1 (a socket cannot be opened by name).
+        const path = isStdout(options.export) ? "-" : options.export;
         // Said at once: under --follow the run may go on for hours before close() reports it.
         sink = sinkFor(path, exportColumns(format.variables), options.rowGroup, (error) =>
           log.warn(
@@ -202,7 +203,7 @@ export async function runNginxlog(
         `--csv ${options.csv}: no such table (have: ${report.tables.map((t) => t.name).join(", ")})`,
       );
     out.raw(tableToCsv(table));
-  } else if (options.export === "-") {
+  } else if (options.export !== undefined && isStdout(options.export)) {
     // stdout carries the records; the report would corrupt them.
   } else if (options.json) out.document(report);
   else printReport(out, report, options.showBad);
@@ -302,4 +303,16 @@ function checkMergeFlags(options: object): void {
     throw new UsageError(
       `merge: ${given.map(([, flag]) => flag).join(", ")} read or filter log lines; a merge combines saved summaries (run them on the logs, then merge)`,
     );
+}
+
+/** "-", or a path that is the very file stdout writes to (/dev/stdout, /proc/self/fd/1). */
+function isStdout(path: string): boolean {
+  if (path === "-") return true;
+  try {
+    const file = statSync(path);
+    const stdout = fstatSync(1);
+    return file.dev === stdout.dev && file.ino === stdout.ino;
+  } catch {
+    return false;
+  }
 }

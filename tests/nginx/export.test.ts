@@ -94,6 +94,26 @@ test("NDJSON export and --csv of a table", async () => {
   expect(unknown.stderr).toContain("--csv nope: no such table");
 }, 60_000);
 
+test("--export /dev/stdout is stdout: the records alone, no report after them", async () => {
+  const piped = await nginxlog([
+    logPath,
+    "--format",
+    "timed",
+    "--export",
+    "/dev/stdout",
+    "--status",
+    "404",
+    "--json",
+  ]);
+  expect(piped.exitCode).toBe(0);
+  const records = piped.stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+  expect(records.length).toBe(63);
+  expect(records.every((r) => r.status === 404)).toBe(true);
+}, 60_000);
+
 test("an unknown --csv table is refused before the analysis: no state, HTML or export written", async () => {
   const state = join(dir, "refused.state");
   const html = join(dir, "refused.html");
