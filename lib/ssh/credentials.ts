@@ -35,19 +35,25 @@ export class Credentials {
     return loaded;
   }
 
-  /** The public half of an identity file: from the key, else from FILE.pub (an encrypted key). */
+  /**
+   * The public half of an identity file: from the key, else from FILE.pub (an encrypted key), or
+   * the file itself when it is a public key (IdentityFile key.pub, as 1Password's setup has it).
+   */
   publicKey(path: string, implicit = false): Buffer | undefined {
     const key = this.identity(path, implicit).key;
     if (key) return key.getPublicSSH();
-    let data: Buffer;
-    try {
-      data = readFileSync(`${path}.pub`);
-    } catch {
-      return undefined;
+    for (const file of [path, `${path}.pub`]) {
+      let data: Buffer;
+      try {
+        data = readFileSync(file);
+      } catch {
+        continue;
+      }
+      const parsed = ssh2().utils.parseKey(data);
+      const pub = Array.isArray(parsed) ? parsed[0] : parsed;
+      if (pub && !(pub instanceof Error) && !pub.isPrivateKey()) return pub.getPublicSSH();
     }
-    const parsed = ssh2().utils.parseKey(data);
-    const pub = Array.isArray(parsed) ? parsed[0] : parsed;
-    return pub && !(pub instanceof Error) ? pub.getPublicSSH() : undefined;
+    return undefined;
   }
 
   private load(path: string, implicit: boolean): LoadedIdentity {

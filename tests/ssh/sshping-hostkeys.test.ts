@@ -229,6 +229,25 @@ describe("credentials", () => {
     agent.stop();
   }, 60_000);
 
+  test("IdentitiesOnly yes and an IdentityFile naming a public key (1Password, a YubiKey): the agent signs for it", async () => {
+    const { startSshAgent } = await import("../env/sshd.ts");
+    const agent = await startSshAgent(ws.dir, [fleet.clientKey]);
+    // Only the public half on disk, as 1Password's and Secretive's setup instructions have it.
+    const publicOnly = ws.file("agent-only.pub", `${fleet.clientPublicKey}\n`);
+    const knownHosts = ws.file("kh-idonly-pub", `${fleet.knownHostsLines().join("\n")}\n`);
+    const config = ws.file(
+      "cfg-idonly-pub",
+      `Host *\n  IdentityFile ${publicOnly}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${knownHosts}\n`,
+    );
+    const host = hostSpecs(fleet)[3] ?? "";
+    const result = await ws.sshping([host, "-F", config, "--json"], {
+      SSH_AUTH_SOCK: agent.socket,
+    });
+    expect(parseJson(result.stdout).hosts[0]).toMatchObject({ status: "ok" });
+    expect(result.exitCode).toBe(0);
+    agent.stop();
+  }, 60_000);
+
   test("encrypted key: a clear error without passphrase, works with the passphrase variable", async () => {
     const knownHosts = ws.file("kh-enc", `${fleet.knownHostsLines().join("\n")}\n`);
     const args = [
