@@ -7,6 +7,7 @@ import { checkKinds } from "./checks/index.ts";
 import type { ExporterConfig } from "./config.ts";
 import { contentType, FamilyWriter, writeResult } from "./exposition/render.ts";
 import { runCheck } from "./run-check.ts";
+import { shownTarget } from "./target-text.ts";
 import type { CheckResult, CheckSpec } from "./types.ts";
 
 export const probePrefix = "probe_";
@@ -44,7 +45,11 @@ export async function handleProbe(
   });
   onResult(spec, result);
   if (!result.success)
-    log.debug("probe failed", { module: moduleName, target, reason: result.error });
+    log.debug("probe failed", {
+      module: moduleName,
+      target: shownTarget(target),
+      reason: result.error,
+    });
   const writer = new FamilyWriter();
   writeResult(writer, probePrefix, {}, spec, result, false);
   if (url.searchParams.get("debug") === "true") {

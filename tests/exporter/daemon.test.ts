@@ -9,6 +9,7 @@ import { Logger } from "../../lib/cli/log.ts";
 import { loadExporterConfig } from "../../lib/exporter/config.ts";
 import { ExporterDaemon } from "../../lib/exporter/daemon.ts";
 import { parseListenAddress } from "../../lib/exporter/listen-address.ts";
+import { handleProbe } from "../../lib/exporter/probe.ts";
 import { loadWebConfig } from "../../lib/exporter/web-config.ts";
 import { scratchDir } from "./scratch.ts";
 import { httpTarget, testPki } from "./targets.ts";
@@ -139,6 +140,28 @@ describe("daemon", () => {
     expect(text).not.toContain("s3cret-pw");
     const [check] = JSON.parse(text) as { target: string }[];
     expect(check?.target).toBe(`${target.replace("s3cret-pw", "xxxxx")}/`);
+  });
+
+  test("a failed /probe of http://user:secret@host/ does not log the password", async () => {
+    const file = join(dir, "probe-creds.yaml");
+    writeFileSync(file, "modules:\n  http: { prober: http }\n");
+    const config = await loadExporterConfig(file, { interval: 60, timeout: 5 }, "file");
+    const lines: string[] = [];
+    const debugLog = new Logger({
+      tool: "exporter",
+      level: "debug",
+      format: "json",
+      color: false,
+      write: (line) => lines.push(line),
+    });
+    // Nothing listens on port 1: the probe fails at once and says why at debug level.
+    const target = "http://probe:s3cret-pw@127.0.0.1:1/";
+    const url = new URL(`http://exporter/probe?module=http&target=${encodeURIComponent(target)}`);
+    await handleProbe(new Request(url.href), url, config, debugLog);
+    const logged = lines.join("");
+    expect(logged).toContain("probe failed");
+    expect(logged).toContain("probe:xxxxx@127.0.0.1:1");
+    expect(logged).not.toContain("s3cret-pw");
   });
 
   test("concurrent reloads share one load; a broken file keeps the running config", async () => {
