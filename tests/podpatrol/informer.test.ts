@@ -192,3 +192,51 @@ describe("stalled watches", () => {
     }
   }, 20_000);
 });
+
+describe("stop", () => {
+  test("stopped while its watch is connecting: the watch is closed once it connects", async () => {
+    // A namespace dropped on SIGHUP while its watch request awaits the response headers: the
+    // stream that then opens must be closed, not held (and served) until the server timeout.
+    let answer: () => void = () => {};
+    const headersHeld = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    let watchRequest: Request | undefined;
+    let closed = false;
+    const stand = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      idleTimeout: 0,
+      async fetch(request) {
+        if (new URL(request.url).searchParams.get("watch") !== "true")
+          return Response.json({ items: [], metadata: { resourceVersion: "7" } });
+        watchRequest = request;
+        await headersHeld;
+        // Open and silent (a blank line sends the headers); cancelled when the client closes.
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode("\n"));
+          },
+          cancel() {
+            closed = true;
+          },
+        });
+        return new Response(body, { headers: { "content-type": "application/json" } });
+      },
+    });
+    const informer = new Informer(rest(stand.port ?? 0), "/api/v1/namespaces/dropped/pods", {
+      upsert: () => {},
+      remove: () => {},
+    });
+    informer.start();
+    try {
+      await waitUntil("the watch request", async () => watchRequest !== undefined, 10_000);
+      informer.stop();
+      answer();
+      await waitUntil("the watch closed", async () => closed, 10_000);
+    } finally {
+      informer.stop();
+      stand.stop(true);
+    }
+  }, 20_000);
+});

@@ -231,6 +231,8 @@ export class Informer<T extends Obj> {
       onEvent,
       onDone,
     );
+    // Stopped while it connected (stop() aborted the previous controller, not this one).
+    if (this.stopped) this.abort.abort();
     if (!ended) this.downSince = undefined; // the stream is open
   }
 
