@@ -6,6 +6,7 @@
 import { maxTimerSeconds } from "../cli/values.ts";
 import { checkKinds, kindAliases } from "./checks/index.ts";
 import { isMapping, onlyKeys, optDuration, optString, type Raw, stringMap } from "./fields.ts";
+import { shownTarget } from "./target-text.ts";
 import type { CheckSpec } from "./types.ts";
 
 export interface ExporterConfig {
@@ -49,7 +50,7 @@ function parseOne(raw: unknown, where: string, defaults: Defaults, probe: boolea
     throw new Error(`${where}.target: required for a ${kind.kind} check`);
   if (!probe && target !== "") {
     const problem = kind.validateTarget?.(target, settings);
-    if (problem) throw new Error(`${where}.target "${target}": ${problem}`);
+    if (problem) throw new Error(`${where}.target "${shownTarget(target)}": ${problem}`);
   }
   const interval = optDuration(raw, "interval", where) ?? defaults.interval;
   const timeout = optDuration(raw, "timeout", where) ?? Math.min(defaults.timeout, interval);

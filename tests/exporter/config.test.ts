@@ -6,6 +6,15 @@ const defaults = { interval: 30, timeout: 10 };
 const parse = (document: unknown) => parseExporterConfig(document, "checks.yaml", defaults);
 
 describe("parseExporterConfig", () => {
+  test("a refused target's password is not printed in the error", () => {
+    const refused = () =>
+      parse({ checks: [{ name: "a", kind: "http", target: "ftp://probe:s3cret@127.0.0.1/" }] });
+    expect(refused).toThrow(
+      'checks[0] (a).target "ftp://probe:xxxxx@127.0.0.1/": expected an http(s) URL',
+    );
+    expect(refused).not.toThrow("s3cret");
+  });
+
   test("defaults, blackbox-style modules and the tls alias", () => {
     const config = parse({
       checks: [
