@@ -4,12 +4,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { NODE_LOST_TAINT } from "../../lib/podpatrol/rules/node-lost/rule.ts";
 import { startCluster, type TestCluster } from "../env/k8s.ts";
 import {
   crashLoopPod,
+  adminClients,
   createFakeNode,
   createNamespace,
+  makeNodeNotReady,
+  uniqueName,
   waitForRunningPods,
+  waitUntil,
 } from "../env/k8s-helpers.ts";
 import { compiledTool, run } from "../helpers/compiled.ts";
 import { apply, patrolEvents, podExists, waitForEvent, workload } from "./k8s-fixtures.ts";
@@ -21,8 +26,10 @@ type Manifest = {
   subjects?: { namespace: string }[];
 };
 
-const rbacFile = join(import.meta.dir, "../../deploy/podpatrol/namespaced/rbac.yaml");
-const manifests = () => Bun.YAML.parse(readFileSync(rbacFile, "utf8")) as Manifest[];
+const namespacedDir = join(import.meta.dir, "../../deploy/podpatrol/namespaced");
+const readManifests = (file: string) =>
+  Bun.YAML.parse(readFileSync(join(namespacedDir, file), "utf8")) as Manifest[];
+const manifests = () => readManifests("rbac.yaml");
 
 let cluster: TestCluster;
 /** podpatrol's own namespace: its service account and Lease. */
@@ -234,4 +241,40 @@ describe("podpatrol --namespace: start and reload", () => {
       expect(await patrol.stop()).toBe(0);
     }
   }, 150_000);
+});
+
+describe("podpatrol --namespace with nodes.yaml (node rules kept)", () => {
+  test("node-lost taints a lost node and records its Event (in default, as for every node)", async () => {
+    for (const m of readManifests("nodes.yaml")) {
+      for (const s of m.subjects ?? []) s.namespace = home;
+      await apply(cluster, m);
+    }
+    const ns = await createNamespace(cluster);
+    await grantPods(ns);
+    const node = (await createFakeNode(cluster, uniqueName("lost"))).metadata?.name ?? "";
+    const config = writeConfig({ rules: { "node-lost": { after: "1s" } } });
+    const patrol = await startPatrol(kubeconfig, [
+      `--namespace=${ns}`,
+      `--config=${config}`,
+      "--no-leader-elect",
+    ]);
+    try {
+      await waitReady(patrol);
+      await makeNodeNotReady(cluster, node);
+      const { core } = adminClients(cluster);
+      await waitUntil("the node tainted", async () =>
+        (await core.readNode({ name: node })).spec?.taints?.some((t) => t.key === NODE_LOST_TAINT),
+      );
+      await waitForEvent(
+        cluster,
+        "default",
+        "the node's PatrolTainted event",
+        (e) => e.reason === "PatrolTainted" && e.name === node,
+      );
+      expect(patrol.logs.filter((l) => String(l.msg).startsWith("event not recorded"))).toEqual([]);
+    } finally {
+      expect(await patrol.stop()).toBe(0);
+      await cluster.kubectl(["delete", "node", node, "--wait=false"]);
+    }
+  }, 120_000);
 });
