@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { NODE_LOST_TAINT } from "../../lib/podpatrol/rules/node-lost/rule.ts";
 import { startCluster, type TestCluster } from "../env/k8s.ts";
 import {
-  crashLoopPod,
   adminClients,
+  crashLoopPod,
   createFakeNode,
   createNamespace,
   makeNodeNotReady,
