@@ -8,6 +8,7 @@ import { NODE_LOST_TAINT } from "../../lib/podpatrol/rules/node-lost/rule.ts";
 import { startCluster, type TestCluster } from "../env/k8s.ts";
 import {
   adminClients,
+  applyKustomization,
   crashLoopPod,
   createFakeNode,
   createNamespace,
@@ -276,5 +277,43 @@ describe("podpatrol --namespace with nodes.yaml (node rules kept)", () => {
       expect(await patrol.stop()).toBe(0);
       await cluster.kubectl(["delete", "node", node, "--wait=false"]);
     }
+  }, 120_000);
+});
+
+describe("deploy/podpatrol/namespaced", () => {
+  test("applies in team-a: its pods run, its account may patrol team-a and nothing cluster-wide", async () => {
+    await createNamespace(cluster, "team-a");
+    await applyKustomization(cluster, namespacedDir);
+    const { apps } = adminClients(cluster);
+    const deployment = await waitUntil(
+      "podpatrol replicas available in team-a",
+      async () => {
+        const d = await apps.readNamespacedDeployment({ namespace: "team-a", name: "podpatrol" });
+        return (d.status?.availableReplicas ?? 0) === 2 ? d : undefined;
+      },
+      90_000,
+    );
+    expect(deployment.spec?.template.spec?.containers[0]?.args).toContain(
+      "--namespace=$(POD_NAMESPACE)",
+    );
+    const sa = "--as=system:serviceaccount:team-a:podpatrol";
+    const can = async (args: string[]) =>
+      (await cluster.kubectl(["auth", "can-i", sa, ...args])).stdout.trim() === "yes";
+    for (const args of [
+      ["watch", "pods", "-n", "team-a"],
+      ["delete", "pods", "-n", "team-a"],
+      ["create", "pods", "--subresource=eviction", "-n", "team-a"],
+      ["create", "events", "-n", "team-a"],
+      ["create", "leases.coordination.k8s.io", "-n", "team-a"],
+      ["update", "leases.coordination.k8s.io/podpatrol", "-n", "team-a"],
+    ])
+      expect({ args, allowed: await can(args) }).toEqual({ args, allowed: true });
+    for (const args of [
+      ["list", "pods", "-A"],
+      ["list", "nodes"],
+      ["get", "secrets", "-n", "team-a"],
+      ["get", "configmaps", "-n", "team-a"],
+    ])
+      expect({ args, allowed: await can(args) }).toEqual({ args, allowed: false });
   }, 120_000);
 });
