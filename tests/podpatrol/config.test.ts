@@ -1,17 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { buildConfig, type PatrolFlags } from "../../lib/podpatrol/config.ts";
-
-const flags: PatrolFlags = {
-  dryRun: false,
-  namespace: [],
-  excludeNamespace: [],
-  selector: undefined,
-  allowKubeSystem: false,
-  disableRule: [],
-  enableRule: [],
-  cooldown: 600,
-  forceDeleteOnLostNode: false,
-};
+import { buildConfig } from "../../lib/podpatrol/config.ts";
+import { defaultFlags as flags } from "./fixtures.ts";
 
 describe("podpatrol config", () => {
   test("defaults: every rule on, documented thresholds", () => {

@@ -9,19 +9,7 @@ import type { ActionResult, Actuator } from "../../lib/podpatrol/kube/actuator.t
 import type { EventSink, ObjectRef } from "../../lib/podpatrol/kube/events.ts";
 import type { Node, Pod } from "../../lib/podpatrol/kube-types.ts";
 import { PatrolMetrics } from "../../lib/podpatrol/metrics.ts";
-import { crashing, node, pod, T0 } from "./fixtures.ts";
-
-const flags: PatrolFlags = {
-  dryRun: false,
-  namespace: [],
-  excludeNamespace: [],
-  selector: undefined,
-  allowKubeSystem: false,
-  disableRule: [],
-  enableRule: [],
-  cooldown: 600,
-  forceDeleteOnLostNode: false,
-};
+import { crashing, defaultFlags as flags, node, pod, T0 } from "./fixtures.ts";
 
 function harness(flagOverrides: Partial<PatrolFlags> = {}, section: Record<string, unknown> = {}) {
   let now = T0;

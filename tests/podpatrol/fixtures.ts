@@ -1,9 +1,23 @@
 // Raw pod/node objects as the API server sends them, for the rule and safety unit tests.
+import type { PatrolFlags } from "../../lib/podpatrol/config.ts";
 import type { ContainerStatus, Node, Pod } from "../../lib/podpatrol/kube-types.ts";
 import type { RuleContext } from "../../lib/podpatrol/rules/types.ts";
 
 export const T0 = Date.parse("2026-01-01T00:00:00Z");
 export const iso = (ms: number) => new Date(ms).toISOString();
+
+/** podpatrol's flags at their defaults: all namespaces, every rule on. */
+export const defaultFlags: PatrolFlags = {
+  dryRun: false,
+  namespace: [],
+  excludeNamespace: [],
+  selector: undefined,
+  allowKubeSystem: false,
+  disableRule: [],
+  enableRule: [],
+  cooldown: 600,
+  forceDeleteOnLostNode: false,
+};
 
 export function pod(
   overrides: Partial<Pod["metadata"]> = {},

@@ -17,6 +17,7 @@ import { KubeRest } from "../../lib/podpatrol/kube/rest.ts";
 import type { Pod } from "../../lib/podpatrol/kube-types.ts";
 import { startCluster, type TestCluster } from "../env/k8s.ts";
 import { createNamespace, createPod, uniqueName, waitUntil } from "../env/k8s-helpers.ts";
+import { defaultFlags } from "./fixtures.ts";
 import { FreezableProxy } from "./freezable-proxy.ts";
 
 let cluster: TestCluster;
@@ -83,17 +84,7 @@ describe("stalled watch", () => {
       color: false,
       write: (line) => void logs.push(JSON.parse(line)),
     });
-    const flags = {
-      dryRun: true,
-      namespace: [ns],
-      excludeNamespace: [],
-      selector: undefined,
-      allowKubeSystem: false,
-      disableRule: [],
-      enableRule: [],
-      cooldown: 600,
-      forceDeleteOnLostNode: false,
-    };
+    const flags = { ...defaultFlags, dryRun: true, namespace: [ns] };
     const stop = new AbortController();
     let port = 0;
     const daemon = startDaemon({

@@ -1,23 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { buildConfig, type PatrolFlags } from "../../lib/podpatrol/config.ts";
+import { buildConfig } from "../../lib/podpatrol/config.ts";
 import {
   nodeRuleFlags,
   podPaths,
   watchesNodes,
   watchScope,
 } from "../../lib/podpatrol/watch-scope.ts";
-
-const flags: PatrolFlags = {
-  dryRun: false,
-  namespace: [],
-  excludeNamespace: [],
-  selector: undefined,
-  allowKubeSystem: false,
-  disableRule: [],
-  enableRule: [],
-  cooldown: 600,
-  forceDeleteOnLostNode: false,
-};
+import { defaultFlags as flags } from "./fixtures.ts";
 
 describe("podpatrol watch scope", () => {
   test("no --namespace: one cluster-wide pod watch, nodes watched whatever the rules", () => {
