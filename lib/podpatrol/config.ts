@@ -116,6 +116,8 @@ export function buildConfig(flags: PatrolFlags, section: Record<string, unknown>
     window: readDuration(breakerRaw, "window", b.window, B),
   };
 
+  checkNamespaces(flags.namespace, "--namespace");
+  checkNamespaces(flags.excludeNamespace, "--exclude-namespace");
   return {
     dryRun: flags.dryRun,
     rules,
@@ -131,4 +133,15 @@ export function buildConfig(flags: PatrolFlags, section: Record<string, unknown>
     evictionRetry: readDuration(section, "eviction-retry", 10, "podpatrol"),
     reportInterval: readDuration(section, "report-interval", 600, "podpatrol"),
   };
+}
+
+/** A Kubernetes namespace name: a DNS label (RFC 1123), at most 63 characters. */
+const namespaceName = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function checkNamespaces(names: readonly string[], flag: string): void {
+  const bad = names.find((name) => !namespaceName.test(name));
+  if (bad !== undefined)
+    throw new ConfigError(
+      `${flag} "${bad}": not a namespace name (lowercase letters, digits and '-', at most 63)`,
+    );
 }

@@ -43,6 +43,13 @@ describe("podpatrol config", () => {
     );
     expect(() => buildConfig(flags, { breaker: { ratio: 2 } })).toThrow("podpatrol.breaker.ratio");
     expect(() => buildConfig({ ...flags, disableRule: ["nope"] }, {})).toThrow('rule "nope"');
+    // An empty or malformed namespace would watch /api/v1/namespaces//pods (a 404, not a 403).
+    expect(() => buildConfig({ ...flags, namespace: [""] }, {})).toThrow(
+      '--namespace "": not a namespace name',
+    );
+    expect(() => buildConfig({ ...flags, excludeNamespace: ["Team_A"] }, {})).toThrow(
+      '--exclude-namespace "Team_A": not a namespace name',
+    );
     expect(() => buildConfig({ ...flags, selector: "a=(" }, {})).toThrow("label selector");
   });
 
