@@ -144,7 +144,11 @@ export async function runNginxlog(
         onEvent: (event, path) =>
           event === "waiting"
             ? log.warn(`follow: ${path}: no such file; waiting for it to appear`, { path })
-            : log.info(`follow: ${event}`, { path }),
+            : event === "denied"
+              ? log.warn(`follow: ${path}: permission denied; waiting until it can be read`, {
+                  path,
+                })
+              : log.info(`follow: ${event}`, { path }),
       });
       summary = analyzer.summary([inputs[0] as string]);
     } else {

@@ -20,9 +20,10 @@ export interface FollowOptions {
   rotateWaitMs?: number;
   /** Called after each poll that read something. */
   onProgress?: () => void;
-  /** Called on rotation/truncation, and when a missing file is waited for and appears (for logs). */
+  /** Called on rotation/truncation, when a missing file is waited for and appears, and when a
+   * rotated-in file cannot be read yet (for logs). */
   onEvent?: (
-    event: "rotated" | "truncated" | "reopened" | "waiting" | "appeared",
+    event: "rotated" | "truncated" | "reopened" | "waiting" | "appeared" | "denied",
     path: string,
   ) => void;
 }
@@ -44,8 +45,11 @@ function openToFollow(path: string): number | undefined {
   try {
     fd = openSync(path, "r");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new Error(`${path}: cannot open for --follow: ${readError(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    throw Object.assign(new Error(`${path}: cannot open for --follow: ${readError(error)}`), {
+      code,
+    });
   }
   if (fstatSync(fd).isDirectory()) {
     closeSync(fd);
@@ -76,11 +80,25 @@ export async function followFile(options: FollowOptions): Promise<void> {
   let offset = 0;
   if (fd === undefined) options.onEvent?.("waiting", path);
   /** Opens the path if no file is open (not there yet, or gone at a rotation's reopen). */
+  let denied = false;
   const openIfMissing = () => {
     if (fd !== undefined) return;
-    fd = openToFollow(path);
+    try {
+      fd = openToFollow(path);
+    } catch (error) {
+      // A file rotated in with modes we may not read yet (logrotate's create before its chown or
+      // a postrotate chmod): wait for it, as tail -F does, and say so once.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "EACCES" && code !== "EPERM") throw error;
+      if (!denied) options.onEvent?.("denied", path);
+      denied = true;
+      return;
+    }
     offset = 0;
-    if (fd !== undefined) options.onEvent?.("appeared", path);
+    if (fd !== undefined) {
+      denied = false;
+      options.onEvent?.("appeared", path);
+    }
   };
 
   const drain = (): boolean => {

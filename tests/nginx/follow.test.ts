@@ -3,7 +3,14 @@
  * not exist yet is waited for, as tail -F does, and followed once it appears.
  */
 import { beforeAll, expect, test } from "bun:test";
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { Analyzer } from "../../lib/nginx/analyzer.ts";
 import { followFile } from "../../lib/nginx/follow.ts";
@@ -106,3 +113,45 @@ test("--follow: lines nginx writes to the renamed file before it reopens its log
   await following;
   expect(analyzer.requests).toBe(4);
 });
+
+test("compiled, as an unprivileged user: a log rotated in unreadable is waited for (said once), then counted", async () => {
+  // Root reads every file: the follower runs as nobody, the rotation as root (logrotate's create
+  // with modes the reader gets only once a postrotate chmod runs).
+  const dir = tempDir("nginxlog-follow-denied");
+  chmodSync(dir, 0o755);
+  const bin = join(dir, "nginxlog");
+  copyFileSync(await compiledTool("nginxlog"), bin);
+  chmodSync(bin, 0o755);
+  const path = join(dir, "access.log");
+  writeFileSync(path, line(0) + line(1));
+  chmodSync(path, 0o644);
+  const proc = Bun.spawn(
+    [
+      "setpriv",
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      bin,
+      "--follow",
+      path,
+      "--json",
+    ],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  const stderr = proc.stderr.getReader();
+  const seen = { text: "" };
+  await Bun.sleep(300); // two polls: the first lines are read
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, line(2), { mode: 0o600 });
+  await readUntil(stderr, seen, "permission denied; waiting until it can be read");
+  await Bun.sleep(600); // several polls while it cannot be read: said once
+  chmodSync(path, 0o644);
+  await readUntil(stderr, seen, "appeared");
+  appendFileSync(path, line(3));
+  await Bun.sleep(600);
+  proc.kill("SIGTERM");
+  const [code, stdout] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
+  expect(code).toBe(0);
+  expect(JSON.parse(stdout).overview.requests).toBe(4);
+  expect(seen.text.match(/permission denied/g)?.length).toBe(1);
+}, 60_000);
