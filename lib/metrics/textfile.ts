@@ -27,7 +27,7 @@ function carriedForward(path: string, exposition: string, keep: readonly string[
   try {
     previous = readFileSync(path, "utf8");
   } catch {
-    return ""; // No file yet (or unreadable: the rename below will say so if it matters).
+    return ""; // No file yet (or unreadable: replacing it will say so if it matters).
   }
   return missing.flatMap((name) => familyLines(previous, name).map((line) => `${line}\n`)).join("");
 }
