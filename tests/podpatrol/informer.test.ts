@@ -8,16 +8,30 @@ import { Informer } from "../../lib/podpatrol/kube/informer.ts";
 import { KubeRest } from "../../lib/podpatrol/kube/rest.ts";
 import { waitUntil } from "../env/k8s-helpers.ts";
 
-const server = Bun.serve({
-  hostname: "127.0.0.1",
-  port: 0,
-  fetch(request) {
-    const url = new URL(request.url);
-    if (url.searchParams.get("watch") !== "true")
-      return Response.json({ items: [], metadata: { resourceVersion: "7" } });
-    const status = { kind: "Status", status: "Failure", code: 500, message: "etcd unhappy" };
-    return new Response(`${JSON.stringify({ type: "ERROR", object: status })}\n`);
-  },
+/**
+ * A stand-in API server on loopback: every list answers no objects at resourceVersion 7, every
+ * watch as `watch` says. `idleTimeout: 0` keeps a silent stream open, as a stalled one stays.
+ */
+function standInApiServer(
+  watch: (request: Request, url: URL) => Response | Promise<Response>,
+  options: { idleTimeout?: number } = {},
+) {
+  return Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    ...options,
+    fetch(request) {
+      const url = new URL(request.url);
+      if (url.searchParams.get("watch") !== "true")
+        return Response.json({ items: [], metadata: { resourceVersion: "7" } });
+      return watch(request, url);
+    },
+  });
+}
+
+const server = standInApiServer(() => {
+  const status = { kind: "Status", status: "Failure", code: 500, message: "etcd unhappy" };
+  return new Response(`${JSON.stringify({ type: "ERROR", object: status })}\n`);
 });
 afterAll(() => server.stop(true));
 
@@ -53,15 +67,9 @@ describe("informer", () => {
 
   test("a watch the server closes at once, empty, is not restarted in a tight loop", async () => {
     let watches = 0;
-    const closing = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch(request) {
-        if (new URL(request.url).searchParams.get("watch") !== "true")
-          return Response.json({ items: [], metadata: { resourceVersion: "7" } });
-        watches++;
-        return new Response("", { headers: { "content-type": "application/json" } });
-      },
+    const closing = standInApiServer(() => {
+      watches++;
+      return new Response("", { headers: { "content-type": "application/json" } });
     });
     const restarts: string[] = [];
     const informer = new Informer(
@@ -92,14 +100,8 @@ describe("informer", () => {
 function bookmarkingServer(bookmarks: number, everyMs: number) {
   const watchedFrom: string[] = [];
   const timers = new Set<ReturnType<typeof setInterval>>();
-  const stand = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    idleTimeout: 0, // a silent stream stays open, as a stalled one does
-    fetch(request) {
-      const url = new URL(request.url);
-      if (url.searchParams.get("watch") !== "true")
-        return Response.json({ items: [], metadata: { resourceVersion: "7" } });
+  const stand = standInApiServer(
+    (_request, url) => {
       watchedFrom.push(url.searchParams.get("resourceVersion") ?? "");
       const first = watchedFrom.length === 1;
       let sent = 0;
@@ -123,7 +125,8 @@ function bookmarkingServer(bookmarks: number, everyMs: number) {
       });
       return new Response(body, { headers: { "content-type": "application/json" } });
     },
-  });
+    { idleTimeout: 0 },
+  );
   return {
     port: stand.port ?? 0,
     watchedFrom,
@@ -164,16 +167,7 @@ describe("stalled watches", () => {
 
   test("healthy: not before the sync, and not while no watch has been open for the idle bound", async () => {
     // Lists answer, watches are refused: synced, but every watch fails (with backoff).
-    const stand = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch(request) {
-        const url = new URL(request.url);
-        if (url.searchParams.get("watch") !== "true")
-          return Response.json({ items: [], metadata: { resourceVersion: "7" } });
-        return new Response("unavailable", { status: 503 });
-      },
-    });
+    const stand = standInApiServer(() => new Response("unavailable", { status: 503 }));
     const informer = new Informer(
       rest(stand.port ?? 0),
       "/api/v1/pods",
@@ -203,13 +197,8 @@ describe("stop", () => {
     });
     let watchRequest: Request | undefined;
     let closed = false;
-    const stand = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      idleTimeout: 0,
-      async fetch(request) {
-        if (new URL(request.url).searchParams.get("watch") !== "true")
-          return Response.json({ items: [], metadata: { resourceVersion: "7" } });
+    const stand = standInApiServer(
+      async (request) => {
         watchRequest = request;
         await headersHeld;
         // Open and silent (a blank line sends the headers); cancelled when the client closes.
@@ -223,7 +212,8 @@ describe("stop", () => {
         });
         return new Response(body, { headers: { "content-type": "application/json" } });
       },
-    });
+      { idleTimeout: 0 },
+    );
     const informer = new Informer(rest(stand.port ?? 0), "/api/v1/namespaces/dropped/pods", {
       upsert: () => {},
       remove: () => {},
