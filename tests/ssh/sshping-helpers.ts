@@ -11,11 +11,18 @@ export interface Workspace {
   file(name: string, content: string, mode?: number): string;
   /** Runs the compiled sshping with a clean environment (HOME=dir/home, no agent). */
   sshping(args: string[], env?: Record<string, string>): Promise<RunResult>;
+  /** Starts it the same way without waiting, for a test that reads its output live or signals it. */
+  spawn(args: string[]): Promise<Bun.Subprocess<"ignore", "pipe", "pipe">>;
 }
 
 export function workspace(): Workspace {
   const dir = mkdtempSync(join(tmpdir(), "sshping-test-"));
   const home = join(dir, "home");
+  const cleanEnv = (env: Record<string, string> = {}) => ({
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: home,
+    ...env,
+  });
   const ws: Workspace = {
     dir,
     home,
@@ -26,9 +33,16 @@ export function workspace(): Workspace {
     },
     async sshping(args, env = {}) {
       const bin = await compiledTool("sshping");
-      return run([bin, ...args], {
+      return run([bin, ...args], { cwd: dir, env: cleanEnv(env) });
+    },
+    async spawn(args) {
+      const bin = await compiledTool("sshping");
+      return Bun.spawn([bin, ...args], {
         cwd: dir,
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, ...env },
+        env: cleanEnv(),
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
       });
     },
   };

@@ -169,23 +169,18 @@ describe("never hangs", () => {
 
   test("Ctrl-C stops cleanly, prints the summary and exits 130", async () => {
     const tarpit = await startTarpit("127.0.0.1");
-    const bin = await compiledTool("sshping");
-    const proc = Bun.spawn(
-      [
-        bin,
-        hostSpecs(fleet)[0] ?? "",
-        `127.0.0.1:${tarpit.port}`,
-        "-F",
-        "none",
-        "-k",
-        fleet.clientKey,
-        "--known-hosts",
-        knownHosts,
-        "--handshake-timeout",
-        "60s",
-      ],
-      { env: { PATH: process.env.PATH ?? "", HOME: ws.home }, stdout: "pipe", stderr: "pipe" },
-    );
+    const proc = await ws.spawn([
+      hostSpecs(fleet)[0] ?? "",
+      `127.0.0.1:${tarpit.port}`,
+      "-F",
+      "none",
+      "-k",
+      fleet.clientKey,
+      "--known-hosts",
+      knownHosts,
+      "--handshake-timeout",
+      "60s",
+    ]);
     // Wait until the healthy host has been reported, then interrupt while the tarpit hangs.
     const reader = proc.stdout.getReader();
     let stdout = "";
@@ -214,25 +209,20 @@ describe("stopped while a command runs", () => {
     // itself when the connection closes, so nothing is left running on the test machine.
     const marker = `/tmp/sshping-started-${process.pid}-${Date.now()}`;
     const retryFile = `${ws.dir}/stopped.retry`;
-    const bin = await compiledTool("sshping");
-    const proc = Bun.spawn(
-      [
-        bin,
-        hostSpecs(fleet)[0] ?? "",
-        "-F",
-        "none",
-        "-k",
-        fleet.clientKey,
-        "--known-hosts",
-        knownHosts,
-        "--run",
-        `touch ${marker}; read line`,
-        "--retry-file",
-        retryFile,
-        "--json",
-      ],
-      { env: { PATH: process.env.PATH ?? "", HOME: ws.home }, stdout: "pipe", stderr: "pipe" },
-    );
+    const proc = await ws.spawn([
+      hostSpecs(fleet)[0] ?? "",
+      "-F",
+      "none",
+      "-k",
+      fleet.clientKey,
+      "--known-hosts",
+      knownHosts,
+      "--run",
+      `touch ${marker}; read line`,
+      "--retry-file",
+      retryFile,
+      "--json",
+    ]);
     while (!(await Bun.file(marker).exists()) && proc.exitCode === null) await Bun.sleep(20);
     proc.kill("SIGTERM");
     const [code, stdout] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
