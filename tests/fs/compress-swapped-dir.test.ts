@@ -12,7 +12,7 @@ import { type CleanEvent, clean } from "../../lib/fs/clean/clean.ts";
 import { toText } from "../../lib/fs/path.ts";
 import { compiledTool } from "../helpers/compiled.ts";
 import { cleanOptions } from "./clean-options.ts";
-import { runHeld } from "./read-gate.ts";
+import { compressHeld, logcleanWays } from "./read-gate.ts";
 import { differences, dir, exists, file, publicCopy, snapshot, tempDir } from "./tree.ts";
 
 /**
@@ -91,14 +91,8 @@ describe("a directory swapped for a symlink before its log is compressed, compil
     bin = publicCopy(await compiledTool("logclean"), home);
   }, 120_000);
 
-  const ways = [
-    { name: "native, openat2", env: {} },
-    { name: "native, openat step by step", env: { OPSCTL_FS_OPENAT2: "0" } },
-    { name: "node:fs (OPSCTL_FS_NATIVE=0)", env: { OPSCTL_FS_NATIVE: "0" } },
-  ];
-
   // fanotify needs root, as the suite's other race tests do.
-  for (const way of ways)
+  for (const way of logcleanWays)
     test(`nothing outside the root is read, created or removed (${way.name})`, async () => {
       const w = world(`bin-${way.name.replace(/\W+/g, "-")}`);
       const before = snapshot(w.outside);
@@ -106,9 +100,9 @@ describe("a directory swapped for a symlink before its log is compressed, compil
       // z1 and z2 (one inode) fill the two compression slots and their reads are held: the
       // victim's compression waits for a slot, after the walk (--max-delete plans everything
       // first), and the swap lands right there.
-      const { exitCode, records, stderr, reads } = await runHeld(
-        [bin, w.root, "--days", "60", "--compress-after", "1", "--max-delete", "100", "--json"],
-        { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, ...way.env },
+      const { exitCode, records, stderr, reads } = await compressHeld(
+        { bin, home, env: way.env },
+        w.root,
         w.sibling,
         w.swap,
       );

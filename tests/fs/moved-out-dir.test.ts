@@ -16,7 +16,7 @@ import { nativeFs } from "../../lib/fs/native/dir.ts";
 import { toText } from "../../lib/fs/path.ts";
 import { compiledTool } from "../helpers/compiled.ts";
 import { cleanOptions } from "./clean-options.ts";
-import { runHeld } from "./read-gate.ts";
+import { compressHeld, logcleanWays } from "./read-gate.ts";
 import { dir, exists, file, publicCopy, tempDir } from "./tree.ts";
 
 /**
@@ -139,14 +139,8 @@ describe("a directory moved out of the root, symlink left in its place (compiled
     bin = publicCopy(await compiledTool("logclean"), home);
   }, 120_000);
 
-  const ways = [
-    { name: "native, openat2", env: {} },
-    { name: "native, openat step by step", env: { OPSCTL_FS_OPENAT2: "0" } },
-    { name: "node:fs (OPSCTL_FS_NATIVE=0)", env: { OPSCTL_FS_NATIVE: "0" } },
-  ];
-
   // fanotify needs root, as the suite's other race tests do.
-  for (const way of ways)
+  for (const way of logcleanWays)
     test(`nothing in the moved directory is deleted or compressed (${way.name})`, async () => {
       // root/a/b/c: an old log (deleted, on the remover Worker natively) and a log to compress.
       const w = world(`bin-${way.name.replace(/\W+/g, "-")}`, (c) => {
@@ -160,9 +154,9 @@ describe("a directory moved out of the root, symlink left in its place (compiled
       linkSync(z1, join(w.root, "z2.log"));
       linkSync(z1, join(w.root, "z3.log"));
       const before = state(w.c);
-      const { exitCode, records, stderr, reads } = await runHeld(
-        [bin, w.root, "--days", "60", "--compress-after", "1", "--max-delete", "100", "--json"],
-        { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, ...way.env },
+      const { exitCode, records, stderr, reads } = await compressHeld(
+        { bin, home, env: way.env },
+        w.root,
         z1,
         w.move,
       );

@@ -121,3 +121,32 @@ export async function runHeld(
     .map((line) => JSON.parse(line));
   return { exitCode, records, stderr, reads: gate.reads };
 }
+
+/**
+ * The ways the compiled logclean reaches a directory to act in, each raced alike: the native layer
+ * with openat2, the native layer one openat per component, and node:fs (the way off Linux).
+ */
+export const logcleanWays: { name: string; env: Record<string, string> }[] = [
+  { name: "native, openat2", env: {} },
+  { name: "native, openat step by step", env: { OPSCTL_FS_OPENAT2: "0" } },
+  { name: "node:fs (OPSCTL_FS_NATIVE=0)", env: { OPSCTL_FS_NATIVE: "0" } },
+];
+
+/**
+ * The compiled logclean `bin` (HOME `home`, plus a way's `env`) compressing the old logs of `root`
+ * (--days 60 --compress-after 1; --max-delete 100 plans everything before acting on any) while
+ * the reads of `held` are held: runHeld, with `atFirst` run at the first one.
+ */
+export function compressHeld(
+  logclean: { bin: string; home: string; env: Record<string, string> },
+  root: string,
+  held: string,
+  atFirst: () => void,
+) {
+  return runHeld(
+    [logclean.bin, root, "--days", "60", "--compress-after", "1", "--max-delete", "100", "--json"],
+    { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: logclean.home, ...logclean.env },
+    held,
+    atFirst,
+  );
+}
