@@ -20,6 +20,11 @@ export function joinPath(dir: FsPath, name: FsPath): FsPath {
     : Buffer.concat([dirBytes, slash, nameBytes]);
 }
 
+/** path + suffix (NAME.gz, a temp's name), staying a string unless the path is raw bytes. */
+export function withSuffix(path: FsPath, suffix: string): FsPath {
+  return typeof path === "string" ? path + suffix : Buffer.concat([path, Buffer.from(suffix)]);
+}
+
 /** A path that crossed postMessage: raw bytes arrive as a Uint8Array and become a Buffer again. */
 export function asFsPath(path: FsPath | Uint8Array): FsPath {
   return typeof path === "string" || Buffer.isBuffer(path)

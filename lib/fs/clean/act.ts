@@ -5,7 +5,7 @@
  */
 import { lstatSync, realpathSync, unlinkSync } from "node:fs";
 import { NAME_MAX, PATH_MAX } from "../native/libc.ts";
-import { type FsPath, sameTextPath, toBytes } from "../path.ts";
+import { type FsPath, sameTextPath, toBytes, withSuffix } from "../path.ts";
 import type { FileStat } from "../stat.ts";
 import { tempPathFor } from "./temp-names.ts";
 
@@ -99,7 +99,7 @@ export function removeIfUnchanged(path: FsPath, seen: FileStat): number {
 
 /** Where compressing `path` puts it. */
 export function archiveOf(path: FsPath): FsPath {
-  return appendSuffix(path, ".gz");
+  return withSuffix(path, ".gz");
 }
 
 /**
@@ -133,10 +133,6 @@ export function archiveInTheWay(message: string): NodeJS.ErrnoException {
   const error: NodeJS.ErrnoException = new Error(message);
   error.code = "EEXIST";
   return error;
-}
-
-function appendSuffix(path: FsPath, suffix: string): FsPath {
-  return typeof path === "string" ? path + suffix : Buffer.concat([path, Buffer.from(suffix)]);
 }
 
 /** lstat finds something at `path` (ENOENT: nothing; any other failure is thrown). */

@@ -5,7 +5,7 @@
  * nothing changed it for `staleTempMs`: a live compression writes to its temp all the time.
  */
 import { randomBytes } from "node:crypto";
-import type { FsPath } from "../path.ts";
+import { type FsPath, withSuffix } from "../path.ts";
 
 /** Unchanged (ctime) for this long, a temp is a dead run's, not a concurrent one's. */
 export const staleTempMs = 6 * 3_600_000;
@@ -17,7 +17,7 @@ const uniqueTemp = /\.gz\.tmp\.[0-9a-f]{12}$/;
 /** A fresh temp path for compressing `path` (created with O_EXCL by the caller). */
 export function tempPathFor(path: FsPath): FsPath {
   const suffix = `${marker}.${randomBytes(uniqueHexDigits / 2).toString("hex")}`;
-  return typeof path === "string" ? path + suffix : Buffer.concat([path, Buffer.from(suffix)]);
+  return withSuffix(path, suffix);
 }
 
 /** The log name a temp name was made from, or undefined when `name` is not one of ours. */
