@@ -1,4 +1,7 @@
-/** Real trees for the lib/fs, ffind and logclean tests: built on disk, snapshotted, torn down. */
+/**
+ * Real trees for the lib/fs, ffind and logclean tests: built on disk, snapshotted, torn down; and
+ * a compiled tool run as `nobody` in them (nginxlog's --follow test too).
+ */
 import {
   chmodSync,
   closeSync,

@@ -3,19 +3,12 @@
  * not exist yet is waited for, as tail -F does, and followed once it appears.
  */
 import { beforeAll, expect, test } from "bun:test";
-import {
-  appendFileSync,
-  chmodSync,
-  copyFileSync,
-  mkdirSync,
-  renameSync,
-  writeFileSync,
-} from "node:fs";
+import { appendFileSync, chmodSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Analyzer } from "../../lib/nginx/analyzer.ts";
 import { followFile } from "../../lib/nginx/follow.ts";
 import { resolveFormat } from "../../lib/nginx/format.ts";
-import { tempDir } from "../env/service.ts";
+import { asNobody, publicCopy, tempDir } from "../fs/tree.ts";
 import { compiledTool } from "../helpers/compiled.ts";
 import { compileOnce } from "./helpers.ts";
 
@@ -117,27 +110,15 @@ test("--follow: lines nginx writes to the renamed file before it reopens its log
 test("compiled, as an unprivileged user: a log rotated in unreadable is waited for (said once), then counted", async () => {
   // Root reads every file: the follower runs as nobody, the rotation as root (logrotate's create
   // with modes the reader gets only once a postrotate chmod runs).
-  const dir = tempDir("nginxlog-follow-denied");
-  chmodSync(dir, 0o755);
-  const bin = join(dir, "nginxlog");
-  copyFileSync(await compiledTool("nginxlog"), bin);
-  chmodSync(bin, 0o755);
+  const dir = tempDir("nginxlog-follow-denied"); // world-traversable, for nobody
+  const bin = publicCopy(await compiledTool("nginxlog"), dir);
   const path = join(dir, "access.log");
   writeFileSync(path, line(0) + line(1));
   chmodSync(path, 0o644);
-  const proc = Bun.spawn(
-    [
-      "setpriv",
-      "--reuid=65534",
-      "--regid=65534",
-      "--clear-groups",
-      bin,
-      "--follow",
-      path,
-      "--json",
-    ],
-    { stdout: "pipe", stderr: "pipe" },
-  );
+  const proc = Bun.spawn(asNobody([bin, "--follow", path, "--json"]), {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const stderr = proc.stderr.getReader();
   const seen = { text: "" };
   await Bun.sleep(300); // two polls: the first lines are read
