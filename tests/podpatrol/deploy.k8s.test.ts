@@ -13,7 +13,7 @@ import {
   waitForRunningPods,
   waitUntil,
 } from "../env/k8s-helpers.ts";
-import { waitForEvent, workload } from "./k8s-fixtures.ts";
+import { accountCan, waitForEvent, workload } from "./k8s-fixtures.ts";
 import { startPatrol } from "./patrol-process.ts";
 
 const SA = "system:serviceaccount:opsctl-system:podpatrol";
@@ -26,13 +26,7 @@ beforeAll(async () => {
   await applyKustomization(cluster, manifests);
 }, 180_000);
 
-async function canI(args: string[]): Promise<boolean> {
-  const result = await cluster.kubectl(["auth", "can-i", `--as=${SA}`, ...args]);
-  const answer = result.stdout.trim();
-  if (answer !== "yes" && answer !== "no")
-    throw new Error(`can-i ${args.join(" ")}: ${result.stderr}`);
-  return answer === "yes";
-}
+const canI = (args: string[]) => accountCan(cluster, SA, args);
 
 describe("deploy/podpatrol", () => {
   test("the hardened Deployment is admitted under Pod Security 'restricted' and its pods run", async () => {

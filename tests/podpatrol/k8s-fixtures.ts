@@ -42,6 +42,22 @@ export async function waitForEvent(
   );
 }
 
+/**
+ * `kubectl auth can-i ARGS` as `account` (system:serviceaccount:NS:NAME). Anything but a plain
+ * yes or no (kubectl failed) throws: a "cannot" assertion must not pass on an error.
+ */
+export async function accountCan(
+  cluster: TestCluster,
+  account: string,
+  args: string[],
+): Promise<boolean> {
+  const result = await cluster.kubectl(["auth", "can-i", `--as=${account}`, ...args]);
+  const answer = result.stdout.trim();
+  if (answer !== "yes" && answer !== "no")
+    throw new Error(`can-i ${args.join(" ")}: ${result.stderr}`);
+  return answer === "yes";
+}
+
 /** Applies a manifest (YAML or JSON text) with kubectl as admin. */
 export async function apply(cluster: TestCluster, manifest: unknown): Promise<void> {
   const text = typeof manifest === "string" ? manifest : JSON.stringify(manifest);

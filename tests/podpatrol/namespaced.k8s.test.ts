@@ -18,7 +18,14 @@ import {
   waitUntil,
 } from "../env/k8s-helpers.ts";
 import { compiledTool, run } from "../helpers/compiled.ts";
-import { apply, patrolEvents, podExists, waitForEvent, workload } from "./k8s-fixtures.ts";
+import {
+  accountCan,
+  apply,
+  patrolEvents,
+  podExists,
+  waitForEvent,
+  workload,
+} from "./k8s-fixtures.ts";
 import { type PatrolProcess, startPatrol, waitReady, writeConfig } from "./patrol-process.ts";
 
 type Manifest = {
@@ -46,11 +53,8 @@ async function grantPods(namespace: string): Promise<void> {
   }
 }
 
-async function canI(args: string[]): Promise<boolean> {
-  const who = `--as=system:serviceaccount:${home}:podpatrol`;
-  const result = await cluster.kubectl(["auth", "can-i", who, ...args]);
-  return result.stdout.trim() === "yes";
-}
+const canI = (args: string[]) =>
+  accountCan(cluster, `system:serviceaccount:${home}:podpatrol`, args);
 
 /** Crash-looping pod of a 2-replica Deployment "web" in `namespace`. */
 async function crashingWeb(namespace: string) {
