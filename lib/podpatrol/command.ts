@@ -10,7 +10,7 @@ import { checkNamespacedAccess } from "./kube/access-check.ts";
 import { KubeApiError, KubeRest } from "./kube/rest.ts";
 import type { podpatrolOptions } from "./options.ts";
 import { patrolFlags, reloadConfig } from "./reload.ts";
-import { watchesNodes, watchScope } from "./watch-scope.ts";
+import { watchScope } from "./watch-scope.ts";
 
 /** The daemon behind `podpatrol`: loaded by the script only when it really runs. */
 export async function runPodpatrol(
@@ -67,8 +67,7 @@ async function startPatrol(ctx: ToolContext<typeof podpatrolOptions>): Promise<D
   }
   await probeApiServer(kc);
   const scope = watchScope(config);
-  if (scope.namespaces.length > 0)
-    await checkNamespacedAccess(new KubeRest(kc), scope, watchesNodes(scope));
+  if (scope.namespaces.length > 0) await checkNamespacedAccess(new KubeRest(kc), scope);
   const identity = o.identity ?? ctx.env.POD_NAME ?? `${hostname()}-${process.pid}`;
   const registry = new Registry();
   return startDaemon({

@@ -2,7 +2,7 @@
 // or node permission is one clear error at start, not an unready patrol retrying 403s forever.
 // A cluster-wide patrol is not checked: it keeps waiting for its ClusterRole, as it always did.
 import { UsageError } from "../../cli/errors.ts";
-import { nodeRuleFlags, podsPath, type WatchScope } from "../watch-scope.ts";
+import { nodeRuleFlags, podsPath, type WatchScope, watchesNodes } from "../watch-scope.ts";
 import { KubeApiError, type KubeRest } from "./rest.ts";
 
 /** The API server's 403 message for a list, or undefined when it was not refused. */
@@ -18,11 +18,7 @@ async function refusal(rest: KubeRest, path: string): Promise<string | undefined
 }
 
 /** Throws a UsageError naming every namespace (and nodes) the account may not list. */
-export async function checkNamespacedAccess(
-  rest: KubeRest,
-  scope: WatchScope,
-  watchNodes: boolean,
-): Promise<void> {
+export async function checkNamespacedAccess(rest: KubeRest, scope: WatchScope): Promise<void> {
   const problems: string[] = [];
   for (const namespace of scope.namespaces) {
     const refused = await refusal(rest, podsPath(namespace));
@@ -31,7 +27,7 @@ export async function checkNamespacedAccess(
         `pods in namespace ${namespace}: ${refused} (bind the Role of deploy/podpatrol/namespaced/rbac.yaml there)`,
       );
   }
-  if (watchNodes) {
+  if (watchesNodes(scope)) {
     const refused = await refusal(rest, "/api/v1/nodes");
     if (refused)
       problems.push(
