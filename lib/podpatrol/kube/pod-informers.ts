@@ -24,7 +24,7 @@ export class PodInformers {
 
   /** Starts (and stops) watches so that exactly these namespaces (none: all) are watched. */
   watch(namespaces: string[]): void {
-    const wanted = new Set(podPaths([...new Set(namespaces)]));
+    const wanted = new Set(podPaths(namespaces));
     for (const [path, informer] of this.informers) {
       if (wanted.has(path)) continue;
       informer.stop();
