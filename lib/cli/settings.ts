@@ -95,7 +95,9 @@ function checkBounds(key: string, spec: OptionSpec, value: unknown): void {
       : min === 0
         ? "0 or more"
         : `at least ${min}`;
-    throw new UsageError(`${flag} must be ${bound}`);
+    // A size or duration is shown as the user wrote it elsewhere; here only plain numbers.
+    const given = spec.type === "integer" || spec.type === "number" ? `, got ${value}` : "";
+    throw new UsageError(`${flag} must be ${bound}${given}`);
   }
   if (spec.timer && value > maxTimerSeconds)
     throw new UsageError(`${flag} must be at most 24d (the longest a timer can wait)`);

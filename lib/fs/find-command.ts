@@ -18,14 +18,6 @@ export async function runFfind(
   walkerUrl: string | undefined,
 ): Promise<number> {
   const { options, out } = ctx;
-  if (options.maxDepth !== undefined && options.maxDepth < 0)
-    throw new UsageError(`--max-depth: must be 0 or more, got ${options.maxDepth}`);
-  if (options.concurrency < 1)
-    throw new UsageError(`--concurrency: must be at least 1, got ${options.concurrency}`);
-  if (options.shareAfter < 0)
-    throw new UsageError(`--share-after: must be 0 or more, got ${options.shareAfter}`);
-  if (options.threads < 1)
-    throw new UsageError(`--threads: must be at least 1, got ${options.threads}`);
   let regex: RegExp | undefined;
   if (options.regex !== undefined) {
     try {

@@ -36,8 +36,7 @@ export async function runNginxlog(
 ): Promise<number> {
   const { options, out, log } = ctx;
   const positionals = ctx.positionals;
-  const threads = Math.max(1, options.threads ?? availableParallelism());
-  checkCounts(options);
+  const threads = options.threads ?? availableParallelism();
   if (options.csv && !tableNames.includes(options.csv))
     throw new UsageError(`--csv ${options.csv}: no such table (have: ${tableNames.join(", ")})`);
 
@@ -220,20 +219,6 @@ export async function runNginxlog(
     return ExitCode.failure;
   }
   return failures.length > 0 ? ExitCode.failure : ExitCode.ok;
-}
-
-/** Counts a negative (or zero) value would break quietly: a crash, a dropped table row, no rows. */
-function checkCounts(options: ToolContext<typeof nginxlogOptions>["options"]): void {
-  const atLeast = (flag: string, value: number, min: number) => {
-    if (value < min)
-      throw new UsageError(
-        `${flag}: must be ${min === 0 ? "0 or more" : `at least ${min}`}, got ${value}`,
-      );
-  };
-  atLeast("--capacity", options.capacity, 1);
-  atLeast("--top", options.top, 0);
-  atLeast("--show-bad", options.showBad, 0);
-  atLeast("--row-group", options.rowGroup, 1);
 }
 
 /** Writes an output file; its error names the flag and the path (an ENOSPC named neither). */

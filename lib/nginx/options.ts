@@ -37,9 +37,10 @@ export const nginxlogOptions = {
       "Time bucket width for the timeline (default: 1m, widened automatically past 1440 buckets; a given width is doubled past 11000)",
     valueHint: "DURATION",
   },
-  top: { type: "integer", description: "Rows per top table", default: 10, valueHint: "N" },
+  top: { type: "integer", description: "Rows per top table", default: 10, min: 0, valueHint: "N" },
   capacity: {
     type: "integer",
+    min: 1,
     description: "Space-Saving counters per top table (error <= requests / capacity)",
     default: 1024,
     valueHint: "N",
@@ -75,6 +76,7 @@ export const nginxlogOptions = {
   },
   showBad: {
     type: "integer",
+    min: 0,
     description: "Print the first N lines that did not parse, with their line numbers",
     default: 0,
     valueHint: "N",
@@ -98,6 +100,7 @@ export const nginxlogOptions = {
   },
   rowGroup: {
     type: "integer",
+    min: 1,
     description: "Rows per Parquet row group",
     default: 100000,
     valueHint: "N",
@@ -114,6 +117,7 @@ export const nginxlogOptions = {
   },
   threads: {
     type: "integer",
+    min: 1,
     description: "Workers for big plain files (default: CPU count)",
     valueHint: "N",
   },

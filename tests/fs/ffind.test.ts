@@ -235,7 +235,7 @@ describe("ffind (compiled)", () => {
   test("integer flags: a negative value gets the flag's own check; 1e3 and 0x10 are refused", async () => {
     const negative = await ffind([root, "--max-depth", "-1"]);
     expect(negative.exitCode).toBe(2);
-    expect(negative.stderr).toContain("--max-depth: must be 0 or more, got -1");
+    expect(negative.stderr).toContain("--max-depth must be 0 or more, got -1");
     for (const text of ["1e3", "0x10"]) {
       const result = await ffind([root, "--max-depth", text, "--count"]);
       expect(result.exitCode).toBe(2);

@@ -494,4 +494,19 @@ describe("logclean (compiled)", () => {
     }
     expect(differences(before, snapshot(base))).toEqual([]);
   });
+
+  test("a negative count is refused naming the flag, from the command line or the environment", async () => {
+    const { base, root } = world("negative");
+    file(join(root, "a.log"), 30);
+    const before = snapshot(base);
+    for (const flag of ["--days", "--keep-newest", "--compress-after", "--max-delete"]) {
+      const result = await logclean([root, flag, "-1"]);
+      expect({ flag, exitCode: result.exitCode }).toEqual({ flag, exitCode: 2 });
+      expect(result.stderr).toContain(`${flag} must be 0 or more, got -1`);
+    }
+    const fromEnv = await logclean([root], { env: { OPSCTL_LOGCLEAN_KEEP_NEWEST: "-2" } });
+    expect(fromEnv.exitCode).toBe(2);
+    expect(fromEnv.stderr).toContain("--keep-newest must be 0 or more, got -2");
+    expect(differences(before, snapshot(base))).toEqual([]);
+  });
 });

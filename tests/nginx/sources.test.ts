@@ -201,10 +201,11 @@ describe("sources", () => {
       ["--top", "-1"],
       ["--show-bad", "-1"],
       ["--row-group", "0"],
+      ["--threads", "0"],
     ] as const) {
       const result = await nginxlog([file, `${flag}=${value}`, "--json"]);
       expect({ flag, value, exitCode: result.exitCode }).toEqual({ flag, value, exitCode: 2 });
-      expect(result.stderr).toContain(`${flag}: must be`);
+      expect(result.stderr).toMatch(new RegExp(`${flag} must be .*, got ${value}\\n`));
     }
     // --top 0 stays what it was: the overview without table rows.
     expect((await report([file, "--top", "0"])).overview.requests).toBe(5);

@@ -20,21 +20,10 @@ export async function runLogclean(
   removerUrl: string | undefined,
 ): Promise<number> {
   const { options, out, log } = ctx;
-  if (options.days < 0) throw new UsageError(`--days: must be 0 or more, got ${options.days}`);
-  if (options.compressAfter !== undefined) {
-    if (options.compressAfter < 0)
-      throw new UsageError(`--compress-after: must be 0 or more, got ${options.compressAfter}`);
-    if (options.compressAfter >= options.days)
-      throw new UsageError(
-        `--compress-after ${options.compressAfter} must be less than --days ${options.days} (older files are deleted, not compressed)`,
-      );
-  }
-  for (const [flag, value] of [
-    ["--keep-newest", options.keepNewest],
-    ["--max-delete", options.maxDelete],
-  ] as const)
-    if (value !== undefined && value < 0)
-      throw new UsageError(`${flag}: must be 0 or more, got ${value}`);
+  if (options.compressAfter !== undefined && options.compressAfter >= options.days)
+    throw new UsageError(
+      `--compress-after ${options.compressAfter} must be less than --days ${options.days} (older files are deleted, not compressed)`,
+    );
   for (const [flag, globs] of [
     ["--match", options.match],
     ["--exclude", options.exclude],

@@ -4,6 +4,7 @@ export const logcleanOptions = {
   days: {
     type: "integer",
     default: 7,
+    min: 0,
     description: "Delete logs modified more than N days ago",
     valueHint: "N",
   },
@@ -16,16 +17,19 @@ export const logcleanOptions = {
   minSize: { type: "size", description: "Only files of at least SIZE" },
   keepNewest: {
     type: "integer",
+    min: 0,
     description: "Always keep the N newest logs of each directory",
     valueHint: "N",
   },
   compressAfter: {
     type: "integer",
+    min: 0,
     description: "gzip logs older than N days (atomically); delete them after --days",
     valueHint: "N",
   },
   maxDelete: {
     type: "integer",
+    min: 0,
     description: "If more than N files would be deleted, delete none and exit 1",
     valueHint: "N",
   },
