@@ -9,6 +9,7 @@ import {
   AT_EMPTY_PATH,
   AT_FDCWD,
   AT_SYMLINK_NOFOLLOW,
+  EINVAL,
   ELOOP,
   ENAMETOOLONG,
   ENOSYS,
@@ -332,8 +333,9 @@ export class NativeFs {
 
   /** Copies a name into `buf` (whose address is `at`), NUL-terminated. */
   private cNameIn(buf: Uint8Array, at: number, name: Uint8Array): number {
-    if (name.includes(0)) throw errnoError(22, "path", Buffer.from(name).toString());
-    if (name.length >= buf.length) throw errnoError(36, "path", Buffer.from(name).toString());
+    if (name.includes(0)) throw errnoError(EINVAL, "path", Buffer.from(name).toString());
+    if (name.length >= buf.length)
+      throw errnoError(ENAMETOOLONG, "path", Buffer.from(name).toString());
     buf.set(name);
     buf[name.length] = 0;
     return at;

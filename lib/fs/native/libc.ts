@@ -56,6 +56,7 @@ const SYS_openat2 = 437;
 export const EPERM = 1;
 export const ENOENT = 2;
 export const ENOTDIR = 20;
+export const EINVAL = 22;
 export const ENAMETOOLONG = 36;
 export const ENOSYS = 38;
 export const ELOOP = 40;
