@@ -3,18 +3,30 @@ import { basename, dirname, join } from "node:path";
 import type { HostTarget } from "../target.ts";
 import { parseIniInventory } from "./ini.ts";
 import { Inventory, type Vars } from "./model.ts";
+import {
+  defaultScriptTimeoutMs,
+  isExecutableFile,
+  NotAScriptError,
+  runInventoryScript,
+  type ScriptOptions,
+} from "./script.ts";
 import { parseYamlInventory } from "./yaml.ts";
 
 /**
- * Loads inventories the way `ansible -i` does: INI or YAML files (by content), a directory of
- * them, plus group_vars/ and host_vars/ beside each.
+ * Loads inventories the way `ansible -i` does: executable files are run (dynamic inventories),
+ * others are INI or YAML (by content), a directory of them, plus group_vars/ and host_vars/
+ * beside each.
  */
-export function loadInventory(paths: readonly string[]): Inventory {
+export function loadInventory(
+  paths: readonly string[],
+  options: Partial<ScriptOptions> = {},
+): Inventory {
   const inventory = new Inventory();
+  const script = { timeoutMs: options.timeoutMs ?? defaultScriptTimeoutMs };
   for (const path of paths) {
     if (!existsSync(path)) throw new Error(`inventory ${path}: no such file or directory`);
     const files = statSync(path).isDirectory() ? inventoryFilesIn(path) : [path];
-    for (const file of files) parseInventoryFile(file, inventory);
+    for (const file of files) parseInventoryFile(file, inventory, script);
     loadVarsDirs(statSync(path).isDirectory() ? path : dirname(path), inventory);
   }
   return inventory;
@@ -29,7 +41,16 @@ function inventoryFilesIn(dir: string): string[] {
     .sort();
 }
 
-function parseInventoryFile(file: string, inventory: Inventory): void {
+function parseInventoryFile(file: string, inventory: Inventory, script: ScriptOptions): void {
+  if (isExecutableFile(file)) {
+    try {
+      runInventoryScript(file, script, inventory);
+      return;
+    } catch (error) {
+      // An executable INI file without a #! line: Ansible too falls back to reading it.
+      if (!(error instanceof NotAScriptError)) throw error;
+    }
+  }
   let content: string;
   try {
     content = readFileSync(file, "utf8");
