@@ -6,7 +6,7 @@ import { loadKubeConfig } from "../k8s/config.ts";
 import { Registry } from "../metrics/prom.ts";
 import { buildConfig } from "./config.ts";
 import { type Daemon, startDaemon } from "./daemon.ts";
-import { checkNamespacedAccess } from "./kube/access-check.ts";
+import { AccessRefused, checkNamespacedAccess } from "./kube/access-check.ts";
 import { KubeApiError, KubeRest } from "./kube/rest.ts";
 import type { podpatrolOptions } from "./options.ts";
 import { patrolFlags, reloadConfig } from "./reload.ts";
@@ -21,6 +21,25 @@ export async function runPodpatrol(
   // take 10 s. A reload asked for before the patrol runs is done as soon as it does.
   let daemon: Daemon | undefined;
   let reloadQueued = false;
+  const reload = async (running: Daemon) => {
+    try {
+      const next = reloadConfig(ctx, options);
+      await running.reload(next);
+      if (ctx.signal.aborted) return; // stopped meanwhile: nothing was applied
+      running.metrics.reloads.inc({ result: "success" });
+      ctx.log.info("configuration reloaded", { file: ctx.configFile });
+    } catch (error) {
+      ctx.log.error(
+        `configuration not reloaded, keeping the previous one: ${(error as Error).message}`,
+        { file: ctx.configFile },
+      );
+      const result = error instanceof AccessRefused ? "forbidden" : "invalid";
+      running.metrics.reloads.inc({ result });
+    }
+  };
+  // A reload waits for the access check of new namespaces: one at a time, each reading the file
+  // when its turn comes, so the last SIGHUP's file is the one that stays.
+  let reloads = Promise.resolve();
   const onHangup = () => {
     if (!daemon) {
       reloadQueued = true;
@@ -29,18 +48,8 @@ export async function runPodpatrol(
       });
       return;
     }
-    try {
-      const next = reloadConfig(ctx, options);
-      daemon.reload(next);
-      daemon.metrics.reloads.inc({ result: "success" });
-      ctx.log.info("configuration reloaded", { file: ctx.configFile });
-    } catch (error) {
-      ctx.log.error(
-        `configuration not reloaded, keeping the previous one: ${(error as Error).message}`,
-        { file: ctx.configFile },
-      );
-      daemon.metrics.reloads.inc({ result: "invalid" });
-    }
+    const running = daemon;
+    reloads = reloads.then(() => reload(running));
   };
   process.on("SIGHUP", onHangup);
   try {

@@ -10,6 +10,7 @@ import { addOtlpMetricSource } from "../telemetry/metric-sources.ts";
 import { traceUnitsSeparately } from "../telemetry/span.ts";
 import type { PatrolConfig } from "./config.ts";
 import { PatrolEngine } from "./engine.ts";
+import { checkNamespacedAccess } from "./kube/access-check.ts";
 import { KubeActuator } from "./kube/actuator.ts";
 import { EventRecorder } from "./kube/events.ts";
 import { defaultInformerSettings, Informer } from "./kube/informer.ts";
@@ -40,7 +41,11 @@ export interface DaemonOptions {
 export interface Daemon {
   engine: PatrolEngine;
   metrics: PatrolMetrics;
-  reload(config: PatrolConfig): void;
+  /**
+   * Applies a new configuration, or throws and keeps the old one: a scope change that needs a
+   * restart, or a namespace added that the account may not list (AccessRefused, as at start).
+   */
+  reload(config: PatrolConfig): Promise<void>;
   done: Promise<void>;
 }
 
@@ -172,7 +177,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
   return {
     engine,
     metrics,
-    reload(config) {
+    async reload(config) {
       const next = watchScope(config);
       checkScopeChange(
         scope.namespaces,
@@ -181,6 +186,12 @@ export function startDaemon(options: DaemonOptions): Daemon {
         watchesNodes(next),
         () => nodeRuleFlags(next),
       );
+      // As at start, before watching them: a namespace the account may not list would otherwise
+      // be retried forever, 403 after 403, with the patrol unready. Nodes were checked at start,
+      // and a reload cannot add their watch (above).
+      const added = next.namespaces.filter((n) => !scope.namespaces.includes(n));
+      if (added.length > 0) await checkNamespacedAccess(rest, { namespaces: added, nodeRules: [] });
+      if (options.signal.aborted) return; // stopped while checking: nothing left to reconfigure
       if (lease && config.dryRun !== engine.currentConfig.dryRun) {
         const change = config.dryRun ? "dry-run: leaving" : "live: joining";
         log.info(`${change} leader election`, { lease });

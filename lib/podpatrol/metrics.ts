@@ -66,7 +66,7 @@ export class PatrolMetrics {
     });
     this.reloads = new Counter({
       name: "opsctl_podpatrol_config_reloads_total",
-      help: "SIGHUP configuration reloads by result (success, invalid).",
+      help: "SIGHUP configuration reloads by result (success, invalid, forbidden: a new namespace the account may not list).",
       labelNames: ["result"],
       registers,
     });

@@ -246,6 +246,54 @@ describe("podpatrol --namespace: start and reload", () => {
       expect(await patrol.stop()).toBe(0);
     }
   }, 150_000);
+
+  test("SIGHUP adding a namespace not granted: refused as at start, the old list kept", async () => {
+    const a = await createNamespace(cluster);
+    const b = await createNamespace(cluster);
+    await grantPods(a);
+    const config = writeConfig({ namespace: [a] });
+    const patrol = await startPatrol(kubeconfig, [
+      `--config=${config}`,
+      "--no-leader-elect",
+      ...withoutNodeRules,
+    ]);
+    try {
+      await waitReady(patrol);
+      writeFileSync(config, JSON.stringify({ podpatrol: { namespace: [a, b] } }));
+      patrol.proc.kill("SIGHUP");
+      const refused = await patrol.waitForLog("refused", (l) =>
+        String(l.msg).startsWith("configuration not reloaded"),
+      );
+      expect(refused.level).toBe("error");
+      expect(refused.msg).toContain(`pods in namespace ${b}`);
+      expect(refused.msg).toContain('cannot list resource "pods"');
+      expect(
+        await patrol.metric("opsctl_podpatrol_config_reloads_total", { result: "forbidden" }),
+      ).toBe(1);
+      // Never watched: no list retried against a 403, and still ready on the namespace it has.
+      expect(
+        await patrol.metric("opsctl_podpatrol_watch_restarts_total", { reason: "list-error" }),
+      ).toBe(0);
+      expect((await fetch(`http://127.0.0.1:${patrol.port}/readyz`)).status).toBe(200);
+      expect(patrol.logs.some((l) => l.msg === "configuration reloaded")).toBe(false);
+
+      // Granted, the same file is taken on the next SIGHUP.
+      await grantPods(b);
+      await waitUntil("the Role in effect", () => canI(["list", "pods", "-n", b]));
+      patrol.proc.kill("SIGHUP");
+      await patrol.waitForLog("reloaded", (l) => l.msg === "configuration reloaded");
+      await waitReady(patrol);
+      const inside = await crashingWeb(b);
+      await waitForEvent(
+        cluster,
+        b,
+        "evicted after reload",
+        (e) => e.reason === "PatrolEvicted" && e.name === inside.name,
+      );
+    } finally {
+      expect(await patrol.stop()).toBe(0);
+    }
+  }, 150_000);
 });
 
 describe("podpatrol --namespace with nodes.yaml (node rules kept)", () => {

@@ -1,6 +1,7 @@
 // Before a namespaced patrol starts: one list (limit 1) per watch it will open, so a missing Role
 // or node permission is one clear error at start, not an unready patrol retrying 403s forever.
 // A cluster-wide patrol is not checked: it keeps waiting for its ClusterRole, as it always did.
+// A SIGHUP adding namespaces runs the same check on them before the new list is applied.
 import { UsageError } from "../../cli/errors.ts";
 import { nodeRuleFlags, podsPath, type WatchScope, watchesNodes } from "../watch-scope.ts";
 import { KubeApiError, type KubeRest } from "./rest.ts";
@@ -17,7 +18,12 @@ async function refusal(rest: KubeRest, path: string): Promise<string | undefined
   }
 }
 
-/** Throws a UsageError naming every namespace (and nodes) the account may not list. */
+/** A list the account may not make: exit 2 at start, a refused reload while running. */
+export class AccessRefused extends UsageError {
+  override name = "AccessRefused";
+}
+
+/** Throws AccessRefused naming every namespace (and nodes) the account may not list. */
 export async function checkNamespacedAccess(rest: KubeRest, scope: WatchScope): Promise<void> {
   const problems: string[] = [];
   for (const namespace of scope.namespaces) {
@@ -35,5 +41,5 @@ export async function checkNamespacedAccess(rest: KubeRest, scope: WatchScope): 
       );
   }
   if (problems.length > 0)
-    throw new UsageError(`--namespace: not allowed to list ${problems.join("; ")}`);
+    throw new AccessRefused(`--namespace: not allowed to list ${problems.join("; ")}`);
 }
