@@ -69,14 +69,35 @@ export function planTarget(
       host: target.host,
       ...(target.port !== undefined ? { port: target.port } : {}),
       ...(target.user ? { user: target.user } : {}),
-      ...(target.identityFile ? { identityFile: target.identityFile } : {}),
+      identityFiles: [
+        ...(target.identityFile ? [target.identityFile] : []),
+        ...(target.identityFiles ?? []),
+      ],
     },
     config,
-    defaults,
+    targetDefaults(target, defaults),
   );
   const resolved = config.resolve(target.host);
-  const jumps = planJumps(defaults.jump ?? resolved.proxyJump, config, defaults, []);
-  return { ...hop, name: target.name, spec: target.spec, jumps };
+  const jumps = planJumps(target.jump ?? defaults.jump ?? resolved.proxyJump, config, defaults, []);
+  return {
+    ...hop,
+    ...(target.unsupported ? { unsupported: target.unsupported } : {}),
+    name: target.name,
+    spec: target.spec,
+    jumps,
+  };
+}
+
+/** The target's own ssh options (inventory ssh arguments) in place of the flags they beat. */
+function targetDefaults(target: HostTarget, defaults: PlanDefaults): PlanDefaults {
+  return {
+    ...defaults,
+    ...(target.connectTimeout ? { connectTimeoutMs: timerMs(target.connectTimeout) } : {}),
+    ...(target.strictHostKeyChecking
+      ? { hostKeyChecking: strictFromConfig(target.strictHostKeyChecking) }
+      : {}),
+    ...(target.knownHostsFiles ? { knownHostsFiles: target.knownHostsFiles } : {}),
+  };
 }
 
 /**
@@ -125,7 +146,7 @@ interface HopInput {
   host: string;
   port?: number;
   user?: string;
-  identityFile?: string;
+  identityFiles?: string[];
 }
 
 function planHop(input: HopInput, config: SshConfig, defaults: PlanDefaults): HopPlan {
@@ -143,7 +164,7 @@ function planHop(input: HopInput, config: SshConfig, defaults: PlanDefaults): Ho
   const host = resolved.hostName ? expandTokens(resolved.hostName, tokens) : input.host;
   const pathTokens = { ...tokens, host };
   const explicit = [
-    ...(input.identityFile ? [input.identityFile] : []),
+    ...(input.identityFiles ?? []),
     ...defaults.identityFiles,
     ...resolved.identityFiles,
   ].map((path) => ({ path: expandTokens(path, pathTokens), implicit: false }));

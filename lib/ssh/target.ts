@@ -10,6 +10,19 @@ export interface HostTarget {
   user?: string;
   /** ansible_ssh_private_key_file and friends. */
   identityFile?: string;
+  /**
+   * From the inventory's ssh arguments (ansible_ssh_common_args, ansible_ssh_extra_args): they
+   * beat the flags and ssh_config, for this host only, not its jump hosts (as with ssh -o).
+   */
+  identityFiles?: string[];
+  jump?: string;
+  /** Seconds. */
+  connectTimeout?: number;
+  /** As ssh_config's StrictHostKeyChecking. */
+  strictHostKeyChecking?: string;
+  knownHostsFiles?: string[];
+  /** Set when the inventory asks for something sshping cannot do: the probe fails with it. */
+  unsupported?: string;
   /** Re-usable input form, written to --retry-file (name for inventory hosts, spec otherwise). */
   spec: string;
 }

@@ -1,18 +1,29 @@
 /** sshping with inventories that need more than parsing: dynamic ones, and their ssh arguments. */
-import { beforeAll, describe, expect, test } from "bun:test";
-import { type SshdFleet, sharedSshdFleet } from "../env/sshd.ts";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type SshdFleet, sharedSshdFleet, startSshdFleet } from "../env/sshd.ts";
 import { compiledTool } from "../helpers/compiled.ts";
 import { parseJson, statusByHost, type Workspace, workspace } from "./sshping-helpers.ts";
 
 let fleet: SshdFleet;
+let bastion: SshdFleet;
 let ws: Workspace;
 let knownHosts: string;
 
 beforeAll(async () => {
-  [fleet] = await Promise.all([sharedSshdFleet("sshping", { count: 20 }), compiledTool("sshping")]);
+  [fleet, bastion] = await Promise.all([
+    sharedSshdFleet("sshping", { count: 20 }),
+    // DEBUG1 logs the forwarded connections: the proof that a target was reached through it.
+    startSshdFleet({ count: 1, debug: true }),
+    compiledTool("sshping"),
+  ]);
   ws = workspace();
-  knownHosts = ws.file("known_hosts", `${fleet.knownHostsLines().join("\n")}\n`);
+  knownHosts = ws.file(
+    "known_hosts",
+    `${[...fleet.knownHostsLines(), ...bastion.knownHostsLines()].join("\n")}\n`,
+  );
 }, 60_000);
+
+afterAll(() => bastion?.stop());
 
 describe("executable inventories", () => {
   test("the script's hosts are probed with its variables", async () => {
@@ -61,4 +72,62 @@ describe("executable inventories", () => {
     );
     expect(result.stdout).toBe("");
   }, 30_000);
+});
+
+describe("ssh arguments in the inventory (ansible_ssh_common_args / ansible_ssh_extra_args)", () => {
+  test("a bastion given there is used; ProxyCommand fails its host naming host, variable and option", async () => {
+    const [a, b, c] = fleet.hosts;
+    const jump = bastion.hosts[0];
+    const sshConfig = ws.file(
+      "ssh_config-bastion",
+      `Host bastion\n  HostName ${jump?.address}\n  Port ${jump?.port}\n  User ${bastion.user}\n  IdentityFile ${bastion.clientKey}\n`,
+    );
+    const inventory = ws.file(
+      "behind-bastion.ini",
+      [
+        "[behind]",
+        `web1 ansible_host=${a?.address} ansible_port=${a?.port}`,
+        `web2 ansible_host=${b?.address} ansible_port=${b?.port} ansible_ssh_common_args="-J bastion -o ConnectTimeout=5"`,
+        `web3 ansible_host=${c?.address} ansible_port=${c?.port} ansible_ssh_common_args='-o ProxyCommand="ssh -W %h:%p bastion"'`,
+        "[behind:vars]",
+        `ansible_user=${fleet.user}`,
+        `ansible_ssh_private_key_file=${fleet.clientKey}`,
+        `ansible_ssh_common_args="-o ProxyJump=bastion -o StrictHostKeyChecking=yes"`,
+        "",
+      ].join("\n"),
+    );
+    const before = bastion.logs().length;
+    const result = await ws.sshping([
+      "-i",
+      inventory,
+      "-F",
+      sshConfig,
+      "--known-hosts",
+      knownHosts,
+      "--retries",
+      "0",
+      "--json",
+    ]);
+    expect(result.exitCode).toBe(4);
+    const { hosts } = parseJson(result.stdout);
+    const byName = Object.fromEntries(hosts.map((host) => [String(host.host), host]));
+    expect(byName.web1).toMatchObject({ status: "ok" });
+    expect(byName.web2).toMatchObject({ status: "ok" });
+    expect(byName.web3).toMatchObject({ status: "unreachable" });
+    expect(String(byName.web3?.error)).toStartWith(
+      "inventory host web3: ansible_ssh_common_args: -o ProxyCommand=ssh -W %h:%p bastion is not supported by sshping",
+    );
+    const logs = bastion.logs().slice(before);
+    for (const host of [a, b])
+      expect(logs).toMatch(
+        new RegExp(
+          `direct_tcpip: originator .* target ${host?.address.replaceAll(".", "\\.")} port ${host?.port}`,
+        ),
+      );
+    // The host with ProxyCommand was not reached through the bastion either.
+    expect(logs).not.toContain(`target ${c?.address} port ${c?.port}`);
+
+    const listed = await ws.sshping(["-i", inventory, "web1", "-F", sshConfig, "--list-hosts"]);
+    expect(listed.stdout).toContain(`via ${bastion.user}@${jump?.address}:${jump?.port}`);
+  }, 60_000);
 });

@@ -10,6 +10,7 @@ import {
   runInventoryScript,
   type ScriptOptions,
 } from "./script.ts";
+import { hostSshArgs, sshArgsVariables } from "./ssh-args.ts";
 import { parseYamlInventory } from "./yaml.ts";
 
 /**
@@ -131,17 +132,26 @@ export function inventoryTarget(inventory: Inventory, name: string): HostTarget 
   for (const [key, value] of [
     ["ansible_host", host],
     ["ansible_user", user],
+    ...sshArgsVariables.map((variable) => [variable, text(variable)] as const),
   ] as const)
     if (value?.includes("{{"))
       throw new Error(
         `inventory host ${name}: ${key} "${value}" uses Jinja templating, which sshping does not evaluate`,
       );
+  const ssh = hostSshArgs(name, text);
   return {
     name,
     host,
     spec: name,
-    ...(port !== undefined ? { port } : {}),
-    ...(user ? { user } : {}),
+    // Ansible puts -o Port= and -o User= before these arguments, and ssh keeps the first value.
+    ...(port !== undefined || ssh.port !== undefined ? { port: port ?? ssh.port } : {}),
+    ...(user || ssh.user ? { user: user || ssh.user } : {}),
     ...(identityFile ? { identityFile } : {}),
+    ...(ssh.identityFiles.length > 0 ? { identityFiles: ssh.identityFiles } : {}),
+    ...(ssh.jump !== undefined ? { jump: ssh.jump } : {}),
+    ...(ssh.connectTimeout !== undefined ? { connectTimeout: ssh.connectTimeout } : {}),
+    ...(ssh.strictHostKeyChecking ? { strictHostKeyChecking: ssh.strictHostKeyChecking } : {}),
+    ...(ssh.knownHostsFiles ? { knownHostsFiles: ssh.knownHostsFiles } : {}),
+    ...(ssh.refusal ? { unsupported: ssh.refusal } : {}),
   };
 }
