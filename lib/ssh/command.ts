@@ -1,4 +1,4 @@
-import type { Client } from "ssh2";
+import type { Client, ClientChannel } from "ssh2";
 import { ProbeFailure, seconds } from "./failure.ts";
 import { cancelled } from "./transport.ts";
 
@@ -9,6 +9,23 @@ export interface CommandResult {
   stderr: string;
   /** Bytes dropped beyond maxOutputBytes per stream (memory stays constant per host). */
   truncatedBytes: number;
+}
+
+/** What a command had sent when it was given up on (timeout, cancel) or its connection was lost. */
+export interface PartialOutput {
+  stdout: string;
+  stderr: string;
+  truncatedBytes: number;
+}
+
+/** A command that started but did not finish: why, and the output received until then. */
+export class IncompleteCommand extends ProbeFailure {
+  constructor(
+    failure: ProbeFailure,
+    readonly output: PartialOutput,
+  ) {
+    super(failure.status, failure.phase, failure.message, failure.retryable);
+  }
 }
 
 /**
@@ -54,7 +71,11 @@ function completeUtf8Length(bytes: Buffer): number {
   return bytes.length;
 }
 
-/** Runs one command on an authenticated connection, with a deadline and capped output. */
+/**
+ * Runs one command on an authenticated connection, with a deadline and capped output. A command
+ * given up on (deadline, signal) is stopped on the host (stopRemote) and rejected as an
+ * IncompleteCommand carrying what it had printed, as is one whose connection is lost.
+ */
 export function runCommand(
   client: Client,
   command: string,
@@ -68,7 +89,14 @@ export function runCommand(
     const stderr = new CappedBuffer(maxOutputBytes);
     let exitCode: number | null = null;
     let exitSignal: string | undefined;
+    let channel: ClientChannel | undefined;
     let settled = false;
+    let gaveUp = false;
+    const output = (): PartialOutput => ({
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      truncatedBytes: stdout.dropped + stderr.dropped,
+    });
     const finish = (failure?: ProbeFailure) => {
       if (settled) return;
       settled = true;
@@ -76,17 +104,19 @@ export function runCommand(
       signal.removeEventListener("abort", onAbort);
       client.removeListener("error", onClientError);
       client.removeListener("close", onClientClose);
-      if (failure) reject(failure);
-      else
-        resolve({
-          exitCode,
-          ...(exitSignal ? { signal: exitSignal } : {}),
-          stdout: stdout.text(),
-          stderr: stderr.text(),
-          truncatedBytes: stdout.dropped + stderr.dropped,
-        });
+      if (!failure)
+        resolve({ exitCode, ...(exitSignal ? { signal: exitSignal } : {}), ...output() });
+      else if (channel) reject(new IncompleteCommand(failure, output()));
+      else reject(failure);
     };
-    const onAbort = () => finish(cancelled("command"));
+    /** sshping stops waiting: the remote command is stopped too, now or once its channel opens. */
+    const giveUp = (failure: ProbeFailure) => {
+      if (settled) return;
+      gaveUp = true;
+      if (channel) stopRemote(channel);
+      finish(failure);
+    };
+    const onAbort = () => giveUp(cancelled("command"));
     const onClientError = (error: Error) =>
       finish(
         new ProbeFailure(
@@ -107,7 +137,7 @@ export function runCommand(
       );
     const timer = setTimeout(
       () =>
-        finish(
+        giveUp(
           new ProbeFailure(
             "failed",
             "command",
@@ -120,7 +150,7 @@ export function runCommand(
     signal.addEventListener("abort", onAbort, { once: true });
     client.on("error", onClientError);
     client.on("close", onClientClose);
-    client.exec(command, (error, channel) => {
+    client.exec(command, (error, opened) => {
       if (error) {
         finish(
           new ProbeFailure(
@@ -132,13 +162,16 @@ export function runCommand(
         );
         return;
       }
-      channel.on("data", (chunk: Buffer) => stdout.push(chunk));
-      channel.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-      channel.on("exit", (code: number | null, signalName?: string) => {
+      if (gaveUp) return stopRemote(opened);
+      if (settled) return;
+      channel = opened;
+      opened.on("data", (chunk: Buffer) => stdout.push(chunk));
+      opened.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+      opened.on("exit", (code: number | null, signalName?: string) => {
         exitCode = typeof code === "number" ? code : null;
         if (signalName) exitSignal = signalName;
       });
-      channel.on("close", () => {
+      opened.on("close", () => {
         if (exitCode === null && !exitSignal)
           finish(
             new ProbeFailure(
@@ -152,4 +185,18 @@ export function runCommand(
       });
     });
   });
+}
+
+/**
+ * Ends a command sshping no longer waits for. Closing the channel alone leaves it running on the
+ * host (`sleep 600` outlives the connection), so first a "signal" request: sshd (OpenSSH 7.9+,
+ * sessions without a pty or forced command) sends TERM to the command's process group.
+ */
+function stopRemote(channel: ClientChannel): void {
+  try {
+    channel.signal("TERM");
+  } catch {
+    // A channel already closing: nothing left to signal.
+  }
+  channel.close();
 }

@@ -2,7 +2,7 @@ import type { Duplex } from "node:stream";
 import type { Client } from "ssh2";
 import { maxTimerSeconds } from "../cli/values.ts";
 import { withSpan } from "../telemetry/span.ts";
-import { type CommandResult, runCommand } from "./command.ts";
+import { type CommandResult, IncompleteCommand, runCommand } from "./command.ts";
 import { ProbeFailure, type ProbePhase, type ProbeStatus } from "./failure.ts";
 import { type JumpPool, openJumpChain } from "./jumps.ts";
 import type { ConnectionPlan } from "./plan.ts";
@@ -42,6 +42,11 @@ export interface ProbeResult {
   stdout?: string;
   stderr?: string;
   truncatedBytes?: number;
+  /**
+   * The command started but did not finish (timed out, cancelled, connection lost): stdout and
+   * stderr hold what it had sent by then, and error says why.
+   */
+  outputIncomplete?: boolean;
   attempts: number;
   /** known_hosts file a new key was written to (accept-new). */
   hostKeyAdded?: string;
@@ -166,9 +171,21 @@ async function probeHostUntraced(
         attempts,
         ...timings,
         ...(hostKeyAdded ? { hostKeyAdded } : {}),
+        ...(failure instanceof IncompleteCommand ? partialOutput(failure) : {}),
       };
     }
   }
+}
+
+/** What an unfinished command had printed, as result fields. */
+function partialOutput(failure: IncompleteCommand): Partial<ProbeResult> {
+  const { stdout, stderr, truncatedBytes } = failure.output;
+  return {
+    stdout,
+    stderr,
+    ...(truncatedBytes ? { truncatedBytes } : {}),
+    outputIncomplete: true,
+  };
 }
 
 interface AttemptOutcome {

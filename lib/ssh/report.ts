@@ -72,7 +72,7 @@ export function groupResults(results: readonly ProbeResult[]): OutputGroup[] {
   const groups = new Map<string, OutputGroup>();
   for (const result of results) {
     const body =
-      result.exitCode !== undefined
+      result.exitCode !== undefined || hasPartialOutput(result)
         ? commandOutput(result)
         : result.status === "ok"
           ? ""
@@ -93,18 +93,46 @@ export function groupResults(results: readonly ProbeResult[]): OutputGroup[] {
 }
 
 /**
- * A host's stdout and stderr as --group shows them, with --max-output's notice: the cut must
- * show, and hosts that only differ past it must not pass for identical.
+ * A host's stdout and stderr as --group shows them, with --max-output's notice and the notice of
+ * an unfinished command: the cut must show, and hosts that only differ past it must not pass for
+ * identical.
  */
 function commandOutput(result: ProbeResult): string {
   const text = `${result.stdout ?? ""}${result.stderr ?? ""}`;
-  if (!result.truncatedBytes) return text;
-  return `${text === "" || text.endsWith("\n") ? text : `${text}\n`}${truncationNotice(result.truncatedBytes)}\n`;
+  const notices = outputNotices(result);
+  if (notices.length === 0) return text;
+  return `${text === "" || text.endsWith("\n") ? text : `${text}\n`}${notices.map((notice) => `${notice}\n`).join("")}`;
+}
+
+/** The lines that follow a host's output: it was cut (--max-output), it is incomplete. */
+export function outputNotices(result: ProbeResult): string[] {
+  return [
+    ...(result.truncatedBytes ? [truncationNotice(result.truncatedBytes)] : []),
+    ...(result.outputIncomplete
+      ? [incompleteNotice(result.error ?? statusLabels[result.status])]
+      : []),
+  ];
 }
 
 /** The line that says output was cut. */
 export function truncationNotice(bytes: number): string {
   return `[${bytes} more bytes not kept: --max-output]`;
+}
+
+/** The line that says the command did not finish, so its output may be cut short anywhere. */
+export function incompleteNotice(reason: string): string {
+  return `[output incomplete: ${reason}]`;
+}
+
+/**
+ * An unfinished command that had printed something: shown like a finished one's output, with
+ * the incomplete notice. One that had printed nothing keeps the plain failure line.
+ */
+export function hasPartialOutput(result: ProbeResult): boolean {
+  return (
+    result.outputIncomplete === true &&
+    (Boolean(result.stdout) || Boolean(result.stderr) || Boolean(result.truncatedBytes))
+  );
 }
 
 export function renderGroup(group: OutputGroup): string {

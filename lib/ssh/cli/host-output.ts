@@ -1,7 +1,7 @@
 /** One probed host on stdout: an NDJSON record under --json, else a (coloured) line and its output. */
 import type { Output } from "../../cli/output.ts";
 import type { ProbeResult } from "../probe.ts";
-import { hostLine, truncationNotice } from "../report.ts";
+import { hasPartialOutput, hostLine, outputNotices } from "../report.ts";
 
 export function hostRecord(result: ProbeResult): Record<string, unknown> {
   return {
@@ -18,6 +18,7 @@ export function hostRecord(result: ProbeResult): Record<string, unknown> {
     ...(result.signal ? { signal: result.signal } : {}),
     ...(result.stdout !== undefined ? { stdout: result.stdout, stderr: result.stderr ?? "" } : {}),
     ...(result.truncatedBytes ? { truncated_bytes: result.truncatedBytes } : {}),
+    ...(result.outputIncomplete ? { output_incomplete: true } : {}),
     error: result.error ?? null,
     ...(result.phase ? { phase: result.phase } : {}),
     attempts: result.attempts,
@@ -26,17 +27,20 @@ export function hostRecord(result: ProbeResult): Record<string, unknown> {
   };
 }
 
-/** The host's line; with --run and an exit code, followed by its stdout and stderr. */
+/**
+ * The host's line; with --run and an exit code, followed by its stdout and stderr. So is a
+ * command that did not finish but had printed something, then marked incomplete.
+ */
 export function printHost(out: Output, result: ProbeResult, command: boolean): void {
   const line = hostLine(result, command);
   const styled =
     result.status === "ok" ? line : out.style(line, result.status === "failed" ? "yellow" : "red");
-  if (!command || result.exitCode === undefined) {
+  if (!command || (result.exitCode === undefined && !hasPartialOutput(result))) {
     out.line(styled);
     return;
   }
   out.line(`${styled} >>`);
   const text = `${result.stdout ?? ""}${result.stderr ?? ""}`;
   if (text) out.raw(text.endsWith("\n") ? text : `${text}\n`);
-  if (result.truncatedBytes) out.line(truncationNotice(result.truncatedBytes));
+  for (const notice of outputNotices(result)) out.line(notice);
 }
