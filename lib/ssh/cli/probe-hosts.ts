@@ -32,6 +32,10 @@ export async function probeHosts(
   const credentials = new Credentials({
     passphraseVariable: options.passphraseEnv,
     ...(passphrase !== undefined ? { passphrase } : {}),
+    onWarning: (message) => {
+      ctx.progress.clear();
+      log.warn(message);
+    },
   });
   const knownHosts = new KnownHostsStore();
   const context = {
