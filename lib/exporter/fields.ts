@@ -1,5 +1,6 @@
 /** Small readers for the kinds' settings: each throws an Error naming the key and the problem. */
 import { parseDuration, parseSize } from "../cli/values.ts";
+import { type Re2Options, Re2Unsupported, re2ToJs } from "./re2.ts";
 
 export type Raw = Record<string, unknown>;
 
@@ -94,12 +95,31 @@ export function numberList(raw: Raw, key: string, where: string): number[] {
   });
 }
 
-export function regex(text: string, where: string): RegExp {
+const regexTexts = new WeakMap<RegExp, string>();
+
+/**
+ * A regex in Go's RE2 syntax, as blackbox_exporter reads it (lib/exporter/re2.ts); `lines` makes
+ * ^ and $ match at every line, for a stream blackbox reads line by line.
+ */
+export function regex(text: string, where: string, options: Re2Options = {}): RegExp {
+  let re: RegExp;
   try {
-    return new RegExp(text, "m");
+    const js = re2ToJs(text, options);
+    re = new RegExp(js.source, js.flags);
   } catch (error) {
-    throw new Error(`${where}: not a valid regular expression: ${(error as Error).message}`);
+    const what =
+      error instanceof Re2Unsupported
+        ? "unsupported regular expression"
+        : "not a valid regular expression:";
+    throw new Error(`${where}: ${what} ${JSON.stringify(text)}: ${(error as Error).message}`);
   }
+  regexTexts.set(re, text);
+  return re;
+}
+
+/** The regex as the config wrote it, for messages (its source is the JS translation). */
+export function regexText(re: RegExp): string {
+  return regexTexts.get(re) ?? re.source;
 }
 
 export function regexList(raw: Raw, key: string, where: string): RegExp[] {

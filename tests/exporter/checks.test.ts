@@ -131,6 +131,30 @@ describe("http", () => {
     expect(missing.error).toContain("x-missing missing");
   });
 
+  // blackbox's regexes are Go's: (?i) flags, and ^/$ at the body's ends unless (?m).
+  test("body regexes in Go RE2 syntax, on the body 'service healthy\\n'", async () => {
+    const body = (key: string, pattern: string) =>
+      check("http", `${httpTarget()}/`, { [key]: [pattern] });
+    const insensitive = await body("fail_if_body_not_matches_regexp", "(?i)SERVICE HEALTHY");
+    expect(insensitive.error).toBeUndefined();
+    expect(insensitive.success).toBe(true);
+    expect(detail(insensitive, "failed_due_to_regex")).toBe(0);
+    const sensitive = await body("fail_if_body_not_matches_regexp", "SERVICE HEALTHY");
+    expect(sensitive.success).toBe(false);
+    const guard = await body("fail_if_body_matches_regexp", "(?i)service\\s+HEALTHY");
+    expect(guard.success).toBe(false);
+    expect(detail(guard, "failed_due_to_regex")).toBe(1);
+    expect(guard.error).toContain("body matched (?i)service\\s+HEALTHY");
+    // $ is the end of the body, after its newline; (?m)$ is the end of any line.
+    expect((await body("fail_if_body_not_matches_regexp", "healthy$")).success).toBe(false);
+    expect((await body("fail_if_body_not_matches_regexp", "(?m)healthy$")).success).toBe(true);
+    expect(() =>
+      checkSpec("http", `${httpTarget()}/`, { fail_if_body_matches_regexp: ["\\p{Greek}"] }),
+    ).toThrow(
+      'checks[0] (t).http.fail_if_body_matches_regexp[0]: unsupported regular expression "\\\\p{Greek}": the Unicode class \\p{Greek}',
+    );
+  });
+
   test("a hanging server is cut at the timeout", async () => {
     const result = await check("http", `${httpTarget()}/slow`, {}, "1s");
     expect(result.success).toBe(false);

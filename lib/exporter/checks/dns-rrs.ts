@@ -2,7 +2,7 @@
  * blackbox_exporter's validate_answer_rrs / validate_authority_rrs / validate_additional_rrs:
  * four regex lists matched against each record's whole text ("NAME\tTTL\tCLASS\tTYPE\tDATA").
  */
-import { mapping, onlyKeys, type Raw, regexList } from "../fields.ts";
+import { mapping, onlyKeys, type Raw, regexList, regexText } from "../fields.ts";
 
 export interface RrValidator {
   /** Fails if any record matches any of them. */
@@ -40,7 +40,7 @@ export function parseRrValidator(raw: Raw, key: string, where: string): RrValida
 
 /** A regex as it would be written in YAML's double quotes: a tab shows as \t, not as space. */
 function shown(re: RegExp): string {
-  return re.source.replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+  return regexText(re).replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
 }
 
 const shownList = (res: RegExp[]) => res.map(shown).join(", ");

@@ -11,6 +11,7 @@ import {
   type Raw,
   regex,
   regexList,
+  regexText,
   stringList,
   stringMap,
 } from "../fields.ts";
@@ -311,9 +312,9 @@ export const httpCheck: CheckKind<HttpSettings> = {
       let regexFailed = false;
       const text = response.body.toString("utf8");
       for (const re of settings.failIfBodyMatches)
-        if (re.test(text)) regexFailed = !result.fail(`body matched ${re.source}`);
+        if (re.test(text)) regexFailed = !result.fail(`body matched ${regexText(re)}`);
       for (const re of settings.failIfBodyNotMatches)
-        if (!re.test(text)) regexFailed = !result.fail(`body did not match ${re.source}`);
+        if (!re.test(text)) regexFailed = !result.fail(`body did not match ${regexText(re)}`);
       const values = (name: string) =>
         response.headers.filter(([key]) => key.toLowerCase() === name).map(([, value]) => value);
       for (const rule of settings.failIfHeaderMatches) {
@@ -321,14 +322,16 @@ export const httpCheck: CheckKind<HttpSettings> = {
         if (found.length === 0 && !rule.allowMissing)
           regexFailed = !result.fail(`header ${rule.header} missing`);
         if (found.some((value) => rule.regexp.test(value)))
-          regexFailed = !result.fail(`header ${rule.header} matched ${rule.regexp.source}`);
+          regexFailed = !result.fail(`header ${rule.header} matched ${regexText(rule.regexp)}`);
       }
       for (const rule of settings.failIfHeaderNotMatches) {
         const found = values(rule.header);
         if (found.length === 0 && !rule.allowMissing)
           regexFailed = !result.fail(`header ${rule.header} missing`);
         else if (found.length > 0 && !found.some((value) => rule.regexp.test(value)))
-          regexFailed = !result.fail(`header ${rule.header} did not match ${rule.regexp.source}`);
+          regexFailed = !result.fail(
+            `header ${rule.header} did not match ${regexText(rule.regexp)}`,
+          );
       }
       result.set("failed_due_to_regex", regexFailed ? 1 : 0);
       return ok && !regexFailed;

@@ -1,6 +1,15 @@
 /** tcp: connect, optional TLS, and send/expect exchanges (banners, STARTTLS). */
 import type { Socket } from "node:net";
-import { bool, isMapping, onlyKeys, optNumber, optString, type Raw, regex } from "../fields.ts";
+import {
+  bool,
+  isMapping,
+  onlyKeys,
+  optNumber,
+  optString,
+  type Raw,
+  regex,
+  regexText,
+} from "../fields.ts";
 import {
   abortable,
   dial,
@@ -35,7 +44,8 @@ function parseSteps(raw: Raw, where: string): Step[] {
     onlyKeys(item, ["expect", "send", "starttls"], at);
     const expect = optString(item, "expect", at);
     return {
-      expect: expect === undefined ? undefined : regex(expect, `${at}.expect`),
+      // blackbox matches expect line by line: ^ and $ are at every line's start and end.
+      expect: expect === undefined ? undefined : regex(expect, `${at}.expect`, { lines: true }),
       send: optString(item, "send", at),
       starttls: bool(item, "starttls", at, false),
     };
@@ -161,7 +171,7 @@ export const tcpCheck: CheckKind<TcpSettings> = {
       for (const [index, step] of settings.steps.entries()) {
         if (step.expect && !(await conversation.expect(step.expect, signal))) {
           result.set("failed_due_to_regex", 1);
-          return result.fail(`step ${index + 1}: no answer matched ${step.expect.source}`);
+          return result.fail(`step ${index + 1}: no answer matched ${regexText(step.expect)}`);
         }
         if (step.send !== undefined) conversation.socket.write(`${step.send}\n`);
         if (step.starttls) {
