@@ -121,7 +121,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
     informerSettings,
   );
   podInformers = pods;
-  // Synced, and no watch down (or silent) for longer than the idle bound: a blind patrol is unready.
+  // Synced, and every watch worked within the idle bound (stayed open, or delivered): a blind
+  // patrol is unready, whether its watches are down, stalled or closed as soon as they open.
   const ready = () => pods.healthy() && (nodeInformer?.healthy() ?? true);
 
   const server = options.listen

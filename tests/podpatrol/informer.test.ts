@@ -1,7 +1,8 @@
 // The informer's watch restarts, against stand-in API servers on loopback: one answers every
 // watch with one ERROR event and a clean close (as an API server in trouble can, e.g. a 500 or
 // 429 Status in the stream): that is a failure, restarted with backoff, not a server timeout;
-// another sends bookmarks and then falls silent without closing (a stalled connection).
+// another sends bookmarks and then falls silent without closing (a stalled connection); another
+// closes every watch right after it opens (a proxy or load balancer doing so).
 import { afterAll, describe, expect, test } from "bun:test";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Informer } from "../../lib/podpatrol/kube/informer.ts";
@@ -185,6 +186,49 @@ describe("stalled watches", () => {
       stand.stop(true);
     }
   }, 20_000);
+
+  test("healthy: not while every watch is closed right after it opens, however often retried", async () => {
+    // A proxy or load balancer closing each watch at once: every retry (under the idle bound)
+    // opens one, and none ever delivers anything.
+    let watches = 0;
+    const stand = standInApiServer(() => {
+      watches++;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode("\n")); // the headers go out: it opens
+          setTimeout(() => controller.close(), 100);
+        },
+      });
+      return new Response(body, { headers: { "content-type": "application/json" } });
+    });
+    const restarts: string[] = [];
+    const informer = new Informer(
+      rest(stand.port ?? 0),
+      "/api/v1/pods",
+      { upsert: () => {}, remove: () => {} },
+      { onRestart: (reason) => void restarts.push(reason) },
+      { idleSeconds: 1 },
+    );
+    informer.start();
+    const answers = new Set<boolean>();
+    try {
+      await waitUntil("unhealthy", async () => informer.synced && !informer.healthy(), 20_000);
+      const before = watches;
+      await waitUntil(
+        "two more watches",
+        async () => {
+          answers.add(informer.healthy());
+          return watches >= before + 2;
+        },
+        30_000,
+      );
+    } finally {
+      informer.stop();
+      stand.stop(true);
+    }
+    expect([...answers]).toEqual([false]);
+    expect(new Set(restarts)).toEqual(new Set(["closed"])); // clean ends, not failures
+  }, 60_000);
 });
 
 describe("stop", () => {

@@ -2,7 +2,8 @@
 // server, through a loopback proxy that can freeze: the informer must take the silence for a
 // stall within its idle bound (seconds here, 2 minutes by default), resume from its last
 // resourceVersion and see what changed meanwhile; the daemon counts the restart, logs it and
-// is unready while its watches stay down.
+// is unready while its watches stay down. Through a proxy that closes every watch right after it
+// opens, retried under the idle bound each time, the daemon is unready too: no watch works.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,6 +43,60 @@ async function proxied(): Promise<{ proxy: FreezableProxy; kubeconfig: string }>
   return { proxy, kubeconfig };
 }
 
+type LogLine = { level: string; msg: string; [field: string]: unknown };
+
+/** The daemon (dry run, one namespace) through `kubeconfig`, with a short idle bound. */
+function patrolThrough(kubeconfig: string, ns: string, identity: string) {
+  const logs: LogLine[] = [];
+  const log = new Logger({
+    tool: "podpatrol",
+    level: "info",
+    format: "json",
+    color: false,
+    write: (line) => void logs.push(JSON.parse(line)),
+  });
+  const flags = { ...defaultFlags, dryRun: true, namespace: [ns] };
+  const stop = new AbortController();
+  let port = 0;
+  const daemon = startDaemon({
+    kc: loadKubeconfigFile(kubeconfig),
+    config: buildConfig(flags, {}),
+    log,
+    registry: new Registry(),
+    listen: { hostname: "127.0.0.1", port: 0 },
+    leader: undefined,
+    identity,
+    signal: stop.signal,
+    onListening: (p) => {
+      port = p;
+    },
+    watchIdleSeconds: 2,
+  });
+  const readyz = async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
+  /** opsctl_podpatrol_watch_restarts_total for pods, for one reason or all. */
+  const podRestarts = async (reason?: string) => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    let total = 0;
+    for (const l of text.split("\n")) {
+      if (!l.startsWith("opsctl_podpatrol_watch_restarts_total{")) continue;
+      if (!l.includes('resource="pods"')) continue;
+      if (reason && !l.includes(`reason="${reason}"`)) continue;
+      total += Number(l.split(" ").pop());
+    }
+    return total;
+  };
+  return {
+    daemon,
+    logs,
+    readyz,
+    podRestarts,
+    async stop() {
+      stop.abort();
+      await daemon.done;
+    },
+  };
+}
+
 describe("stalled watch", () => {
   test("the informer restarts a silent watch and sees a pod created after the stall", async () => {
     const ns = await createNamespace(cluster);
@@ -76,44 +131,12 @@ describe("stalled watch", () => {
   test("podpatrol counts and logs the idle restart, is unready while its watches stay down, recovers", async () => {
     const ns = await createNamespace(cluster);
     const { proxy, kubeconfig } = await proxied();
-    const logs: { level: string; msg: string; [field: string]: unknown }[] = [];
-    const log = new Logger({
-      tool: "podpatrol",
-      level: "info",
-      format: "json",
-      color: false,
-      write: (line) => void logs.push(JSON.parse(line)),
-    });
-    const flags = { ...defaultFlags, dryRun: true, namespace: [ns] };
-    const stop = new AbortController();
-    let port = 0;
-    const daemon = startDaemon({
-      kc: loadKubeconfigFile(kubeconfig),
-      config: buildConfig(flags, {}),
-      log,
-      registry: new Registry(),
-      listen: { hostname: "127.0.0.1", port: 0 },
-      leader: undefined,
-      identity: "stalled-watch-test",
-      signal: stop.signal,
-      onListening: (p) => {
-        port = p;
-      },
-      watchIdleSeconds: 2,
-    });
-    const readyz = async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
-    const idleRestarts = async () => {
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      const line = text
-        .split("\n")
-        .find(
-          (l) =>
-            l.startsWith("opsctl_podpatrol_watch_restarts_total{") &&
-            l.includes('resource="pods"') &&
-            l.includes('reason="idle"'),
-        );
-      return line ? Number(line.split(" ").pop()) : 0;
-    };
+    const { daemon, logs, readyz, podRestarts, stop } = patrolThrough(
+      kubeconfig,
+      ns,
+      "stalled-watch-test",
+    );
+    const idleRestarts = () => podRestarts("idle");
     try {
       await waitUntil("ready", async () => (await readyz()) === 200, 30_000);
       expect(await idleRestarts()).toBe(0);
@@ -137,8 +160,42 @@ describe("stalled watch", () => {
         30_000,
       );
     } finally {
-      stop.abort();
-      await daemon.done;
+      await stop();
+    }
+  }, 180_000);
+
+  test("a proxy closing every watch at once, retried under the idle bound: unready until one stays open", async () => {
+    const ns = await createNamespace(cluster);
+    const { proxy, kubeconfig } = await proxied();
+    const { daemon, readyz, podRestarts, stop } = patrolThrough(
+      kubeconfig,
+      ns,
+      "closed-watch-test",
+    );
+    try {
+      await waitUntil("ready", async () => (await readyz()) === 200, 30_000);
+      // Far below the bookmark interval: each watch is closed once its headers are through.
+      proxy.closeIdle(300);
+      await waitUntil("unready", async () => (await readyz()) === 503, 60_000);
+      // Every retry opens a watch again (its headers come): still unready through two more of them.
+      const restarted = await podRestarts();
+      const answers = new Set<number>();
+      await waitUntil(
+        "two more watch restarts",
+        async () => {
+          answers.add(await readyz());
+          return (await podRestarts()) >= restarted + 2;
+        },
+        90_000,
+      );
+      expect([...answers]).toEqual([503]);
+
+      proxy.closeIdle(0); // the watch stays open again
+      await createPod(cluster, ns, "after");
+      await waitUntil("ready again", async () => (await readyz()) === 200, 60_000);
+      await waitUntil("pod seen", async () => daemon.engine.pods.has(`${ns}/after`), 30_000);
+    } finally {
+      await stop();
     }
   }, 180_000);
 });

@@ -5,6 +5,8 @@
 // A watch asks for bookmarks (the API server sends one about every minute even when nothing
 // changes), so silence means a stalled connection (a dropped NAT/conntrack entry, an idling load
 // balancer): after `idleSeconds` without an event or bookmark the stream is aborted and resumed.
+// Healthy means a watch worked within the same bound: one that is closed as soon as it opens,
+// however often it is retried, sees nothing.
 import { BunWatch } from "../../k8s/watch.ts";
 import type { ObjectMeta } from "../kube-types.ts";
 import { KubeApiError, type KubeRest } from "./rest.ts";
@@ -29,7 +31,7 @@ export interface InformerSettings {
    * A watch that receives nothing at all (no event, no bookmark, no byte) for this long is
    * stalled: it is aborted and resumed from the last resourceVersion. Above the API server's
    * bookmark interval (about a minute, not configurable). Also the connect timeout, and how
-   * long `healthy` tolerates having no open watch.
+   * long `healthy` tolerates having no working watch.
    */
   idleSeconds: number;
 }
@@ -42,7 +44,10 @@ export const defaultInformerSettings: InformerSettings = {
 
 type Obj = { metadata: ObjectMeta };
 
-/** A watch that ends cleanly sooner than this with no event was not a server-side timeout. */
+/**
+ * A watch that ends cleanly sooner than this with no event was not a server-side timeout; one
+ * that stays open this long works (it would deliver any change).
+ */
 const quickCloseMs = 1_000;
 
 export class Informer<T extends Obj> {
@@ -54,8 +59,10 @@ export class Informer<T extends Obj> {
   private failures = 0;
   private readonly watch: BunWatch;
   private readonly settings: InformerSettings;
-  /** performance.now() since when no watch has been open; undefined while one is. */
-  private downSince: number | undefined = performance.now();
+  /** performance.now() when the open watch opened; undefined while none is open. */
+  private openSince: number | undefined;
+  /** performance.now() when a watch last worked: a list, an event or bookmark, a working watch's end. */
+  private lastWorked = performance.now();
 
   constructor(
     private readonly rest: KubeRest,
@@ -72,13 +79,17 @@ export class Informer<T extends Obj> {
   }
 
   /**
-   * Synced, and a watch is open or has been down for at most idleSeconds (a reconnect after the
-   * server-side timeout, an idle restart or a short outage stays healthy). A stalled watch counts
-   * as open until it is detected, at most idleSeconds after it last received anything.
+   * Synced, and a watch works (open for over quickCloseMs) or did at most idleSeconds ago (a
+   * reconnect after the server-side timeout, an idle restart or a short outage stays healthy).
+   * A watch closed before quickCloseMs with nothing in it did not work, even though it opened:
+   * retried with backoff (at most 30 s, well under the 120 s default), such watches keep a
+   * patrol blind, and unready once idleSeconds have passed. A stalled watch counts as working
+   * until it is detected, at most idleSeconds after it last received anything.
    */
   healthy(now = performance.now()): boolean {
     if (!this.synced) return false;
-    return this.downSince === undefined || now - this.downSince <= this.settings.idleSeconds * 1000;
+    if (this.openSince !== undefined && now - this.openSince >= quickCloseMs) return true;
+    return now - this.lastWorked <= this.settings.idleSeconds * 1000;
   }
 
   start(): void {
@@ -107,6 +118,7 @@ export class Informer<T extends Obj> {
       try {
         await this.list();
         if (this.stopped) return;
+        this.lastWorked = performance.now();
         this.failures = 0;
         if (!this.synced) {
           this.synced = true;
@@ -169,6 +181,7 @@ export class Informer<T extends Obj> {
         return;
       }
       gotEvent = true;
+      this.lastWorked = performance.now();
       const object = raw as T;
       if (object.metadata?.resourceVersion) this.resourceVersion = object.metadata.resourceVersion;
       if (type === "BOOKMARK") return;
@@ -185,7 +198,11 @@ export class Informer<T extends Obj> {
     };
     const onDone = (closeError: unknown) => {
       ended = true;
-      this.downSince ??= performance.now();
+      const now = performance.now();
+      // It worked until now if it stayed open or delivered; a quick empty close never did.
+      if (this.openSince !== undefined && (gotEvent || now - this.openSince >= quickCloseMs))
+        this.lastWorked = now;
+      this.openSince = undefined;
       if (this.stopped) return;
       const error = closeError ?? failed;
       if (gotEvent) this.failures = 0;
@@ -233,7 +250,7 @@ export class Informer<T extends Obj> {
     );
     // Stopped while it connected (stop() aborted the previous controller, not this one).
     if (this.stopped) this.abort.abort();
-    if (!ended) this.downSince = undefined; // the stream is open
+    if (!ended) this.openSince = performance.now(); // the stream is open
   }
 
   /** Exponential backoff with jitter, 0.5 s up to 30 s. */
