@@ -12,6 +12,7 @@ import { type CleanEvent, clean } from "../../lib/fs/clean/clean.ts";
 import { toText } from "../../lib/fs/path.ts";
 import { compiledTool } from "../helpers/compiled.ts";
 import { cleanOptions } from "./clean-options.ts";
+import { onceAt } from "./once-at.ts";
 import { compressHeld, logcleanWays } from "./read-gate.ts";
 import { differences, dir, exists, file, publicCopy, snapshot, tempDir } from "./tree.ts";
 
@@ -60,20 +61,17 @@ describe("a directory swapped for a symlink before its log is compressed", () =>
     const w = world("engine");
     const before = snapshot(w.outside);
     const atimeBefore = statSync(w.lookalike).atimeMs;
-    let fired = 0;
+    const once = onceAt(w.victim, w.swap);
     const events: CleanEvent[] = [];
     const summary = await clean(
       cleanOptions(w.root, {
         days: 60,
         compressAfter: 1,
-        beforeAct: (planned) => {
-          if (toText(planned.path) !== w.victim || fired++ > 0) return;
-          w.swap();
-        },
+        beforeAct: (planned) => once.at(planned.path),
       }),
       (event) => events.push(event),
     );
-    expect(fired).toBe(1);
+    expect(once.fired).toBe(1);
     expectNothingOutside(w, before, atimeBefore);
     const victims = events.filter((e) => toText(e.path) === w.victim);
     expect(victims).toEqual([

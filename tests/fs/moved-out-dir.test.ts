@@ -16,6 +16,7 @@ import { nativeFs } from "../../lib/fs/native/dir.ts";
 import { toText } from "../../lib/fs/path.ts";
 import { compiledTool } from "../helpers/compiled.ts";
 import { cleanOptions } from "./clean-options.ts";
+import { onceAt } from "./once-at.ts";
 import { compressHeld, logcleanWays } from "./read-gate.ts";
 import { dir, exists, file, publicCopy, tempDir } from "./tree.ts";
 
@@ -73,20 +74,17 @@ for (const way of [
         file(join(c, "old2.log"), 90);
       });
       const fdsBefore = openFds();
-      let fired = 0;
+      const once = onceAt(w.first, w.move);
       const events: CleanEvent[] = [];
       const summary = await clean(
         cleanOptions(w.root, {
           // Everything planned first, then acted on: root/first.log goes before root/a/b/c.
           maxDelete: 100,
-          beforeAct: (planned) => {
-            if (toText(planned.path) !== w.first || fired++ > 0) return;
-            w.move();
-          },
+          beforeAct: (planned) => once.at(planned.path),
         }),
         (event) => events.push(event),
       );
-      expect(fired).toBe(1);
+      expect(once.fired).toBe(1);
       expect(readdirSync(w.movedC).sort()).toEqual(["old1.log", "old2.log", "planted-old.log"]);
       expect(exists(w.first)).toBe(false);
       const inC = events.filter((e) => toText(e.path).startsWith(`${w.c}/`));
@@ -106,21 +104,18 @@ for (const way of [
       const victim = join(w.c, "app.log");
       const before = state(w.c);
       const fdsBefore = openFds();
-      let fired = 0;
+      const once = onceAt(victim, w.move);
       const events: CleanEvent[] = [];
       const summary = await clean(
         cleanOptions(w.root, {
           days: 60,
           compressAfter: 1,
           // Right before the compression itself: the directory was already checked for the plan.
-          beforeAct: (planned) => {
-            if (toText(planned.path) !== victim || fired++ > 0) return;
-            w.move();
-          },
+          beforeAct: (planned) => once.at(planned.path),
         }),
         (event) => events.push(event),
       );
-      expect(fired).toBe(1);
+      expect(once.fired).toBe(1);
       expect(readdirSync(w.movedC).sort()).toEqual([...before.names, "planted-old.log"].sort());
       expect(statSync(join(w.movedC, "app.log")).atimeMs).toBe(before.atimes[0] as number);
       expect(events.filter((e) => toText(e.path) === victim)).toEqual([

@@ -10,10 +10,11 @@ import { join } from "node:path";
 import { type CleanEvent, clean } from "../../lib/fs/clean/clean.ts";
 import { nativeFs } from "../../lib/fs/native/dir.ts";
 import { libc } from "../../lib/fs/native/libc.ts";
-import { type FsPath, toText } from "../../lib/fs/path.ts";
+import { toText } from "../../lib/fs/path.ts";
 import { type WalkEntry, type WalkError, walk } from "../../lib/fs/walk.ts";
 import { compiledTool } from "../helpers/compiled.ts";
 import { cleanOptions } from "./clean-options.ts";
+import { onceAt } from "./once-at.ts";
 import { runHeld } from "./read-gate.ts";
 import { differences, dir, exists, file, publicCopy, snapshot, tempDir } from "./tree.ts";
 
@@ -36,19 +37,6 @@ function world(name: string) {
     symlinkSync(outside, join(root, "a"));
   };
   return { base, root, outside, victim, swap };
-}
-
-/** Swaps once, right before the walk opens `victim`; counts how often it fired. */
-function swapBefore(victim: string, swap: () => void) {
-  const hook = {
-    fired: 0,
-    beforeOpenDir: (path: FsPath) => {
-      if (toText(path) !== victim || hook.fired > 0) return;
-      hook.fired++;
-      swap();
-    },
-  };
-  return hook;
 }
 
 const native = nativeFs();
@@ -74,11 +62,10 @@ for (const way of ways)
       setUp();
       const { base, root, outside, victim, swap } = world(`clean-${way.openat2}`);
       const before = snapshot(outside);
-      const hook = swapBefore(victim, swap);
+      const hook = onceAt(victim, swap);
       const events: CleanEvent[] = [];
-      const summary = await clean(
-        cleanOptions(root, { beforeOpenDir: hook.beforeOpenDir }),
-        (event) => events.push(event),
+      const summary = await clean(cleanOptions(root, { beforeOpenDir: hook.at }), (event) =>
+        events.push(event),
       );
       expect(hook.fired).toBe(1);
       expect(differences(before, snapshot(outside))).toEqual([]);
@@ -98,11 +85,11 @@ for (const way of ways)
     test("the walker yields nothing from outside and reports the directory once", async () => {
       setUp();
       const { root, victim, swap } = world(`walk-${way.openat2}`);
-      const hook = swapBefore(victim, swap);
+      const hook = onceAt(victim, swap);
       const entries: WalkEntry[] = [];
       const errors: WalkError[] = [];
       const walker = walk([root], {
-        beforeOpenDir: hook.beforeOpenDir,
+        beforeOpenDir: hook.at,
         onError: (error) => errors.push(error),
       });
       for await (const batch of walker) entries.push(...batch.entries);
