@@ -52,6 +52,26 @@ describe("ssh arguments (ansible_ssh_common_args / ansible_ssh_extra_args)", () 
     });
   });
 
+  test("what ssh accepts is not called malformed: keywords with digits, time units, true/false", () => {
+    // ForwardX11 is a keyword ssh knows: listed as not honoured, not "expected Keyword=value".
+    expect(parseSshArgs("-o ForwardX11=no -oForwardX11Trusted=no")).toMatchObject({
+      unsupported: ["-o ForwardX11=no", "-o ForwardX11Trusted=no"],
+    });
+    // ssh reads ConnectTimeout as a time (convtime): 30s, 1m, 1m30s.
+    expect(parseSshArgs("-o ConnectTimeout=1m30s")).toMatchObject({ connectTimeout: 90 });
+    expect(parseSshArgs("-o ConnectTimeout=20S")).toMatchObject({ connectTimeout: 20 });
+    expect(() => parseSshArgs("-o ConnectTimeout=soon")).toThrow(
+      '-o ConnectTimeout=soon: "soon" is not a time (seconds, or 30s, 1m)',
+    );
+    // ssh takes true and false for yes and no.
+    expect(parseSshArgs("-o StrictHostKeyChecking=false")).toMatchObject({
+      strictHostKeyChecking: "no",
+    });
+    expect(parseSshArgs("-o StrictHostKeyChecking=True")).toMatchObject({
+      strictHostKeyChecking: "yes",
+    });
+  });
+
   test("malformed arguments are errors", () => {
     expect(() => parseSshArgs("-o")).toThrow("-o needs a value");
     expect(() => parseSshArgs("-J")).toThrow("-J needs a value");

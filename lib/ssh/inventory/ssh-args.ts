@@ -1,3 +1,5 @@
+import { parseDuration } from "../../cli/values.ts";
+
 /**
  * Ansible's ansible_ssh_common_args / ansible_ssh_extra_args: ssh command-line arguments. sshping
  * honours those it has a setting for (a bastion is the usual reason for them) and lists the
@@ -101,7 +103,8 @@ export function parseSshArgs(
 
 /** One -o option: "Keyword=value" or "Keyword value", keywords in any case. */
 function applyOption(result: SshArgs, text: string): void {
-  const parsed = /^([A-Za-z]+)\s*(?:=\s*|\s+)(.*)$/s.exec(text);
+  // Keywords may hold digits (ForwardX11).
+  const parsed = /^([A-Za-z][A-Za-z0-9]*)\s*(?:=\s*|\s+)(.*)$/s.exec(text);
   if (!parsed) throw new Error(`-o ${text}: expected Keyword=value`);
   const [, name = "", value = ""] = parsed;
   const key = name.toLowerCase();
@@ -130,13 +133,16 @@ function apply(result: SshArgs, key: string, value: string, shown: string): void
       result.identityFiles.push(value);
       return;
     case "connecttimeout": {
-      const seconds = Number(value);
-      if (!/^\d+$/.test(value)) throw new Error(`${shown}: "${value}" is not a number of seconds`);
+      const seconds = sshTime(value);
+      if (seconds === undefined)
+        throw new Error(`${shown}: "${value}" is not a time (seconds, or 30s, 1m)`);
       result.connectTimeout ??= seconds;
       return;
     }
     case "stricthostkeychecking": {
-      const mode = value.toLowerCase();
+      // ssh also takes true and false for yes and no.
+      const lower = value.toLowerCase();
+      const mode = lower === "true" ? "yes" : lower === "false" ? "no" : lower;
       if (!["yes", "no", "ask", "accept-new", "off"].includes(mode))
         throw new Error(`${shown}: "${value}" is not yes, no, ask, accept-new or off`);
       result.strictHostKeyChecking ??= mode;
@@ -145,6 +151,16 @@ function apply(result: SshArgs, key: string, value: string, shown: string): void
     case "userknownhostsfile":
       result.knownHostsFiles ??= value.split(/\s+/).filter(Boolean);
       return;
+  }
+}
+
+/** A time as ssh's convtime reads it: 30, 30s, 1m30s (units in any case); undefined if not one. */
+function sshTime(value: string): number | undefined {
+  if (!/^\d[\dsmhdw]*$/i.test(value)) return undefined;
+  try {
+    return parseDuration(value.toLowerCase());
+  } catch {
+    return undefined;
   }
 }
 
