@@ -43,6 +43,41 @@ describe("ssh arguments (ansible_ssh_common_args / ansible_ssh_extra_args)", () 
     ).toEqual({ identityFiles: [], unsupported: [] });
   });
 
+  test("LogLevel is -q/-v's option: it changes nothing for a probe either", () => {
+    expect(parseSshArgs("-o LogLevel=ERROR -o loglevel=quiet")).toEqual({
+      identityFiles: [],
+      unsupported: [],
+    });
+  });
+
+  test("ProxyCommand=none is no proxy, as ssh reads it: no jump host, even from ssh_config", () => {
+    expect(parseSshArgs("-o ProxyCommand=none")).toEqual({
+      jump: "none",
+      identityFiles: [],
+      unsupported: [],
+    });
+    // ssh keeps the first of ProxyCommand and ProxyJump.
+    expect(parseSshArgs("-o ProxyCommand=None -J later")).toMatchObject({ jump: "none" });
+    expect(parseSshArgs("-J first -o ProxyCommand=none")).toMatchObject({ jump: "first" });
+    const direct = parseIniInventory(
+      `bastion1 ansible_ssh_common_args="-o ProxyCommand=none"\n`,
+      "hosts.ini",
+    );
+    const plan = planTarget(
+      inventoryTarget(direct, "bastion1"),
+      parseSshConfig("Host *\n  ProxyJump jumper\n", "config", "/home/u"),
+      {
+        home: "/home/u",
+        localUser: "u",
+        identityFiles: [],
+        defaultConnectTimeoutMs: 5000,
+        defaultKeepaliveIntervalMs: 15000,
+      },
+    );
+    expect(plan.unsupported).toBeUndefined();
+    expect(plan.jumps).toEqual([]);
+  });
+
   test("what sshping cannot honour is listed, not dropped", () => {
     expect(
       parseSshArgs(`-o ProxyCommand="ssh -W %h:%p bastion" -A -o ForwardAgent=yes -J b`),

@@ -27,7 +27,13 @@ const honoured = ["ProxyJump", "Port", "User", "IdentityFile", "ConnectTimeout"]
   .map((name) => name.toLowerCase());
 
 /** Options that change nothing for a probe: connection sharing, compression, log level. */
-const harmlessOptions = new Set(["controlmaster", "controlpersist", "controlpath", "compression"]);
+const harmlessOptions = new Set([
+  "controlmaster",
+  "controlpersist",
+  "controlpath",
+  "compression",
+  "loglevel",
+]);
 const harmlessFlags = /^-[Cqv]+$/;
 
 /** ssh's flags that take a value (the next word, or the rest of this one). */
@@ -110,6 +116,11 @@ function applyOption(result: SshArgs, text: string): void {
   const key = name.toLowerCase();
   const shown = `-o ${name}=${value}`;
   if (harmlessOptions.has(key)) return;
+  // ProxyCommand=none is no proxy; it takes ProxyJump's place too (ssh keeps the first of them).
+  if (key === "proxycommand" && value.toLowerCase() === "none") {
+    result.jump ??= "none";
+    return;
+  }
   if (honoured.includes(key)) apply(result, key, value, shown);
   else result.unsupported.push(shown);
 }
