@@ -20,7 +20,7 @@ import { KubeRest } from "./kube/rest.ts";
 import type { Node } from "./kube-types.ts";
 import { Leadership } from "./leadership.ts";
 import { PatrolMetrics } from "./metrics.ts";
-import { nodeRuleFlags, watchesNodes, watchScope } from "./watch-scope.ts";
+import { nodeRuleFlags, type WatchScope, watchesNodes, watchScope } from "./watch-scope.ts";
 
 export interface DaemonOptions {
   kc: KubeConfig;
@@ -180,13 +180,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     metrics,
     async reload(config) {
       const next = watchScope(config);
-      checkScopeChange(
-        scope.namespaces,
-        next.namespaces,
-        Boolean(nodeInformer),
-        watchesNodes(next),
-        () => nodeRuleFlags(next),
-      );
+      checkScopeChange(scope, next, Boolean(nodeInformer));
       // As at start, before watching them: a namespace the account may not list would otherwise
       // be retried forever, 403 after 403, with the patrol unready. Nodes were checked at start,
       // and a reload cannot add their watch (above).
@@ -212,16 +206,11 @@ export function startDaemon(options: DaemonOptions): Daemon {
 /**
  * A reload may change the namespace list, not what the patrol needs permissions for: all
  * namespaces against a list (cluster-wide list against Roles), or nodes it was started without.
- * Throws (the caller keeps the old configuration) with what to do instead.
+ * Throws (the caller keeps the old configuration) with what to do instead. `watchingNodes` is
+ * not `before`'s: the node watch outlives a reload that turned the node rules off.
  */
-function checkScopeChange(
-  before: string[],
-  after: string[],
-  watchingNodes: boolean,
-  needsNodes: boolean,
-  nodeFlags: () => string,
-): void {
-  const all = (namespaces: string[]) => namespaces.length === 0;
+function checkScopeChange(before: WatchScope, after: WatchScope, watchingNodes: boolean): void {
+  const all = (scope: WatchScope) => scope.namespaces.length === 0;
   if (all(before) !== all(after)) {
     const change = all(after)
       ? "from a namespace list to all namespaces"
@@ -230,8 +219,8 @@ function checkScopeChange(
       `namespace: ${change} changes the permissions podpatrol needs (cluster-wide pod list or namespaced Roles); restart podpatrol to change it`,
     );
   }
-  if (needsNodes && !watchingNodes)
+  if (watchesNodes(after) && !watchingNodes)
     throw new Error(
-      `rules reading nodes enabled, but this patrol was started without a node watch; restart podpatrol to watch nodes (or keep them off: ${nodeFlags()})`,
+      `rules reading nodes enabled, but this patrol was started without a node watch; restart podpatrol to watch nodes (or keep them off: ${nodeRuleFlags(after)})`,
     );
 }
