@@ -137,6 +137,14 @@ esac
     expect(existsSync(marker)).toBe(true);
   });
 
+  test("a script that writes without end is stopped at the output limit and named", () => {
+    // Without a limit its output was gathered until memory ran out (or the 60 s limit).
+    const endless = script("endless.sh", "#!/bin/sh\nexec yes '{}'\n");
+    expect(() => loadInventory([endless], { maxOutputBytes: 4096 })).toThrow(
+      `inventory script ${endless} --list: wrote more than 4096 bytes, killed`,
+    );
+  });
+
   test("an executable INI file without #! is still read as INI, as Ansible does", () => {
     const path = join(dir, "hosts-exec.ini");
     writeFileSync(path, "[web]\nweb1 ansible_port=2201\n", { mode: 0o755 });

@@ -4,6 +4,7 @@ import type { HostTarget } from "../target.ts";
 import { parseIniInventory } from "./ini.ts";
 import { Inventory, type Vars } from "./model.ts";
 import {
+  defaultScriptMaxOutputBytes,
   defaultScriptTimeoutMs,
   isExecutableFile,
   NotAScriptError,
@@ -23,7 +24,10 @@ export function loadInventory(
   options: Partial<ScriptOptions> = {},
 ): Inventory {
   const inventory = new Inventory();
-  const script = { timeoutMs: options.timeoutMs ?? defaultScriptTimeoutMs };
+  const script = {
+    timeoutMs: options.timeoutMs ?? defaultScriptTimeoutMs,
+    maxOutputBytes: options.maxOutputBytes ?? defaultScriptMaxOutputBytes,
+  };
   for (const path of paths) {
     if (!existsSync(path)) throw new Error(`inventory ${path}: no such file or directory`);
     const files = statSync(path).isDirectory() ? inventoryFilesIn(path) : [path];

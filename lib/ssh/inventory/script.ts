@@ -12,10 +12,15 @@ import { Inventory } from "./model.ts";
 export interface ScriptOptions {
   /** Each run of the script (--list, and --host per host) is killed after this long. */
   timeoutMs: number;
+  /** A run writing more than this (stdout or stderr) is killed: a runaway script, not a listing. */
+  maxOutputBytes: number;
 }
 
 /** Long enough for a cloud API listing thousands of instances, short enough not to hang cron. */
 export const defaultScriptTimeoutMs = 60_000;
+
+/** Far above the JSON of tens of thousands of hosts with all their cloud facts. */
+export const defaultScriptMaxOutputBytes = 512 * 1024 ** 2;
 
 /** Ansible runs an inventory file when it is executable (there is no such bit on Windows). */
 export function isExecutableFile(file: string): boolean {
@@ -111,6 +116,7 @@ function runJson(file: string, args: string[], options: ScriptOptions, empty?: u
       stdout: "pipe",
       stderr: "pipe",
       timeout: options.timeoutMs,
+      maxBuffer: options.maxOutputBytes,
       killSignal: "SIGKILL",
     });
   } catch (error) {
@@ -125,6 +131,8 @@ function runJson(file: string, args: string[], options: ScriptOptions, empty?: u
     throw new Error(
       `${command}: no answer within ${options.timeoutMs / 1000}s, killed${stderr && `; stderr: ${stderr}`}`,
     );
+  if (result.exitedDueToMaxBuffer)
+    throw new Error(`${command}: wrote more than ${options.maxOutputBytes} bytes, killed`);
   if (!result.success) {
     const how =
       result.signalCode !== undefined && result.signalCode !== null
