@@ -73,6 +73,7 @@ export function planTarget(
         ...(target.identityFile ? [target.identityFile] : []),
         ...(target.identityFiles ?? []),
       ],
+      ...(target.knownHostsFiles ? { knownHostsFiles: target.knownHostsFiles } : {}),
     },
     config,
     targetDefaults(target, defaults),
@@ -96,7 +97,6 @@ function targetDefaults(target: HostTarget, defaults: PlanDefaults): PlanDefault
     ...(target.strictHostKeyChecking
       ? { hostKeyChecking: strictFromConfig(target.strictHostKeyChecking) }
       : {}),
-    ...(target.knownHostsFiles ? { knownHostsFiles: target.knownHostsFiles } : {}),
   };
 }
 
@@ -147,6 +147,8 @@ interface HopInput {
   port?: number;
   user?: string;
   identityFiles?: string[];
+  /** UserKnownHostsFile from the inventory: unlike --known-hosts, the global files still apply. */
+  knownHostsFiles?: string[];
 }
 
 function planHop(input: HopInput, config: SshConfig, defaults: PlanDefaults): HopPlan {
@@ -182,6 +184,7 @@ function planHop(input: HopInput, config: SshConfig, defaults: PlanDefaults): Ho
           ? defaults.agentSocket
           : expandTokens(agentFromConfig, pathTokens);
   const knownHostsFiles = (
+    input.knownHostsFiles ??
     defaults.knownHostsFiles ??
     resolved.userKnownHostsFiles ?? [
       `${defaults.home}/.ssh/known_hosts`,

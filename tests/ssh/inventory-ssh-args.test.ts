@@ -153,6 +153,22 @@ describe("inventory hosts with ssh arguments", () => {
     });
   });
 
+  test("UserKnownHostsFile replaces the user's files only: ssh still reads GlobalKnownHostsFile", () => {
+    const plan = planTarget(
+      inventoryTarget(inventory, "web1"),
+      parseSshConfig("GlobalKnownHostsFile /etc/ssh/fleet_known_hosts\n", "config", "/home/u"),
+      {
+        home: "/home/u",
+        localUser: "u",
+        identityFiles: [],
+        defaultConnectTimeoutMs: 5000,
+        defaultKeepaliveIntervalMs: 15000,
+      },
+    );
+    expect(plan.knownHostsFiles).toEqual(["/tmp/kh"]);
+    expect(plan.globalKnownHostsFiles).toEqual(["/etc/ssh/fleet_known_hosts"]);
+  });
+
   test("an option sshping cannot honour names the host, the variable and the option", () => {
     expect(inventoryTarget(inventory, "web3")).toMatchObject({
       unsupported:
