@@ -51,6 +51,14 @@ export class CappedBuffer {
   text(): string {
     return Buffer.concat(this.chunks).toString("utf8");
   }
+  /**
+   * The text of a stream that stopped before its end (a command given up on): without the last
+   * character if it is cut short, since the rest of it will not come.
+   */
+  textSoFar(): string {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(0, completeUtf8Length(all)).toString("utf8");
+  }
   /** At the first byte dropped: the kept bytes' incomplete last character is dropped too. */
   private cutAtCharacter(): void {
     const all = Buffer.concat(this.chunks);
@@ -92,9 +100,9 @@ export function runCommand(
     let channel: ClientChannel | undefined;
     let settled = false;
     let gaveUp = false;
-    const output = (): PartialOutput => ({
-      stdout: stdout.text(),
-      stderr: stderr.text(),
+    const outputSoFar = (): PartialOutput => ({
+      stdout: stdout.textSoFar(),
+      stderr: stderr.textSoFar(),
       truncatedBytes: stdout.dropped + stderr.dropped,
     });
     const finish = (failure?: ProbeFailure) => {
@@ -105,8 +113,14 @@ export function runCommand(
       client.removeListener("error", onClientError);
       client.removeListener("close", onClientClose);
       if (!failure)
-        resolve({ exitCode, ...(exitSignal ? { signal: exitSignal } : {}), ...output() });
-      else if (channel) reject(new IncompleteCommand(failure, output()));
+        resolve({
+          exitCode,
+          ...(exitSignal ? { signal: exitSignal } : {}),
+          stdout: stdout.text(),
+          stderr: stderr.text(),
+          truncatedBytes: stdout.dropped + stderr.dropped,
+        });
+      else if (channel) reject(new IncompleteCommand(failure, outputSoFar()));
       else reject(failure);
     };
     /** sshping stops waiting: the remote command is stopped too, now or once its channel opens. */

@@ -34,4 +34,14 @@ describe("CappedBuffer", () => {
     expect(buffer.dropped).toBe(0);
     expect(buffer.text()).toBe("a\uFFFD");
   });
+
+  test("the text so far of a stream given up on leaves out a last character cut short", () => {
+    const buffer = new CappedBuffer(10);
+    buffer.push(Buffer.concat([Buffer.from("a€"), Buffer.from("😀").subarray(0, 3)]));
+    expect(buffer.textSoFar()).toBe("a€");
+    expect(buffer.dropped).toBe(0);
+    const whole = new CappedBuffer(10);
+    whole.push(Buffer.from("a€"));
+    expect(whole.textSoFar()).toBe("a€");
+  });
 });

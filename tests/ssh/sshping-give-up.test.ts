@@ -41,17 +41,20 @@ afterEach(() => {
 });
 
 /**
- * A remote command that prints a line on each stream, writes its pid, then sleeps as that pid
- * (exec, so sshd is its parent and reaps it). Returns the command and where the pid lands.
+ * A remote command that prints (by default a line on each stream), writes its pid, then sleeps as
+ * that pid (exec, so sshd is its parent and reaps it). Returns the command and where the pid lands.
  */
-function sleeper(): { command: string; pidFile: string } {
+function sleeper(output = "echo partial out; echo partial err >&2"): {
+  command: string;
+  pidFile: string;
+} {
   // Not under ws.dir (0700): the login user may not be us (tests/env/sshd.ts under root).
   const dir = mkdtempSync(join(tmpdir(), "sshping-remote-"));
   chmodSync(dir, 0o777);
   remoteDirs.push(dir);
   const pidFile = join(dir, "pid");
   return {
-    command: `echo partial out; echo partial err >&2; echo $$ > ${pidFile}.new && mv ${pidFile}.new ${pidFile}; exec sleep 120`,
+    command: `${output}; echo $$ > ${pidFile}.new && mv ${pidFile}.new ${pidFile}; exec sleep 120`,
     pidFile,
   };
 }
@@ -106,6 +109,23 @@ describe("sshping giving up on a command", () => {
       output_incomplete: true,
     });
     expect(host?.exit_code).toBeUndefined();
+    expect(await ended(remotePid(remote.pidFile))).toBe(true);
+  }, 30_000);
+
+  test("--timeout: output that stops inside a UTF-8 character keeps the whole characters before it", async () => {
+    // "caf" then the first byte of "é" (0xc3): the rest of it never comes.
+    const remote = sleeper("printf 'caf\\303'");
+    const result = await ws.sshping([
+      ...common,
+      "--run",
+      remote.command,
+      "--timeout",
+      "2s",
+      "--json",
+    ]);
+    expect(result.exitCode).toBe(1);
+    const [host] = parseJson(result.stdout).hosts;
+    expect(host).toMatchObject({ stdout: "caf", stderr: "", output_incomplete: true });
     expect(await ended(remotePid(remote.pidFile))).toBe(true);
   }, 30_000);
 
