@@ -1,5 +1,4 @@
 /** tcp: connect, optional TLS, and send/expect exchanges (banners, STARTTLS). */
-import type { Socket } from "node:net";
 import {
   bool,
   isMapping,
@@ -10,14 +9,9 @@ import {
   regex,
   regexText,
 } from "../fields.ts";
-import {
-  abortable,
-  dial,
-  type IpProtocol,
-  startTls,
-  type TlsSettings,
-  type TlsState,
-} from "../net/dial.ts";
+import { decodeGoUtf8 } from "../go-utf8.ts";
+import { dial, type IpProtocol, startTls, type TlsSettings, type TlsState } from "../net/dial.ts";
+import { LineScanner } from "../net/line-scanner.ts";
 import type { CheckKind } from "../types.ts";
 import { parseIpProtocol, parseTlsConfig, recordTls, splitHostPort, tlsMetrics } from "./shared.ts";
 
@@ -44,60 +38,29 @@ function parseSteps(raw: Raw, where: string): Step[] {
     onlyKeys(item, ["expect", "send", "starttls"], at);
     const expect = optString(item, "expect", at);
     return {
-      // blackbox matches expect line by line: ^ and $ are at every line's start and end.
-      expect: expect === undefined ? undefined : regex(expect, `${at}.expect`, { lines: true }),
+      // Matched against one line at a time (without its "\r\n"), as blackbox does.
+      expect: expect === undefined ? undefined : regex(expect, `${at}.expect`),
       send: optString(item, "send", at),
       starttls: bool(item, "starttls", at, false),
     };
   });
 }
 
-/** Buffers what the server sends so expect steps can wait for a regex. */
-class Conversation {
-  private text = "";
-  private waiter: (() => void) | undefined;
-  private closed = false;
-
-  constructor(public socket: Socket) {
-    this.listen(socket);
-  }
-
-  listen(socket: Socket): void {
-    this.socket = socket;
-    socket.on("data", (chunk: Buffer) => {
-      this.text += chunk.toString("utf8");
-      if (this.text.length > 1024 * 1024) this.text = this.text.slice(-512 * 1024);
-      this.waiter?.();
-    });
-    socket.once("close", () => {
-      this.closed = true;
-      this.waiter?.();
-    });
-  }
-
-  async expect(re: RegExp, signal: AbortSignal): Promise<boolean> {
-    for (;;) {
-      const match = re.exec(this.text);
-      if (match) {
-        this.text = this.text.slice(match.index + match[0].length);
-        return true;
-      }
-      if (this.closed) return false;
-      await abortable(
-        new Promise<void>((resolve) => {
-          this.waiter = resolve;
-        }),
-        signal,
-      );
-      this.waiter = undefined;
-    }
-  }
-
-  /** Drops the old socket's listeners before TLS takes over the connection. */
-  detach(): void {
-    this.socket.removeAllListeners("data");
-    this.socket.removeAllListeners("close");
-    this.text = "";
+/**
+ * Reads lines until one matches, as blackbox's `for scanner.Scan()` loop: undefined when the
+ * stream ends first; a read error (after the lines before it) is thrown.
+ */
+async function expectLine(
+  scanner: LineScanner,
+  re: RegExp,
+  signal: AbortSignal,
+  step: number,
+): Promise<RegExpExecArray | undefined> {
+  for (;;) {
+    const line = await scanner.next(signal);
+    const match = line === undefined ? undefined : (re.exec(decodeGoUtf8(line).text) ?? undefined);
+    if (scanner.error) throw new Error(`step ${step}: reading: ${scanner.error.message}`);
+    if (line === undefined || match) return match;
   }
 }
 
@@ -158,8 +121,10 @@ export const tcpCheck: CheckKind<TcpSettings> = {
     result.set("dns_lookup_time_seconds", dialed.resolveSeconds);
     result.set("tcp_connect_duration_seconds", dialed.connectSeconds);
     result.set("ip_protocol", dialed.family);
-    const conversation = new Conversation(dialed.socket);
-    const onAbort = () => conversation.socket.destroy();
+    // Set from here on, as blackbox registers it once connected: a read error is not a regex failure.
+    result.set("failed_due_to_regex", 0);
+    let scanner = new LineScanner(dialed.socket);
+    const onAbort = () => scanner.socket.destroy();
     signal.addEventListener("abort", onAbort, { once: true });
     try {
       let ok = true;
@@ -169,28 +134,27 @@ export const tcpCheck: CheckKind<TcpSettings> = {
         ok = false;
       if (dialed.tls && !trusted(dialed.tls)) return false;
       for (const [index, step] of settings.steps.entries()) {
-        if (step.expect && !(await conversation.expect(step.expect, signal))) {
+        if (step.expect && !(await expectLine(scanner, step.expect, signal, index + 1))) {
           result.set("failed_due_to_regex", 1);
           return result.fail(`step ${index + 1}: no answer matched ${regexText(step.expect)}`);
         }
-        if (step.send !== undefined) conversation.socket.write(`${step.send}\n`);
+        if (step.send !== undefined) scanner.socket.write(`${step.send}\n`);
         if (step.starttls) {
-          conversation.detach();
-          const secured = await startTls(conversation.socket, host, settings.tlsConfig, signal);
-          conversation.listen(secured.socket);
+          scanner.detach();
+          const secured = await startTls(scanner.socket, host, settings.tlsConfig, signal);
+          scanner = new LineScanner(secured.socket);
           if (!recordTls(secured.state, settings.tlsConfig, result, settings.minCertDays))
             ok = false;
           if (!trusted(secured.state)) return false;
         }
       }
-      result.set("failed_due_to_regex", 0);
       return ok;
     } catch (error) {
       if (signal.aborted) throw error;
       return result.fail((error as Error).message);
     } finally {
       signal.removeEventListener("abort", onAbort);
-      conversation.socket.destroy();
+      scanner.socket.destroy();
       dialed.socket.destroy();
     }
   },

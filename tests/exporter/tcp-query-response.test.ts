@@ -1,0 +1,97 @@
+/**
+ * tcp query_response as blackbox_exporter's prober/query_response.go runs it, against scripted
+ * servers on 127.0.0.1: expect is matched line by line (bufio.Scanner), send is expanded with the
+ * matched line's groups (Regexp.Expand) and sent with "\n".
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { createServer, type Server, type Socket } from "node:net";
+import { check, detail } from "./helpers.ts";
+
+const servers: Server[] = [];
+afterEach(() => {
+  for (const server of servers.splice(0)) server.close();
+});
+
+/** A server running `script` on each connection; returns its host:port. */
+async function serve(script: (socket: Socket) => void): Promise<string> {
+  const server = createServer((socket) => {
+    socket.on("error", () => {});
+    script(socket);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  return `127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+}
+
+/** Writes `text` and closes the connection. */
+const says = (text: string | Buffer) => serve((socket) => socket.end(text));
+
+const expecting = (...patterns: string[]) => ({
+  query_response: patterns.map((pattern) => ({ expect: pattern })),
+});
+
+describe("expect is matched against one line at a time", () => {
+  test("a regex cannot span two lines", async () => {
+    const target = await says("first\nsecond\n");
+    const result = await check("tcp", target, expecting("first\\nsecond"));
+    expect(result.success).toBe(false);
+    expect(detail(result, "failed_due_to_regex")).toBe(1);
+    expect((await check("tcp", target, expecting("^second$"))).success).toBe(true);
+  });
+
+  test("a partial line is not matched until its newline comes", async () => {
+    // "OK" now, the rest of the line only once the probe has sent something: blackbox waits
+    // for the whole line ("OKAY"), which ^OK$ does not match, so nothing is ever sent.
+    const received: string[] = [];
+    const target = await serve((socket) => {
+      socket.write("OK");
+      socket.on("data", (data) => {
+        received.push(data.toString());
+        socket.end("AY\r\n");
+      });
+    });
+    const steps = { query_response: [{ expect: "^OK$" }, { send: "next" }] };
+    const result = await check("tcp", target, steps, "1s");
+    expect(result.success).toBe(false);
+    expect(received).toEqual([]);
+  });
+
+  test("the rest of a matched line is not searched by the next expect", async () => {
+    const target = await says("220 ready 250 ok\n");
+    expect((await check("tcp", target, expecting("^220", "250"))).success).toBe(false);
+    const twoLines = await says("220 ready\n250 ok\n");
+    expect((await check("tcp", twoLines, expecting("^220", "^250 ok$"))).success).toBe(true);
+  });
+
+  test("\\r\\n ends a line: the \\r is not part of it, a \\r inside a line is", async () => {
+    const crlf = await says("220 ready\r\n");
+    expect((await check("tcp", crlf, expecting("^220 ready$"))).success).toBe(true);
+    expect((await check("tcp", crlf, expecting("ready\\r"))).success).toBe(false);
+    // Go's . matches \r; only \n ends a line.
+    const inner = await says("a\rb\n");
+    expect((await check("tcp", inner, expecting("^a.b$"))).success).toBe(true);
+  });
+
+  test("a last line without newline is matched when the connection ends, its \\r dropped", async () => {
+    expect((await check("tcp", await says("last"), expecting("^last$"))).success).toBe(true);
+    expect((await check("tcp", await says("last\r"), expecting("^last$"))).success).toBe(true);
+  });
+
+  test("bytes that are not UTF-8 are one U+FFFD each, as Go's regexp reads them", async () => {
+    // E2 82 is a cut-off three-byte sequence: Go sees two invalid bytes, not one.
+    const target = await says(Buffer.from([0x3c, 0xe2, 0x82, 0x3e, 0x0a]));
+    expect((await check("tcp", target, expecting("^<\\x{FFFD}{2}>$"))).success).toBe(true);
+  });
+
+  test("a line of 64 KiB or more fails the probe as bufio.Scanner does (token too long)", async () => {
+    const longest = await says(`${"x".repeat(65535)}\nend\n`);
+    expect((await check("tcp", longest, expecting("^end$"))).success).toBe(true);
+    const tooLong = await says(`${"x".repeat(65536)}\nend\n`);
+    const result = await check("tcp", tooLong, expecting("^end$"));
+    expect(result.success).toBe(false);
+    expect(result.error).toContain("token too long");
+    // A read error is not a regex failure (blackbox leaves probe_failed_due_to_regex at 0).
+    expect(detail(result, "failed_due_to_regex")).toBe(0);
+  });
+});
