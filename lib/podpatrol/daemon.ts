@@ -20,6 +20,7 @@ import { KubeRest } from "./kube/rest.ts";
 import type { Node } from "./kube-types.ts";
 import { Leadership } from "./leadership.ts";
 import { PatrolMetrics } from "./metrics.ts";
+import { Readiness } from "./readiness.ts";
 import { nodeRuleFlags, type WatchScope, watchesNodes, watchScope } from "./watch-scope.ts";
 
 export interface DaemonOptions {
@@ -123,7 +124,15 @@ export function startDaemon(options: DaemonOptions): Daemon {
   podInformers = pods;
   // Synced, and every watch worked within the idle bound (stayed open, or delivered): a blind
   // patrol is unready, whether its watches are down, stalled or closed as soon as they open.
-  const ready = () => pods.healthy() && (nodeInformer?.healthy() ?? true);
+  const readiness = new Readiness(
+    () => [
+      ...pods.unhealthy(),
+      ...(nodeInformer && !nodeInformer.healthy() ? [nodeInformer.path] : []),
+    ],
+    log,
+    informerSettings.idleSeconds,
+  );
+  const ready = () => readiness.ready();
 
   const server = options.listen
     ? serveMetrics({
@@ -163,6 +172,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
   const done = new Promise<void>((resolve) => {
     const finish = async () => {
       engine.stop();
+      readiness.stop();
       pods.stop();
       nodeInformer?.stop();
       await leadership.stop();

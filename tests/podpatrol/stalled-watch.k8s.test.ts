@@ -167,11 +167,12 @@ describe("stalled watch", () => {
   test("a proxy closing every watch at once, retried under the idle bound: unready until one stays open", async () => {
     const ns = await createNamespace(cluster);
     const { proxy, kubeconfig } = await proxied();
-    const { daemon, readyz, podRestarts, stop } = patrolThrough(
+    const { daemon, logs, readyz, podRestarts, stop } = patrolThrough(
       kubeconfig,
       ns,
       "closed-watch-test",
     );
+    const said = (msg: string) => logs.filter((l) => l.msg.startsWith(msg));
     try {
       await waitUntil("ready", async () => (await readyz()) === 200, 30_000);
       // Far below the bookmark interval: each watch is closed once its headers are through.
@@ -189,11 +190,20 @@ describe("stalled watch", () => {
         90_000,
       );
       expect([...answers]).toEqual([503]);
+      // Said once in the log, naming the watches (the restarts themselves are debug lines);
+      // the proxy closes the node watch too.
+      expect(said("not ready")).toEqual([
+        expect.objectContaining({
+          level: "warn",
+          watches: [`/api/v1/namespaces/${ns}/pods`, "/api/v1/nodes"],
+        }),
+      ]);
 
       proxy.closeIdle(0); // the watch stays open again
       await createPod(cluster, ns, "after");
       await waitUntil("ready again", async () => (await readyz()) === 200, 60_000);
       await waitUntil("pod seen", async () => daemon.engine.pods.has(`${ns}/after`), 30_000);
+      expect(said("ready again")).toHaveLength(1);
     } finally {
       await stop();
     }

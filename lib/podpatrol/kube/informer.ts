@@ -67,7 +67,7 @@ export class Informer<T extends Obj> {
   constructor(
     private readonly rest: KubeRest,
     /** e.g. "/api/v1/pods" */
-    private readonly path: string,
+    readonly path: string,
     private readonly handlers: InformerHandlers<T>,
     private readonly hooks: InformerHooks = {},
     settings: Partial<InformerSettings> = {},

@@ -56,7 +56,12 @@ export class PodInformers {
 
   /** Ready only when every watch is: a namespace not watched is a namespace not patrolled. */
   healthy(): boolean {
-    return [...this.informers.values()].every((i) => i.healthy());
+    return this.unhealthy().length === 0;
+  }
+
+  /** The watch paths that are not healthy (Informer.healthy), for the log to name. */
+  unhealthy(): string[] {
+    return [...this.informers].filter(([, i]) => !i.healthy()).map(([path]) => path);
   }
 
   get size(): number {
