@@ -3,6 +3,7 @@
  * servers on 127.0.0.1: expect is matched line by line (bufio.Scanner), send is expanded with the
  * matched line's groups (Regexp.Expand) and sent with "\n".
  */
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${1} is Go's Expand syntax, not JS's.
 import { afterEach, describe, expect, test } from "bun:test";
 import { createServer, type Server, type Socket } from "node:net";
 import { check, detail } from "./helpers.ts";
@@ -93,5 +94,63 @@ describe("expect is matched against one line at a time", () => {
     expect(result.error).toContain("token too long");
     // A read error is not a regex failure (blackbox leaves probe_failed_due_to_regex at 0).
     expect(detail(result, "failed_due_to_regex")).toBe(0);
+  });
+});
+
+/** Collects what the probe sends, line by line, answering each line with `answer(line)`. */
+function lineServer(greeting: string, answer: (line: string) => string | undefined) {
+  const received: string[] = [];
+  const target = serve((socket) => {
+    socket.write(greeting);
+    let pending = "";
+    socket.on("data", (data) => {
+      pending += data.toString("latin1");
+      for (let newline = pending.indexOf("\n"); newline >= 0; newline = pending.indexOf("\n")) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        received.push(line);
+        const reply = answer(line);
+        if (reply !== undefined) socket.write(reply);
+      }
+    });
+  });
+  return { target, received };
+}
+
+describe("send is expanded with the matched line's groups (Go's Regexp.Expand)", () => {
+  test("IRC PING/PONG: PONG ${1} answers the server's token", async () => {
+    const irc = lineServer(":irc.test NOTICE * :hello\r\n:irc.test PING :LAG1234\r\n", (line) =>
+      line === "PONG :LAG1234" ? ":irc.test 001 probe :Welcome\r\n" : undefined,
+    );
+    const result = await check(
+      "tcp",
+      await irc.target,
+      {
+        query_response: [
+          { send: "NICK probe" },
+          // blackbox's irc_banner example: the send of the expect's own step is expanded.
+          { expect: "^:[^ ]+ PING (.+)$", send: "PONG ${1}" },
+          { expect: "^:[^ ]+ 001 " },
+        ],
+      },
+      "2s",
+    );
+    expect(result.error).toBeUndefined();
+    expect(result.success).toBe(true);
+    expect(irc.received).toEqual(["NICK probe", "PONG :LAG1234"]);
+  });
+
+  test("in the step of the expect: named groups, $$, a greedy $1x; a send without expect is literal", async () => {
+    const server = lineServer("user=bob host=db1\n", () => "ok\n");
+    const result = await check("tcp", await server.target, {
+      query_response: [
+        { expect: "user=(?P<user>\\w+) host=(\\w+)", send: "HELLO $user@${2} $$1 $1x. ${3}!" },
+        { expect: "^ok$" },
+        { send: "cost $5" },
+      ],
+    });
+    expect(result.error).toBeUndefined();
+    for (let i = 0; i < 50 && server.received.length < 2; i++) await Bun.sleep(20);
+    expect(server.received).toEqual(["HELLO bob@db1 $1 . !", "cost $5"]);
   });
 });

@@ -9,11 +9,14 @@ import {
   regex,
   regexText,
 } from "../fields.ts";
-import { decodeGoUtf8 } from "../go-utf8.ts";
+import { goExpand } from "../go-expand.ts";
+import { findSubmatchIndex, subexpNames } from "../go-match.ts";
 import { dial, type IpProtocol, startTls, type TlsSettings, type TlsState } from "../net/dial.ts";
 import { LineScanner } from "../net/line-scanner.ts";
 import type { CheckKind } from "../types.ts";
 import { parseIpProtocol, parseTlsConfig, recordTls, splitHostPort, tlsMetrics } from "./shared.ts";
+
+const newline = Buffer.from("\n");
 
 interface Step {
   expect: RegExp | undefined;
@@ -46,6 +49,12 @@ function parseSteps(raw: Raw, where: string): Step[] {
   });
 }
 
+interface LineMatch {
+  line: Buffer;
+  /** Go's FindSubmatchIndex on the line: byte offsets, -1 for a group that did not match. */
+  match: number[];
+}
+
 /**
  * Reads lines until one matches, as blackbox's `for scanner.Scan()` loop: undefined when the
  * stream ends first; a read error (after the lines before it) is thrown.
@@ -55,12 +64,13 @@ async function expectLine(
   re: RegExp,
   signal: AbortSignal,
   step: number,
-): Promise<RegExpExecArray | undefined> {
+): Promise<LineMatch | undefined> {
   for (;;) {
     const line = await scanner.next(signal);
-    const match = line === undefined ? undefined : (re.exec(decodeGoUtf8(line).text) ?? undefined);
+    const match = line === undefined ? undefined : findSubmatchIndex(re, line);
     if (scanner.error) throw new Error(`step ${step}: reading: ${scanner.error.message}`);
-    if (line === undefined || match) return match;
+    if (line === undefined) return undefined;
+    if (match) return { line, match };
   }
 }
 
@@ -134,11 +144,18 @@ export const tcpCheck: CheckKind<TcpSettings> = {
         ok = false;
       if (dialed.tls && !trusted(dialed.tls)) return false;
       for (const [index, step] of settings.steps.entries()) {
-        if (step.expect && !(await expectLine(scanner, step.expect, signal, index + 1))) {
-          result.set("failed_due_to_regex", 1);
-          return result.fail(`step ${index + 1}: no answer matched ${regexText(step.expect)}`);
+        let send: string | Buffer | undefined = step.send;
+        if (step.expect) {
+          const found = await expectLine(scanner, step.expect, signal, index + 1);
+          if (!found) {
+            result.set("failed_due_to_regex", 1);
+            return result.fail(`step ${index + 1}: no answer matched ${regexText(step.expect)}`);
+          }
+          // The step's send may quote the matched line: PONG ${1}.
+          if (send !== undefined)
+            send = goExpand(send, subexpNames(step.expect), found.line, found.match);
         }
-        if (step.send !== undefined) scanner.socket.write(`${step.send}\n`);
+        if (send !== undefined) scanner.socket.write(Buffer.concat([Buffer.from(send), newline]));
         if (step.starttls) {
           scanner.detach();
           const secured = await startTls(scanner.socket, host, settings.tlsConfig, signal);
