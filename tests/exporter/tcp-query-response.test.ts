@@ -154,3 +154,13 @@ describe("send is expanded with the matched line's groups (Go's Regexp.Expand)",
     expect(server.received).toEqual(["HELLO bob@db1 $1 . !", "cost $5"]);
   });
 });
+
+test("an empty send, as written or once expanded, sends nothing (not a bare newline)", async () => {
+  const server = lineServer("go\n", () => undefined);
+  const result = await check("tcp", await server.target, {
+    query_response: [{ expect: "^(x)?go$", send: "${1}" }, { send: "" }, { send: "end" }],
+  });
+  expect(result.success).toBe(true);
+  for (let i = 0; i < 50 && server.received.length === 0; i++) await Bun.sleep(20);
+  expect(server.received).toEqual(["end"]);
+});

@@ -155,7 +155,9 @@ export const tcpCheck: CheckKind<TcpSettings> = {
           if (send !== undefined)
             send = goExpand(send, subexpNames(step.expect), found.line, found.match);
         }
-        if (send !== undefined) scanner.socket.write(Buffer.concat([Buffer.from(send), newline]));
+        // blackbox sends nothing, not even the newline, for an empty send.
+        if (send !== undefined && send.length > 0)
+          scanner.socket.write(Buffer.concat([Buffer.from(send), newline]));
         if (step.starttls) {
           scanner.detach();
           const secured = await startTls(scanner.socket, host, settings.tlsConfig, signal);
