@@ -6,7 +6,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${1} is Go's Expand syntax, not JS's.
 import { afterEach, describe, expect, test } from "bun:test";
 import { createServer, type Server, type Socket } from "node:net";
-import { check, detail } from "./helpers.ts";
+import { check, checkSpec, detail } from "./helpers.ts";
 
 const servers: Server[] = [];
 afterEach(() => {
@@ -163,4 +163,39 @@ test("an empty send, as written or once expanded, sends nothing (not a bare newl
   expect(result.success).toBe(true);
   for (let i = 0; i < 50 && server.received.length === 0; i++) await Bun.sleep(20);
   expect(server.received).toEqual(["end"]);
+});
+
+describe("labels: probe_expect_info from the matched line", () => {
+  test("each label's value is expanded from the line expect matched", async () => {
+    const target = await says("SSH-2.0-OpenSSH_9.6 Debian\r\n");
+    const result = await check("tcp", target, {
+      query_response: [
+        {
+          expect: "^SSH-2\\.0-(?P<software>\\S+)",
+          labels: [
+            { name: "software", value: "${software}" },
+            { name: "banner", value: "$0" },
+          ],
+        },
+      ],
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.details).toContainEqual({
+      name: "expect_info",
+      value: 1,
+      labels: { software: "OpenSSH_9.6", banner: "SSH-2.0-OpenSSH_9.6" },
+    });
+  });
+
+  test("a label name that is not one, or is the check's own, is refused at config time", () => {
+    const labelled = (name: string) => () =>
+      checkSpec("tcp", "127.0.0.1:1", {
+        query_response: [{ expect: "x", labels: [{ name, value: "$0" }] }],
+      });
+    expect(labelled("9lives")).toThrow(
+      '.tcp.query_response[0].labels[0].name: "9lives" is not a valid label name',
+    );
+    expect(labelled("check")).toThrow('"check" is reserved');
+    expect(labelled("__x")).toThrow('"__x" is reserved');
+  });
 });

@@ -18,8 +18,16 @@ import { parseIpProtocol, parseTlsConfig, recordTls, splitHostPort, tlsMetrics }
 
 const newline = Buffer.from("\n");
 
+interface ExpectLabel {
+  name: string;
+  /** Expanded from the matched line, as send is. */
+  value: string;
+}
+
 interface Step {
   expect: RegExp | undefined;
+  /** blackbox's probe_expect_info{labels} 1, set when expect matches. */
+  labels: ExpectLabel[] | undefined;
   send: string | undefined;
   starttls: boolean;
 }
@@ -38,11 +46,12 @@ function parseSteps(raw: Raw, where: string): Step[] {
   return value.map((item, index) => {
     const at = `${where}.query_response[${index}]`;
     if (!isMapping(item)) throw new Error(`${at}: expected {expect, send, starttls}`);
-    onlyKeys(item, ["expect", "send", "starttls"], at);
+    onlyKeys(item, ["expect", "labels", "send", "starttls"], at);
     const expect = optString(item, "expect", at);
     return {
       // Matched against one line at a time (without its "\r\n"), as blackbox does.
       expect: expect === undefined ? undefined : regex(expect, `${at}.expect`),
+      labels: parseLabels(item, at),
       send: optString(item, "send", at),
       starttls: bool(item, "starttls", at, false),
     };
@@ -53,6 +62,25 @@ interface LineMatch {
   line: Buffer;
   /** Go's FindSubmatchIndex on the line: byte offsets, -1 for a group that did not match. */
   match: number[];
+}
+
+const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+function parseLabels(raw: Raw, where: string): ExpectLabel[] | undefined {
+  const value = raw.labels;
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw new Error(`${where}.labels: expected a list of {name, value}`);
+  return value.map((item, index) => {
+    const at = `${where}.labels[${index}]`;
+    if (!isMapping(item)) throw new Error(`${at}: expected {name, value}`);
+    onlyKeys(item, ["name", "value"], at);
+    const name = optString(item, "name", at) ?? "";
+    if (!labelName.test(name)) throw new Error(`${at}.name: "${name}" is not a valid label name`);
+    // The series' own labels: an expect label must not rename the check.
+    if (name.startsWith("__") || name === "check" || name === "kind")
+      throw new Error(`${at}.name: "${name}" is reserved`);
+    return { name, value: optString(item, "value", at) ?? "" };
+  });
 }
 
 /**
@@ -110,6 +138,7 @@ export const tcpCheck: CheckKind<TcpSettings> = {
     tcp_connect_duration_seconds: { help: "Seconds to open the TCP connection.", type: "gauge" },
     dns_lookup_time_seconds: { help: "Seconds spent resolving the host.", type: "gauge" },
     failed_due_to_regex: { help: "1 if an expect step did not match.", type: "gauge" },
+    expect_info: { help: "Explicit content matched (an expect's labels).", type: "gauge" },
     ip_protocol: { help: "IP protocol used: 4 or 6.", type: "gauge" },
     ...tlsMetrics,
   },
@@ -151,9 +180,15 @@ export const tcpCheck: CheckKind<TcpSettings> = {
             result.set("failed_due_to_regex", 1);
             return result.fail(`step ${index + 1}: no answer matched ${regexText(step.expect)}`);
           }
-          // The step's send may quote the matched line: PONG ${1}.
-          if (send !== undefined)
-            send = goExpand(send, subexpNames(step.expect), found.line, found.match);
+          // The step's send and labels may quote the matched line: PONG ${1}.
+          const names = subexpNames(step.expect);
+          if (send !== undefined) send = goExpand(send, names, found.line, found.match);
+          if (step.labels) {
+            const labels: Record<string, string> = {};
+            for (const { name, value } of step.labels)
+              labels[name] = goExpand(value, names, found.line, found.match).toString();
+            result.set("expect_info", 1, labels);
+          }
         }
         // blackbox sends nothing, not even the newline, for an empty send.
         if (send !== undefined && send.length > 0)
