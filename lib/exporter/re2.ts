@@ -44,6 +44,8 @@ interface Frame {
   /** Where the group starts in the output, for a quantifier that follows it. */
   start: number;
   assertion: boolean;
+  /** The largest product of nested counts ({n,m}) in the group's finished items, for Go's cap. */
+  counts: number;
 }
 
 /** What the output ends with, for a quantifier: nothing to repeat, an atom, an assertion... */
@@ -118,6 +120,8 @@ class Translator {
   private readonly frames: Frame[] = [];
   private last: Last = "none";
   private lastStart = 0;
+  /** The nested counts' product of the last item (what a quantifier repeats). */
+  private lastCounts = 0;
   private readonly names = new Set<string>();
 
   constructor(
@@ -131,6 +135,7 @@ class Translator {
       wrapped: false,
       start: 0,
       assertion: false,
+      counts: 0,
     });
   }
 
@@ -204,19 +209,29 @@ class Translator {
     return code;
   }
 
+  /** The last item is done: its counts go into its group's. */
+  private finishItem(): void {
+    this.frame.counts = Math.max(this.frame.counts, this.lastCounts);
+    this.lastCounts = 0;
+  }
+
   private atom(js: string): void {
+    this.finishItem();
+    this.lastCounts = 1;
     this.lastStart = this.out.length;
     this.out += js;
     this.last = "atom";
   }
 
   private assertion(js: string): void {
+    this.finishItem();
+    this.lastCounts = 1;
     this.lastStart = this.out.length;
     this.out += js;
     this.last = "assertion";
   }
 
-  private repeat(op: string, shown: string): void {
+  private repeat(op: string, shown: string, count?: { min: number; max: number }): void {
     let lazy = this.flags.U;
     if (this.text[this.pos] === "?") {
       this.pos++;
@@ -230,11 +245,23 @@ class Translator {
         `${shown} right after a flag group (it repeats what comes before the group)`,
         "move the flags",
       );
+    if (count) this.countRepeat(count, shown);
     // JS repeats no assertion, Go does (^+OK is in blackbox's own README): repeat a group of it.
     if (this.last === "assertion")
       this.out = `${this.out.slice(0, this.lastStart)}(?:${this.out.slice(this.lastStart)})`;
     this.out += lazy ? `${op}?` : op;
     this.last = "repeat";
+  }
+
+  /**
+   * Go's repeatIsValid: nested counts multiply (a {0} ends the product, {n,} counts n) and a
+   * count of 2 or more refuses a product over 1000.
+   */
+  private countRepeat({ min, max }: { min: number; max: number }, shown: string): void {
+    const times = max === 0 ? 0 : Math.max(1, max < 0 ? min : max);
+    this.lastCounts *= times;
+    if ((min >= 2 || max >= 2) && this.lastCounts > 1000)
+      this.fail(`invalid repeat count: ${shown}`);
   }
 
   /** {n}, {n,}, {n,m} as Go reads them; anything else is a literal {. */
@@ -251,17 +278,22 @@ class Translator {
     if (min > 1000 || max > 1000 || (max >= 0 && min > max))
       this.fail(`invalid repeat count: ${shown}`);
     this.pos += shown.length;
-    this.repeat(`{${min}${comma === undefined ? "" : `,${max < 0 ? "" : max}`}}`, shown);
+    this.repeat(`{${min}${comma === undefined ? "" : `,${max < 0 ? "" : max}`}}`, shown, {
+      min,
+      max,
+    });
   }
 
   private alternative(): void {
     this.pos++;
+    this.finishItem();
     const frame = this.frame;
     this.out += frame.wrapped ? `)|${frame.jsI ? "(?i:" : "(?-i:"}` : "|";
     this.last = "none";
   }
 
   private push(open: string, flags: Flags, assertion: boolean): void {
+    this.finishItem();
     const jsI = this.frame.jsI;
     this.frames.push({
       outer: this.flags,
@@ -270,6 +302,7 @@ class Translator {
       wrapped: false,
       start: this.out.length,
       assertion,
+      counts: 0,
     });
     // A group whose i differs from the JS flag around it says so: (?i:...) or (?-i:...).
     this.out += open === "(?:" && flags.i !== jsI ? (flags.i ? "(?i:" : "(?-i:") : open;
@@ -336,7 +369,9 @@ class Translator {
   private closeGroup(): void {
     if (this.frames.length === 1) this.fail("unexpected )");
     this.pos++;
+    this.finishItem();
     const frame = this.frames.pop() as Frame;
+    this.lastCounts = frame.counts;
     if (frame.wrapped) this.out += ")";
     this.out += ")";
     this.flags = frame.outer;

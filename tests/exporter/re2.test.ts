@@ -85,6 +85,15 @@ describe("RE2 as Go matches it", () => {
     expect(compile("<.+>").exec("<a><b>")?.[0]).toBe("<a><b>");
   });
 
+  test("nested counts up to Go's limit of 1000 are RE2", () => {
+    expect(compile("(?:a{10}){100}").test("a".repeat(1000))).toBe(true);
+    expect(compile("(?:a{10}){100}").test("a".repeat(999))).toBe(false);
+    expect(compile("(?:a{2,}b){500}").test("aab".repeat(500))).toBe(true);
+    expect(compile("(?:(?:a{1000}){0}){2}").test("b")).toBe(true);
+    expect(compile("(?:a{1000}){0,1}").test("x")).toBe(true);
+    expect(compile("(?:a{1000}|b){1}").test("b")).toBe(true);
+  });
+
   test("(?P<name>...) is a JS named group", () => {
     expect(compile("(?i)(?P<word>ERR\\w*)").exec("an error here")?.groups?.word).toBe("error");
   });
@@ -138,6 +147,10 @@ describe("refused, naming the key, the regex and the construct", () => {
     ["\\u0041", "invalid escape sequence: \\u"],
     ["[[:alfa:]]", "invalid character class range: [:alfa:]"],
     ["(", "missing closing )"],
+    // Go caps nested counts: their product along any path is at most 1000.
+    ["(a{100}){100}", "invalid repeat count: {100}"],
+    ["(?:(?:a{2})+){600}", "invalid repeat count: {600}"],
+    ["(?:a{1000}){1,2}", "invalid repeat count: {1,2}"],
   ])("not RE2: %p", (pattern, reason) => {
     expect(() => compile(pattern)).toThrow(
       `${at}: not a valid regular expression: ${JSON.stringify(pattern)}: `,
