@@ -1,6 +1,6 @@
 /** Small readers for the kinds' settings: each throws an Error naming the key and the problem. */
 import { parseDuration, parseSize } from "../cli/values.ts";
-import { type Re2Options, Re2Unsupported, re2ToJs } from "./re2.ts";
+import { Re2Unsupported, re2ToJs } from "./re2.ts";
 
 export type Raw = Record<string, unknown>;
 
@@ -97,14 +97,11 @@ export function numberList(raw: Raw, key: string, where: string): number[] {
 
 const regexTexts = new WeakMap<RegExp, string>();
 
-/**
- * A regex in Go's RE2 syntax, as blackbox_exporter reads it (lib/exporter/re2.ts); `lines` makes
- * ^ and $ match at every line, for a stream blackbox reads line by line.
- */
-export function regex(text: string, where: string, options: Re2Options = {}): RegExp {
+/** A regex in Go's RE2 syntax, as blackbox_exporter reads it (lib/exporter/re2.ts). */
+export function regex(text: string, where: string): RegExp {
   let re: RegExp;
   try {
-    const js = re2ToJs(text, options);
+    const js = re2ToJs(text);
     re = new RegExp(js.source, js.flags);
   } catch (error) {
     const what =

@@ -8,14 +8,6 @@
  * so they can mean nothing else).
  */
 
-export interface Re2Options {
-  /**
-   * ^ and $ (and \A, \z) match at every line start and end, JS's m flag, whatever (?m) says: the
-   * tcp check matches a stream blackbox reads line by line. `.` then stops at any line break.
-   */
-  lines?: boolean;
-}
-
 export interface JsRegex {
   source: string;
   flags: string;
@@ -98,8 +90,7 @@ const posix: Record<string, [number, number][]> = {
     [0x61, 0x66],
   ],
 };
-/** Go's \s: no \v, no Unicode spaces (JS's \s has both). */
-const perlSpace = "\\t\\n\\f\\r ";
+/** Go's \s, \t \n \f \r and space: no \v, no Unicode spaces (JS's \s has both). */
 const perlSpaceRanges: [number, number][] = [
   [0x09, 0x0a],
   [0x0c, 0x0d],
@@ -108,8 +99,8 @@ const perlSpaceRanges: [number, number][] = [
 const maxRune = 0x10ffff;
 
 /** Go's regexp.Compile(pattern) as a JS source and flags; throws Re2Error. */
-export function re2ToJs(pattern: string, options: Re2Options = {}): JsRegex {
-  return new Translator(pattern, options.lines === true).run();
+export function re2ToJs(pattern: string): JsRegex {
+  return new Translator(pattern).run();
 }
 
 class Translator {
@@ -124,10 +115,7 @@ class Translator {
   private lastCounts = 0;
   private readonly names = new Set<string>();
 
-  constructor(
-    private readonly text: string,
-    private readonly lines: boolean,
-  ) {
+  constructor(private readonly text: string) {
     this.frames.push({
       outer: this.flags,
       baseI: false,
@@ -155,15 +143,15 @@ class Translator {
           break;
         case "^":
           this.pos++;
-          this.assertion(this.lines || !this.flags.m ? "^" : "(?<![^\\n])");
+          this.assertion(this.flags.m ? "(?<![^\\n])" : "^");
           break;
         case "$":
           this.pos++;
-          this.assertion(this.lines || !this.flags.m ? "$" : "(?![^\\n])");
+          this.assertion(this.flags.m ? "(?![^\\n])" : "$");
           break;
         case ".":
           this.pos++;
-          this.atom(this.flags.s ? "[^]" : this.lines ? "." : "[^\\n]");
+          this.atom(this.flags.s ? "[^]" : "[^\\n]");
           break;
         case "[":
           this.atom(this.charClass());
@@ -186,7 +174,7 @@ class Translator {
     }
     if (this.frames.length > 1) this.fail("missing closing )");
     if (this.frame.wrapped) this.out += ")";
-    return { source: this.out, flags: `${this.globalI ? "i" : ""}${this.lines ? "m" : ""}u` };
+    return { source: this.out, flags: this.globalI ? "iu" : "u" };
   }
 
   private get frame(): Frame {
@@ -400,8 +388,8 @@ class Translator {
       D: "\\D",
       w: "\\w",
       W: "\\W",
-      s: `[${perlSpace}]`,
-      S: `[^${perlSpace}]`,
+      s: `[${ranges(perlSpaceRanges)}]`,
+      S: `[^${ranges(perlSpaceRanges)}]`,
     };
     if (assertions[next] !== undefined || classes[next] !== undefined) {
       this.pos += 2;
@@ -484,7 +472,7 @@ class Translator {
       if (perl) {
         const letter = perl[1] as string;
         this.pos += 2;
-        if (letter === "s") js += perlSpace;
+        if (letter === "s") js += ranges(perlSpaceRanges);
         else if (letter === "S") js += ranges(complement(perlSpaceRanges));
         else js += `\\${letter}`;
         continue;

@@ -124,19 +124,6 @@ describe("the JavaScript it becomes", () => {
   });
 });
 
-describe("lines (tcp expect): ^ and $ at every line, as blackbox reads a stream line by line", () => {
-  const line = (pattern: string) =>
-    regex(pattern, "checks[0].tcp.query_response[0].expect", { lines: true });
-
-  test("anchors", () => {
-    expect(line("^220 ").test("220-first\r\n220 second\r\n")).toBe(true);
-    expect(line("second$").test("220 second\r\n")).toBe(true);
-    expect(line("(?m)^220 ").test("x\n220 y")).toBe(true);
-    expect(line("(?i)^ssh-2\\.0-").test("banner\r\nSSH-2.0-OpenSSH\r\n")).toBe(true);
-    expect(line("^SSH").test("xSSH")).toBe(false);
-  });
-});
-
 describe("refused, naming the key, the regex and the construct", () => {
   test.each([
     ["\\Z", "\\Z (not RE2; \\z is the end of the text)"],
