@@ -67,6 +67,13 @@ function parseOne(raw: unknown, where: string, defaults: Defaults, probe: boolea
     if (!labelRule.test(label) || label.startsWith("__") || reservedLabels.has(label))
       throw new Error(`${where}.labels.${label}: not a valid label name or reserved`);
   }
+  // Scheduled series carry the check's labels, and a detail's own label of the same name wins.
+  if (!probe)
+    for (const { name: label, key } of kind.detailLabels?.(settings) ?? [])
+      if (Object.hasOwn(labels, label))
+        throw new Error(
+          `${where}.${settingsKey}.${key}: "${label}" is also the check's label labels.${label}, whose value it would replace`,
+        );
   return {
     name,
     kind: kind.kind,

@@ -69,6 +69,11 @@ export interface CheckKind<S = unknown> {
   validateTarget?(target: string, settings: S): string | undefined;
   /** The detail metrics the kind may set, name -> help/type. */
   metrics: Record<string, DetailMetric>;
+  /**
+   * Label names the settings give the kind's detail samples (tcp expect labels), each with its
+   * key under the settings: a check label of the same name would be replaced by it.
+   */
+  detailLabels?(settings: S): { name: string; key: string }[];
   run(ctx: CheckContext<S>): Promise<boolean>;
 }
 

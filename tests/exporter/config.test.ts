@@ -199,6 +199,26 @@ describe("parseExporterConfig", () => {
       expect(() => parse(document)).toThrow(message);
     });
   }
+
+  test("a tcp expect label named as one of the check's labels is refused: it would replace it", () => {
+    const tcp = (labels: Record<string, string>) => ({
+      kind: "tcp",
+      target: "127.0.0.1:22",
+      labels,
+      tcp: {
+        query_response: [
+          { expect: "^SSH" },
+          { expect: "^SSH-2\\.0-(\\S+)", labels: [{ name: "software", value: "$1" }] },
+        ],
+      },
+    });
+    expect(() => parse({ checks: [{ name: "a", ...tcp({ software: "sshd" }) }] })).toThrow(
+      'checks.yaml: checks[0] (a).tcp.query_response[1].labels[0].name: "software" is also the check\'s label labels.software, whose value it would replace',
+    );
+    expect(parse({ checks: [{ name: "a", ...tcp({ team: "infra" }) }] }).checks).toHaveLength(1);
+    // Probe mode puts a module's labels on no series: nothing to replace.
+    expect(parse({ modules: { ssh: { ...tcp({ software: "sshd" }) } } }).modules.size).toBe(1);
+  });
 });
 
 describe("durations and sizes are finite, sizes not negative (YAML .inf, .nan, -1)", () => {

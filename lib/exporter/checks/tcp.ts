@@ -142,6 +142,13 @@ export const tcpCheck: CheckKind<TcpSettings> = {
     ip_protocol: { help: "IP protocol used: 4 or 6.", type: "gauge" },
     ...tlsMetrics,
   },
+  detailLabels: (settings) =>
+    settings.steps.flatMap((step, index) =>
+      (step.labels ?? []).map(({ name }, label) => ({
+        name,
+        key: `query_response[${index}].labels[${label}].name`,
+      })),
+    ),
   async run({ target, settings, result, signal }) {
     const { host, port } = splitHostPort(target);
     let dialed: Awaited<ReturnType<typeof dial>>;
