@@ -13,10 +13,16 @@ export interface TargetSources {
   limit?: string;
 }
 
-/** Collects the hosts to probe from the command line, host files and Ansible inventories. */
-export function collectTargets(sources: TargetSources): HostTarget[] {
+/**
+ * Collects the hosts to probe from the command line, host files and Ansible inventories; `signal`
+ * stops an inventory script (and what it started) still running.
+ */
+export async function collectTargets(
+  sources: TargetSources,
+  signal?: AbortSignal,
+): Promise<HostTarget[]> {
   if (sources.inventories.length > 0) {
-    const inventory = loadInventory(sources.inventories);
+    const inventory = await loadInventory(sources.inventories, signal ? { signal } : {});
     const pattern = sources.args.length > 0 ? sources.args.join(":") : "all";
     let names = selectHosts(inventory, pattern);
     names = applyLimit(inventory, names, sources.limit);

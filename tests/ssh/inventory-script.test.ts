@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inventoryTarget, loadInventory } from "../../lib/ssh/inventory/load.ts";
 import { selectHosts } from "../../lib/ssh/inventory/pattern.ts";
+import { ended } from "../helpers/process-ended.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sshping-inv-script-"));
 
@@ -28,7 +29,7 @@ const listing = {
 };
 
 describe("executable (dynamic) inventories", () => {
-  test("run with --list, no shell; groups, children, group vars and _meta.hostvars", () => {
+  test("run with --list, no shell; groups, children, group vars and _meta.hostvars", async () => {
     // Python, as most dynamic inventories are. It records its arguments; the space in its
     // path would split a shell command line.
     const argvLog = join(dir, "python-argv.json");
@@ -44,7 +45,7 @@ if sys.argv[1:] != ["--list"]:
 print(json.dumps(json.loads(${JSON.stringify(JSON.stringify(listing))})))
 `,
     );
-    const inventory = loadInventory([path]);
+    const inventory = await loadInventory([path]);
     expect(JSON.parse(readFileSync(argvLog, "utf8"))).toEqual(["--list"]);
     expect(selectHosts(inventory, "all")).toEqual(["web1", "web2", "db1"]);
     expect(selectHosts(inventory, "prod:!db")).toEqual(["web1", "web2"]);
@@ -61,7 +62,7 @@ print(json.dumps(json.loads(${JSON.stringify(JSON.stringify(listing))})))
     expect(inventoryTarget(inventory, "db1")).toMatchObject({ host: "10.0.0.20", user: "dba" });
   });
 
-  test("short form without _meta: each host's vars come from --host NAME", () => {
+  test("short form without _meta: each host's vars come from --host NAME", async () => {
     const calls = join(dir, "host-calls.log");
     const path = script(
       "short.sh",
@@ -79,7 +80,7 @@ case "$1" in
 esac
 `,
     );
-    const inventory = loadInventory([path]);
+    const inventory = await loadInventory([path]);
     expect(readFileSync(calls, "utf8").split("\n").filter(Boolean).sort()).toEqual([
       "--host lonely",
       "--host web1",
@@ -97,63 +98,92 @@ esac
     });
   });
 
-  test("a failing script is an error naming it, the reason and its stderr", () => {
+  test("a failing script is an error naming it, the reason and its stderr", async () => {
     const failing = script("fails.sh", "#!/bin/sh\necho 'token expired' >&2\nexit 3\n");
-    expect(() => loadInventory([failing])).toThrow(
+    await expect(loadInventory([failing])).rejects.toThrow(
       `inventory script ${failing} --list: exited with code 3; stderr: token expired`,
     );
     const garbage = script("garbage.sh", "#!/bin/sh\necho 'not json'\n");
-    expect(() => loadInventory([garbage])).toThrow(
+    await expect(loadInventory([garbage])).rejects.toThrow(
       new RegExp(`inventory script ${garbage} --list: output is not valid JSON`),
     );
     const list = script("list.sh", "#!/bin/sh\necho '[\"web1\"]'\n");
-    expect(() => loadInventory([list])).toThrow(
+    await expect(loadInventory([list])).rejects.toThrow(
       `inventory script ${list} --list: expected a JSON object of groups`,
     );
     const badHosts = script("bad-hosts.sh", `#!/bin/sh\necho '{"web": {"hosts": "web1"}}'\n`);
-    expect(() => loadInventory([badHosts])).toThrow(
+    await expect(loadInventory([badHosts])).rejects.toThrow(
       `inventory script ${badHosts} --list: group "web": hosts must be a list of host names`,
     );
     const badHost = script(
       "bad-host.sh",
       `#!/bin/sh\n[ "$1" = --list ] && echo '{"web": ["web1"]}' && exit 0\necho 'oops' >&2\nexit 4\n`,
     );
-    expect(() => loadInventory([badHost])).toThrow(
+    await expect(loadInventory([badHost])).rejects.toThrow(
       `inventory script ${badHost} --host web1: exited with code 4; stderr: oops`,
     );
     const noInterpreter = script("nointerp.sh", "#!/nonexistent/python\n");
-    expect(() => loadInventory([noInterpreter])).toThrow(
+    await expect(loadInventory([noInterpreter])).rejects.toThrow(
       `inventory script ${noInterpreter} --list: cannot run it: ENOENT`,
     );
   });
 
-  test("a script that does not answer in time is killed and named", () => {
+  test("a script that does not answer in time is killed and named", async () => {
     // exec: the shell becomes sleep, so the kill leaves nothing behind.
     const marker = join(dir, "slow-started");
     const slow = script("slow.sh", `#!/bin/sh\ntouch ${marker}\nexec sleep 30\n`);
-    expect(() => loadInventory([slow], { timeoutMs: 300 })).toThrow(
+    await expect(loadInventory([slow], { timeoutMs: 300 })).rejects.toThrow(
       `inventory script ${slow} --list: no answer within 0.3s, killed`,
     );
     expect(existsSync(marker)).toBe(true);
   });
 
-  test("a script that writes without end is stopped at the output limit and named", () => {
+  test("a script that does not answer in time is killed with the programs it started", async () => {
+    // A cloud inventory waiting on its CLI: killing the script alone left the CLI running.
+    const pids = join(dir, "timeout.pids");
+    const parent = script("parent.sh", `#!/bin/sh\nsleep 300 &\necho $$ $! > ${pids}\nwait\n`);
+    await expect(loadInventory([parent], { timeoutMs: 1000 })).rejects.toThrow(
+      `inventory script ${parent} --list: no answer within 1s, killed`,
+    );
+    const [scriptPid, childPid] = readFileSync(pids, "utf8").trim().split(" ").map(Number);
+    expect(await ended(scriptPid ?? 0)).toBe(true);
+    expect(await ended(childPid ?? 0)).toBe(true);
+  }, 20_000);
+
+  test("stopped (sshping's Ctrl-C or SIGTERM): the script and the programs it started are killed", async () => {
+    const pids = join(dir, "abort.pids");
+    const parent = script("abort.sh", `#!/bin/sh\nsleep 300 &\necho $$ $! > ${pids}\nwait\n`);
+    const stop = new AbortController();
+    // Its own limit is beyond the test's: only the abort can end it in time.
+    const loading = loadInventory([parent], { timeoutMs: 60_000, signal: stop.signal });
+    while (!/^\d+ \d+$/.test(existsSync(pids) ? readFileSync(pids, "utf8").trim() : ""))
+      await Bun.sleep(20);
+    stop.abort(new Error("SIGTERM"));
+    await expect(loading).rejects.toThrow(
+      `inventory script ${parent} --list: stopped (SIGTERM), killed`,
+    );
+    const [scriptPid, childPid] = readFileSync(pids, "utf8").trim().split(" ").map(Number);
+    expect(await ended(scriptPid ?? 0)).toBe(true);
+    expect(await ended(childPid ?? 0)).toBe(true);
+  }, 20_000);
+
+  test("a script that writes without end is stopped at the output limit and named", async () => {
     // Without a limit its output was gathered until memory ran out (or the 60 s limit).
     const endless = script("endless.sh", "#!/bin/sh\nexec yes '{}'\n");
-    expect(() => loadInventory([endless], { maxOutputBytes: 4096 })).toThrow(
+    await expect(loadInventory([endless], { maxOutputBytes: 4096 })).rejects.toThrow(
       `inventory script ${endless} --list: wrote more than 4096 bytes, killed`,
     );
   });
 
-  test("an executable INI file without #! is still read as INI, as Ansible does", () => {
+  test("an executable INI file without #! is still read as INI, as Ansible does", async () => {
     const path = join(dir, "hosts-exec.ini");
     writeFileSync(path, "[web]\nweb1 ansible_port=2201\n", { mode: 0o755 });
-    const inventory = loadInventory([path]);
+    const inventory = await loadInventory([path]);
     expect(selectHosts(inventory, "web")).toEqual(["web1"]);
     expect(inventoryTarget(inventory, "web1")).toMatchObject({ port: 2201 });
   });
 
-  test("a directory runs its scripts beside its static files", () => {
+  test("a directory runs its scripts beside its static files", async () => {
     const both = mkdtempSync(join(tmpdir(), "sshping-inv-dir-"));
     writeFileSync(join(both, "static.ini"), "[db]\ndb1\n");
     writeFileSync(
@@ -161,7 +191,7 @@ esac
       `#!/bin/sh\necho '{"web": ["web1"], "_meta": {"hostvars": {"web1": {"ansible_port": 2202}}}}'\n`,
       { mode: 0o755 },
     );
-    const inventory = loadInventory([both]);
+    const inventory = await loadInventory([both]);
     expect(selectHosts(inventory, "all").sort()).toEqual(["db1", "web1"]);
     expect(inventoryTarget(inventory, "web1")).toMatchObject({ port: 2202 });
   });

@@ -95,7 +95,7 @@ describe("Ansible inventories", () => {
     );
   });
 
-  test("directories, group_vars and host_vars like ansible -i", () => {
+  test("directories, group_vars and host_vars like ansible -i", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sshping-inv-"));
     writeFileSync(join(dir, "hosts"), "[web]\nweb1\nweb2\n");
     writeFileSync(
@@ -109,7 +109,7 @@ describe("Ansible inventories", () => {
       "ansible_port: 2200\nansible_user: webuser\n",
     );
     writeFileSync(join(dir, "host_vars", "web2.yml"), "ansible_host: 10.1.1.2\n");
-    const inventory = loadInventory([dir]);
+    const inventory = await loadInventory([dir]);
     expect(selectHosts(inventory, "all")).toEqual(["web1", "web2", "db1"]);
     expect(inventoryTarget(inventory, "web2")).toMatchObject({
       host: "10.1.1.2",

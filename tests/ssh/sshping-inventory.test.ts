@@ -1,7 +1,10 @@
 /** sshping with inventories that need more than parsing: dynamic ones, and their ssh arguments. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { type SshdFleet, sharedSshdFleet, startSshdFleet } from "../env/sshd.ts";
 import { compiledTool } from "../helpers/compiled.ts";
+import { ended } from "../helpers/process-ended.ts";
 import { parseJson, statusByHost, type Workspace, workspace } from "./sshping-helpers.ts";
 
 let fleet: SshdFleet;
@@ -72,6 +75,41 @@ describe("executable inventories", () => {
     );
     expect(result.stdout).toBe("");
   }, 30_000);
+});
+
+describe("stopping sshping while an inventory script runs", () => {
+  test.each([
+    ["SIGTERM", 143],
+    ["SIGINT", 130],
+  ] as const)(
+    "%s: sshping exits %d at once, and the script and what it started end with it",
+    async (signal, code) => {
+      const pids = join(ws.dir, `stopped-${signal}.pids`);
+      const inventory = ws.file(
+        `stopped-${signal}.sh`,
+        `#!/bin/sh\nsleep 300 &\necho $$ $! > ${pids}\nwait\n`,
+        0o755,
+      );
+      const proc = await ws.spawn(["-i", inventory, "-F", "none"]);
+      const written = () => (existsSync(pids) ? readFileSync(pids, "utf8").trim() : "");
+      while (!/^\d+ \d+$/.test(written()) && proc.exitCode === null) await Bun.sleep(20);
+      proc.kill(signal);
+      // The script's own limit (60 s) is beyond the test's: only the signal can end it in time.
+      const [exitCode, stdout, stderr] = await Promise.all([
+        proc.exited,
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+      ]);
+      expect(exitCode).toBe(code);
+      expect(stdout).toBe("");
+      expect(stderr).toContain(`received ${signal}`);
+      expect(stderr).not.toContain("error:");
+      const [scriptPid, childPid] = written().split(" ").map(Number);
+      expect(await ended(scriptPid ?? 0)).toBe(true);
+      expect(await ended(childPid ?? 0)).toBe(true);
+    },
+    30_000,
+  );
 });
 
 describe("ssh arguments in the inventory (ansible_ssh_common_args / ansible_ssh_extra_args)", () => {

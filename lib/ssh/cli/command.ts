@@ -9,6 +9,7 @@ import { homedir } from "node:os";
 import { ExitCode } from "../../cli/exit-codes.ts";
 import type { ToolContext } from "../../cli/types.ts";
 import { exitCodeFor } from "../report.ts";
+import type { HostTarget } from "../target.ts";
 import { planConnections, selectTargets } from "./hosts.ts";
 import { printPlans } from "./list.ts";
 import type { sshpingOptions } from "./options.ts";
@@ -18,7 +19,15 @@ import { printSummary } from "./summary.ts";
 export async function runSshping(ctx: ToolContext<typeof sshpingOptions>): Promise<number> {
   const { options, out, log, env } = ctx;
   const home = env.HOME || homedir();
-  const targets = selectTargets(ctx.positionals, options);
+  let targets: HostTarget[];
+  try {
+    targets = await selectTargets(ctx.positionals, options, ctx.signal);
+  } catch (error) {
+    // Stopped while an inventory script ran (killed with what it started): nothing was probed.
+    // runTool turns this into 143 after SIGTERM.
+    if (ctx.signal.aborted) return ExitCode.interrupted;
+    throw error;
+  }
   const plans = planConnections(targets, options, env, home);
 
   if (options.listHosts || options.dryRun) {

@@ -12,20 +12,28 @@ import type { SshpingValues } from "./options.ts";
 
 type Env = Record<string, string | undefined>;
 
-/** The hosts the command line selects; none at all is a usage error. */
-export function selectTargets(
+/**
+ * The hosts the command line selects; none at all is a usage error. Stopped by `signal` while an
+ * inventory script runs, it throws the signal's reason.
+ */
+export async function selectTargets(
   positionals: readonly string[],
   options: SshpingValues,
-): HostTarget[] {
-  const targets = (() => {
+  signal?: AbortSignal,
+): Promise<HostTarget[]> {
+  const targets = await (async () => {
     try {
-      return collectTargets({
-        args: positionals,
-        hostsFiles: options.hostsFile,
-        inventories: options.inventory,
-        ...(options.limit ? { limit: options.limit } : {}),
-      });
+      return await collectTargets(
+        {
+          args: positionals,
+          hostsFiles: options.hostsFile,
+          inventories: options.inventory,
+          ...(options.limit ? { limit: options.limit } : {}),
+        },
+        signal,
+      );
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       throw new UsageError((error as Error).message);
     }
   })();

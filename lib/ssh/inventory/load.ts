@@ -19,19 +19,20 @@ import { parseYamlInventory } from "./yaml.ts";
  * others are INI or YAML (by content), a directory of them, plus group_vars/ and host_vars/
  * beside each.
  */
-export function loadInventory(
+export async function loadInventory(
   paths: readonly string[],
   options: Partial<ScriptOptions> = {},
-): Inventory {
+): Promise<Inventory> {
   const inventory = new Inventory();
-  const script = {
+  const script: ScriptOptions = {
     timeoutMs: options.timeoutMs ?? defaultScriptTimeoutMs,
     maxOutputBytes: options.maxOutputBytes ?? defaultScriptMaxOutputBytes,
+    ...(options.signal ? { signal: options.signal } : {}),
   };
   for (const path of paths) {
     if (!existsSync(path)) throw new Error(`inventory ${path}: no such file or directory`);
     const files = statSync(path).isDirectory() ? inventoryFilesIn(path) : [path];
-    for (const file of files) parseInventoryFile(file, inventory, script);
+    for (const file of files) await parseInventoryFile(file, inventory, script);
     loadVarsDirs(statSync(path).isDirectory() ? path : dirname(path), inventory);
   }
   return inventory;
@@ -46,10 +47,14 @@ function inventoryFilesIn(dir: string): string[] {
     .sort();
 }
 
-function parseInventoryFile(file: string, inventory: Inventory, script: ScriptOptions): void {
+async function parseInventoryFile(
+  file: string,
+  inventory: Inventory,
+  script: ScriptOptions,
+): Promise<void> {
   if (isExecutableFile(file)) {
     try {
-      runInventoryScript(file, script, inventory);
+      await runInventoryScript(file, script, inventory);
       return;
     } catch (error) {
       // An executable INI file without a #! line: Ansible too falls back to reading it.

@@ -1,6 +1,7 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { Inventory } from "./model.ts";
+import { runScriptProcess, type ScriptProcessResult } from "./script-process.ts";
 
 /**
  * Ansible's executable (dynamic) inventory: the file is run as `FILE --list` and prints JSON,
@@ -14,6 +15,8 @@ export interface ScriptOptions {
   timeoutMs: number;
   /** A run writing more than this (stdout or stderr) is killed: a runaway script, not a listing. */
   maxOutputBytes: number;
+  /** sshping's own stop (Ctrl-C, SIGTERM): the running script and its children are killed. */
+  signal?: AbortSignal;
 }
 
 /** Long enough for a cloud API listing thousands of instances, short enough not to hang cron. */
@@ -36,12 +39,12 @@ export function isExecutableFile(file: string): boolean {
 /** Thrown when the file cannot be executed at all (no #! line): it is a static inventory then. */
 export class NotAScriptError extends Error {}
 
-export function runInventoryScript(
+export async function runInventoryScript(
   file: string,
   options: ScriptOptions,
   into = new Inventory(),
-): Inventory {
-  const listing = runJson(file, ["--list"], options);
+): Promise<Inventory> {
+  const listing = await runJson(file, ["--list"], options);
   if (!isMapping(listing))
     throw new Error(`inventory script ${file} --list: expected a JSON object of groups`);
   const hosts = new Set<string>();
@@ -54,7 +57,7 @@ export function runInventoryScript(
   if (hostvars !== undefined && !isMapping(hostvars))
     throw new Error(`inventory script ${file} --list: _meta.hostvars must be an object`);
   for (const host of hosts) {
-    const vars = hostvars ? (hostvars[host] ?? {}) : hostVarsFromScript(file, host, options);
+    const vars = hostvars ? (hostvars[host] ?? {}) : await hostVarsFromScript(file, host, options);
     if (!isMapping(vars))
       throw new Error(`inventory script ${file}: variables of host "${host}" must be an object`);
     into.hosts.set(host, { ...into.hosts.get(host), ...vars });
@@ -102,23 +105,21 @@ function addGroup(
   }
 }
 
-function hostVarsFromScript(file: string, host: string, options: ScriptOptions): unknown {
+function hostVarsFromScript(file: string, host: string, options: ScriptOptions): Promise<unknown> {
   return runJson(file, ["--host", host], options, {});
 }
 
 /** Runs the script (no shell) and parses its stdout; every failure names the script and why. */
-function runJson(file: string, args: string[], options: ScriptOptions, empty?: unknown): unknown {
+async function runJson(
+  file: string,
+  args: string[],
+  options: ScriptOptions,
+  empty?: unknown,
+): Promise<unknown> {
   const command = `inventory script ${file} ${args.join(" ")}`;
-  let result: ReturnType<typeof Bun.spawnSync>;
+  let result: ScriptProcessResult;
   try {
-    result = Bun.spawnSync([resolve(file), ...args], {
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      timeout: options.timeoutMs,
-      maxBuffer: options.maxOutputBytes,
-      killSignal: "SIGKILL",
-    });
+    result = await runScriptProcess([resolve(file), ...args], options);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOEXEC") throw new NotAScriptError(`${file} is not a program`);
@@ -126,21 +127,23 @@ function runJson(file: string, args: string[], options: ScriptOptions, empty?: u
       `${command}: cannot run it: ${code === "ENOENT" ? "ENOENT (is the interpreter on its #! line installed?)" : (code ?? (error as Error).message)}`,
     );
   }
-  const stderr = tail(result.stderr?.toString() ?? "");
-  if (result.exitedDueToTimeout)
+  const stderr = tail(result.stderr);
+  if (result.stopped === "aborted")
+    throw new Error(`${command}: stopped (${stopReason(options.signal)}), killed`);
+  if (result.stopped === "timeout")
     throw new Error(
       `${command}: no answer within ${options.timeoutMs / 1000}s, killed${stderr && `; stderr: ${stderr}`}`,
     );
-  if (result.exitedDueToMaxBuffer)
+  if (result.stopped === "output")
     throw new Error(`${command}: wrote more than ${options.maxOutputBytes} bytes, killed`);
-  if (!result.success) {
+  if (result.exitCode !== 0) {
     const how =
-      result.signalCode !== undefined && result.signalCode !== null
+      result.signalCode !== null
         ? `killed by ${result.signalCode}`
         : `exited with code ${result.exitCode}`;
     throw new Error(`${command}: ${how}${stderr && `; stderr: ${stderr}`}`);
   }
-  const stdout = result.stdout?.toString() ?? "";
+  const stdout = result.stdout;
   if (empty !== undefined && stdout.trim() === "") return empty;
   try {
     return JSON.parse(stdout);
@@ -149,6 +152,12 @@ function runJson(file: string, args: string[], options: ScriptOptions, empty?: u
       `${command}: output is not valid JSON: ${(error as Error).message}${stderr && `; stderr: ${stderr}`}`,
     );
   }
+}
+
+/** The abort's reason as sshping gives it (the signal's name), for the message. */
+function stopReason(signal: AbortSignal | undefined): string {
+  const reason = signal?.reason;
+  return reason instanceof Error ? reason.message : String(reason ?? "aborted");
 }
 
 /** The end of a script's stderr, on one line: enough to see its error, not a whole traceback. */
