@@ -175,6 +175,34 @@ esac
     );
   });
 
+  test("hosts, groups and variables named constructor, toString or __proto__ are data", async () => {
+    // hostvars["constructor"] was Object's constructor (a host named so failed the listing), and a
+    // variable named __proto__ became the prototype of the host's variables, redirecting it.
+    // Written as JSON text: a JS literal's __proto__ is not a key.
+    const json = `{
+      "constructor": ["toString"],
+      "web": {"hosts": ["constructor", "__proto__", "web1"],
+              "vars": {"__proto__": {"ansible_user": "nobody"}}},
+      "_meta": {"hostvars": {"web1": {"__proto__": {"ansible_host": "10.9.9.9"}, "ansible_port": 2201}}}
+    }`;
+    const path = script("protos.sh", `#!/bin/sh\ncat <<'EOF'\n${json}\nEOF\n`);
+    const inventory = await loadInventory([path]);
+    expect(selectHosts(inventory, "all")).toEqual(["toString", "constructor", "__proto__", "web1"]);
+    expect(selectHosts(inventory, "constructor")).toEqual(["toString"]);
+    for (const name of ["toString", "constructor", "__proto__"])
+      expect(inventoryTarget(inventory, name)).toEqual({ name, host: name, spec: name });
+    expect(inventoryTarget(inventory, "web1")).toEqual({
+      name: "web1",
+      host: "web1",
+      spec: "web1",
+      port: 2201,
+    });
+    expect(Object.getOwnPropertyDescriptor(inventory.varsOf("web1"), "__proto__")?.value).toEqual({
+      ansible_host: "10.9.9.9",
+    });
+    expect(Object.hasOwn(inventory.varsOf("constructor"), "__proto__")).toBe(true);
+  });
+
   test("an executable INI file without #! is still read as INI, as Ansible does", async () => {
     const path = join(dir, "hosts-exec.ini");
     writeFileSync(path, "[web]\nweb1 ansible_port=2201\n", { mode: 0o755 });

@@ -151,6 +151,41 @@ describe("Ansible inventories", () => {
     }
   });
 
+  test("hosts, groups and variables named constructor, toString or __proto__ are data", async () => {
+    // A variable named __proto__ became the prototype of the host's variables: its ansible_host
+    // then redirected the host; in a group it was lost. INI dropped it.
+    const fromYaml = parseYamlInventory(
+      "all:\n  hosts:\n    constructor:\n    toString:\n      __proto__: { ansible_host: 10.9.9.9 }\n  children:\n    __proto__:\n      vars:\n        __proto__: { ansible_user: nobody }\n      hosts:\n        web1:\n",
+      "protos.yml",
+    );
+    const fromIni = parseIniInventory(
+      "constructor\ntoString __proto__=10.9.9.9\n[__proto__]\nweb1\n[__proto__:vars]\n__proto__=nobody\n",
+      "protos.ini",
+    );
+    for (const inventory of [fromYaml, fromIni]) {
+      expect(selectHosts(inventory, "all")).toEqual(["constructor", "toString", "web1"]);
+      expect(selectHosts(inventory, "__proto__")).toEqual(["web1"]);
+      for (const name of ["constructor", "toString", "web1"])
+        expect(inventoryTarget(inventory, name)).toEqual({ name, host: name, spec: name });
+      expect(Object.hasOwn(inventory.varsOf("toString"), "__proto__")).toBe(true);
+      expect(Object.hasOwn(inventory.varsOf("web1"), "__proto__")).toBe(true);
+    }
+    expect(ownVar(fromIni.varsOf("toString"), "__proto__")).toBe("10.9.9.9");
+    expect(ownVar(fromIni.varsOf("web1"), "__proto__")).toBe("nobody");
+    // group_vars and host_vars files the same.
+    const dir = mkdtempSync(join(tmpdir(), "sshping-inv-protos-"));
+    writeFileSync(join(dir, "hosts"), "[web]\nweb1\nconstructor\n");
+    mkdirSync(join(dir, "group_vars"));
+    mkdirSync(join(dir, "host_vars"));
+    writeFileSync(join(dir, "group_vars", "web.yml"), "__proto__: { ansible_port: 2200 }\n");
+    writeFileSync(join(dir, "host_vars", "constructor.yml"), "__proto__: { ansible_user: x }\n");
+    const fromDir = await loadInventory([dir]);
+    for (const name of ["web1", "constructor"]) {
+      expect(inventoryTarget(fromDir, name)).toEqual({ name, host: name, spec: name });
+      expect(Object.hasOwn(fromDir.varsOf(name), "__proto__")).toBe(true);
+    }
+  });
+
   test("INI section headers may end in a # comment, as Ansible's allow", () => {
     const inventory = parseIniInventory(
       "[web]   # frontends\nweb1\n[prod:children] # everything live\nweb\n[prod:vars]  #\nansible_user=deploy\n",
@@ -161,3 +196,8 @@ describe("Ansible inventories", () => {
     expect(inventoryTarget(inventory, "web1")).toMatchObject({ user: "deploy" });
   });
 });
+
+/** A variable's own value: `vars.__proto__` would read Object.prototype's accessor. */
+function ownVar(vars: object, key: string): unknown {
+  return Object.getOwnPropertyDescriptor(vars, key)?.value;
+}

@@ -1,6 +1,6 @@
 import { expandHostRange } from "../host-range.ts";
 import { splitHostPort } from "./host-port.ts";
-import { Inventory, type Vars } from "./model.ts";
+import { Inventory, setVar, type Vars } from "./model.ts";
 
 /**
  * Ansible's INI inventory: host lines with key=value vars, [group], [group:vars] and
@@ -32,7 +32,11 @@ export function parseIniInventory(
     if (kind === "vars") {
       const eq = line.indexOf("=");
       if (eq < 0) throw new Error(`${where}: expected key=value in [${section}:vars]`);
-      into.group(section).vars[line.slice(0, eq).trim()] = unquote(line.slice(eq + 1).trim());
+      setVar(
+        into.group(section).vars,
+        line.slice(0, eq).trim(),
+        unquote(line.slice(eq + 1).trim()),
+      );
       return;
     }
     if (kind === "children") {
@@ -46,7 +50,7 @@ export function parseIniInventory(
       const eq = word.indexOf("=");
       if (eq <= 0)
         throw new Error(`${where}: expected key=value after the host name, got "${word}"`);
-      vars[word.slice(0, eq)] = unquote(word.slice(eq + 1));
+      setVar(vars, word.slice(0, eq), unquote(word.slice(eq + 1)));
     }
     let names: string[];
     try {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { HostTarget } from "../target.ts";
 import { parseIniInventory } from "./ini.ts";
-import { Inventory, type Vars } from "./model.ts";
+import { assignVars, Inventory, ownVar, type Vars } from "./model.ts";
 import {
   defaultScriptMaxOutputBytes,
   defaultScriptTimeoutMs,
@@ -86,7 +86,7 @@ function looksLikeYaml(content: string): boolean {
 
 function loadVarsDirs(base: string, inventory: Inventory): void {
   for (const [dirName, apply] of [
-    ["group_vars", (name: string, vars: Vars) => Object.assign(inventory.group(name).vars, vars)],
+    ["group_vars", (name: string, vars: Vars) => assignVars(inventory.group(name).vars, vars)],
     [
       "host_vars",
       (name: string, vars: Vars) => {
@@ -125,7 +125,7 @@ function loadVarsDirs(base: string, inventory: Inventory): void {
 export function inventoryTarget(inventory: Inventory, name: string): HostTarget {
   const vars = inventory.varsOf(name);
   const text = (key: string): string | undefined => {
-    const value = vars[key];
+    const value = ownVar(vars, key);
     return value === undefined || value === null || value === "" ? undefined : String(value);
   };
   const host = text("ansible_host") ?? text("ansible_ssh_host") ?? name;

@@ -2,6 +2,26 @@
 
 export type Vars = Record<string, unknown>;
 
+/**
+ * Sets a variable as data. `vars[key] = value` and Object.assign would make a variable named
+ * __proto__ the object's prototype (dropped, or lending its keys, such as ansible_host, to
+ * every lookup) instead of a variable.
+ */
+export function setVar(vars: Vars, key: string, value: unknown): void {
+  Object.defineProperty(vars, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** Object.assign for variables: every own key of `from` set on `into` as data (setVar). */
+export function assignVars(into: Vars, from: Vars | undefined): Vars {
+  for (const [key, value] of Object.entries(from ?? {})) setVar(into, key, value);
+  return into;
+}
+
+/** A variable the inventory set, never one of Object.prototype's (constructor, toString). */
+export function ownVar(vars: Vars, key: string): unknown {
+  return Object.hasOwn(vars, key) ? vars[key] : undefined;
+}
+
 export interface InventoryGroup {
   name: string;
   hosts: Set<string>;
@@ -81,8 +101,8 @@ export class Inventory {
       (a, b) => (depth.get(a.name) ?? 0) - (depth.get(b.name) ?? 0) || a.name.localeCompare(b.name),
     );
     const vars: Vars = { ...this.group("all").vars };
-    for (const group of memberOf) Object.assign(vars, group.vars);
-    return Object.assign(vars, this.hosts.get(host));
+    for (const group of memberOf) assignVars(vars, group.vars);
+    return assignVars(vars, this.hosts.get(host));
   }
 
   /** Host -> the groups (other than all) it belongs to, directly or through children. */

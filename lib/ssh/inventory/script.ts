@@ -1,6 +1,6 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { Inventory } from "./model.ts";
+import { assignVars, Inventory } from "./model.ts";
 import { runScriptProcess, type ScriptProcessResult } from "./script-process.ts";
 
 /**
@@ -57,7 +57,12 @@ export async function runInventoryScript(
   if (hostvars !== undefined && !isMapping(hostvars))
     throw new Error(`inventory script ${file} --list: _meta.hostvars must be an object`);
   for (const host of hosts) {
-    const vars = hostvars ? (hostvars[host] ?? {}) : await hostVarsFromScript(file, host, options);
+    // Own keys only: hostvars["constructor"] is Object's constructor otherwise.
+    const vars = hostvars
+      ? Object.hasOwn(hostvars, host)
+        ? (hostvars[host] ?? {})
+        : {}
+      : await hostVarsFromScript(file, host, options);
     if (!isMapping(vars))
       throw new Error(`inventory script ${file}: variables of host "${host}" must be an object`);
     into.hosts.set(host, { ...into.hosts.get(host), ...vars });
@@ -79,7 +84,7 @@ function addGroup(
   // with those variables.
   const body = !isMapping(raw)
     ? { hosts: raw }
-    : ["hosts", "vars", "children"].some((key) => key in raw)
+    : ["hosts", "vars", "children"].some((key) => Object.hasOwn(raw, key))
       ? raw
       : { hosts: [name], vars: raw };
   inventory.group(name);
@@ -93,7 +98,7 @@ function addGroup(
   }
   if (body.vars !== undefined && body.vars !== null) {
     if (!isMapping(body.vars)) throw new Error(`${where}: vars must be an object`);
-    Object.assign(inventory.group(name).vars, body.vars);
+    assignVars(inventory.group(name).vars, body.vars);
   }
   if (body.children !== undefined && body.children !== null) {
     if (!Array.isArray(body.children) || !body.children.every((c) => typeof c === "string"))

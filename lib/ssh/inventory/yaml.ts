@@ -1,6 +1,6 @@
 import { expandHostRange } from "../host-range.ts";
 import { splitHostPort } from "./host-port.ts";
-import { Inventory, type Vars } from "./model.ts";
+import { assignVars, Inventory, type Vars } from "./model.ts";
 
 /** Ansible's YAML inventory: groups with hosts, vars and children, from the top (usually all:). */
 export function parseYamlInventory(
@@ -39,7 +39,7 @@ function addGroup(
   }
   if (body.vars !== undefined && body.vars !== null) {
     if (!isMapping(body.vars)) throw new Error(`${where}: vars must be a mapping`);
-    Object.assign(group.vars, body.vars);
+    assignVars(group.vars, body.vars);
   }
   if (body.hosts !== undefined && body.hosts !== null) {
     if (!isMapping(body.hosts)) throw new Error(`${where}: hosts must be a mapping of host names`);
