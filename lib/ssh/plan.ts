@@ -74,6 +74,10 @@ export function planTarget(
         ...(target.identityFiles ?? []),
       ],
       ...(target.knownHostsFiles ? { knownHostsFiles: target.knownHostsFiles } : {}),
+      ...(target.serverAliveCountMax !== undefined
+        ? { keepaliveCountMax: target.serverAliveCountMax }
+        : {}),
+      ...(target.identitiesOnly !== undefined ? { identitiesOnly: target.identitiesOnly } : {}),
     },
     config,
     targetDefaults(target, defaults),
@@ -94,6 +98,10 @@ function targetDefaults(target: HostTarget, defaults: PlanDefaults): PlanDefault
   return {
     ...defaults,
     ...(target.connectTimeout ? { connectTimeoutMs: timerMs(target.connectTimeout) } : {}),
+    // 0 is meaningful here: no keepalives, as ssh's ServerAliveInterval 0.
+    ...(target.serverAliveInterval !== undefined
+      ? { keepaliveIntervalMs: timerMs(target.serverAliveInterval) }
+      : {}),
     ...(target.strictHostKeyChecking
       ? { hostKeyChecking: strictFromConfig(target.strictHostKeyChecking) }
       : {}),
@@ -149,6 +157,9 @@ interface HopInput {
   identityFiles?: string[];
   /** UserKnownHostsFile from the inventory: unlike --known-hosts, the global files still apply. */
   knownHostsFiles?: string[];
+  /** ServerAliveCountMax and IdentitiesOnly from the inventory: they beat ssh_config. */
+  keepaliveCountMax?: number;
+  identitiesOnly?: boolean;
 }
 
 function planHop(input: HopInput, config: SshConfig, defaults: PlanDefaults): HopPlan {
@@ -212,7 +223,7 @@ function planHop(input: HopInput, config: SshConfig, defaults: PlanDefaults): Ho
     port,
     user,
     identityFiles,
-    identitiesOnly: resolved.identitiesOnly ?? false,
+    identitiesOnly: input.identitiesOnly ?? resolved.identitiesOnly ?? false,
     ...(agentSocket ? { agentSocket } : {}),
     hostKeyName: resolved.hostKeyAlias ?? host,
     hostKeyChecking: defaults.hostKeyChecking ?? strictFromConfig(resolved.strictHostKeyChecking),
@@ -221,7 +232,7 @@ function planHop(input: HopInput, config: SshConfig, defaults: PlanDefaults): Ho
     hashKnownHosts: resolved.hashKnownHosts ?? false,
     connectTimeoutMs,
     keepaliveIntervalMs,
-    keepaliveCountMax: resolved.serverAliveCountMax ?? 3,
+    keepaliveCountMax: input.keepaliveCountMax ?? resolved.serverAliveCountMax ?? 3,
     ...(resolved.proxyCommand && resolved.proxyCommand.toLowerCase() !== "none"
       ? { unsupported: `ProxyCommand is not supported (use ProxyJump): ${resolved.proxyCommand}` }
       : {}),

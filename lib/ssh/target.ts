@@ -21,6 +21,10 @@ export interface HostTarget {
   /** As ssh_config's StrictHostKeyChecking. */
   strictHostKeyChecking?: string;
   knownHostsFiles?: string[];
+  /** Seconds, 0 is off (ssh_config's ServerAliveInterval). */
+  serverAliveInterval?: number;
+  serverAliveCountMax?: number;
+  identitiesOnly?: boolean;
   /** Set when the inventory asks for something sshping cannot do: the probe fails with it. */
   unsupported?: string;
   /** Re-usable input form, written to --retry-file (name for inventory hosts, spec otherwise). */

@@ -78,6 +78,38 @@ describe("ssh arguments (ansible_ssh_common_args / ansible_ssh_extra_args)", () 
     expect(plan.jumps).toEqual([]);
   });
 
+  test("ServerAliveInterval/CountMax and IdentitiesOnly are sshping's keepalive and identities-only settings", () => {
+    // They failed the host as not supported; first value wins, as with ssh.
+    expect(
+      parseSshArgs(
+        "-o ServerAliveInterval=30 -o ServerAliveCountMax=5 -o IdentitiesOnly=yes -o ServerAliveInterval=5 -o serveralivecountmax=1 -o identitiesonly=no",
+      ),
+    ).toEqual({
+      serverAliveInterval: 30,
+      serverAliveCountMax: 5,
+      identitiesOnly: true,
+      identityFiles: [],
+      unsupported: [],
+    });
+    // As ssh reads them: the interval a time (0 is off), the flag yes/no/true/false.
+    expect(parseSshArgs("-o ServerAliveInterval=1m -o IdentitiesOnly=False")).toEqual({
+      serverAliveInterval: 60,
+      identitiesOnly: false,
+      identityFiles: [],
+      unsupported: [],
+    });
+    expect(parseSshArgs("-oServerAliveInterval=0")).toMatchObject({ serverAliveInterval: 0 });
+    expect(() => parseSshArgs("-o ServerAliveInterval=often")).toThrow(
+      '-o ServerAliveInterval=often: "often" is not a time (seconds, or 30s, 1m)',
+    );
+    expect(() => parseSshArgs("-o ServerAliveCountMax=-1")).toThrow(
+      '-o ServerAliveCountMax=-1: "-1" is not a count (0 or more)',
+    );
+    expect(() => parseSshArgs("-o IdentitiesOnly=maybe")).toThrow(
+      '-o IdentitiesOnly=maybe: "maybe" is not yes or no',
+    );
+  });
+
   test("what sshping cannot honour is listed, not dropped", () => {
     expect(
       parseSshArgs(`-o ProxyCommand="ssh -W %h:%p bastion" -A -o ForwardAgent=yes -J b`),
@@ -169,10 +201,58 @@ describe("inventory hosts with ssh arguments", () => {
     expect(plan.globalKnownHostsFiles).toEqual(["/etc/ssh/fleet_known_hosts"]);
   });
 
+  test("keepalive and IdentitiesOnly from them beat the flags and ssh_config, for the target only", () => {
+    const hosts = parseIniInventory(
+      `web1 ansible_ssh_common_args="-J bastion -o ServerAliveInterval=30 -o ServerAliveCountMax=5 -o IdentitiesOnly=yes"\nweb2 ansible_ssh_extra_args="-o ServerAliveInterval=0 -o IdentitiesOnly=no"\n`,
+      "hosts.ini",
+    );
+    expect(inventoryTarget(hosts, "web1")).toEqual({
+      name: "web1",
+      host: "web1",
+      spec: "web1",
+      jump: "bastion",
+      serverAliveInterval: 30,
+      serverAliveCountMax: 5,
+      identitiesOnly: true,
+    });
+    const config = parseSshConfig(
+      "Host *\n  ServerAliveInterval 7\n  ServerAliveCountMax 9\n  IdentitiesOnly yes\n",
+      "config",
+      "/home/u",
+    );
+    const defaults: PlanDefaults = {
+      home: "/home/u",
+      localUser: "u",
+      identityFiles: [],
+      defaultConnectTimeoutMs: 5000,
+      defaultKeepaliveIntervalMs: 15000,
+      keepaliveIntervalMs: 20000,
+    };
+    const web1 = planTarget(inventoryTarget(hosts, "web1"), config, defaults);
+    expect(web1).toMatchObject({
+      keepaliveIntervalMs: 30000,
+      keepaliveCountMax: 5,
+      identitiesOnly: true,
+    });
+    expect(web1.unsupported).toBeUndefined();
+    expect(web1.jumps[0]).toMatchObject({
+      keepaliveIntervalMs: 20000,
+      keepaliveCountMax: 9,
+      identitiesOnly: true,
+    });
+    // 0 turns keepalives off as in ssh; IdentitiesOnly no beats ssh_config's yes.
+    const web2 = planTarget(inventoryTarget(hosts, "web2"), config, defaults);
+    expect(web2).toMatchObject({
+      keepaliveIntervalMs: 0,
+      keepaliveCountMax: 9,
+      identitiesOnly: false,
+    });
+  });
+
   test("an option sshping cannot honour names the host, the variable and the option", () => {
     expect(inventoryTarget(inventory, "web3")).toMatchObject({
       unsupported:
-        "inventory host web3: ansible_ssh_common_args: -o ProxyCommand=ssh -W %h:%p bastion is not supported by sshping (it honours -J, -p, -l, -i and -o ProxyJump, Port, User, IdentityFile, ConnectTimeout, StrictHostKeyChecking, UserKnownHostsFile)",
+        "inventory host web3: ansible_ssh_common_args: -o ProxyCommand=ssh -W %h:%p bastion is not supported by sshping (it honours -J, -p, -l, -i and -o ProxyJump, Port, User, IdentityFile, ConnectTimeout, StrictHostKeyChecking, UserKnownHostsFile, ServerAliveInterval, ServerAliveCountMax, IdentitiesOnly)",
     });
     expect(() => inventoryTarget(inventory, "bad1")).toThrow(
       'inventory host bad1: ansible_ssh_extra_args: -o Port=99999: "99999" is not a port (1-65535)',

@@ -168,4 +168,23 @@ describe("ssh arguments in the inventory (ansible_ssh_common_args / ansible_ssh_
     const listed = await ws.sshping(["-i", inventory, "web1", "-F", sshConfig, "--list-hosts"]);
     expect(listed.stdout).toContain(`via ${bastion.user}@${jump?.address}:${jump?.port}`);
   }, 60_000);
+
+  test("keepalive and IdentitiesOnly options there are honoured, not failed as unsupported", async () => {
+    const [a] = fleet.hosts;
+    const inventory = ws.file(
+      "keepalive.ini",
+      `web1 ansible_host=${a?.address} ansible_port=${a?.port} ansible_user=${fleet.user} ansible_ssh_private_key_file=${fleet.clientKey} ansible_ssh_common_args="-o ServerAliveInterval=30 -o ServerAliveCountMax=5 -o IdentitiesOnly=yes"\n`,
+    );
+    const result = await ws.sshping([
+      "-i",
+      inventory,
+      "-F",
+      "none",
+      "--known-hosts",
+      knownHosts,
+      "--json",
+    ]);
+    expect(parseJson(result.stdout).hosts).toMatchObject([{ host: "web1", status: "ok" }]);
+    expect(result.exitCode).toBe(0);
+  }, 30_000);
 });

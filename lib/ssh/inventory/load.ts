@@ -161,6 +161,13 @@ export function inventoryTarget(inventory: Inventory, name: string): HostTarget 
     ...(ssh.connectTimeout !== undefined ? { connectTimeout: ssh.connectTimeout } : {}),
     ...(ssh.strictHostKeyChecking ? { strictHostKeyChecking: ssh.strictHostKeyChecking } : {}),
     ...(ssh.knownHostsFiles ? { knownHostsFiles: ssh.knownHostsFiles } : {}),
+    ...(ssh.serverAliveInterval !== undefined
+      ? { serverAliveInterval: ssh.serverAliveInterval }
+      : {}),
+    ...(ssh.serverAliveCountMax !== undefined
+      ? { serverAliveCountMax: ssh.serverAliveCountMax }
+      : {}),
+    ...(ssh.identitiesOnly !== undefined ? { identitiesOnly: ssh.identitiesOnly } : {}),
     ...(ssh.refusal ? { unsupported: ssh.refusal } : {}),
   };
 }

@@ -17,6 +17,10 @@ export interface SshArgs {
   /** As ssh_config writes it (yes, no, ask, accept-new, off). */
   strictHostKeyChecking?: string;
   knownHostsFiles?: string[];
+  /** Seconds (0 is off), as ssh_config's ServerAliveInterval. */
+  serverAliveInterval?: number;
+  serverAliveCountMax?: number;
+  identitiesOnly?: boolean;
   /** Arguments sshping cannot honour, as given. */
   unsupported: string[];
 }
@@ -24,6 +28,7 @@ export interface SshArgs {
 /** The -o options sshping honours, by ssh_config's (case-insensitive) keyword. */
 const honoured = ["ProxyJump", "Port", "User", "IdentityFile", "ConnectTimeout"]
   .concat(["StrictHostKeyChecking", "UserKnownHostsFile"])
+  .concat(["ServerAliveInterval", "ServerAliveCountMax", "IdentitiesOnly"])
   .map((name) => name.toLowerCase());
 
 /** Options that change nothing for a probe: connection sharing, compression, log level. */
@@ -48,7 +53,7 @@ const flagOptions: Record<string, string> = {
 };
 
 const honouredList =
-  "-J, -p, -l, -i and -o ProxyJump, Port, User, IdentityFile, ConnectTimeout, StrictHostKeyChecking, UserKnownHostsFile";
+  "-J, -p, -l, -i and -o ProxyJump, Port, User, IdentityFile, ConnectTimeout, StrictHostKeyChecking, UserKnownHostsFile, ServerAliveInterval, ServerAliveCountMax, IdentitiesOnly";
 
 /** Ansible's variables of ssh arguments, in the order it puts them on ssh's command line. */
 export const sshArgsVariables = ["ansible_ssh_common_args", "ansible_ssh_extra_args"] as const;
@@ -162,6 +167,25 @@ function apply(result: SshArgs, key: string, value: string, shown: string): void
     case "userknownhostsfile":
       result.knownHostsFiles ??= value.split(/\s+/).filter(Boolean);
       return;
+    case "serveraliveinterval": {
+      const seconds = sshTime(value);
+      if (seconds === undefined)
+        throw new Error(`${shown}: "${value}" is not a time (seconds, or 30s, 1m)`);
+      result.serverAliveInterval ??= seconds;
+      return;
+    }
+    case "serveralivecountmax":
+      if (!/^\d+$/.test(value)) throw new Error(`${shown}: "${value}" is not a count (0 or more)`);
+      result.serverAliveCountMax ??= Number(value);
+      return;
+    case "identitiesonly": {
+      // ssh's yes/no flag, true and false included.
+      const lower = value.toLowerCase();
+      if (!["yes", "no", "true", "false"].includes(lower))
+        throw new Error(`${shown}: "${value}" is not yes or no`);
+      result.identitiesOnly ??= lower === "yes" || lower === "true";
+      return;
+    }
   }
 }
 
