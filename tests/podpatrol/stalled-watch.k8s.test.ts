@@ -190,14 +190,15 @@ describe("stalled watch", () => {
         90_000,
       );
       expect([...answers]).toEqual([503]);
-      // Said once in the log, naming the watches (the restarts themselves are debug lines);
-      // the proxy closes the node watch too.
-      expect(said("not ready")).toEqual([
-        expect.objectContaining({
-          level: "warn",
-          watches: [`/api/v1/namespaces/${ns}/pods`, "/api/v1/nodes"],
-        }),
-      ]);
+      // Said once in the log, naming the watches down at that moment (the restarts themselves
+      // are debug lines): the pods' or the nodes' or both, whichever the proxy had closed by then.
+      const warned = said("not ready");
+      expect(warned).toEqual([expect.objectContaining({ level: "warn" })]);
+      const named = warned[0]?.watches as string[];
+      expect(named.length).toBeGreaterThan(0);
+      expect([`/api/v1/namespaces/${ns}/pods`, "/api/v1/nodes"]).toEqual(
+        expect.arrayContaining(named),
+      );
 
       proxy.closeIdle(0); // the watch stays open again
       await createPod(cluster, ns, "after");
