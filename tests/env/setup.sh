@@ -20,6 +20,8 @@ APT_PACKAGES=(
   dnsmasq-base systemd
   util-linux mount e2fsprogs
   qemu-user-static libc6-arm64-cross
+  # python3: a dynamic inventory test runs a Python script, as most real ones are
+  python3
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
