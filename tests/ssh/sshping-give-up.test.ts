@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type SshdFleet, sharedSshdFleet } from "../env/sshd.ts";
 import { compiledTool } from "../helpers/compiled.ts";
+import { ended, running } from "../helpers/process-ended.ts";
 import { hostSpecs, parseJson, type Workspace, workspace } from "./sshping-helpers.ts";
 
 let fleet: SshdFleet;
@@ -68,23 +69,6 @@ function remotePid(pidFile: string): number {
   const pid = readPid(pidFile);
   if (pid === undefined) throw new Error(`the remote command never wrote ${pidFile}`);
   return pid;
-}
-
-/** Alive and not a zombie (a killed process not yet reaped still answers kill -0). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-/** Waits (up to 10 s, far beyond what sshd needs) for the process to go; true if it went. */
-async function ended(pid: number): Promise<boolean> {
-  for (let waited = 0; waited < 10_000 && running(pid); waited += 50) await Bun.sleep(50);
-  return !running(pid);
 }
 
 describe("sshping giving up on a command", () => {
