@@ -71,17 +71,15 @@ function remotePid(pidFile: string): number {
   return pid;
 }
 
+/** The compiled sshping running `command` (longer than it waits) with --timeout 2s and `options`. */
+function runTimingOut(command: string, ...options: string[]) {
+  return ws.sshping([...common, "--run", command, "--timeout", "2s", ...options]);
+}
+
 describe("sshping giving up on a command", () => {
   test("--timeout: the output received is kept (--json), marked incomplete, and the remote process ends", async () => {
     const remote = sleeper();
-    const result = await ws.sshping([
-      ...common,
-      "--run",
-      remote.command,
-      "--timeout",
-      "2s",
-      "--json",
-    ]);
+    const result = await runTimingOut(remote.command, "--json");
     expect(result.exitCode).toBe(1);
     const [host] = parseJson(result.stdout).hosts;
     expect(host).toMatchObject({
@@ -99,14 +97,7 @@ describe("sshping giving up on a command", () => {
   test("--timeout: output that stops inside a UTF-8 character keeps the whole characters before it", async () => {
     // "caf" then the first byte of "é" (0xc3): the rest of it never comes.
     const remote = sleeper("printf 'caf\\303'");
-    const result = await ws.sshping([
-      ...common,
-      "--run",
-      remote.command,
-      "--timeout",
-      "2s",
-      "--json",
-    ]);
+    const result = await runTimingOut(remote.command, "--json");
     expect(result.exitCode).toBe(1);
     const [host] = parseJson(result.stdout).hosts;
     expect(host).toMatchObject({ stdout: "caf", stderr: "", output_incomplete: true });
@@ -115,7 +106,7 @@ describe("sshping giving up on a command", () => {
 
   test("--timeout in text output: the host's output follows its line, then the incomplete notice", async () => {
     const remote = sleeper();
-    const result = await ws.sshping([...common, "--run", remote.command, "--timeout", "2s"]);
+    const result = await runTimingOut(remote.command);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(
       new RegExp(
@@ -127,14 +118,7 @@ describe("sshping giving up on a command", () => {
 
   test("--timeout with --group: the incomplete output is grouped with its notice", async () => {
     const remote = sleeper();
-    const result = await ws.sshping([
-      ...common,
-      "--run",
-      remote.command,
-      "--timeout",
-      "2s",
-      "--group",
-    ]);
+    const result = await runTimingOut(remote.command, "--group");
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain(`${hostSpecs(fleet)[0]} (1 host, FAILED)\n`);
     expect(result.stdout).toContain(
