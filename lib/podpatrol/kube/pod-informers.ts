@@ -54,12 +54,10 @@ export class PodInformers {
     return [...this.informers.values()].every((i) => i.synced);
   }
 
-  /** Ready only when every watch is: a namespace not watched is a namespace not patrolled. */
-  healthy(): boolean {
-    return this.unhealthy().length === 0;
-  }
-
-  /** The watch paths that are not healthy (Informer.healthy), for the log to name. */
+  /**
+   * The watch paths that are not healthy (Informer.healthy), for readiness and the log to name.
+   * Ready only when none is: a namespace not watched is a namespace not patrolled.
+   */
   unhealthy(): string[] {
     return [...this.informers].filter(([, i]) => !i.healthy()).map(([path]) => path);
   }
