@@ -5,6 +5,15 @@ import { parseSshArgs } from "../../lib/ssh/inventory/ssh-args.ts";
 import { type PlanDefaults, planTarget } from "../../lib/ssh/plan.ts";
 import { parseSshConfig } from "../../lib/ssh/ssh-config.ts";
 
+/** What the flags give every plan here: no identity file, the default timers. */
+const planDefaults: PlanDefaults = {
+  home: "/home/u",
+  localUser: "u",
+  identityFiles: [],
+  defaultConnectTimeoutMs: 5000,
+  defaultKeepaliveIntervalMs: 15000,
+};
+
 describe("ssh arguments (ansible_ssh_common_args / ansible_ssh_extra_args)", () => {
   test("the forms ssh accepts: -J, -Jx, -o K=V, -oK=V, -o 'K V', quotes", () => {
     expect(parseSshArgs("-J bastion")).toMatchObject({ jump: "bastion" });
@@ -66,13 +75,7 @@ describe("ssh arguments (ansible_ssh_common_args / ansible_ssh_extra_args)", () 
     const plan = planTarget(
       inventoryTarget(direct, "bastion1"),
       parseSshConfig("Host *\n  ProxyJump jumper\n", "config", "/home/u"),
-      {
-        home: "/home/u",
-        localUser: "u",
-        identityFiles: [],
-        defaultConnectTimeoutMs: 5000,
-        defaultKeepaliveIntervalMs: 15000,
-      },
+      planDefaults,
     );
     expect(plan.unsupported).toBeUndefined();
     expect(plan.jumps).toEqual([]);
@@ -189,13 +192,7 @@ describe("inventory hosts with ssh arguments", () => {
     const plan = planTarget(
       inventoryTarget(inventory, "web1"),
       parseSshConfig("GlobalKnownHostsFile /etc/ssh/fleet_known_hosts\n", "config", "/home/u"),
-      {
-        home: "/home/u",
-        localUser: "u",
-        identityFiles: [],
-        defaultConnectTimeoutMs: 5000,
-        defaultKeepaliveIntervalMs: 15000,
-      },
+      planDefaults,
     );
     expect(plan.knownHostsFiles).toEqual(["/tmp/kh"]);
     expect(plan.globalKnownHostsFiles).toEqual(["/etc/ssh/fleet_known_hosts"]);
@@ -221,11 +218,7 @@ describe("inventory hosts with ssh arguments", () => {
       "/home/u",
     );
     const defaults: PlanDefaults = {
-      home: "/home/u",
-      localUser: "u",
-      identityFiles: [],
-      defaultConnectTimeoutMs: 5000,
-      defaultKeepaliveIntervalMs: 15000,
+      ...planDefaults,
       keepaliveIntervalMs: 20000,
     };
     const web1 = planTarget(inventoryTarget(hosts, "web1"), config, defaults);
@@ -266,11 +259,7 @@ describe("inventory hosts with ssh arguments", () => {
       "/home/u",
     );
     const defaults: PlanDefaults = {
-      home: "/home/u",
-      localUser: "u",
-      identityFiles: [],
-      defaultConnectTimeoutMs: 5000,
-      defaultKeepaliveIntervalMs: 15000,
+      ...planDefaults,
       connectTimeoutMs: 9000,
       hostKeyChecking: "strict",
       knownHostsFiles: ["/flags/kh"],
