@@ -1,7 +1,26 @@
 import { expandHostRange } from "./host-range.ts";
 
+/**
+ * ssh options an inventory's ssh arguments (ansible_ssh_common_args, ansible_ssh_extra_args) set
+ * for one host: they beat the flags and ssh_config, for this host only, not its jump hosts (as
+ * with ssh -o).
+ */
+export interface TargetSshOptions {
+  /** -J or -o ProxyJump. */
+  jump?: string;
+  /** Seconds, as ssh_config's ConnectTimeout. */
+  connectTimeout?: number;
+  /** As ssh_config writes it (yes, no, ask, accept-new, off). */
+  strictHostKeyChecking?: string;
+  knownHostsFiles?: string[];
+  /** Seconds (0 is off), as ssh_config's ServerAliveInterval. */
+  serverAliveInterval?: number;
+  serverAliveCountMax?: number;
+  identitiesOnly?: boolean;
+}
+
 /** One host to probe, as the user named it, before ~/.ssh/config is applied. */
-export interface HostTarget {
+export interface HostTarget extends TargetSshOptions {
   /** What the user sees in reports: the inventory name or the host as typed. */
   name: string;
   /** Host name handed to ssh-config matching and then connected to (ansible_host or the name). */
@@ -10,21 +29,8 @@ export interface HostTarget {
   user?: string;
   /** ansible_ssh_private_key_file and friends. */
   identityFile?: string;
-  /**
-   * From the inventory's ssh arguments (ansible_ssh_common_args, ansible_ssh_extra_args): they
-   * beat the flags and ssh_config, for this host only, not its jump hosts (as with ssh -o).
-   */
+  /** IdentityFile from the inventory's ssh arguments (TargetSshOptions), tried after identityFile. */
   identityFiles?: string[];
-  jump?: string;
-  /** Seconds. */
-  connectTimeout?: number;
-  /** As ssh_config's StrictHostKeyChecking. */
-  strictHostKeyChecking?: string;
-  knownHostsFiles?: string[];
-  /** Seconds, 0 is off (ssh_config's ServerAliveInterval). */
-  serverAliveInterval?: number;
-  serverAliveCountMax?: number;
-  identitiesOnly?: boolean;
   /** Set when the inventory asks for something sshping cannot do: the probe fails with it. */
   unsupported?: string;
   /** Re-usable input form, written to --retry-file (name for inventory hosts, spec otherwise). */

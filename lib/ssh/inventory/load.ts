@@ -147,27 +147,25 @@ export function inventoryTarget(inventory: Inventory, name: string): HostTarget 
       throw new Error(
         `inventory host ${name}: ${key} "${value}" uses Jinja templating, which sshping does not evaluate`,
       );
-  const ssh = hostSshArgs(name, text);
+  const {
+    port: argsPort,
+    user: argsUser,
+    identityFiles,
+    unsupported, // named by refusal
+    refusal,
+    ...sshOptions
+  } = hostSshArgs(name, text);
   return {
     name,
     host,
     spec: name,
     // Ansible puts -o Port= and -o User= before these arguments, and ssh keeps the first value.
-    ...(port !== undefined || ssh.port !== undefined ? { port: port ?? ssh.port } : {}),
-    ...(user || ssh.user ? { user: user || ssh.user } : {}),
+    ...(port !== undefined || argsPort !== undefined ? { port: port ?? argsPort } : {}),
+    ...(user || argsUser ? { user: user || argsUser } : {}),
     ...(identityFile ? { identityFile } : {}),
-    ...(ssh.identityFiles.length > 0 ? { identityFiles: ssh.identityFiles } : {}),
-    ...(ssh.jump !== undefined ? { jump: ssh.jump } : {}),
-    ...(ssh.connectTimeout !== undefined ? { connectTimeout: ssh.connectTimeout } : {}),
-    ...(ssh.strictHostKeyChecking ? { strictHostKeyChecking: ssh.strictHostKeyChecking } : {}),
-    ...(ssh.knownHostsFiles ? { knownHostsFiles: ssh.knownHostsFiles } : {}),
-    ...(ssh.serverAliveInterval !== undefined
-      ? { serverAliveInterval: ssh.serverAliveInterval }
-      : {}),
-    ...(ssh.serverAliveCountMax !== undefined
-      ? { serverAliveCountMax: ssh.serverAliveCountMax }
-      : {}),
-    ...(ssh.identitiesOnly !== undefined ? { identitiesOnly: ssh.identitiesOnly } : {}),
-    ...(ssh.refusal ? { unsupported: ssh.refusal } : {}),
+    ...(identityFiles.length > 0 ? { identityFiles } : {}),
+    // Only the options the arguments set: the others are absent, not undefined.
+    ...sshOptions,
+    ...(refusal ? { unsupported: refusal } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { parseDuration } from "../../cli/values.ts";
+import type { TargetSshOptions } from "../target.ts";
 
 /**
  * Ansible's ansible_ssh_common_args / ansible_ssh_extra_args: ssh command-line arguments. sshping
@@ -6,21 +7,10 @@ import { parseDuration } from "../../cli/values.ts";
  * others, so that a host is never probed in a way its inventory did not mean.
  */
 
-export interface SshArgs {
-  /** -J or -o ProxyJump. */
-  jump?: string;
+export interface SshArgs extends TargetSshOptions {
   port?: number;
   user?: string;
   identityFiles: string[];
-  /** Seconds, as ssh_config's ConnectTimeout. */
-  connectTimeout?: number;
-  /** As ssh_config writes it (yes, no, ask, accept-new, off). */
-  strictHostKeyChecking?: string;
-  knownHostsFiles?: string[];
-  /** Seconds (0 is off), as ssh_config's ServerAliveInterval. */
-  serverAliveInterval?: number;
-  serverAliveCountMax?: number;
-  identitiesOnly?: boolean;
   /** Arguments sshping cannot honour, as given. */
   unsupported: string[];
 }
