@@ -5,10 +5,11 @@
  */
 
 export interface ScriptLimits {
+  /** The run is killed after this long. */
   timeoutMs: number;
-  /** Per stream (stdout, stderr). */
+  /** A run writing more than this (stdout or stderr) is killed: a runaway script, not a listing. */
   maxOutputBytes: number;
-  /** sshping's own stop (Ctrl-C, SIGTERM). */
+  /** sshping's own stop (Ctrl-C, SIGTERM): the running script and its children are killed. */
   signal?: AbortSignal;
 }
 

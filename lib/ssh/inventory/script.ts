@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { assignVars, Inventory } from "./model.ts";
-import { runScriptProcess, type ScriptProcessResult } from "./script-process.ts";
+import { runScriptProcess, type ScriptLimits, type ScriptProcessResult } from "./script-process.ts";
 
 /**
  * Ansible's executable (dynamic) inventory: the file is run as `FILE --list` and prints JSON,
@@ -10,14 +10,8 @@ import { runScriptProcess, type ScriptProcessResult } from "./script-process.ts"
  * from `FILE --host NAME`, as Ansible asks for them.
  */
 
-export interface ScriptOptions {
-  /** Each run of the script (--list, and --host per host) is killed after this long. */
-  timeoutMs: number;
-  /** A run writing more than this (stdout or stderr) is killed: a runaway script, not a listing. */
-  maxOutputBytes: number;
-  /** sshping's own stop (Ctrl-C, SIGTERM): the running script and its children are killed. */
-  signal?: AbortSignal;
-}
+/** The limits of each run of the script (--list, and --host per host). */
+export type ScriptOptions = ScriptLimits;
 
 /** Long enough for a cloud API listing thousands of instances, short enough not to hang cron. */
 export const defaultScriptTimeoutMs = 60_000;
