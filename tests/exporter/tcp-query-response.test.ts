@@ -199,3 +199,73 @@ describe("labels: probe_expect_info from the matched line", () => {
     expect(labelled("__x")).toThrow('"__x" is reserved');
   });
 });
+
+describe("expect_bytes: the next bytes of the stream, compared exactly (blackbox 0.28)", () => {
+  /** Writes `data` and keeps the connection open (the probe's timeout ends it). */
+  const holds = (data: Buffer) => serve((socket) => socket.write(data));
+
+  test("raw bytes without a newline match at once; the string's UTF-8 is compared", async () => {
+    // No "\n" and the connection stays open: a line reader would wait until the timeout.
+    const target = await holds(Buffer.from([0x00, 0x16, 0xc2, 0x80]));
+    const result = await check("tcp", target, { query_response: [{ expect_bytes: "\0\x16\x80" }] });
+    expect(result.error).toBeUndefined();
+    expect(result.success).toBe(true);
+    expect(detail(result, "failed_due_to_bytes")).toBe(0);
+  });
+
+  test("only its length is read: what follows is left to the next step", async () => {
+    const target = await says("+OK rest of line\nnext\n");
+    const steps = { query_response: [{ expect_bytes: "+OK" }, { expect: "^ rest of line$" }] };
+    const result = await check("tcp", target, steps);
+    expect(result.error).toBeUndefined();
+    expect(result.success).toBe(true);
+  });
+
+  test("bytes behind a line an expect matched are not lost", async () => {
+    const target = await holds(Buffer.from("220 ready\r\n\x01\x02", "latin1"));
+    const steps = { query_response: [{ expect: "^220" }, { expect_bytes: "\x01\x02" }] };
+    expect((await check("tcp", target, steps)).success).toBe(true);
+  });
+
+  test("other bytes fail the check with failed_due_to_bytes 1", async () => {
+    const result = await check("tcp", await says("something-else"), {
+      query_response: [{ expect_bytes: "not-a-line" }],
+    });
+    expect(result.success).toBe(false);
+    expect(result.error).toContain('"not-a-line"');
+    expect(detail(result, "failed_due_to_bytes")).toBe(1);
+    expect(detail(result, "failed_due_to_regex")).toBe(0);
+  });
+
+  test("a connection that ends first fails, not as a bytes mismatch", async () => {
+    const result = await check("tcp", await says("not-a"), {
+      query_response: [{ expect_bytes: "not-a-line" }],
+    });
+    expect(result.success).toBe(false);
+    expect(result.error).toContain("5 of 10 bytes");
+    expect(detail(result, "failed_due_to_bytes")).toBe(0);
+  });
+
+  test("the send of its step is sent as written (nothing to expand)", async () => {
+    const server = lineServer("HI", () => undefined);
+    const result = await check("tcp", await server.target, {
+      query_response: [{ expect_bytes: "HI", send: "got ${1}" }],
+    });
+    expect(result.success).toBe(true);
+    for (let i = 0; i < 50 && server.received.length === 0; i++) await Bun.sleep(20);
+    expect(server.received).toEqual(["got ${1}"]);
+  });
+
+  test("failed_due_to_bytes is 0 on every connected tcp check, as blackbox registers it", async () => {
+    const result = await check("tcp", await says("220 hi\n"), expecting("^220"));
+    expect(detail(result, "failed_due_to_bytes")).toBe(0);
+  });
+
+  test("expect and expect_bytes in one step are refused; an empty expect_bytes is no step", async () => {
+    const both = () =>
+      checkSpec("tcp", "127.0.0.1:1", { query_response: [{ expect: "x", expect_bytes: "x" }] });
+    expect(both).toThrow("query_response[0]: expect and expect_bytes exclude each other");
+    const result = await check("tcp", await says(""), { query_response: [{ expect_bytes: "" }] });
+    expect(result.success).toBe(true);
+  });
+});

@@ -26,6 +26,8 @@ interface ExpectLabel {
 
 interface Step {
   expect: RegExp | undefined;
+  /** blackbox 0.28's expect_bytes: the next bytes, compared exactly (the string's UTF-8). */
+  expectBytes: Buffer | undefined;
   /** blackbox's probe_expect_info{labels} 1, set when expect matches. */
   labels: ExpectLabel[] | undefined;
   send: string | undefined;
@@ -46,11 +48,16 @@ function parseSteps(raw: Raw, where: string): Step[] {
   return value.map((item, index) => {
     const at = `${where}.query_response[${index}]`;
     if (!isMapping(item)) throw new Error(`${at}: expected {expect, send, starttls}`);
-    onlyKeys(item, ["expect", "labels", "send", "starttls"], at);
+    onlyKeys(item, ["expect", "expect_bytes", "labels", "send", "starttls"], at);
     const expect = optString(item, "expect", at);
+    // Empty is unset, as blackbox's `if qr.ExpectBytes != ""`.
+    const expectBytes = optString(item, "expect_bytes", at) || undefined;
+    if (expect !== undefined && expectBytes !== undefined)
+      throw new Error(`${at}: expect and expect_bytes exclude each other`);
     return {
       // Matched against one line at a time (without its "\r\n"), as blackbox does.
       expect: expect === undefined ? undefined : regex(expect, `${at}.expect`),
+      expectBytes: expectBytes === undefined ? undefined : Buffer.from(expectBytes),
       labels: parseLabels(item, at),
       send: optString(item, "send", at),
       starttls: bool(item, "starttls", at, false),
@@ -102,6 +109,18 @@ async function expectLine(
   }
 }
 
+/** Bytes for a message, quoted: printable ASCII as is, `"` and `\` escaped, other bytes \xNN. */
+function quoteBytes(bytes: Buffer): string {
+  let text = "";
+  for (const byte of bytes) {
+    const char = String.fromCharCode(byte);
+    if (char === '"' || char === "\\") text += `\\${char}`;
+    else if (byte >= 0x20 && byte < 0x7f) text += char;
+    else text += `\\x${byte.toString(16).padStart(2, "0")}`;
+  }
+  return `"${text}"`;
+}
+
 export const tcpCheck: CheckKind<TcpSettings> = {
   kind: "tcp",
   description: "TCP connect, optional TLS and send/expect exchanges",
@@ -138,6 +157,7 @@ export const tcpCheck: CheckKind<TcpSettings> = {
     tcp_connect_duration_seconds: { help: "Seconds to open the TCP connection.", type: "gauge" },
     dns_lookup_time_seconds: { help: "Seconds spent resolving the host.", type: "gauge" },
     failed_due_to_regex: { help: "1 if an expect step did not match.", type: "gauge" },
+    failed_due_to_bytes: { help: "1 if an expect_bytes step got other bytes.", type: "gauge" },
     expect_info: { help: "Explicit content matched (an expect's labels).", type: "gauge" },
     ip_protocol: { help: "IP protocol used: 4 or 6.", type: "gauge" },
     ...tlsMetrics,
@@ -169,6 +189,7 @@ export const tcpCheck: CheckKind<TcpSettings> = {
     result.set("ip_protocol", dialed.family);
     // Set from here on, as blackbox registers it once connected: a read error is not a regex failure.
     result.set("failed_due_to_regex", 0);
+    result.set("failed_due_to_bytes", 0);
     let scanner = new LineScanner(dialed.socket);
     const onAbort = () => scanner.socket.destroy();
     signal.addEventListener("abort", onAbort, { once: true });
@@ -195,6 +216,22 @@ export const tcpCheck: CheckKind<TcpSettings> = {
             for (const { name, value } of step.labels)
               labels[name] = goExpand(value, names, found.line, found.match).toString();
             result.set("expect_info", 1, labels);
+          }
+        }
+        if (step.expectBytes) {
+          const wanted = step.expectBytes;
+          const got = await scanner.take(wanted.length, signal);
+          if (scanner.error)
+            throw new Error(`step ${index + 1}: reading: ${scanner.error.message}`);
+          if (got.length < wanted.length)
+            return result.fail(
+              `step ${index + 1}: the connection ended after ${got.length} of ${wanted.length} bytes`,
+            );
+          if (!got.equals(wanted)) {
+            result.set("failed_due_to_bytes", 1);
+            return result.fail(
+              `step ${index + 1}: got ${quoteBytes(got)}, expected ${quoteBytes(wanted)}`,
+            );
           }
         }
         // blackbox sends nothing, not even the newline, for an empty send.

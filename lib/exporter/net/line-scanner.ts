@@ -2,7 +2,7 @@
  * A socket read line by line as Go's bufio.Scanner with ScanLines reads it (blackbox_exporter's
  * query_response): lines end at "\n", one "\r" before it is dropped, a last line without "\n" is
  * still a line when the stream ends, and a line that does not fit the scanner's 64 KiB buffer is
- * an error ("token too long").
+ * an error ("token too long"). expect_bytes takes raw bytes from the same stream.
  */
 import type { Socket } from "node:net";
 import { abortable } from "./dial.ts";
@@ -67,15 +67,31 @@ export class LineScanner {
         this.buffered = empty;
         return dropCR(line);
       }
-      this.socket.resume();
-      await abortable(
-        new Promise<void>((resolve) => {
-          this.wake = resolve;
-        }),
-        signal,
-      );
-      this.wake = undefined;
+      await this.more(signal);
     }
+  }
+
+  /**
+   * The next `count` bytes of the stream, lines or not (tcp expect_bytes), starting with what was
+   * read and not yet scanned; fewer only when the stream ends first (then `error` is its error).
+   */
+  async take(count: number, signal: AbortSignal): Promise<Buffer> {
+    while (this.buffered.length < count && !this.ended) await this.more(signal);
+    if (this.buffered.length < count) this.error = this.failure;
+    const taken = this.buffered.subarray(0, count);
+    this.buffered = this.buffered.subarray(taken.length);
+    return taken;
+  }
+
+  private async more(signal: AbortSignal): Promise<void> {
+    this.socket.resume();
+    await abortable(
+      new Promise<void>((resolve) => {
+        this.wake = resolve;
+      }),
+      signal,
+    );
+    this.wake = undefined;
   }
 
   /** Lets go of the socket (STARTTLS takes it over); what was read and not scanned is dropped. */
