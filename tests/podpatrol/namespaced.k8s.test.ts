@@ -67,6 +67,24 @@ async function crashingWeb(namespace: string) {
 
 const withoutNodeRules = ["--disable-rule=node-lost", "--disable-rule=unschedulable"];
 
+/**
+ * The patrol (no election, no node rules) reading its namespace list from a config file;
+ * `reload` rewrites the list there and sends SIGHUP.
+ */
+async function patrolFromConfig(namespace: string[]) {
+  const config = writeConfig({ namespace });
+  const patrol = await startPatrol(kubeconfig, [
+    `--config=${config}`,
+    "--no-leader-elect",
+    ...withoutNodeRules,
+  ]);
+  const reload = (next: string[]) => {
+    writeFileSync(config, JSON.stringify({ podpatrol: { namespace: next } }));
+    patrol.proc.kill("SIGHUP");
+  };
+  return { patrol, reload };
+}
+
 beforeAll(async () => {
   cluster = await startCluster();
   await createFakeNode(cluster);
@@ -211,16 +229,10 @@ describe("podpatrol --namespace: start and reload", () => {
     const b = await createNamespace(cluster);
     await grantPods(a);
     await grantPods(b);
-    const config = writeConfig({ namespace: [a] });
-    const patrol = await startPatrol(kubeconfig, [
-      `--config=${config}`,
-      "--no-leader-elect",
-      ...withoutNodeRules,
-    ]);
+    const { patrol, reload } = await patrolFromConfig([a]);
     try {
       await waitReady(patrol);
-      writeFileSync(config, JSON.stringify({ podpatrol: { namespace: [b] } }));
-      patrol.proc.kill("SIGHUP");
+      reload([b]);
       await patrol.waitForLog("reloaded", (l) => l.msg === "configuration reloaded");
       await waitReady(patrol);
       const outside = await crashingWeb(a);
@@ -235,8 +247,7 @@ describe("podpatrol --namespace: start and reload", () => {
       expect(await patrolEvents(cluster, a)).toEqual([]);
 
       // All namespaces needs the cluster-wide list and nodes: refused, the old list kept.
-      writeFileSync(config, JSON.stringify({ podpatrol: { namespace: [] } }));
-      patrol.proc.kill("SIGHUP");
+      reload([]);
       const refused = await patrol.waitForLog("refused", (l) =>
         String(l.msg).startsWith("configuration not reloaded"),
       );
@@ -251,16 +262,10 @@ describe("podpatrol --namespace: start and reload", () => {
     const a = await createNamespace(cluster);
     const b = await createNamespace(cluster);
     await grantPods(a);
-    const config = writeConfig({ namespace: [a] });
-    const patrol = await startPatrol(kubeconfig, [
-      `--config=${config}`,
-      "--no-leader-elect",
-      ...withoutNodeRules,
-    ]);
+    const { patrol, reload } = await patrolFromConfig([a]);
     try {
       await waitReady(patrol);
-      writeFileSync(config, JSON.stringify({ podpatrol: { namespace: [a, b] } }));
-      patrol.proc.kill("SIGHUP");
+      reload([a, b]);
       const refused = await patrol.waitForLog("refused", (l) =>
         String(l.msg).startsWith("configuration not reloaded"),
       );
