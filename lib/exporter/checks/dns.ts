@@ -10,6 +10,7 @@ import { type RrTypeName, rrTypes } from "../net/dns-rdata.ts";
 import { type DnsMessage, isRcodeName, knownRcodes, rcodeName } from "../net/dns-wire.ts";
 import type { CheckKind } from "../types.ts";
 import { parseRrValidator, type RrValidator, rrProblem } from "./dns-rrs.ts";
+import { parseSourceIp } from "./shared.ts";
 
 export interface DnsSettings {
   queryName: string;
@@ -19,6 +20,8 @@ export interface DnsSettings {
   authority: RrValidator;
   additional: RrValidator;
   failIfNoAnswer: boolean;
+  /** The local address queries come from (source_ip_address). */
+  sourceIp: string | undefined;
 }
 
 /** host, host:port, [v6] or [v6]:port; port 53 unless given. */
@@ -74,6 +77,7 @@ export const dnsCheck: CheckKind<DnsSettings> = {
         "validate_additional_rrs",
         "fail_if_no_answer",
         "preferred_ip_protocol",
+        "source_ip_address",
       ],
       where,
     );
@@ -99,6 +103,7 @@ export const dnsCheck: CheckKind<DnsSettings> = {
       authority: parseRrValidator(raw, "validate_authority_rrs", where),
       additional: parseRrValidator(raw, "validate_additional_rrs", where),
       failIfNoAnswer: bool(raw, "fail_if_no_answer", where, false),
+      sourceIp: parseSourceIp(raw, where),
     };
   },
   metrics: {
@@ -125,7 +130,13 @@ export const dnsCheck: CheckKind<DnsSettings> = {
     // The next system server is asked only when one cannot be reached (as the resolver does).
     for (const server of servers) {
       try {
-        response = await exchange(server, settings.queryName, rrTypes[settings.queryType], signal);
+        response = await exchange(
+          server,
+          settings.queryName,
+          rrTypes[settings.queryType],
+          signal,
+          settings.sourceIp,
+        );
         break;
       } catch (error) {
         if (signal.aborted) throw error;

@@ -1,5 +1,6 @@
 /** Settings and metrics several kinds share (tls_config, preferred_ip_protocol, cert expiry). */
 
+import { isIP } from "node:net";
 import { bool, mapping, onlyKeys, optString, type Raw } from "../fields.ts";
 import { earliestExpiry } from "../net/certs.ts";
 import type { IpProtocol, TlsSettings, TlsState } from "../net/dial.ts";
@@ -30,6 +31,20 @@ export function parseIpProtocol(raw: Raw, where: string): IpProtocol {
   if (value !== "auto" && value !== "ip4" && value !== "ip6")
     throw new Error(`${where}.preferred_ip_protocol: "${value}" is not one of auto, ip4, ip6`);
   return { preferred: value, fallback: bool(raw, "ip_protocol_fallback", where, true) };
+}
+
+/**
+ * blackbox's source_ip_address: the local address a probe's socket is bound to. An IP address as
+ * Go's net.ParseIP takes one (no zone, no leading zeros); ::ffff:a.b.c.d is IPv4, as in Go.
+ */
+export function parseSourceIp(raw: Raw, where: string): string | undefined {
+  const value = optString(raw, "source_ip_address", where);
+  if (value === undefined || value === "") return undefined;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(value)?.[1];
+  const address = mapped ?? value;
+  if (address.includes("%") || !isIP(address))
+    throw new Error(`${where}.source_ip_address: "${value}" is not an IP address`);
+  return address;
 }
 
 export const tlsMetrics: Record<string, DetailMetric> = {

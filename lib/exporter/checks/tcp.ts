@@ -14,7 +14,14 @@ import { findSubmatchIndex, subexpNames } from "../go-match.ts";
 import { dial, type IpProtocol, startTls, type TlsSettings, type TlsState } from "../net/dial.ts";
 import { LineScanner } from "../net/line-scanner.ts";
 import type { CheckKind } from "../types.ts";
-import { parseIpProtocol, parseTlsConfig, recordTls, splitHostPort, tlsMetrics } from "./shared.ts";
+import {
+  parseIpProtocol,
+  parseSourceIp,
+  parseTlsConfig,
+  recordTls,
+  splitHostPort,
+  tlsMetrics,
+} from "./shared.ts";
 
 const newline = Buffer.from("\n");
 
@@ -38,6 +45,8 @@ export interface TcpSettings {
   tls: boolean;
   tlsConfig: TlsSettings;
   ipProtocol: IpProtocol;
+  /** The local address connections come from (source_ip_address). */
+  sourceIp: string | undefined;
   steps: Step[];
   minCertDays: number | undefined;
 }
@@ -133,6 +142,7 @@ export const tcpCheck: CheckKind<TcpSettings> = {
         "query_response",
         "preferred_ip_protocol",
         "ip_protocol_fallback",
+        "source_ip_address",
         "min_cert_days",
       ],
       where,
@@ -141,6 +151,7 @@ export const tcpCheck: CheckKind<TcpSettings> = {
       tls: bool(raw, "tls", where, false),
       tlsConfig: parseTlsConfig(raw, where),
       ipProtocol: parseIpProtocol(raw, where),
+      sourceIp: parseSourceIp(raw, where),
       steps: parseSteps(raw, where),
       minCertDays: optNumber(raw, "min_cert_days", where),
     };
@@ -178,6 +189,7 @@ export const tcpCheck: CheckKind<TcpSettings> = {
         port,
         tls: settings.tls ? settings.tlsConfig : undefined,
         ipProtocol: settings.ipProtocol,
+        localAddress: settings.sourceIp,
         signal,
       });
     } catch (error) {

@@ -106,6 +106,16 @@ export async function resolveHost(
   }
 }
 
+/** Why a socket bound to `source` cannot reach `address` (one family each), or undefined. */
+export function sourceFamilyProblem(
+  source: string | undefined,
+  address: string,
+  family: 4 | 6,
+): string | undefined {
+  if (source === undefined || isIP(source) === family) return undefined;
+  return `source_ip_address ${source} is IPv${isIP(source)}, ${address} is IPv${family}`;
+}
+
 export async function readTlsFiles(tls: TlsSettings): Promise<ConnectionOptions> {
   const options: ConnectionOptions = { rejectUnauthorized: false };
   if (tls.caFile) options.ca = await Bun.file(tls.caFile).text();
@@ -167,13 +177,22 @@ export async function dial(options: {
   port: number;
   tls: TlsSettings | undefined;
   ipProtocol: IpProtocol;
+  /** The local address to bind (blackbox's source_ip_address). */
+  localAddress?: string | undefined;
   signal: AbortSignal;
 }): Promise<Dialed> {
-  const { signal } = options;
+  const { signal, localAddress } = options;
   const t0 = performance.now();
   const { address, family } = await resolveHost(options.host, options.ipProtocol, signal);
   const t1 = performance.now();
-  const socket = tcpConnect({ host: address, port: options.port, family });
+  const mismatch = sourceFamilyProblem(localAddress, address, family);
+  if (mismatch) throw new Error(`connecting to ${address}:${options.port}: ${mismatch}`);
+  const socket = tcpConnect({
+    host: address,
+    port: options.port,
+    family,
+    ...(localAddress ? { localAddress } : {}),
+  });
   const destroy = () => socket.destroy();
   try {
     await abortable(

@@ -5,7 +5,7 @@
  */
 import { createSocket } from "node:dgram";
 import { connect as tcpConnect } from "node:net";
-import { abortable } from "./dial.ts";
+import { abortable, sourceFamilyProblem } from "./dial.ts";
 import { type DnsMessage, decodeHeader, decodeMessage, encodeQuery } from "./dns-wire.ts";
 
 export interface DnsServerAddress {
@@ -15,7 +15,12 @@ export interface DnsServerAddress {
   port: number;
 }
 
-function overUdp(server: DnsServerAddress, query: Uint8Array, signal: AbortSignal) {
+function overUdp(
+  server: DnsServerAddress,
+  query: Uint8Array,
+  signal: AbortSignal,
+  localAddress: string | undefined,
+) {
   const socket = createSocket(server.family === 6 ? "udp6" : "udp4");
   const id = (query[0] as number) * 256 + (query[1] as number);
   const answer = new Promise<Uint8Array>((resolve, reject) => {
@@ -28,7 +33,10 @@ function overUdp(server: DnsServerAddress, query: Uint8Array, signal: AbortSigna
         // too short to be an answer: keep waiting, as for a stray packet
       }
     });
-    socket.connect(server.port, server.address, () => socket.send(query));
+    const connect = () => socket.connect(server.port, server.address, () => socket.send(query));
+    // Bound first (any port) when the query must come from a given address.
+    if (localAddress) socket.bind({ address: localAddress, port: 0 }, connect);
+    else connect();
   });
   const close = () => {
     try {
@@ -40,8 +48,17 @@ function overUdp(server: DnsServerAddress, query: Uint8Array, signal: AbortSigna
   return abortable(answer, signal, close).finally(close);
 }
 
-function overTcp(server: DnsServerAddress, query: Uint8Array, signal: AbortSignal) {
-  const socket = tcpConnect({ host: server.address, port: server.port });
+function overTcp(
+  server: DnsServerAddress,
+  query: Uint8Array,
+  signal: AbortSignal,
+  localAddress: string | undefined,
+) {
+  const socket = tcpConnect({
+    host: server.address,
+    port: server.port,
+    ...(localAddress ? { localAddress } : {}),
+  });
   const answer = new Promise<Uint8Array>((resolve, reject) => {
     let received = Buffer.alloc(0);
     socket.on("error", reject);
@@ -63,18 +80,24 @@ function overTcp(server: DnsServerAddress, query: Uint8Array, signal: AbortSigna
   return abortable(answer, signal, () => socket.destroy()).finally(() => socket.destroy());
 }
 
-/** Asks server for name/type; resolves with the decoded answer, rejects on network errors. */
+/**
+ * Asks server for name/type, from `localAddress` when given (source_ip_address); resolves with the
+ * decoded answer, rejects on network errors.
+ */
 export async function exchange(
   server: DnsServerAddress,
   name: string,
   type: number,
   signal: AbortSignal,
+  localAddress?: string,
 ): Promise<DnsMessage> {
+  const mismatch = sourceFamilyProblem(localAddress, server.address, server.family);
+  if (mismatch) throw new Error(mismatch);
   const id = crypto.getRandomValues(new Uint16Array(1))[0] as number;
   const query = encodeQuery(id, name, type);
-  let packet = await overUdp(server, query, signal);
+  let packet = await overUdp(server, query, signal, localAddress);
   if (decodeHeader(packet).truncated) {
-    packet = await overTcp(server, query, signal);
+    packet = await overTcp(server, query, signal, localAddress);
     if (decodeHeader(packet).id !== id) throw new Error("the TCP answer has another query ID");
   }
   return decodeMessage(packet);
