@@ -3,11 +3,11 @@
 // anything is checked or applied. The kubeconfig points at a port nothing listens on.
 import { afterEach, describe, expect, test } from "bun:test";
 import { KubeConfig } from "@kubernetes/client-node";
-import { Logger } from "../../lib/cli/log.ts";
 import { Registry } from "../../lib/metrics/prom.ts";
 import { buildConfig, type PatrolFlags } from "../../lib/podpatrol/config.ts";
 import { type Daemon, startDaemon } from "../../lib/podpatrol/daemon.ts";
 import { defaultFlags } from "./fixtures.ts";
+import { quietLog } from "./test-log.ts";
 
 const nodeRules = ["node-lost", "unschedulable"];
 
@@ -35,13 +35,7 @@ function daemonWith(flags: PatrolFlags): Daemon {
   const daemon = startDaemon({
     kc: unreachable(),
     config: buildConfig(flags, {}),
-    log: new Logger({
-      tool: "podpatrol",
-      level: "error",
-      format: "json",
-      color: false,
-      write() {},
-    }),
+    log: quietLog,
     registry: new Registry(),
     listen: undefined,
     leader: undefined,

@@ -1,9 +1,9 @@
 // An in-memory Lease store that behaves like the API server's (resourceVersion conflicts, 404
 // before the Lease exists), and one connection to it per replica, so a test can hold back or
 // black-hole one replica's requests while the other's still get through; electors on it.
-import { Logger } from "../../lib/cli/log.ts";
 import { LeaderElector } from "../../lib/podpatrol/kube/leader.ts";
 import { KubeApiError, type KubeRest, type RequestOptions } from "../../lib/podpatrol/kube/rest.ts";
+import { quietLog } from "./test-log.ts";
 
 export interface StoredLease {
   metadata: { name: string; namespace: string; resourceVersion: string };
@@ -69,14 +69,6 @@ export function connection(store: LeaseStore) {
   return conn;
 }
 
-const quiet = new Logger({
-  tool: "podpatrol",
-  level: "error",
-  format: "json",
-  color: false,
-  write: () => {},
-});
-
 /** An elector for the "ops/podpatrol" Lease over conn, with sub-second timings, not started. */
 export function newElector(conn: ReturnType<typeof connection>, identity: string): LeaderElector {
   const settings = {
@@ -87,7 +79,7 @@ export function newElector(conn: ReturnType<typeof connection>, identity: string
     renewDeadline: 0.4,
     retryPeriod: 0.05,
   };
-  return new LeaderElector(conn.rest, settings, quiet, () => {});
+  return new LeaderElector(conn.rest, settings, quietLog, () => {});
 }
 
 export async function until(what: string, check: () => boolean): Promise<void> {

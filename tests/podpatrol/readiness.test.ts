@@ -1,17 +1,10 @@
 /** Readiness (lib/podpatrol/readiness.ts): /readyz's answer, and the log lines when it changes. */
 import { expect, test } from "bun:test";
-import { Logger } from "../../lib/cli/log.ts";
 import { Readiness } from "../../lib/podpatrol/readiness.ts";
+import { capturedLog } from "./test-log.ts";
 
 test("warns once when a ready patrol goes blind, naming the watches; says when it is ready again", () => {
-  const lines: { level: string; msg: string; watches?: string[] }[] = [];
-  const log = new Logger({
-    tool: "podpatrol",
-    level: "info",
-    format: "json",
-    color: false,
-    write: (line) => void lines.push(JSON.parse(line)),
-  });
+  const { log, lines } = capturedLog();
   let down = ["/api/v1/pods"];
   const readiness = new Readiness(() => down, log, 120);
   try {
@@ -44,14 +37,7 @@ test("warns once when a ready patrol goes blind, naming the watches; says when i
 });
 
 test("checks on its own, without /readyz being asked", async () => {
-  const lines: string[] = [];
-  const log = new Logger({
-    tool: "podpatrol",
-    level: "info",
-    format: "json",
-    color: false,
-    write: (line) => void lines.push(line),
-  });
+  const { log, lines } = capturedLog();
   let down: string[] = [];
   const readiness = new Readiness(() => down, log, 120);
   try {
@@ -59,7 +45,7 @@ test("checks on its own, without /readyz being asked", async () => {
     down = ["/api/v1/pods"];
     const deadline = Date.now() + 5000;
     while (lines.length === 0 && Date.now() < deadline) await Bun.sleep(50);
-    expect(lines.join("")).toContain("not ready");
+    expect(JSON.stringify(lines)).toContain("not ready");
   } finally {
     readiness.stop();
   }

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Logger } from "../../lib/cli/log.ts";
 import { loadKubeconfigFile } from "../../lib/k8s/config.ts";
 import { Registry } from "../../lib/metrics/prom.ts";
 import { buildConfig } from "../../lib/podpatrol/config.ts";
@@ -20,6 +19,7 @@ import { startCluster, type TestCluster } from "../env/k8s.ts";
 import { createNamespace, createPod, uniqueName, waitUntil } from "../env/k8s-helpers.ts";
 import { defaultFlags } from "./fixtures.ts";
 import { FreezableProxy } from "./freezable-proxy.ts";
+import { capturedLog } from "./test-log.ts";
 
 let cluster: TestCluster;
 beforeAll(async () => {
@@ -43,18 +43,9 @@ async function proxied(): Promise<{ proxy: FreezableProxy; kubeconfig: string }>
   return { proxy, kubeconfig };
 }
 
-type LogLine = { level: string; msg: string; [field: string]: unknown };
-
 /** The daemon (dry run, one namespace) through `kubeconfig`, with a short idle bound. */
 function patrolThrough(kubeconfig: string, ns: string, identity: string) {
-  const logs: LogLine[] = [];
-  const log = new Logger({
-    tool: "podpatrol",
-    level: "info",
-    format: "json",
-    color: false,
-    write: (line) => void logs.push(JSON.parse(line)),
-  });
+  const { log, lines: logs } = capturedLog();
   const flags = { ...defaultFlags, dryRun: true, namespace: [ns] };
   const stop = new AbortController();
   let port = 0;
