@@ -1,6 +1,7 @@
 /** Readiness (lib/podpatrol/readiness.ts): /readyz's answer, and the log lines when it changes. */
 import { expect, test } from "bun:test";
 import { Readiness } from "../../lib/podpatrol/readiness.ts";
+import { waitUntil } from "../env/k8s-helpers.ts";
 import { capturedLog } from "./test-log.ts";
 
 test("warns once when a ready patrol goes blind, naming the watches; says when it is ready again", () => {
@@ -43,8 +44,7 @@ test("checks on its own, without /readyz being asked", async () => {
   try {
     readiness.ready();
     down = ["/api/v1/pods"];
-    const deadline = Date.now() + 5000;
-    while (lines.length === 0 && Date.now() < deadline) await Bun.sleep(50);
+    await waitUntil("a log line", async () => lines.length > 0, 5000);
     expect(JSON.stringify(lines)).toContain("not ready");
   } finally {
     readiness.stop();
