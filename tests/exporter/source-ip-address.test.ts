@@ -4,58 +4,10 @@
  * probe binds 127.0.0.2 (all of 127.0.0.0/8 is local on Linux), so the server sees that one.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { createSocket, type Socket as UdpSocket } from "node:dgram";
-import { createServer, type Server } from "node:net";
 import { check, checkSpec } from "./helpers.ts";
+import { closeLoopbackServers, dnsServer, tcpServer } from "./loopback-servers.ts";
 
-const closers: (() => void)[] = [];
-afterEach(() => {
-  for (const close of closers.splice(0)) close();
-});
-
-/** A TCP server on 127.0.0.1 (on `port`, or any) that writes `greeting` and records peers. */
-async function tcpServer(greeting: string | ((query: Buffer) => Buffer), port = 0) {
-  const peers: string[] = [];
-  const server: Server = createServer((socket) => {
-    peers.push(socket.remoteAddress ?? "?");
-    socket.on("error", () => {});
-    if (typeof greeting === "string") socket.end(greeting);
-    else socket.once("data", (data) => socket.end(greeting(data)));
-  });
-  closers.push(() => server.close());
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  const address = server.address();
-  return { peers, port: typeof address === "object" && address ? address.port : 0 };
-}
-
-/** The query sent back as an answer with no records; truncated (TC) when `truncated`. */
-function emptyAnswer(query: Buffer, truncated: boolean): Buffer {
-  const answer = Buffer.from(query);
-  answer[2] = ((answer[2] as number) | 0x80 | (truncated ? 0x02 : 0)) & 0xff;
-  answer[3] = 0;
-  return answer;
-}
-
-/** A DNS server on 127.0.0.1 over UDP (answers truncated if `truncated`) and TCP, same port. */
-async function dnsServer(truncated: boolean) {
-  const udpPeers: string[] = [];
-  const udp: UdpSocket = createSocket("udp4");
-  closers.push(() => udp.close());
-  udp.on("message", (query, from) => {
-    udpPeers.push(from.address);
-    udp.send(emptyAnswer(query, truncated), from.port, from.address);
-  });
-  await new Promise<void>((resolve) => udp.bind(0, "127.0.0.1", resolve));
-  const port = udp.address().port;
-  const tcp = await tcpServer((framed) => {
-    const answer = emptyAnswer(framed.subarray(2), false);
-    const out = Buffer.alloc(2 + answer.length);
-    out.writeUInt16BE(answer.length, 0);
-    answer.copy(out, 2);
-    return out;
-  }, port);
-  return { udpPeers, tcpPeers: tcp.peers, target: `127.0.0.1:${port}` };
-}
+afterEach(closeLoopbackServers);
 
 describe("tcp source_ip_address", () => {
   test("the connection comes from the given address", async () => {

@@ -20,6 +20,8 @@ export interface DnsSettings {
   authority: RrValidator;
   additional: RrValidator;
   failIfNoAnswer: boolean;
+  /** The query's RD bit (recursion_desired, default true as in blackbox). */
+  recursionDesired: boolean;
   /** The local address queries come from (source_ip_address). */
   sourceIp: string | undefined;
 }
@@ -78,6 +80,7 @@ export const dnsCheck: CheckKind<DnsSettings> = {
         "fail_if_no_answer",
         "preferred_ip_protocol",
         "source_ip_address",
+        "recursion_desired",
       ],
       where,
     );
@@ -104,6 +107,7 @@ export const dnsCheck: CheckKind<DnsSettings> = {
       additional: parseRrValidator(raw, "validate_additional_rrs", where),
       failIfNoAnswer: bool(raw, "fail_if_no_answer", where, false),
       sourceIp: parseSourceIp(raw, where),
+      recursionDesired: bool(raw, "recursion_desired", where, true),
     };
   },
   metrics: {
@@ -132,8 +136,11 @@ export const dnsCheck: CheckKind<DnsSettings> = {
       try {
         response = await exchange(
           server,
-          settings.queryName,
-          rrTypes[settings.queryType],
+          {
+            name: settings.queryName,
+            type: rrTypes[settings.queryType],
+            recursionDesired: settings.recursionDesired,
+          },
           signal,
           settings.sourceIp,
         );

@@ -8,6 +8,13 @@ import { connect as tcpConnect } from "node:net";
 import { abortable, sourceFamilyProblem } from "./dial.ts";
 import { type DnsMessage, decodeHeader, decodeMessage, encodeQuery } from "./dns-wire.ts";
 
+export interface DnsQuestion {
+  name: string;
+  type: number;
+  /** The RD bit (blackbox's recursion_desired). */
+  recursionDesired: boolean;
+}
+
 export interface DnsServerAddress {
   /** An IP address (no brackets). */
   address: string;
@@ -81,20 +88,19 @@ function overTcp(
 }
 
 /**
- * Asks server for name/type, from `localAddress` when given (source_ip_address); resolves with the
+ * Asks server the question, from `localAddress` when given (source_ip_address); resolves with the
  * decoded answer, rejects on network errors.
  */
 export async function exchange(
   server: DnsServerAddress,
-  name: string,
-  type: number,
+  question: DnsQuestion,
   signal: AbortSignal,
   localAddress?: string,
 ): Promise<DnsMessage> {
   const mismatch = sourceFamilyProblem(localAddress, server.address, server.family);
   if (mismatch) throw new Error(mismatch);
   const id = crypto.getRandomValues(new Uint16Array(1))[0] as number;
-  const query = encodeQuery(id, name, type);
+  const query = encodeQuery(id, question.name, question.type, question.recursionDesired);
   let packet = await overUdp(server, query, signal, localAddress);
   if (decodeHeader(packet).truncated) {
     packet = await overTcp(server, query, signal, localAddress);

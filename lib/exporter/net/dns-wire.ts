@@ -61,7 +61,13 @@ export function rcodeName(rcode: number): string {
 }
 
 /** One question, recursion desired, no EDNS (as blackbox_exporter's default query). */
-export function encodeQuery(id: number, name: string, type: number): Uint8Array {
+/** A query for name/type, class IN, with RD set unless `recursionDesired` is false. */
+export function encodeQuery(
+  id: number,
+  name: string,
+  type: number,
+  recursionDesired = true,
+): Uint8Array {
   const labels = name.replace(/\.$/, "").split(".").filter(Boolean);
   const nameBytes: number[] = [];
   for (const label of labels) {
@@ -74,7 +80,7 @@ export function encodeQuery(id: number, name: string, type: number): Uint8Array 
   const out = new Uint8Array(12 + nameBytes.length + 4);
   const view = new DataView(out.buffer);
   view.setUint16(0, id);
-  view.setUint16(2, 0x0100); // RD
+  view.setUint16(2, recursionDesired ? 0x0100 : 0); // RD
   view.setUint16(4, 1); // QDCOUNT
   out.set(nameBytes, 12);
   view.setUint16(12 + nameBytes.length, type);
