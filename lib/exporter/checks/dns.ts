@@ -3,14 +3,15 @@
  * of the answer, authority and additional sections as blackbox_exporter's prober/dns.go does.
  */
 import { promises as dns } from "node:dns";
-import { bool, onlyKeys, optString, stringList } from "../fields.ts";
-import { resolveHost } from "../net/dial.ts";
+import type { lookup } from "node:dns/promises";
+import { bool, onlyKeys, optString, type Raw, stringList } from "../fields.ts";
+import { type IpProtocol, resolveHost } from "../net/dial.ts";
 import { type DnsServerAddress, exchange } from "../net/dns-exchange.ts";
 import { type RrTypeName, rrTypes } from "../net/dns-rdata.ts";
 import { type DnsMessage, isRcodeName, knownRcodes, rcodeName } from "../net/dns-wire.ts";
 import type { CheckKind } from "../types.ts";
 import { parseRrValidator, type RrValidator, rrProblem } from "./dns-rrs.ts";
-import { parseSourceIp } from "./shared.ts";
+import { parseIpProtocol, parseSourceIp } from "./shared.ts";
 
 export interface DnsSettings {
   queryName: string;
@@ -24,6 +25,8 @@ export interface DnsSettings {
   recursionDesired: boolean;
   /** The local address queries come from (source_ip_address). */
   sourceIp: string | undefined;
+  /** How a server given by name is resolved (preferred_ip_protocol, ip_protocol_fallback). */
+  ipProtocol: IpProtocol;
 }
 
 /** host, host:port, [v6] or [v6]:port; port 53 unless given. */
@@ -34,14 +37,24 @@ function splitServer(server: string): { host: string; port: number } {
   return { host: match[1] as string, port };
 }
 
-/** A server given by name (kube-dns.kube-system.svc:53) is looked up first. */
-async function serverAddress(server: string, signal: AbortSignal): Promise<DnsServerAddress> {
+/** blackbox resolves a dns server preferring IPv6 when preferred_ip_protocol is unset. */
+function parseDnsIpProtocol(raw: Raw, where: string): IpProtocol {
+  const ipProtocol = parseIpProtocol(raw, where);
+  return raw.preferred_ip_protocol == null ? { ...ipProtocol, preferred: "ip6" } : ipProtocol;
+}
+
+/**
+ * A server given by name (kube-dns.kube-system.svc:53) is looked up first, in the family the
+ * settings prefer; its address's family is the socket's.
+ */
+export async function dnsServerAddress(
+  server: string,
+  settings: Pick<DnsSettings, "ipProtocol">,
+  signal: AbortSignal,
+  lookupHost?: typeof lookup,
+): Promise<DnsServerAddress> {
   const { host, port } = splitServer(server);
-  const { address, family } = await resolveHost(
-    host,
-    { preferred: "auto", fallback: true },
-    signal,
-  );
+  const { address, family } = await resolveHost(host, settings.ipProtocol, signal, lookupHost);
   return { address, family, port };
 }
 
@@ -79,6 +92,7 @@ export const dnsCheck: CheckKind<DnsSettings> = {
         "validate_additional_rrs",
         "fail_if_no_answer",
         "preferred_ip_protocol",
+        "ip_protocol_fallback",
         "source_ip_address",
         "recursion_desired",
       ],
@@ -108,6 +122,7 @@ export const dnsCheck: CheckKind<DnsSettings> = {
       failIfNoAnswer: bool(raw, "fail_if_no_answer", where, false),
       sourceIp: parseSourceIp(raw, where),
       recursionDesired: bool(raw, "recursion_desired", where, true),
+      ipProtocol: parseDnsIpProtocol(raw, where),
     };
   },
   metrics: {
@@ -116,13 +131,14 @@ export const dnsCheck: CheckKind<DnsSettings> = {
     dns_authority_rrs: { help: "Records in the authority section.", type: "gauge" },
     dns_additional_rrs: { help: "Records in the additional section.", type: "gauge" },
     dns_rcode_info: { help: "The response code (label rcode), value 1.", type: "gauge" },
+    ip_protocol: { help: "IP protocol the server was asked over: 4 or 6.", type: "gauge" },
   },
   async run({ target, settings, result, signal }) {
     let servers: DnsServerAddress[];
     if (target === "" || target === "system") servers = systemServers();
     else {
       try {
-        servers = [await serverAddress(target, signal)];
+        servers = [await dnsServerAddress(target, settings, signal)];
       } catch (error) {
         if (signal.aborted) throw error;
         return result.fail(`DNS server "${target}": ${(error as Error).message}`);
@@ -144,6 +160,7 @@ export const dnsCheck: CheckKind<DnsSettings> = {
           signal,
           settings.sourceIp,
         );
+        result.set("ip_protocol", server.family);
         break;
       } catch (error) {
         if (signal.aborted) throw error;
