@@ -3,7 +3,8 @@ import { onlyKeys, optNumber } from "../fields.ts";
 import { earliestExpiry, type PeerCertificate, pemCertificates } from "../net/certs.ts";
 import { dial, type IpProtocol, type TlsSettings } from "../net/dial.ts";
 import type { CheckKind } from "../types.ts";
-import { parseIpProtocol, parseTlsConfig, splitHostPort, tlsMetrics } from "./shared.ts";
+import { parseIpProtocol, splitHostPort, tlsMetrics } from "./shared.ts";
+import { parseTlsConfig } from "./tls-config.ts";
 
 export interface CertSettings {
   minDays: number | undefined;

@@ -18,7 +18,8 @@ import {
 import type { IpProtocol, TlsSettings } from "../net/dial.ts";
 import { httpRequest, UntrustedServer } from "../net/http1.ts";
 import type { CheckKind } from "../types.ts";
-import { parseIpProtocol, parseTlsConfig, recordTls, tlsMetrics } from "./shared.ts";
+import { parseIpProtocol, recordTls, tlsMetrics } from "./shared.ts";
+import { parseTlsConfig } from "./tls-config.ts";
 
 interface HeaderMatch {
   header: string;

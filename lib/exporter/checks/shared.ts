@@ -1,30 +1,10 @@
-/** Settings and metrics several kinds share (tls_config, preferred_ip_protocol, cert expiry). */
+/** Settings and metrics several kinds share (preferred_ip_protocol, cert expiry; tls_config in tls-config.ts). */
 
 import { isIP } from "node:net";
-import { bool, mapping, onlyKeys, optString, type Raw } from "../fields.ts";
+import { bool, optString, type Raw } from "../fields.ts";
 import { earliestExpiry } from "../net/certs.ts";
 import type { IpProtocol, TlsSettings, TlsState } from "../net/dial.ts";
 import type { DetailMetric, ResultSink } from "../types.ts";
-
-export function parseTlsConfig(raw: Raw, where: string): TlsSettings {
-  const tls = mapping(raw, "tls_config", where);
-  const at = `${where}.tls_config`;
-  onlyKeys(tls, ["ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify"], at);
-  const settings: TlsSettings = {
-    insecureSkipVerify: bool(tls, "insecure_skip_verify", at, false),
-  };
-  const caFile = optString(tls, "ca_file", at);
-  const certFile = optString(tls, "cert_file", at);
-  const keyFile = optString(tls, "key_file", at);
-  const serverName = optString(tls, "server_name", at);
-  if (caFile) settings.caFile = caFile;
-  if (certFile) settings.certFile = certFile;
-  if (keyFile) settings.keyFile = keyFile;
-  if (serverName) settings.serverName = serverName;
-  if (Boolean(certFile) !== Boolean(keyFile))
-    throw new Error(`${at}: cert_file and key_file go together`);
-  return settings;
-}
 
 export function parseIpProtocol(raw: Raw, where: string): IpProtocol {
   const value = optString(raw, "preferred_ip_protocol", where) ?? "auto";

@@ -14,14 +14,8 @@ import { findSubmatchIndex, subexpNames } from "../go-match.ts";
 import { dial, type IpProtocol, startTls, type TlsSettings, type TlsState } from "../net/dial.ts";
 import { LineScanner } from "../net/line-scanner.ts";
 import type { CheckKind } from "../types.ts";
-import {
-  parseIpProtocol,
-  parseSourceIp,
-  parseTlsConfig,
-  recordTls,
-  splitHostPort,
-  tlsMetrics,
-} from "./shared.ts";
+import { parseIpProtocol, parseSourceIp, recordTls, splitHostPort, tlsMetrics } from "./shared.ts";
+import { parseTlsConfig } from "./tls-config.ts";
 
 const newline = Buffer.from("\n");
 

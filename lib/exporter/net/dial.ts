@@ -4,15 +4,27 @@
  */
 import { lookup } from "node:dns/promises";
 import { isIP, type Socket, connect as tcpConnect } from "node:net";
-import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from "node:tls";
+import {
+  type ConnectionOptions,
+  type SecureVersion,
+  type TLSSocket,
+  connect as tlsConnect,
+} from "node:tls";
 import { type PeerCertificate, peerCertificates } from "./certs.ts";
 
 export interface TlsSettings {
   caFile?: string;
   certFile?: string;
   keyFile?: string;
+  /** Inline PEM, instead of the file of the same name (never both). */
+  ca?: string;
+  cert?: string;
+  key?: string;
   serverName?: string;
   insecureSkipVerify: boolean;
+  /** Unset: Node's defaults, TLS 1.2 to 1.3, as Go's client. */
+  minVersion?: SecureVersion;
+  maxVersion?: SecureVersion;
 }
 
 /** blackbox's preferred_ip_protocol and ip_protocol_fallback ("auto": whatever resolves first). */
@@ -118,9 +130,16 @@ export function sourceFamilyProblem(
 
 export async function readTlsFiles(tls: TlsSettings): Promise<ConnectionOptions> {
   const options: ConnectionOptions = { rejectUnauthorized: false };
-  if (tls.caFile) options.ca = await Bun.file(tls.caFile).text();
-  if (tls.certFile) options.cert = await Bun.file(tls.certFile).text();
-  if (tls.keyFile) options.key = await Bun.file(tls.keyFile).text();
+  const pem = async (inline: string | undefined, file: string | undefined) =>
+    inline ?? (file ? await Bun.file(file).text() : undefined);
+  const ca = await pem(tls.ca, tls.caFile);
+  const cert = await pem(tls.cert, tls.certFile);
+  const key = await pem(tls.key, tls.keyFile);
+  if (ca !== undefined) options.ca = ca;
+  if (cert !== undefined) options.cert = cert;
+  if (key !== undefined) options.key = key;
+  if (tls.minVersion) options.minVersion = tls.minVersion;
+  if (tls.maxVersion) options.maxVersion = tls.maxVersion;
   return options;
 }
 
