@@ -8,7 +8,13 @@ import { bool, onlyKeys, optString, type Raw, stringList } from "../fields.ts";
 import { type IpProtocol, resolveHost } from "../net/dial.ts";
 import { type DnsServerAddress, exchange } from "../net/dns-exchange.ts";
 import { type RrTypeName, rrTypes } from "../net/dns-rdata.ts";
-import { type DnsMessage, isRcodeName, knownRcodes, rcodeName } from "../net/dns-wire.ts";
+import {
+  type DnsMessage,
+  isRcodeName,
+  knownRcodes,
+  queryClasses,
+  rcodeName,
+} from "../net/dns-wire.ts";
 import type { CheckKind } from "../types.ts";
 import { parseRrValidator, type RrValidator, rrProblem } from "./dns-rrs.ts";
 import { parseIpProtocol, parseSourceIp } from "./shared.ts";
@@ -16,6 +22,8 @@ import { parseIpProtocol, parseSourceIp } from "./shared.ts";
 export interface DnsSettings {
   queryName: string;
   queryType: RrTypeName;
+  /** The question's class (query_class, IN unless set). */
+  queryClass: string;
   validRcodes: string[];
   answer: RrValidator;
   authority: RrValidator;
@@ -86,6 +94,7 @@ export const dnsCheck: CheckKind<DnsSettings> = {
       [
         "query_name",
         "query_type",
+        "query_class",
         "valid_rcodes",
         "validate_answer_rrs",
         "validate_authority_rrs",
@@ -103,6 +112,11 @@ export const dnsCheck: CheckKind<DnsSettings> = {
       throw new Error(
         `${where}.query_type: "${queryType}" is not one of ${Object.keys(rrTypes).join(", ")}`,
       );
+    const queryClass = (optString(raw, "query_class", where) || "IN").toUpperCase();
+    if (!Object.hasOwn(queryClasses, queryClass))
+      throw new Error(
+        `${where}.query_class: "${queryClass}" is not one of ${Object.keys(queryClasses).join(", ")}`,
+      );
     const queryName = optString(raw, "query_name", where);
     if (!queryName) throw new Error(`${where}.query_name: required`);
     const validRcodes = stringList(raw, "valid_rcodes", where).map((code) => code.toUpperCase());
@@ -115,6 +129,7 @@ export const dnsCheck: CheckKind<DnsSettings> = {
     return {
       queryName,
       queryType,
+      queryClass,
       validRcodes: validRcodes.length > 0 ? validRcodes : ["NOERROR"],
       answer: parseRrValidator(raw, "validate_answer_rrs", where),
       authority: parseRrValidator(raw, "validate_authority_rrs", where),
@@ -156,6 +171,7 @@ export const dnsCheck: CheckKind<DnsSettings> = {
             name: settings.queryName,
             type: rrTypes[settings.queryType],
             recursionDesired: settings.recursionDesired,
+            class: queryClasses[settings.queryClass] as number,
           },
           signal,
           settings.sourceIp,

@@ -13,6 +13,8 @@ export interface DnsQuestion {
   type: number;
   /** The RD bit (blackbox's recursion_desired). */
   recursionDesired: boolean;
+  /** The question's class (blackbox's query_class): 1 for IN. */
+  class: number;
 }
 
 export interface DnsServerAddress {
@@ -100,7 +102,13 @@ export async function exchange(
   const mismatch = sourceFamilyProblem(localAddress, server.address, server.family);
   if (mismatch) throw new Error(mismatch);
   const id = crypto.getRandomValues(new Uint16Array(1))[0] as number;
-  const query = encodeQuery(id, question.name, question.type, question.recursionDesired);
+  const query = encodeQuery(
+    id,
+    question.name,
+    question.type,
+    question.recursionDesired,
+    question.class,
+  );
   let packet = await overUdp(server, query, signal, localAddress);
   if (decodeHeader(packet).truncated) {
     packet = await overTcp(server, query, signal, localAddress);

@@ -33,6 +33,16 @@ export interface DnsMessage extends DnsHeader {
 
 // As miekg: ANY (255) is also a type name, so it prints as CLASS255.
 const classNames: Record<number, string> = { 1: "IN", 2: "CS", 3: "CH", 4: "HS", 254: "NONE" };
+
+/** The classes a question may ask for by name (miekg's StringToClass, ANY included). */
+export const queryClasses: Readonly<Record<string, number>> = {
+  IN: 1,
+  CS: 2,
+  CH: 3,
+  HS: 4,
+  NONE: 254,
+  ANY: 255,
+};
 const rcodeNames = [
   "NOERROR",
   "FORMERR",
@@ -61,12 +71,13 @@ export function rcodeName(rcode: number): string {
 }
 
 /** One question, recursion desired, no EDNS (as blackbox_exporter's default query). */
-/** A query for name/type, class IN, with RD set unless `recursionDesired` is false. */
+/** A query for name/type in `queryClass` (IN), with RD set unless `recursionDesired` is false. */
 export function encodeQuery(
   id: number,
   name: string,
   type: number,
   recursionDesired = true,
+  queryClass = 1,
 ): Uint8Array {
   const labels = name.replace(/\.$/, "").split(".").filter(Boolean);
   const nameBytes: number[] = [];
@@ -84,7 +95,7 @@ export function encodeQuery(
   view.setUint16(4, 1); // QDCOUNT
   out.set(nameBytes, 12);
   view.setUint16(12 + nameBytes.length, type);
-  view.setUint16(14 + nameBytes.length, 1); // IN
+  view.setUint16(14 + nameBytes.length, queryClass);
   return out;
 }
 
