@@ -36,7 +36,7 @@ function emptyAnswer(query: Buffer, truncated: boolean): Buffer {
 
 /**
  * A DNS server on 127.0.0.1 over UDP (answers truncated if `truncated`) and TCP on the same port:
- * records each UDP query's peer and bytes, and each TCP peer.
+ * records each UDP query's peer and bytes, and each TCP peer and query (without its length).
  */
 export async function dnsServer(truncated: boolean) {
   const udpPeers: string[] = [];
@@ -50,12 +50,14 @@ export async function dnsServer(truncated: boolean) {
   });
   await new Promise<void>((resolve) => udp.bind(0, "127.0.0.1", resolve));
   const port = udp.address().port;
+  const tcpQueries: Buffer[] = [];
   const tcp = await tcpServer((framed) => {
+    tcpQueries.push(Buffer.from(framed.subarray(2)));
     const answer = emptyAnswer(framed.subarray(2), false);
     const out = Buffer.alloc(2 + answer.length);
     out.writeUInt16BE(answer.length, 0);
     answer.copy(out, 2);
     return out;
   }, port);
-  return { udpPeers, queries, tcpPeers: tcp.peers, target: `127.0.0.1:${port}` };
+  return { udpPeers, queries, tcpPeers: tcp.peers, tcpQueries, target: `127.0.0.1:${port}` };
 }

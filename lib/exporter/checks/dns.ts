@@ -33,6 +33,8 @@ export interface DnsSettings {
   recursionDesired: boolean;
   /** The local address queries come from (source_ip_address). */
   sourceIp: string | undefined;
+  /** udp (TCP again after a truncated answer) or tcp alone (transport_protocol). */
+  transport: "udp" | "tcp";
   /** How a server given by name is resolved (preferred_ip_protocol, ip_protocol_fallback). */
   ipProtocol: IpProtocol;
 }
@@ -104,6 +106,7 @@ export const dnsCheck: CheckKind<DnsSettings> = {
         "ip_protocol_fallback",
         "source_ip_address",
         "recursion_desired",
+        "transport_protocol",
       ],
       where,
     );
@@ -117,6 +120,9 @@ export const dnsCheck: CheckKind<DnsSettings> = {
       throw new Error(
         `${where}.query_class: "${queryClass}" is not one of ${Object.keys(queryClasses).join(", ")}`,
       );
+    const transport = optString(raw, "transport_protocol", where) || "udp";
+    if (transport !== "udp" && transport !== "tcp")
+      throw new Error(`${where}.transport_protocol: "${transport}" is not one of udp, tcp`);
     const queryName = optString(raw, "query_name", where);
     if (!queryName) throw new Error(`${where}.query_name: required`);
     const validRcodes = stringList(raw, "valid_rcodes", where).map((code) => code.toUpperCase());
@@ -136,6 +142,7 @@ export const dnsCheck: CheckKind<DnsSettings> = {
       additional: parseRrValidator(raw, "validate_additional_rrs", where),
       failIfNoAnswer: bool(raw, "fail_if_no_answer", where, false),
       sourceIp: parseSourceIp(raw, where),
+      transport,
       recursionDesired: bool(raw, "recursion_desired", where, true),
       ipProtocol: parseDnsIpProtocol(raw, where),
     };
@@ -174,7 +181,7 @@ export const dnsCheck: CheckKind<DnsSettings> = {
             class: queryClasses[settings.queryClass] as number,
           },
           signal,
-          settings.sourceIp,
+          { protocol: settings.transport, localAddress: settings.sourceIp },
         );
         result.set("ip_protocol", server.family);
         break;

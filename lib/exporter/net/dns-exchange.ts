@@ -1,6 +1,7 @@
 /**
  * One DNS query to one server: over UDP (a connected socket, so only the server's packets come
- * back, and a closed port fails at once), again over TCP when the answer was truncated.
+ * back, and a closed port fails at once), again over TCP when the answer was truncated; or over
+ * TCP alone.
  * Answers with another ID are ignored, as miekg/dns's client does. Both sockets close on abort.
  */
 import { createSocket } from "node:dgram";
@@ -15,6 +16,14 @@ export interface DnsQuestion {
   recursionDesired: boolean;
   /** The question's class (blackbox's query_class): 1 for IN. */
   class: number;
+}
+
+/** How the query travels (blackbox's transport_protocol and source_ip_address). */
+export interface DnsTransport {
+  /** udp: TCP again only after a truncated answer; tcp: TCP alone. */
+  protocol: "udp" | "tcp";
+  /** The local address to bind. */
+  localAddress?: string | undefined;
 }
 
 export interface DnsServerAddress {
@@ -89,16 +98,14 @@ function overTcp(
   return abortable(answer, signal, () => socket.destroy()).finally(() => socket.destroy());
 }
 
-/**
- * Asks server the question, from `localAddress` when given (source_ip_address); resolves with the
- * decoded answer, rejects on network errors.
- */
+/** Asks server the question; resolves with the decoded answer, rejects on network errors. */
 export async function exchange(
   server: DnsServerAddress,
   question: DnsQuestion,
   signal: AbortSignal,
-  localAddress?: string,
+  transport: DnsTransport = { protocol: "udp" },
 ): Promise<DnsMessage> {
+  const { localAddress } = transport;
   const mismatch = sourceFamilyProblem(localAddress, server.address, server.family);
   if (mismatch) throw new Error(mismatch);
   const id = crypto.getRandomValues(new Uint16Array(1))[0] as number;
@@ -109,10 +116,11 @@ export async function exchange(
     question.recursionDesired,
     question.class,
   );
-  let packet = await overUdp(server, query, signal, localAddress);
-  if (decodeHeader(packet).truncated) {
-    packet = await overTcp(server, query, signal, localAddress);
-    if (decodeHeader(packet).id !== id) throw new Error("the TCP answer has another query ID");
+  if (transport.protocol === "udp") {
+    const packet = await overUdp(server, query, signal, localAddress);
+    if (!decodeHeader(packet).truncated) return decodeMessage(packet);
   }
+  const packet = await overTcp(server, query, signal, localAddress);
+  if (decodeHeader(packet).id !== id) throw new Error("the TCP answer has another query ID");
   return decodeMessage(packet);
 }
