@@ -18,6 +18,11 @@ import {
 import type { IpProtocol, TlsSettings } from "../net/dial.ts";
 import { httpRequest, UntrustedServer } from "../net/http1.ts";
 import type { CheckKind } from "../types.ts";
+import {
+  authorizationHeader,
+  type HttpAuthorization,
+  parseHttpAuthorization,
+} from "./http-auth.ts";
 import { parseIpProtocol, recordTls, tlsMetrics } from "./shared.ts";
 import { parseTlsConfig } from "./tls-config.ts";
 
@@ -45,10 +50,8 @@ export interface HttpSettings {
   ipProtocol: IpProtocol;
   minCertDays: number | undefined;
   maxBodyBytes: number;
-  /** Authorization header value, or a file to read it from at each run (rotated secrets). */
-  authorization:
-    | { value?: string; file?: string; scheme: "Basic" | "Bearer"; user?: string }
-    | undefined;
+  /** Authorization header's parts, or files to read them from at each run (rotated secrets). */
+  authorization: HttpAuthorization | undefined;
 }
 
 const keys = [
@@ -71,6 +74,7 @@ const keys = [
   "ip_protocol_fallback",
   "min_cert_days",
   "max_body_bytes",
+  "authorization",
   "basic_auth",
   "bearer_token",
   "bearer_token_file",
@@ -94,28 +98,6 @@ function headerMatches(raw: Raw, key: string, where: string): HeaderMatch[] {
   });
 }
 
-/** basic_auth {username, password | password_file} or bearer_token | bearer_token_file. */
-function parseAuthorization(raw: Raw, where: string): HttpSettings["authorization"] {
-  const basic = mapping(raw, "basic_auth", where);
-  const bearer = optString(raw, "bearer_token", where);
-  const bearerFile = optString(raw, "bearer_token_file", where);
-  const kinds = [Object.keys(basic).length > 0, bearer !== undefined, bearerFile !== undefined];
-  if (kinds.filter(Boolean).length > 1)
-    throw new Error(`${where}: use one of basic_auth, bearer_token, bearer_token_file`);
-  if (bearer !== undefined) return { scheme: "Bearer", value: bearer };
-  if (bearerFile !== undefined) return { scheme: "Bearer", file: bearerFile };
-  if (Object.keys(basic).length === 0) return undefined;
-  const at = `${where}.basic_auth`;
-  onlyKeys(basic, ["username", "password", "password_file"], at);
-  const user = optString(basic, "username", at);
-  if (!user) throw new Error(`${at}.username: required`);
-  const password = optString(basic, "password", at);
-  const file = optString(basic, "password_file", at);
-  if (password !== undefined && file !== undefined)
-    throw new Error(`${at}: password and password_file exclude each other`);
-  return { scheme: "Basic", user, ...(file ? { file } : { value: password ?? "" }) };
-}
-
 /** Headers a redirect to another origin must not carry (Go's client drops them the same way). */
 const credentialHeaders = new Set([
   "authorization",
@@ -129,14 +111,6 @@ function withoutCredentials(headers: Record<string, string>): Record<string, str
   return Object.fromEntries(
     Object.entries(headers).filter(([name]) => !credentialHeaders.has(name.toLowerCase())),
   );
-}
-
-async function authorizationHeader(
-  auth: NonNullable<HttpSettings["authorization"]>,
-): Promise<string> {
-  const secret = auth.file ? (await Bun.file(auth.file).text()).trim() : (auth.value ?? "");
-  if (auth.scheme === "Bearer") return `Bearer ${secret}`;
-  return `Basic ${Buffer.from(`${auth.user}:${secret}`).toString("base64")}`;
 }
 
 export const httpCheck: CheckKind<HttpSettings> = {
@@ -167,7 +141,7 @@ export const httpCheck: CheckKind<HttpSettings> = {
       ipProtocol: parseIpProtocol(raw, where),
       minCertDays: optNumber(raw, "min_cert_days", where),
       maxBodyBytes: optSize(raw, "max_body_bytes", where) ?? 10 * 1024 * 1024,
-      authorization: parseAuthorization(raw, where),
+      authorization: parseHttpAuthorization(raw, where),
     };
   },
   validateTarget(target) {

@@ -1,0 +1,136 @@
+/**
+ * http `authorization` {type, credentials | credentials_file} and basic_auth.username_file, as
+ * prometheus/common reads them for blackbox_exporter, against a server on 127.0.0.1 that records
+ * the Authorization header it gets.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { check, checkSpec } from "./helpers.ts";
+import { scratchDir } from "./scratch.ts";
+
+const seen: (string | null)[] = [];
+const elsewhereSeen: (string | null)[] = [];
+const server = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  fetch(request) {
+    if (new URL(request.url).pathname === "/away")
+      return Response.redirect(`http://127.0.0.1:${elsewhere.port}/`, 302);
+    seen.push(request.headers.get("authorization"));
+    return new Response("ok\n");
+  },
+});
+const elsewhere = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  fetch(request) {
+    elsewhereSeen.push(request.headers.get("authorization"));
+    return new Response("ok\n");
+  },
+});
+afterAll(() => {
+  server.stop(true);
+  elsewhere.stop(true);
+});
+const target = `http://127.0.0.1:${server.port}/`;
+const dir = scratchDir("http-authorization");
+
+/** The Authorization header one run of the check sent. */
+async function sent(settings: Record<string, unknown>): Promise<string | null | undefined> {
+  seen.length = 0;
+  const result = await check("http", target, settings);
+  expect(result.error).toBeUndefined();
+  return seen[0];
+}
+
+const refusal = (settings: Record<string, unknown>): string => {
+  try {
+    checkSpec("http", target, settings);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return "";
+};
+
+describe("authorization", () => {
+  test("credentials with the default type Bearer, or the type given", async () => {
+    expect(await sent({ authorization: { credentials: "tok-1" } })).toBe("Bearer tok-1");
+    expect(await sent({ authorization: { type: " Token ", credentials: "tok-2" } })).toBe(
+      "Token tok-2",
+    );
+  });
+
+  test("credentials_file is read (trimmed) at every run, so a rotated secret is used", async () => {
+    const file = join(dir, "token");
+    writeFileSync(file, "first-token\n");
+    const settings = { authorization: { type: "Bearer", credentials_file: file } };
+    expect(await sent(settings)).toBe("Bearer first-token");
+    writeFileSync(file, "second-token\n");
+    expect(await sent(settings)).toBe("Bearer second-token");
+  });
+
+  test("a missing credentials_file fails the run naming the file, not sending anything", async () => {
+    seen.length = 0;
+    const file = join(dir, "absent");
+    const result = await check("http", target, { authorization: { credentials_file: file } });
+    expect(result.success).toBe(false);
+    expect(result.error).toContain(file);
+    expect(seen).toEqual([]);
+  });
+
+  test("not sent to a redirect's other origin", async () => {
+    elsewhereSeen.length = 0;
+    const result = await check("http", `${target}away`, {
+      authorization: { credentials: "tok-away" },
+    });
+    expect(result.error).toBeUndefined();
+    expect(elsewhereSeen).toEqual([null]);
+  });
+
+  test("refused as common refuses it, never quoting the credentials", () => {
+    const secret = "s3cret-credential";
+    const cases: [Record<string, unknown>, string][] = [
+      [
+        { authorization: { credentials: secret }, basic_auth: { username: "u" } },
+        "authorization and basic_auth exclude each other",
+      ],
+      [
+        { authorization: { credentials: secret }, bearer_token: "b" },
+        "authorization is not compatible with bearer_token and bearer_token_file",
+      ],
+      [
+        { authorization: { credentials: secret, credentials_file: "/f" } },
+        "credentials and credentials_file exclude each other",
+      ],
+      [{ authorization: { type: "Basic", credentials: secret } }, 'use "basic_auth"'],
+      [{ authorization: { credentials: secret, token: "x" } }, 'unknown key "token"'],
+    ];
+    for (const [settings, message] of cases) {
+      const error = refusal(settings);
+      expect(error).toContain(message);
+      expect(error).not.toContain(secret);
+    }
+  });
+});
+
+describe("basic_auth.username_file", () => {
+  test("the user name is read from the file (trimmed) at every run", async () => {
+    const file = join(dir, "user");
+    writeFileSync(file, "prom\n");
+    const settings = { basic_auth: { username_file: file, password: "pw" } };
+    expect(await sent(settings)).toBe(`Basic ${btoa("prom:pw")}`);
+    writeFileSync(file, "graf\n");
+    expect(await sent(settings)).toBe(`Basic ${btoa("graf:pw")}`);
+    const passwordFile = join(dir, "password");
+    writeFileSync(passwordFile, "from-file\n");
+    const both = { basic_auth: { username_file: file, password_file: passwordFile } };
+    expect(await sent(both)).toBe(`Basic ${btoa("graf:from-file")}`);
+  });
+
+  test("username and username_file together are refused", () => {
+    expect(
+      refusal({ basic_auth: { username: "u", username_file: "/f", password: "p" } }),
+    ).toContain("username and username_file exclude each other");
+  });
+});
