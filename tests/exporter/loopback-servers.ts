@@ -1,9 +1,11 @@
 /**
  * Scripted servers on 127.0.0.1 that record who connected and what they asked: a TCP greeter and
- * a DNS server answering every query with no records. Close them with closeLoopbackServers.
+ * a DNS server answering every query with no records, over UDP and TCP or over TLS. Close them
+ * with closeLoopbackServers.
  */
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { createServer, type Server } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
 
 const closers: (() => void)[] = [];
 
@@ -60,4 +62,25 @@ export async function dnsServer(truncated: boolean) {
     return out;
   }, port);
   return { udpPeers, queries, tcpPeers: tcp.peers, tcpQueries, target: `127.0.0.1:${port}` };
+}
+
+/** A DNS-over-TLS server on 127.0.0.1 with this certificate: records each query, answers empty. */
+export async function dnsOverTlsServer(certificate: { cert: string; key: string }) {
+  const queries: Buffer[] = [];
+  const server = createTlsServer(certificate, (socket) => {
+    socket.on("error", () => {});
+    socket.once("data", (framed: Buffer) => {
+      queries.push(Buffer.from(framed.subarray(2)));
+      const answer = emptyAnswer(framed.subarray(2), false);
+      const out = Buffer.alloc(2 + answer.length);
+      out.writeUInt16BE(answer.length, 0);
+      answer.copy(out, 2);
+      socket.end(out);
+    });
+  });
+  closers.push(() => server.close());
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return { queries, target: `127.0.0.1:${port}` };
 }

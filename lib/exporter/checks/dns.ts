@@ -5,7 +5,7 @@
 import { promises as dns } from "node:dns";
 import type { lookup } from "node:dns/promises";
 import { bool, onlyKeys, optString, type Raw, stringList } from "../fields.ts";
-import { type IpProtocol, resolveHost } from "../net/dial.ts";
+import { type IpProtocol, resolveHost, type TlsSettings } from "../net/dial.ts";
 import { type DnsServerAddress, exchange } from "../net/dns-exchange.ts";
 import { type RrTypeName, rrTypes } from "../net/dns-rdata.ts";
 import {
@@ -18,6 +18,7 @@ import {
 import type { CheckKind } from "../types.ts";
 import { parseRrValidator, type RrValidator, rrProblem } from "./dns-rrs.ts";
 import { parseIpProtocol, parseSourceIp } from "./shared.ts";
+import { parseTlsConfig } from "./tls-config.ts";
 
 export interface DnsSettings {
   queryName: string;
@@ -35,14 +36,17 @@ export interface DnsSettings {
   sourceIp: string | undefined;
   /** udp (TCP again after a truncated answer) or tcp alone (transport_protocol). */
   transport: "udp" | "tcp";
+  /** DNS over TLS (dns_over_tls, tcp only) and its tls_config. */
+  dnsOverTls: boolean;
+  tlsConfig: TlsSettings;
   /** How a server given by name is resolved (preferred_ip_protocol, ip_protocol_fallback). */
   ipProtocol: IpProtocol;
 }
 
-/** host, host:port, [v6] or [v6]:port; port 53 unless given. */
-function splitServer(server: string): { host: string; port: number } {
+/** host, host:port, [v6] or [v6]:port; port 53 (853 over TLS) unless given. */
+function splitServer(server: string, defaultPort: number): { host: string; port: number } {
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(server);
-  const port = match?.[2] === undefined ? 53 : Number(match[2]);
+  const port = match?.[2] === undefined ? defaultPort : Number(match[2]);
   if (!match || !(port > 0 && port < 65536)) throw new Error("expected host or host:port");
   return { host: match[1] as string, port };
 }
@@ -59,13 +63,19 @@ function parseDnsIpProtocol(raw: Raw, where: string): IpProtocol {
  */
 export async function dnsServerAddress(
   server: string,
-  settings: Pick<DnsSettings, "ipProtocol">,
+  settings: Pick<DnsSettings, "ipProtocol" | "dnsOverTls">,
   signal: AbortSignal,
   lookupHost?: typeof lookup,
 ): Promise<DnsServerAddress> {
-  const { host, port } = splitServer(server);
+  const { host, port } = splitServer(server, settings.dnsOverTls ? 853 : 53);
   const { address, family } = await resolveHost(host, settings.ipProtocol, signal, lookupHost);
   return { address, family, port };
+}
+
+/** The name a DoT certificate must carry unless server_name says: the target's host, as blackbox. */
+function tlsServerName(target: string, server: DnsServerAddress): string {
+  if (target === "" || target === "system") return server.address;
+  return splitServer(target, 853).host.replace(/^\[(.*)\]$/, "$1");
 }
 
 /** "system" (or empty): the name servers of /etc/resolv.conf, in order. */
@@ -107,6 +117,8 @@ export const dnsCheck: CheckKind<DnsSettings> = {
         "source_ip_address",
         "recursion_desired",
         "transport_protocol",
+        "dns_over_tls",
+        "tls_config",
       ],
       where,
     );
@@ -123,6 +135,10 @@ export const dnsCheck: CheckKind<DnsSettings> = {
     const transport = optString(raw, "transport_protocol", where) || "udp";
     if (transport !== "udp" && transport !== "tcp")
       throw new Error(`${where}.transport_protocol: "${transport}" is not one of udp, tcp`);
+    const dnsOverTls = bool(raw, "dns_over_tls", where, false);
+    // blackbox fails every probe of such a module (expected transport protocol tcp for DoT).
+    if (dnsOverTls && transport !== "tcp")
+      throw new Error(`${where}.dns_over_tls: needs transport_protocol: tcp (it is ${transport})`);
     const queryName = optString(raw, "query_name", where);
     if (!queryName) throw new Error(`${where}.query_name: required`);
     const validRcodes = stringList(raw, "valid_rcodes", where).map((code) => code.toUpperCase());
@@ -143,6 +159,8 @@ export const dnsCheck: CheckKind<DnsSettings> = {
       failIfNoAnswer: bool(raw, "fail_if_no_answer", where, false),
       sourceIp: parseSourceIp(raw, where),
       transport,
+      dnsOverTls,
+      tlsConfig: parseTlsConfig(raw, where),
       recursionDesired: bool(raw, "recursion_desired", where, true),
       ipProtocol: parseDnsIpProtocol(raw, where),
     };
@@ -181,7 +199,13 @@ export const dnsCheck: CheckKind<DnsSettings> = {
             class: queryClasses[settings.queryClass] as number,
           },
           signal,
-          { protocol: settings.transport, localAddress: settings.sourceIp },
+          {
+            protocol: settings.transport,
+            localAddress: settings.sourceIp,
+            tls: settings.dnsOverTls
+              ? { settings: settings.tlsConfig, serverName: tlsServerName(target, server) }
+              : undefined,
+          },
         );
         result.set("ip_protocol", server.family);
         break;

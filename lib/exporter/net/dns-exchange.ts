@@ -1,12 +1,12 @@
 /**
  * One DNS query to one server: over UDP (a connected socket, so only the server's packets come
  * back, and a closed port fails at once), again over TCP when the answer was truncated; or over
- * TCP alone.
+ * TCP alone, or TLS (DNS over TLS, RFC 7858: the same framing inside TLS).
  * Answers with another ID are ignored, as miekg/dns's client does. Both sockets close on abort.
  */
 import { createSocket } from "node:dgram";
-import { connect as tcpConnect } from "node:net";
-import { abortable, sourceFamilyProblem } from "./dial.ts";
+import { type Socket, connect as tcpConnect } from "node:net";
+import { abortable, sourceFamilyProblem, startTls, type TlsSettings } from "./dial.ts";
 import { type DnsMessage, decodeHeader, decodeMessage, encodeQuery } from "./dns-wire.ts";
 
 export interface DnsQuestion {
@@ -24,6 +24,8 @@ export interface DnsTransport {
   protocol: "udp" | "tcp";
   /** The local address to bind. */
   localAddress?: string | undefined;
+  /** DNS over TLS (tcp only): tls_config, and the name the certificate must carry. */
+  tls?: { settings: TlsSettings; serverName: string } | undefined;
 }
 
 export interface DnsServerAddress {
@@ -66,36 +68,61 @@ function overUdp(
   return abortable(answer, signal, close).finally(close);
 }
 
-function overTcp(
-  server: DnsServerAddress,
-  query: Uint8Array,
-  signal: AbortSignal,
-  localAddress: string | undefined,
-) {
-  const socket = tcpConnect({
-    host: server.address,
-    port: server.port,
-    ...(localAddress ? { localAddress } : {}),
-  });
-  const answer = new Promise<Uint8Array>((resolve, reject) => {
+/** Sends the query with its 2-byte length and reads one answer framed the same way. */
+function framedAnswer(socket: Socket, query: Uint8Array): Promise<Uint8Array> {
+  return new Promise<Uint8Array>((resolve, reject) => {
     let received = Buffer.alloc(0);
     socket.on("error", reject);
-    socket.on("connect", () => {
-      const framed = Buffer.alloc(2 + query.length);
-      framed.writeUInt16BE(query.length, 0);
-      framed.set(query, 2);
-      socket.write(framed);
-    });
     socket.on("data", (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
       if (received.length >= 2 && received.length >= 2 + received.readUInt16BE(0))
         resolve(received.subarray(2, 2 + received.readUInt16BE(0)));
     });
-    socket.on("end", () =>
-      reject(new Error("the server closed the TCP connection before answering")),
-    );
+    const closed = () => reject(new Error("the server closed the connection before answering"));
+    socket.on("end", closed);
+    socket.on("close", closed);
+    const framed = Buffer.alloc(2 + query.length);
+    framed.writeUInt16BE(query.length, 0);
+    framed.set(query, 2);
+    socket.write(framed);
   });
-  return abortable(answer, signal, () => socket.destroy()).finally(() => socket.destroy());
+}
+
+async function overStream(
+  server: DnsServerAddress,
+  query: Uint8Array,
+  signal: AbortSignal,
+  transport: DnsTransport,
+): Promise<Uint8Array> {
+  const { localAddress, tls } = transport;
+  const tcp = tcpConnect({
+    host: server.address,
+    port: server.port,
+    ...(localAddress ? { localAddress } : {}),
+  });
+  const sockets: Socket[] = [tcp];
+  const destroy = () => {
+    for (const socket of sockets) socket.destroy();
+  };
+  try {
+    // on, not once: an error after the connect settles nothing, and must not go unhandled.
+    const connected = new Promise<void>((resolve, reject) => {
+      tcp.on("error", reject);
+      tcp.once("connect", () => resolve());
+    });
+    await abortable(connected, signal, destroy);
+    let socket: Socket = tcp;
+    if (tls) {
+      const secured = await startTls(tcp, tls.serverName, tls.settings, signal);
+      socket = secured.socket;
+      sockets.push(socket);
+      if (!secured.state.authorized && !tls.settings.insecureSkipVerify)
+        throw new Error(`TLS certificate not trusted: ${secured.state.authorizationError}`);
+    }
+    return await abortable(framedAnswer(socket, query), signal, destroy);
+  } finally {
+    destroy();
+  }
 }
 
 /** Asks server the question; resolves with the decoded answer, rejects on network errors. */
@@ -120,7 +147,7 @@ export async function exchange(
     const packet = await overUdp(server, query, signal, localAddress);
     if (!decodeHeader(packet).truncated) return decodeMessage(packet);
   }
-  const packet = await overTcp(server, query, signal, localAddress);
+  const packet = await overStream(server, query, signal, transport);
   if (decodeHeader(packet).id !== id) throw new Error("the TCP answer has another query ID");
   return decodeMessage(packet);
 }
