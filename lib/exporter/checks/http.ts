@@ -76,6 +76,7 @@ const keys = [
   "max_body_bytes",
   "authorization",
   "basic_auth",
+  "enable_http2",
   "bearer_token",
   "bearer_token_file",
 ] as const;
@@ -119,6 +120,11 @@ export const httpCheck: CheckKind<HttpSettings> = {
   parse(raw, where) {
     onlyKeys(raw, keys, where);
     mapping(raw, "headers", where);
+    // net/http1.ts offers no ALPN h2: false is what happens anyway; true would be ignored.
+    if (bool(raw, "enable_http2", where, false))
+      throw new Error(
+        `${where}.enable_http2: true is not supported: the http check speaks HTTP/1.1 only (set false or leave it out)`,
+      );
     return {
       method: (optString(raw, "method", where) ?? "GET").toUpperCase(),
       headers: stringMap(raw, "headers", where),
