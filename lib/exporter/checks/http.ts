@@ -23,6 +23,7 @@ import {
   type HttpAuthorization,
   parseHttpAuthorization,
 } from "./http-auth.ts";
+import { type AddedHeader, addedHeaderLines, parseHttpHeaders } from "./http-headers.ts";
 import { parseIpProtocol, recordTls, tlsMetrics } from "./shared.ts";
 import { parseTlsConfig } from "./tls-config.ts";
 
@@ -52,6 +53,8 @@ export interface HttpSettings {
   maxBodyBytes: number;
   /** Authorization header's parts, or files to read them from at each run (rotated secrets). */
   authorization: HttpAuthorization | undefined;
+  /** prometheus/common's http_headers, added to every request. */
+  httpHeaders: AddedHeader[];
 }
 
 const keys = [
@@ -77,6 +80,7 @@ const keys = [
   "authorization",
   "basic_auth",
   "enable_http2",
+  "http_headers",
   "bearer_token",
   "bearer_token_file",
 ] as const;
@@ -148,6 +152,7 @@ export const httpCheck: CheckKind<HttpSettings> = {
       minCertDays: optNumber(raw, "min_cert_days", where),
       maxBodyBytes: optSize(raw, "max_body_bytes", where) ?? 10 * 1024 * 1024,
       authorization: parseHttpAuthorization(raw, where),
+      httpHeaders: parseHttpHeaders(raw, where),
     };
   },
   validateTarget(target) {
@@ -187,6 +192,12 @@ export const httpCheck: CheckKind<HttpSettings> = {
         return result.fail(`credentials: ${(error as Error).message}`);
       }
     }
+    let addedHeaders: [string, string][];
+    try {
+      addedHeaders = await addedHeaderLines(settings.httpHeaders);
+    } catch (error) {
+      return result.fail((error as Error).message);
+    }
     const elsewhereHeaders = withoutCredentials(settings.headers);
     let url = new URL(target);
     // user:password@ in the target is basic auth (as Go's client does), unless one is configured.
@@ -212,6 +223,8 @@ export const httpCheck: CheckKind<HttpSettings> = {
           method,
           // Credentials go to the configured origin only, never to where a redirect points.
           headers: url.origin === origin ? headers : elsewhereHeaders,
+          // As common's round tripper adds them: on every request, wherever it goes.
+          addedHeaders,
           body,
           tls: settings.tls,
           ipProtocol: settings.ipProtocol,

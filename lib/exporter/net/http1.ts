@@ -9,6 +9,8 @@ export interface HttpRequest {
   url: URL;
   method: string;
   headers: Record<string, string>;
+  /** Lines sent after `headers`, a name possibly repeated (prometheus/common's http_headers). */
+  addedHeaders?: [string, string][];
   body: string | undefined;
   tls: TlsSettings;
   ipProtocol: IpProtocol;
@@ -69,6 +71,7 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
     if (body) headers["Content-Length"] = String(body.length);
     let head = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\n`;
     for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+    for (const [name, value] of request.addedHeaders ?? []) head += `${name}: ${value}\r\n`;
     const sent = performance.now();
     socket.write(`${head}\r\n`);
     if (body) socket.write(body);
