@@ -118,3 +118,20 @@ describe("http_headers", () => {
     }
   });
 });
+
+describe("headers", () => {
+  test("a value with CR, LF or another control character is refused at load naming the key, unquoted", () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ "X-Api-Key": "s3cret\r\nInjected: yes" }, "headers.X-Api-Key: not a valid header value"],
+      [{ authorization: "Bearer s3cret\nx" }, "headers.authorization: not a valid header value"],
+      [{ "X-Api-Key": "s3cret\u0000" }, "headers.X-Api-Key: not a valid header value"],
+      [{ "X-Injected: yes\r\nX-Api-Key": "s3cret" }, "not a valid header name"],
+    ];
+    for (const [headers, message] of cases) {
+      const error = refusal({ headers });
+      expect(error).toContain(message);
+      expect(error).not.toContain("s3cret");
+    }
+    expect(refusal({ headers: { "X-Api-Key": "tab\tis fine" } })).toBe("");
+  });
+});

@@ -3,7 +3,7 @@
  * each added to every request (redirects included), after `headers`. Files are read, trimmed, at
  * every run. Secrets and file contents are never quoted in a message.
  */
-import { isMapping, mapping, onlyKeys, type Raw, stringList } from "../fields.ts";
+import { isMapping, mapping, onlyKeys, type Raw, stringList, stringMap } from "../fields.ts";
 
 export interface AddedHeader {
   name: string;
@@ -48,6 +48,22 @@ export function canonicalHeaderName(name: string): string {
 export function validHeaderValue(value: string): boolean {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
   return !/[\x00-\x08\x0a-\x1f\x7f]/.test(value);
+}
+
+/**
+ * The http check's `headers: {Name: value}`, written into the request as they are: a name that is
+ * not a token or a value with CR/LF would split the request (Go's transport refuses both).
+ * Values may be credentials: never quoted.
+ */
+export function parseHeaders(raw: Raw, where: string): Record<string, string> {
+  const headers = stringMap(raw, "headers", where);
+  for (const [name, value] of Object.entries(headers)) {
+    if (!token.test(name))
+      throw new Error(`${where}.headers: ${JSON.stringify(name)} is not a valid header name`);
+    if (!validHeaderValue(value))
+      throw new Error(`${where}.headers.${name}: not a valid header value (control characters)`);
+  }
+  return headers;
 }
 
 export function parseHttpHeaders(raw: Raw, where: string): AddedHeader[] {

@@ -2,7 +2,6 @@
 import {
   bool,
   isMapping,
-  mapping,
   numberList,
   onlyKeys,
   optNumber,
@@ -13,7 +12,6 @@ import {
   regexList,
   regexText,
   stringList,
-  stringMap,
 } from "../fields.ts";
 import type { IpProtocol, TlsSettings } from "../net/dial.ts";
 import { httpRequest, UntrustedServer } from "../net/http1.ts";
@@ -23,7 +21,12 @@ import {
   type HttpAuthorization,
   parseHttpAuthorization,
 } from "./http-auth.ts";
-import { type AddedHeader, addedHeaderLines, parseHttpHeaders } from "./http-headers.ts";
+import {
+  type AddedHeader,
+  addedHeaderLines,
+  parseHeaders,
+  parseHttpHeaders,
+} from "./http-headers.ts";
 import { parseIpProtocol, recordTls, tlsMetrics } from "./shared.ts";
 import { parseTlsConfig } from "./tls-config.ts";
 
@@ -123,7 +126,6 @@ export const httpCheck: CheckKind<HttpSettings> = {
   description: "HTTP(S) request: status, phases, body/header regexes, redirects, certificate",
   parse(raw, where) {
     onlyKeys(raw, keys, where);
-    mapping(raw, "headers", where);
     // net/http1.ts offers no ALPN h2: false is what happens anyway; true would be ignored.
     if (bool(raw, "enable_http2", where, false))
       throw new Error(
@@ -131,7 +133,7 @@ export const httpCheck: CheckKind<HttpSettings> = {
       );
     return {
       method: (optString(raw, "method", where) ?? "GET").toUpperCase(),
-      headers: stringMap(raw, "headers", where),
+      headers: parseHeaders(raw, where),
       body: optString(raw, "body", where),
       validStatusCodes: numberList(raw, "valid_status_codes", where),
       validHttpVersions: stringList(raw, "valid_http_versions", where).map((v) =>
