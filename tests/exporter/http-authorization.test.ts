@@ -134,3 +134,20 @@ describe("basic_auth.username_file", () => {
     ).toContain("username and username_file exclude each other");
   });
 });
+
+describe("an Authorization header in headers", () => {
+  test("is kept, whatever its case, over basic_auth, bearer_token and authorization (as common)", async () => {
+    const credentials = [
+      { basic_auth: { username: "u", password: "p" } },
+      { bearer_token: "tok-configured" },
+      { authorization: { type: "Token", credentials: "tok-configured" } },
+      // common returns before reading the file: a missing one is no failure.
+      { authorization: { credentials_file: join(dir, "absent") } },
+    ];
+    for (const name of ["Authorization", "authorization", "AUTHORIZATION"])
+      for (const configured of credentials)
+        expect(await sent({ headers: { [name]: "Bearer from-headers" }, ...configured })).toBe(
+          "Bearer from-headers",
+        );
+  });
+});

@@ -187,7 +187,11 @@ export const httpCheck: CheckKind<HttpSettings> = {
         result.set("http_duration_seconds", seconds, { phase });
     };
     const headers = { ...settings.headers };
-    if (settings.authorization) {
+    let url = new URL(target);
+    // An Authorization in `headers` (any case: Go's header keys are canonical) is kept, as
+    // prometheus/common's round trippers add credentials only to a request without one.
+    const hasAuthorization = Object.keys(headers).some((n) => n.toLowerCase() === "authorization");
+    if (settings.authorization && !hasAuthorization) {
       try {
         headers.Authorization = await authorizationHeader(settings.authorization);
       } catch (error) {
@@ -201,10 +205,8 @@ export const httpCheck: CheckKind<HttpSettings> = {
       return result.fail((error as Error).message);
     }
     const elsewhereHeaders = withoutCredentials(settings.headers);
-    let url = new URL(target);
     // user:password@ in the target is basic auth (as Go's client does), unless one is configured.
-    const hasAuthorization = Object.keys(headers).some((n) => n.toLowerCase() === "authorization");
-    if ((url.username || url.password) && !hasAuthorization) {
+    if ((url.username || url.password) && !hasAuthorization && !settings.authorization) {
       let userinfo: string;
       try {
         userinfo = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
