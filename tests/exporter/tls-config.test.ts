@@ -101,7 +101,7 @@ describe("min_version and max_version", () => {
       tls_config: { ca: caPem, max_version: "TLS12" },
     });
     expect(result.error).toBeUndefined();
-    expect(detail(result, "tls_version_info", { version: "TLSv1.2" })).toBe(1);
+    expect(detail(result, "tls_version_info", { version: "TLS 1.2" })).toBe(1);
   });
 
   test("min_version TLS13 fails on a server that stops at TLS 1.2", async () => {
@@ -125,7 +125,7 @@ describe("min_version and max_version", () => {
       tls_config: { ...tls_config, min_version: "TLS10" },
     });
     expect(old.error).toBeUndefined();
-    expect(detail(old, "tls_version_info", { version: "TLSv1" })).toBe(1);
+    expect(detail(old, "tls_version_info", { version: "TLS 1.0" })).toBe(1);
   });
 
   test("unknown versions and max below min are refused naming the key", () => {
@@ -140,5 +140,30 @@ describe("min_version and max_version", () => {
     // Go's client starts at TLS 1.2 when min_version is unset: nothing would be left to offer.
     expect(() => parse({ max_version: "TLS11" })).toThrow("below the default min_version TLS12");
     expect(() => parse({ min_version: "TLS10", max_version: "TLS11" })).not.toThrow();
+  });
+});
+
+describe("tls_version_info", () => {
+  test("labels the version as blackbox's getTLSVersion does (TLS 1.x), for tcp, http and cert", async () => {
+    const tls_config = { ca: caPem };
+    const versions: [TlsOptions, string][] = [
+      [{}, "TLS 1.3"],
+      [{ maxVersion: "TLSv1.2" }, "TLS 1.2"],
+      [{ minVersion: "TLSv1.1", maxVersion: "TLSv1.1" }, "TLS 1.1"],
+    ];
+    for (const [options, label] of versions) {
+      const target = await tlsGreeter(options);
+      const settings = { tls_config: { ...tls_config, min_version: "TLS10" } };
+      for (const result of [
+        await check("tcp", target, { tls: true, ...settings }),
+        await check("cert", target, settings),
+      ]) {
+        expect(result.error).toBeUndefined();
+        expect(detail(result, "tls_version_info", { version: label })).toBe(1);
+      }
+    }
+    const https = await check("http", `${httpsTarget()}/`, { tls_config });
+    expect(https.error).toBeUndefined();
+    expect(detail(https, "tls_version_info", { version: "TLS 1.3" })).toBe(1);
   });
 });

@@ -3,7 +3,7 @@ import { onlyKeys, optNumber } from "../fields.ts";
 import { earliestExpiry, type PeerCertificate, pemCertificates } from "../net/certs.ts";
 import { dial, type IpProtocol, type TlsSettings } from "../net/dial.ts";
 import type { CheckKind } from "../types.ts";
-import { parseIpProtocol, splitHostPort, tlsMetrics } from "./shared.ts";
+import { parseIpProtocol, recordTlsVersion, splitHostPort, tlsMetrics } from "./shared.ts";
 import { parseTlsConfig } from "./tls-config.ts";
 
 export interface CertSettings {
@@ -73,7 +73,7 @@ export const certCheck: CheckKind<CertSettings> = {
         dialed.socket.destroy();
         const tls = dialed.tls as NonNullable<typeof dialed.tls>;
         chain = tls.chain;
-        result.set("tls_version_info", 1, { version: tls.protocol });
+        recordTlsVersion(tls, result);
         result.set("tls_chain_verified", tls.authorized ? 1 : 0);
         if (!tls.authorized && !settings.tls.insecureSkipVerify)
           trusted = result.fail(`TLS certificate not trusted: ${tls.authorizationError}`);

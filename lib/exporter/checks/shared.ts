@@ -39,6 +39,19 @@ export const tlsMetrics: Record<string, DetailMetric> = {
   },
 };
 
+/** blackbox's getTLSVersion names (dashboards and alerts match on them), from Node's protocol names. */
+const tlsVersionNames: Record<string, string> = {
+  TLSv1: "TLS 1.0",
+  "TLSv1.1": "TLS 1.1",
+  "TLSv1.2": "TLS 1.2",
+  "TLSv1.3": "TLS 1.3",
+};
+
+/** tls_version_info 1 with blackbox's version label ("unknown" for what it does not name). */
+export function recordTlsVersion(tls: TlsState, result: ResultSink): void {
+  result.set("tls_version_info", 1, { version: tlsVersionNames[tls.protocol] ?? "unknown" });
+}
+
 /** Records TLS facts; returns false (and the reason) when an unverified chain must fail. */
 export function recordTls(
   tls: TlsState,
@@ -46,7 +59,7 @@ export function recordTls(
   result: ResultSink,
   minCertDays: number | undefined,
 ): boolean {
-  result.set("tls_version_info", 1, { version: tls.protocol });
+  recordTlsVersion(tls, result);
   result.set("tls_chain_verified", tls.authorized ? 1 : 0);
   if (tls.chain.length > 0) {
     const expiry = earliestExpiry(tls.chain);
