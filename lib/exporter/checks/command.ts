@@ -5,6 +5,7 @@
  * nothing it started outlives the check.
  */
 import { spawn } from "node:child_process";
+import { killProcessGroup } from "../../cli/process-group.ts";
 import { parseExposition } from "../exposition/parse.ts";
 import { bool, onlyKeys, optSize, optString, stringList, stringMap } from "../fields.ts";
 import type { CheckKind } from "../types.ts";
@@ -19,15 +20,6 @@ export interface CommandSettings {
 
 /** Labels the exporter adds to passed-through series in scheduled mode. */
 export const reservedCommandLabels = ["check"] as const;
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the whole group is already gone.
-  }
-}
 
 const shells = new Set(["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox"]);
 
@@ -102,13 +94,13 @@ export const commandCheck: CheckKind<CommandSettings> = {
       stdoutBytes += chunk.length;
       if (stdoutBytes > settings.maxOutputBytes) {
         overflow = true;
-        killGroup(child.pid, "SIGKILL");
+        killProcessGroup(child.pid);
       } else stdout.push(chunk);
     });
     child.stderr?.on("data", (chunk: Buffer) => {
       if (stderr.length < 4096) stderr += chunk.toString("utf8");
     });
-    const onAbort = () => killGroup(child.pid, "SIGKILL");
+    const onAbort = () => killProcessGroup(child.pid);
     signal.addEventListener("abort", onAbort, { once: true });
     let exit: { code: number | null; signal: NodeJS.Signals | null; error?: Error };
     try {
@@ -116,7 +108,7 @@ export const commandCheck: CheckKind<CommandSettings> = {
         child.once("error", (error) => resolve({ code: null, signal: null, error }));
         // exit, not close: a background grandchild may hold the pipes open forever.
         child.once("exit", (code, killedBy) => {
-          killGroup(child.pid, "SIGKILL");
+          killProcessGroup(child.pid);
           resolve({ code, signal: killedBy });
         });
       });

@@ -3,6 +3,7 @@
  * own process group (setsid), and a time limit, an output limit or an abort kills that whole
  * group. Killing the script alone left its children (the cloud CLI it waits on) running.
  */
+import { killProcessGroup } from "../../cli/process-group.ts";
 
 export interface ScriptLimits {
   /** The run is killed after this long. */
@@ -40,7 +41,8 @@ export async function runScriptProcess(
   const stop = (why: ScriptStop) => {
     if (stopped) return;
     stopped = why;
-    killGroup(child.pid);
+    // SIGKILL: a listing has nothing to save.
+    killProcessGroup(child.pid);
     // A process that left the group may still hold the pipes: stop waiting for them.
     for (const reader of readers) reader.cancel().catch(() => {});
   };
@@ -89,13 +91,4 @@ async function readCapped(
     // Cancelled by a stop: what was read is kept.
   }
   return Buffer.concat(chunks).toString("utf8");
-}
-
-/** SIGKILL to the script's group: a listing has nothing to save, and stopping must be certain. */
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // The group is gone already.
-  }
 }
