@@ -26,6 +26,16 @@ export function checkSpec(
   return config.checks[0] as CheckSpec;
 }
 
+/** The message parsing a check's settings is refused with, or "" when they are accepted. */
+export function refusal(kind: string, target: string, settings: Record<string, unknown>): string {
+  try {
+    checkSpec(kind, target, settings);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return "";
+}
+
 export function check(
   kind: string,
   target: string,

@@ -6,34 +6,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { check, checkSpec } from "./helpers.ts";
+import { check, refusal } from "./helpers.ts";
+import { closeLoopbackServers, headerRecorder } from "./loopback-servers.ts";
 import { scratchDir } from "./scratch.ts";
 
-const seen: (string | null)[] = [];
-const elsewhereSeen: (string | null)[] = [];
-const server = Bun.serve({
-  hostname: "127.0.0.1",
-  port: 0,
-  fetch(request) {
-    if (new URL(request.url).pathname === "/away")
-      return Response.redirect(`http://127.0.0.1:${elsewhere.port}/`, 302);
-    seen.push(request.headers.get("authorization"));
-    return new Response("ok\n");
-  },
-});
-const elsewhere = Bun.serve({
-  hostname: "127.0.0.1",
-  port: 0,
-  fetch(request) {
-    elsewhereSeen.push(request.headers.get("authorization"));
-    return new Response("ok\n");
-  },
-});
-afterAll(() => {
-  server.stop(true);
-  elsewhere.stop(true);
-});
-const target = `http://127.0.0.1:${server.port}/`;
+const { target, seen, elsewhereSeen } = headerRecorder("authorization");
+afterAll(closeLoopbackServers);
 const dir = scratchDir("http-authorization");
 
 /** The Authorization header one run of the check sent. */
@@ -44,14 +22,7 @@ async function sent(settings: Record<string, unknown>): Promise<string | null | 
   return seen[0];
 }
 
-const refusal = (settings: Record<string, unknown>): string => {
-  try {
-    checkSpec("http", target, settings);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return "";
-};
+const refused = (settings: Record<string, unknown>) => refusal("http", target, settings);
 
 describe("authorization", () => {
   test("credentials with the default type Bearer, or the type given", async () => {
@@ -107,7 +78,7 @@ describe("authorization", () => {
       [{ authorization: { credentials: secret, token: "x" } }, 'unknown key "token"'],
     ];
     for (const [settings, message] of cases) {
-      const error = refusal(settings);
+      const error = refused(settings);
       expect(error).toContain(message);
       expect(error).not.toContain(secret);
     }
@@ -130,7 +101,7 @@ describe("basic_auth.username_file", () => {
 
   test("username and username_file together are refused", () => {
     expect(
-      refusal({ basic_auth: { username: "u", username_file: "/f", password: "p" } }),
+      refused({ basic_auth: { username: "u", username_file: "/f", password: "p" } }),
     ).toContain("username and username_file exclude each other");
   });
 });

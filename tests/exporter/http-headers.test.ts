@@ -5,44 +5,15 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { check, checkSpec } from "./helpers.ts";
+import { check, refusal } from "./helpers.ts";
+import { closeLoopbackServers, headerRecorder } from "./loopback-servers.ts";
 import { scratchDir } from "./scratch.ts";
 
-const seen: (string | null)[] = [];
-const elsewhereSeen: (string | null)[] = [];
-const elsewhere = Bun.serve({
-  hostname: "127.0.0.1",
-  port: 0,
-  fetch(request) {
-    elsewhereSeen.push(request.headers.get("x-api-key"));
-    return new Response("ok\n");
-  },
-});
-const server = Bun.serve({
-  hostname: "127.0.0.1",
-  port: 0,
-  fetch(request) {
-    if (new URL(request.url).pathname === "/away")
-      return Response.redirect(`http://127.0.0.1:${elsewhere.port}/`, 302);
-    seen.push(request.headers.get("x-api-key"));
-    return new Response("ok\n");
-  },
-});
-afterAll(() => {
-  server.stop(true);
-  elsewhere.stop(true);
-});
-const target = `http://127.0.0.1:${server.port}/`;
+const { target, seen, elsewhereSeen } = headerRecorder("x-api-key");
+afterAll(closeLoopbackServers);
 const dir = scratchDir("http-headers");
 
-const refusal = (settings: Record<string, unknown>): string => {
-  try {
-    checkSpec("http", target, settings);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return "";
-};
+const refused = (settings: Record<string, unknown>) => refusal("http", target, settings);
 
 describe("http_headers", () => {
   test("values, secrets and files (trimmed, read at every run) are all sent, in that order", async () => {
@@ -112,7 +83,7 @@ describe("http_headers", () => {
       [{ "X-Api-Key": "x" }, "expected {values, secrets, files}"],
     ];
     for (const [headers, message] of cases) {
-      const error = refusal({ http_headers: headers });
+      const error = refused({ http_headers: headers });
       expect(error).toContain(message);
       expect(error).not.toContain("s3cret");
     }
@@ -128,10 +99,10 @@ describe("headers", () => {
       [{ "X-Injected: yes\r\nX-Api-Key": "s3cret" }, "not a valid header name"],
     ];
     for (const [headers, message] of cases) {
-      const error = refusal({ headers });
+      const error = refused({ headers });
       expect(error).toContain(message);
       expect(error).not.toContain("s3cret");
     }
-    expect(refusal({ headers: { "X-Api-Key": "tab\tis fine" } })).toBe("");
+    expect(refused({ headers: { "X-Api-Key": "tab\tis fine" } })).toBe("");
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Scripted servers on 127.0.0.1 that record who connected and what they asked: a TCP greeter and
- * a DNS server answering every query with no records, over UDP and TCP or over TLS. Close them
- * with closeLoopbackServers.
+ * a DNS server answering every query with no records, over UDP and TCP or over TLS; an HTTP server
+ * recording a request header. Close them with closeLoopbackServers.
  */
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { createServer, type Server } from "node:net";
@@ -83,4 +83,36 @@ export async function dnsOverTlsServer(certificate: { cert: string; key: string 
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   return { queries, target: `127.0.0.1:${port}` };
+}
+
+/**
+ * An HTTP server on 127.0.0.1 that records one request header (null when absent) in `seen`; its
+ * /away redirects to a second server (another origin) that records it in `elsewhereSeen`.
+ */
+export function headerRecorder(header: string) {
+  const seen: (string | null)[] = [];
+  const elsewhereSeen: (string | null)[] = [];
+  const elsewhere = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(request) {
+      elsewhereSeen.push(request.headers.get(header));
+      return new Response("ok\n");
+    },
+  });
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(request) {
+      if (new URL(request.url).pathname === "/away")
+        return Response.redirect(`http://127.0.0.1:${elsewhere.port}/`, 302);
+      seen.push(request.headers.get(header));
+      return new Response("ok\n");
+    },
+  });
+  closers.push(() => {
+    server.stop(true);
+    elsewhere.stop(true);
+  });
+  return { target: `http://127.0.0.1:${server.port}/`, seen, elsewhereSeen };
 }
