@@ -5,7 +5,15 @@
  */
 import { maxTimerSeconds } from "../cli/values.ts";
 import { checkKinds, kindAliases } from "./checks/index.ts";
-import { isMapping, onlyKeys, optDuration, optString, type Raw, stringMap } from "./fields.ts";
+import {
+  isMapping,
+  labelName,
+  onlyKeys,
+  optDuration,
+  optString,
+  type Raw,
+  stringMap,
+} from "./fields.ts";
 import { shownTarget } from "./target-text.ts";
 import type { CheckSpec } from "./types.ts";
 
@@ -20,7 +28,6 @@ export interface Defaults {
 }
 
 const nameRule = /^[a-zA-Z0-9_.:-]+$/;
-const labelRule = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Labels the exporter sets itself. */
 const reservedLabels = new Set(["check", "kind", "phase", "version", "rcode", "status"]);
 
@@ -64,7 +71,7 @@ function parseOne(raw: unknown, where: string, defaults: Defaults, probe: boolea
     throw new Error(`${where}.timeout: ${timeout}s is longer than the interval (${interval}s)`);
   const labels = stringMap(raw, "labels", where);
   for (const label of Object.keys(labels)) {
-    if (!labelRule.test(label) || label.startsWith("__") || reservedLabels.has(label))
+    if (!labelName.test(label) || label.startsWith("__") || reservedLabels.has(label))
       throw new Error(`${where}.labels.${label}: not a valid label name or reserved`);
   }
   // Scheduled series carry the check's labels, and a detail's own label of the same name wins.

@@ -4,6 +4,9 @@ import { Re2Unsupported, re2ToJs } from "./re2.ts";
 
 export type Raw = Record<string, unknown>;
 
+/** A Prometheus label name (prometheus/common model.LabelNameRE). */
+export const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
 export function isMapping(value: unknown): value is Raw {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -2,6 +2,7 @@
 import {
   bool,
   isMapping,
+  labelName,
   onlyKeys,
   optNumber,
   optString,
@@ -73,8 +74,6 @@ interface LineMatch {
   /** Go's FindSubmatchIndex on the line: byte offsets, -1 for a group that did not match. */
   match: number[];
 }
-
-const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 function parseLabels(raw: Raw, where: string): ExpectLabel[] | undefined {
   const value = raw.labels;

@@ -3,10 +3,10 @@
  * rejecting anything that would corrupt our own /metrics: bad names or labels, duplicates,
  * samples split from their family, reserved labels.
  */
+import { labelName } from "../fields.ts";
 import type { ExposedFamily } from "../types.ts";
 
 const metricName = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const types = new Set(["gauge", "counter", "untyped", "histogram", "summary"]);
 const suffixes: Record<string, string[]> = {
   histogram: ["_bucket", "_sum", "_count"],
