@@ -106,3 +106,22 @@ describe("headers", () => {
     expect(refused({ headers: { "X-Api-Key": "tab\tis fine" } })).toBe("");
   });
 });
+
+describe("headers: a name given in any case replaces the request's own", () => {
+  const agent = headerRecorder("user-agent");
+  const host = headerRecorder("host");
+
+  test("user-agent and host written in lower case are sent once, with the value given", async () => {
+    agent.seen.length = 0;
+    const lower = await check("http", agent.target, { headers: { "user-agent": "probe/1" } });
+    expect(lower.error).toBeUndefined();
+    const mixed = await check("http", agent.target, { headers: { "USER-AGENT": "probe/2" } });
+    expect(mixed.error).toBeUndefined();
+    expect(agent.seen).toEqual(["probe/1", "probe/2"]);
+
+    host.seen.length = 0;
+    const named = await check("http", host.target, { headers: { host: "api.example.test" } });
+    expect(named.error).toBeUndefined();
+    expect(host.seen).toEqual(["api.example.test"]);
+  });
+});

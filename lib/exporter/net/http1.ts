@@ -61,16 +61,18 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     const body = request.body === undefined ? undefined : Buffer.from(request.body);
-    const headers: Record<string, string> = {
-      Host: url.host,
-      "User-Agent": "opsctl-exporter",
-      Accept: "*/*",
-      ...request.headers,
-      Connection: "close",
-    };
-    if (body) headers["Content-Length"] = String(body.length);
+    // Names compare in any case (as Go's Header.Set): a `user-agent` given replaces ours, not
+    // a second line beside it (two Host lines are a 400).
+    const headers = new Map<string, [string, string]>();
+    const set = (name: string, value: string) => headers.set(name.toLowerCase(), [name, value]);
+    set("Host", url.host);
+    set("User-Agent", "opsctl-exporter");
+    set("Accept", "*/*");
+    for (const [name, value] of Object.entries(request.headers)) set(name, value);
+    set("Connection", "close");
+    if (body) set("Content-Length", String(body.length));
     let head = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\n`;
-    for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+    for (const [name, value] of headers.values()) head += `${name}: ${value}\r\n`;
     for (const [name, value] of request.addedHeaders ?? []) head += `${name}: ${value}\r\n`;
     const sent = performance.now();
     socket.write(`${head}\r\n`);
