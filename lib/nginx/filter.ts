@@ -64,7 +64,8 @@ export function parseWhere(text: string): WhereClause {
     }
   }
   if (op === ">" || op === ">=" || op === "<" || op === "<=") {
-    const number = Number(value);
+    // Number("") and Number(" ") are 0: an empty value would compare against 0, not be refused.
+    const number = value.trim() === "" ? Number.NaN : Number(value);
     if (!Number.isFinite(number)) throw new Error(`--where "${text}": ${op} needs a number`);
     clause.number = number;
   }
