@@ -12,7 +12,11 @@ import {
   type V1Pod,
 } from "@kubernetes/client-node";
 import { loadKubeconfigFile, makeApiClient } from "../../lib/k8s/index.ts";
+import { waitUntil } from "../helpers/wait-until.ts";
 import { FAKE_NODE_ANNOTATION, type TestCluster } from "./k8s.ts";
+
+// Kept importable from here, where the k8s tests have always found it.
+export { waitUntil };
 
 export interface AdminClients {
   kc: KubeConfig;
@@ -31,28 +35,6 @@ export function adminClients(cluster: TestCluster): AdminClients {
     clientsByCluster.set(cluster, clients);
   }
   return clients;
-}
-
-/** Polls `probe` until it returns a value other than undefined/false; throws `what` on timeout. */
-export async function waitUntil<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await Bun.sleep(250);
-  }
-  throw new Error(
-    `timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? `: ${lastError}` : ""}`,
-  );
 }
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);

@@ -3,6 +3,7 @@
 // black-hole one replica's requests while the other's still get through; electors on it.
 import { LeaderElector } from "../../lib/podpatrol/kube/leader.ts";
 import { KubeApiError, type KubeRest, type RequestOptions } from "../../lib/podpatrol/kube/rest.ts";
+import { waitUntil } from "../helpers/wait-until.ts";
 import { quietLog } from "./test-log.ts";
 
 export interface StoredLease {
@@ -82,10 +83,7 @@ export function newElector(conn: ReturnType<typeof connection>, identity: string
   return new LeaderElector(conn.rest, settings, quietLog, () => {});
 }
 
+/** Waits for a check on the store or an elector: 25 ms polls (their timings are sub-second), 10 s. */
 export async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await Bun.sleep(25);
-  }
-  throw new Error(`timed out waiting for ${what}`);
+  await waitUntil(what, check, 10_000, 25);
 }
