@@ -120,10 +120,16 @@ export async function runNginxlog(
         // /dev/stdout is written as "-" is: through fd 1 (a socket cannot be opened by name).
         const path = isStdout(options.export) ? "-" : options.export;
         // Said at once: under --follow the run may go on for hours before close() reports it.
-        sink = sinkFor(path, exportColumns(format.variables), options.rowGroup, (error) =>
-          log.warn(
-            `--export ${path}: cannot write: ${readError(error)}; no more records are exported`,
-          ),
+        sink = sinkFor(
+          path,
+          exportColumns(format.variables),
+          options.rowGroup,
+          (error) =>
+            log.warn(
+              `--export ${path}: cannot write: ${readError(error)}; no more records are exported`,
+            ),
+          // Through the tool's stdout: its reader gone (| head) stops the analysis, quietly.
+          (text) => out.raw(text),
         );
       } catch (error) {
         throw new UsageError(`--export ${options.export}: ${(error as Error).message}`);

@@ -94,14 +94,23 @@ export interface RecordSink {
   readonly rows: number;
 }
 
-/** NDJSON to a file (or fd 1 for "-"). */
-export function ndjsonSink(path: string, columns: ExportColumn[]): RecordSink {
+/**
+ * NDJSON to a file, or for "-" to `stdout` (fd 1 if not given). The tool's stdout stops the run
+ * quietly when its reader goes away (`--export - | head`); a write of its own to fd 1 failed with
+ * EPIPE and went on reading the whole log.
+ */
+export function ndjsonSink(
+  path: string,
+  columns: ExportColumn[],
+  stdout: (text: string) => void = (text) => writeAllSync(1, text),
+): RecordSink {
   const fd = path === "-" ? 1 : openSync(path, "w");
+  const write = path === "-" ? stdout : (text: string) => writeAllSync(fd, text);
   let buffer: string[] = [];
   let size = 0;
   let rows = 0;
   const flush = () => {
-    if (buffer.length) writeAllSync(fd, buffer.join(""));
+    if (buffer.length) write(buffer.join(""));
     buffer = [];
     size = 0;
   };
@@ -207,17 +216,21 @@ function failingAtClose(sink: RecordSink, onFailure?: (error: unknown) => void):
   };
 }
 
-/** onFailure: told once when a write fails (records after it are dropped; close() throws it). */
+/**
+ * onFailure: told once when a write fails (records after it are dropped; close() throws it).
+ * stdout: where "-" writes (see ndjsonSink).
+ */
 export function sinkFor(
   path: string,
   columns: ExportColumn[],
   rowGroupRows?: number,
   onFailure?: (error: unknown) => void,
+  stdout?: (text: string) => void,
 ): RecordSink {
   return failingAtClose(
     path.endsWith(".parquet")
       ? parquetSink(path, columns, rowGroupRows)
-      : ndjsonSink(path, columns),
+      : ndjsonSink(path, columns, stdout),
     onFailure,
   );
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { tableNames } from "../../lib/nginx/report.ts";
 import { tempDir } from "../env/service.ts";
+import { compiledTool } from "../helpers/compiled.ts";
 import { compileOnce, nginxlog } from "./helpers.ts";
 
 // Compiling the binary can take a while on a busy machine: not inside a test's 5 s.
@@ -202,4 +203,38 @@ test("an export cut short by a full disk is an error, never a silently truncated
   } finally {
     Bun.spawnSync(["umount", "-l", small]);
   }
+}, 60_000);
+
+test("--export - | head: the reader gone stops the analysis quietly (exit 0), as ffind | head does", async () => {
+  // 60000 lines (~20 MB of NDJSON): far more than the pipe, the export's 1 MiB buffer and the
+  // reader's 1 MiB block hold, so nginxlog meets the closed pipe long before the end of the log.
+  const many = join(dir, "many.log");
+  const line = `10.0.0.1 - - [26/Nov/2026:08:00:00 +0000] "GET /many HTTP/1.1" 200 1 "-" "ua"\n`;
+  writeFileSync(many, line.repeat(60_000));
+  const bin = await compiledTool("nginxlog");
+  const errors = join(dir, "piped.err");
+  const prom = join(dir, "piped.prom");
+  const piped = Bun.spawnSync(
+    [
+      "bash",
+      "-c",
+      '"$@" 2>"$NGINXLOG_ERR" | head -1 >/dev/null; echo "$PIPESTATUS"', // nginxlog's exit code
+      "nginxlog",
+      bin,
+      many,
+      "--export",
+      "-",
+      "--metrics-textfile",
+      prom,
+      "--log-level",
+      "warn",
+    ],
+    { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, NGINXLOG_ERR: errors } },
+  );
+  expect(readFileSync(errors, "utf8")).not.toContain("cannot write");
+  expect(piped.stdout.toString()).toBe("0\n");
+  const requests = Number(
+    /^opsctl_items_processed_total\{[^}]*\} (\d+)$/m.exec(readFileSync(prom, "utf8"))?.[1],
+  );
+  expect(requests).toBeLessThan(60_000 / 2);
 }, 60_000);
