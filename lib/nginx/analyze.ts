@@ -87,7 +87,8 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
     } catch (error) {
       errors.push(`${name}: ${(error as Error).message}`);
     }
-    feeder.finish();
+    // A stop (Ctrl-C, stdout gone) leaves the line the last read cut in two: not a bad line.
+    if (!options.signal?.aborted) feeder.finish();
     add(analyzer.summary([name]));
     bytesRead += feeder.bytesRead;
     options.onSourceDone?.(name, bytesRead, 1);

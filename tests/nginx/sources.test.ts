@@ -125,6 +125,34 @@ describe("sources", () => {
     expect(result.summary.requests).toBe(6);
   });
 
+  test("a stop mid-file (Ctrl-C, | head) drops the line cut at the read block: not a bad line", async () => {
+    // 20000 lines of 88 bytes: the first 1 MiB read ends inside a line.
+    const big = join(dir, "stopped.log");
+    writeFileSync(big, lines(0, 20_000));
+    const stop = new AbortController();
+    const result = await analyzeSources({
+      sources: [{ kind: "file", path: big, size: lines(0, 20_000).length, gzip: false }],
+      settings: {
+        formatText: presets.combined as string,
+        escape: "default",
+        formatName: "combined",
+        filter: {},
+        bucketSeconds: 0,
+        topCapacity: 64,
+        badExampleLimit: 10,
+        only: [],
+      },
+      threads: 1,
+      signal: stop.signal,
+      // Stopped while the first block is analysed, as a signal would.
+      onRecord: () => stop.abort(),
+    });
+    expect(result.summary.requests).toBeGreaterThan(0);
+    expect(result.summary.requests).toBeLessThan(20_000);
+    expect(result.summary.badExamples).toEqual([]);
+    expect(result.summary.bad).toBe(0);
+  });
+
   test("0-byte file and a file without a trailing newline", async () => {
     const empty = join(dir, "empty.log");
     writeFileSync(empty, "");
