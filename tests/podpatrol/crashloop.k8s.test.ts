@@ -2,7 +2,6 @@
 // pod is replaced, and every safety gate holds: bare pod, DaemonSet pod, opt-out annotation,
 // PDB refusing an eviction, cooldown, circuit breaker, rate limit, dry-run, SIGHUP reload.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
 import { startCluster, type TestCluster } from "../env/k8s.ts";
 import {
   crashLoopPod,
@@ -21,7 +20,13 @@ import {
   waitForEvent,
   workload,
 } from "./k8s-fixtures.ts";
-import { type PatrolProcess, startPatrol, waitReady, writeConfig } from "./patrol-process.ts";
+import {
+  type PatrolProcess,
+  reloadConfig,
+  startPatrol,
+  waitReady,
+  writeConfig,
+} from "./patrol-process.ts";
 
 let cluster: TestCluster;
 let node: string;
@@ -303,11 +308,7 @@ describe("patrols started on an already failing cluster", () => {
       await Bun.sleep(1500);
       expect(await podExists(cluster, ns, name, pod?.metadata?.uid ?? "")).toBe(true); // 5 < 50
 
-      writeFileSync(
-        config,
-        JSON.stringify({ podpatrol: { rules: { crashloop: { restarts: "lots" } } } }),
-      );
-      patrol.proc.kill("SIGHUP");
+      reloadConfig(patrol, config, { rules: { crashloop: { restarts: "lots" } } });
       const rejected = await patrol.waitForLog("rejected", (l) =>
         String(l.msg).startsWith("configuration not reloaded"),
       );
@@ -318,11 +319,7 @@ describe("patrols started on an already failing cluster", () => {
       await Bun.sleep(1000);
       expect(await podExists(cluster, ns, name, pod?.metadata?.uid ?? "")).toBe(true); // old config kept
 
-      writeFileSync(
-        config,
-        JSON.stringify({ podpatrol: { rules: { crashloop: { restarts: 3 } } } }),
-      );
-      patrol.proc.kill("SIGHUP");
+      reloadConfig(patrol, config, { rules: { crashloop: { restarts: 3 } } });
       await patrol.waitForLog("reloaded", (l) => l.msg === "configuration reloaded");
       await waitForEvent(
         cluster,

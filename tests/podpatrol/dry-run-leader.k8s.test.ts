@@ -3,7 +3,6 @@
 // patrol. It judges as if it led. A SIGHUP to live joins the election; back to dry-run hands
 // the Lease back.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
 import { startCluster, type TestCluster } from "../env/k8s.ts";
 import {
   crashLoopPod,
@@ -13,7 +12,13 @@ import {
   waitUntil,
 } from "../env/k8s-helpers.ts";
 import { patrolEvents, podExists, waitForEvent, workload } from "./k8s-fixtures.ts";
-import { type PatrolProcess, startPatrol, waitReady, writeConfig } from "./patrol-process.ts";
+import {
+  type PatrolProcess,
+  reloadConfig,
+  startPatrol,
+  waitReady,
+  writeConfig,
+} from "./patrol-process.ts";
 
 let cluster: TestCluster;
 beforeAll(async () => {
@@ -121,8 +126,7 @@ describe("dry-run and leader election", () => {
       await wouldEvict(patrol, ns, name);
       expect(await readLease(ns, "podpatrol")).toBeUndefined();
 
-      writeFileSync(config, JSON.stringify({ podpatrol: { "dry-run": false } }));
-      patrol.proc.kill("SIGHUP");
+      reloadConfig(patrol, config, { "dry-run": false });
       await patrol.waitForLog("reloaded", (l) => l.msg === "configuration reloaded");
       await patrol.waitForLog("leads", (l) => l.msg === "became leader");
       expect((await readLease(ns, "podpatrol"))?.holderIdentity).toBe("switcher");
@@ -135,8 +139,7 @@ describe("dry-run and leader election", () => {
       expect(evicted.source).toBe("switcher");
       expect(await patrol.metric("opsctl_podpatrol_leader")).toBe(1);
 
-      writeFileSync(config, JSON.stringify({ podpatrol: { "dry-run": true } }));
-      patrol.proc.kill("SIGHUP");
+      reloadConfig(patrol, config, { "dry-run": true });
       await patrol.waitForLog("steps down", (l) => l.msg === "stopped leading");
       const released = await waitUntil("the Lease released", async () => {
         const lease = await readLease(ns, "podpatrol");

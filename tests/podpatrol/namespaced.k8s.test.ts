@@ -2,7 +2,7 @@
 // deploy/podpatrol/namespaced/rbac.yaml (no cluster-wide pod list, no nodes): one pod watch per
 // namespace, remediation there, nothing outside; node rules refused at start without node access.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { NODE_LOST_TAINT } from "../../lib/podpatrol/rules/node-lost/rule.ts";
 import { startCluster, type TestCluster } from "../env/k8s.ts";
@@ -26,7 +26,13 @@ import {
   waitForEvent,
   workload,
 } from "./k8s-fixtures.ts";
-import { type PatrolProcess, startPatrol, waitReady, writeConfig } from "./patrol-process.ts";
+import {
+  type PatrolProcess,
+  reloadConfig,
+  startPatrol,
+  waitReady,
+  writeConfig,
+} from "./patrol-process.ts";
 
 type Manifest = {
   kind: string;
@@ -78,10 +84,7 @@ async function patrolFromConfig(namespace: string[]) {
     "--no-leader-elect",
     ...withoutNodeRules,
   ]);
-  const reload = (next: string[]) => {
-    writeFileSync(config, JSON.stringify({ podpatrol: { namespace: next } }));
-    patrol.proc.kill("SIGHUP");
-  };
+  const reload = (next: string[]) => reloadConfig(patrol, config, { namespace: next });
   return { patrol, reload };
 }
 

@@ -35,8 +35,26 @@ process.on("exit", () => {
 export function writeConfig(section: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), "podpatrol-config-"));
   const file = join(dir, "config.yaml");
-  writeFileSync(file, JSON.stringify({ podpatrol: section }));
+  writeSection(file, section);
   return file;
+}
+
+/**
+ * Rewrites `file` (one from writeConfig) with a new podpatrol section and sends SIGHUP, as an
+ * operator reloads it. Does not wait: the test waits for the outcome it expects (reloaded,
+ * not reloaded, stepped down).
+ */
+export function reloadConfig(
+  patrol: PatrolProcess,
+  file: string,
+  section: Record<string, unknown>,
+): void {
+  writeSection(file, section);
+  patrol.proc.kill("SIGHUP");
+}
+
+function writeSection(file: string, section: Record<string, unknown>): void {
+  writeFileSync(file, JSON.stringify({ podpatrol: section }));
 }
 
 /** kubeconfig undefined: no --kubeconfig flag (in-cluster config from `env`). */
