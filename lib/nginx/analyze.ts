@@ -5,7 +5,7 @@
 
 import { withSpan } from "../telemetry/span.ts";
 import type { RecordView } from "./analyzer.ts";
-import type { Source } from "./inputs.ts";
+import { pathText, type Source } from "./inputs.ts";
 import { analyzeFile, RangeWorkers } from "./parallel.ts";
 import { type AnalysisSettings, newAnalyzer } from "./range.ts";
 import { feedFileRange, feedStream, gunzipFile, isGzip, LineFeeder, streamFile } from "./reader.ts";
@@ -98,7 +98,7 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
   try {
     for (const [index, source] of options.sources.entries()) {
       if (options.signal?.aborted) break;
-      const name = source.kind === "stdin" ? "-" : source.path;
+      const name = source.kind === "stdin" ? "-" : pathText(source.path);
       // One span per source (a no-op without OTLP).
       await withSpan("analyze source", { "opsctl.source": name }, async (span) => {
         const errorsBefore = errors.length;

@@ -2,6 +2,7 @@ import { fstatSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { UsageError } from "../cli/errors.ts";
 import { ExitCode } from "../cli/exit-codes.ts";
+import { argumentBytes } from "../cli/raw-arguments.ts";
 import type { ToolContext } from "../cli/types.ts";
 import { writeFileAtomic } from "../fs/write-atomic.ts";
 import { type AnalyzeResult, analyzeSources } from "./analyze.ts";
@@ -135,13 +136,14 @@ export async function runNginxlog(
         throw new UsageError(`--export ${options.export}: ${(error as Error).message}`);
       }
     }
-    const inputs = positionals.length ? positionals : ["-"];
+    // A file name that is not UTF-8 is opened by its exact bytes (its text names nothing).
+    const inputs = positionals.length ? positionals.map((input) => argumentBytes(input)) : ["-"];
     if (options.follow) {
       if (inputs.length !== 1 || inputs[0] === "-")
         throw new UsageError("--follow needs exactly one file");
       const analyzer = newAnalyzer(settings, sink ? (record) => sink.write(record) : undefined);
       await followFile({
-        path: inputs[0] as string,
+        path: inputs[0] as string | Buffer,
         analyzer,
         signal: ctx.signal,
         onProgress: () =>
@@ -155,7 +157,7 @@ export async function runNginxlog(
                 })
               : log.info(`follow: ${event}`, { path }),
       });
-      summary = analyzer.summary([inputs[0] as string]);
+      summary = analyzer.summary([positionals[0] as string]);
     } else {
       const expanded = expandInputs(inputs, process.cwd());
       failures = expanded.errors;

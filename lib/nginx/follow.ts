@@ -8,11 +8,11 @@
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import type { Analyzer } from "./analyzer.ts";
-import { readError } from "./inputs.ts";
+import { type FilePath, pathText, readError } from "./inputs.ts";
 import { LineFeeder } from "./reader.ts";
 
 export interface FollowOptions {
-  path: string;
+  path: FilePath;
   analyzer: Analyzer;
   signal: AbortSignal;
   pollMs?: number;
@@ -28,7 +28,7 @@ export interface FollowOptions {
   ) => void;
 }
 
-function openOrUndefined(path: string): number | undefined {
+function openOrUndefined(path: FilePath): number | undefined {
   try {
     return openSync(path, "r");
   } catch {
@@ -40,20 +40,21 @@ function openOrUndefined(path: string): number | undefined {
  * The file to follow, opened, or undefined while it does not exist (tail -F waits for it);
  * throws naming the path and why it cannot be followed.
  */
-function openToFollow(path: string): number | undefined {
+function openToFollow(path: FilePath): number | undefined {
   let fd: number;
   try {
     fd = openSync(path, "r");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
-    throw Object.assign(new Error(`${path}: cannot open for --follow: ${readError(error)}`), {
-      code,
-    });
+    throw Object.assign(
+      new Error(`${pathText(path)}: cannot open for --follow: ${readError(error)}`),
+      { code },
+    );
   }
   if (fstatSync(fd).isDirectory()) {
     closeSync(fd);
-    throw new Error(`${path}: is a directory (--follow needs one file)`);
+    throw new Error(`${pathText(path)}: is a directory (--follow needs one file)`);
   }
   return fd;
 }
@@ -74,11 +75,12 @@ export async function followFile(options: FollowOptions): Promise<void> {
   const { path, analyzer, signal } = options;
   const pollMs = options.pollMs ?? 250;
   const rotateWaitMs = options.rotateWaitMs ?? 5000;
-  analyzer.source = path;
+  const name = pathText(path);
+  analyzer.source = name;
   let feeder = new LineFeeder(analyzer);
   let fd: number | undefined = openToFollow(path);
   let offset = 0;
-  if (fd === undefined) options.onEvent?.("waiting", path);
+  if (fd === undefined) options.onEvent?.("waiting", name);
   /** Opens the path if no file is open (not there yet, or gone at a rotation's reopen). */
   let denied = false;
   const openIfMissing = () => {
@@ -90,14 +92,14 @@ export async function followFile(options: FollowOptions): Promise<void> {
       // a postrotate chmod): wait for it, as tail -F does, and say so once.
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== "EACCES" && code !== "EPERM") throw error;
-      if (!denied) options.onEvent?.("denied", path);
+      if (!denied) options.onEvent?.("denied", name);
       denied = true;
       return;
     }
     offset = 0;
     if (fd !== undefined) {
       denied = false;
-      options.onEvent?.("appeared", path);
+      options.onEvent?.("appeared", name);
     }
   };
 
@@ -146,14 +148,14 @@ export async function followFile(options: FollowOptions): Promise<void> {
       fd = openOrUndefined(path);
       offset = 0;
       feeder = new LineFeeder(analyzer);
-      options.onEvent?.("rotated", path);
+      options.onEvent?.("rotated", name);
       continue;
     }
     if (current && mine && mine.size < offset) {
       // Truncated in place (copytruncate): start over; a held-back partial line is dropped.
       offset = 0;
       feeder = new LineFeeder(analyzer);
-      options.onEvent?.("truncated", path);
+      options.onEvent?.("truncated", name);
       continue;
     }
     if (read) options.onProgress?.();

@@ -2,11 +2,22 @@
 import { statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 
+/**
+ * A path as fs opens it: text, or the exact bytes of an argument that is not UTF-8 (a Latin-1
+ * file name; its text has U+FFFD in place of those bytes and names nothing).
+ */
+export type FilePath = string | Buffer;
+
+/** The path as reports and messages show it (lossy for bytes that are not UTF-8). */
+export function pathText(path: FilePath): string {
+  return typeof path === "string" ? path : path.toString();
+}
+
 export type Source =
   | { kind: "stdin" }
-  | { kind: "file"; path: string; size: number; gzip: boolean }
+  | { kind: "file"; path: FilePath; size: number; gzip: boolean }
   /** A named pipe or <(process substitution): no size, read once as a stream. */
-  | { kind: "pipe"; path: string; gzip: boolean };
+  | { kind: "pipe"; path: FilePath; gzip: boolean };
 
 const globChars = /[*?[{]/;
 
@@ -46,12 +57,18 @@ export interface ExpandedInputs {
   errors: string[];
 }
 
-export function expandInputs(inputs: string[], cwd: string): ExpandedInputs {
+/** inputs: arguments as text, or as bytes when they are not UTF-8 (lib/cli/raw-arguments.ts). */
+export function expandInputs(inputs: (string | Buffer)[], cwd: string): ExpandedInputs {
   const errors: string[] = [];
-  const paths: string[] = [];
+  const paths: (string | Buffer)[] = [];
   const sources: Source[] = [];
   let stdinUsed = false;
   for (const input of inputs) {
+    // Bytes are a literal path: a glob is matched as text.
+    if (typeof input !== "string") {
+      paths.push(input);
+      continue;
+    }
     if (input === "-") {
       if (!stdinUsed) sources.push({ kind: "stdin" });
       stdinUsed = true;
@@ -79,8 +96,14 @@ export function expandInputs(inputs: string[], cwd: string): ExpandedInputs {
     }
     paths.push(input);
   }
-  for (const path of paths) {
-    const full = resolve(cwd, path);
+  for (const given of paths) {
+    const path = pathText(given);
+    const full: FilePath =
+      typeof given === "string"
+        ? resolve(cwd, given)
+        : given[0] === 0x2f
+          ? given
+          : Buffer.concat([Buffer.from(`${cwd}/`), given]);
     try {
       const stat = statSync(full);
       if (stat.isDirectory()) {

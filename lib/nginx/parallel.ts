@@ -4,6 +4,7 @@
  * lines of the ranges before them, so they are the file's real line numbers.
  */
 import { closeSync, openSync, readSync } from "node:fs";
+import type { FilePath } from "./inputs.ts";
 import {
   type AnalysisSettings,
   analyzeRange,
@@ -22,7 +23,7 @@ import { mergeSummaries, type Summary } from "./summary.ts";
 export const defaultMinRangeBytes = 128 << 20;
 
 /** Range starts: 0 and the byte after the first newline at or past each even split point. */
-export function splitAtNewlines(path: string, size: number, parts: number): number[] {
+export function splitAtNewlines(path: FilePath, size: number, parts: number): number[] {
   const starts = [0];
   const fd = openSync(path, "r");
   try {
@@ -97,7 +98,7 @@ export interface FileAnalysis {
 }
 
 export async function analyzeFile(
-  path: string,
+  path: FilePath,
   size: number,
   settings: AnalysisSettings,
   threads: number,

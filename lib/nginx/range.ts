@@ -2,6 +2,7 @@
 import { Analyzer, type RecordView, type TableGroup } from "./analyzer.ts";
 import type { FilterSpec } from "./filter.ts";
 import { compileFormat, type Escape } from "./format.ts";
+import { type FilePath, pathText } from "./inputs.ts";
 import { feedFileRange, LineFeeder } from "./reader.ts";
 import type { Summary } from "./summary.ts";
 
@@ -17,7 +18,7 @@ export interface AnalysisSettings {
 }
 
 export interface RangeJob {
-  path: string;
+  path: FilePath;
   start: number;
   end: number;
   settings: AnalysisSettings;
@@ -64,9 +65,12 @@ export function newAnalyzer(
 
 export function analyzeRange(job: RangeJob): RangeResult {
   const analyzer = newAnalyzer(job.settings);
-  analyzer.source = job.path;
+  // A Buffer posted to a Worker arrives as a plain Uint8Array.
+  const path = typeof job.path === "string" ? job.path : Buffer.from(job.path);
+  const name = pathText(path);
+  analyzer.source = name;
   const feeder = new LineFeeder(analyzer);
-  feedFileRange(job.path, job.start, job.end, feeder);
+  feedFileRange(path, job.start, job.end, feeder);
   feeder.finish();
-  return { summary: analyzer.summary([job.path]), lineCount: feeder.lineNumber - 1 };
+  return { summary: analyzer.summary([name]), lineCount: feeder.lineNumber - 1 };
 }

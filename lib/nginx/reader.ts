@@ -6,6 +6,7 @@
 import { closeSync, createReadStream, openSync, type ReadStream, readSync } from "node:fs";
 import { createGunzip } from "node:zlib";
 import type { Analyzer } from "./analyzer.ts";
+import type { FilePath } from "./inputs.ts";
 
 export const readBufferSize = 1 << 20;
 
@@ -107,7 +108,7 @@ export class LineFeeder {
 
 /** Analyses bytes [start, end) of a plain file. */
 export function feedFileRange(
-  path: string,
+  path: FilePath,
   start: number,
   end: number,
   feeder: LineFeeder,
@@ -143,16 +144,20 @@ export async function feedStream(
 }
 
 /** A file read front to back as a stream (named pipes, which have no size to read up to). */
-export function streamFile(path: string): ReadStream {
+export function streamFile(path: FilePath): ReadStream {
+  // createReadStream takes only a text path; bytes are opened here (a text path is opened by the
+  // stream, off this thread: a named pipe waits for its writer).
+  if (typeof path !== "string")
+    return createReadStream("", { fd: openSync(path, "r"), highWaterMark: readBufferSize });
   return createReadStream(path, { highWaterMark: readBufferSize });
 }
 
-export function gunzipFile(path: string): AsyncIterable<Uint8Array> {
+export function gunzipFile(path: FilePath): AsyncIterable<Uint8Array> {
   return streamFile(path).pipe(createGunzip({ chunkSize: readBufferSize }));
 }
 
 /** True when the file starts with the gzip magic bytes. */
-export function isGzip(path: string): boolean {
+export function isGzip(path: FilePath): boolean {
   const fd = openSync(path, "r");
   try {
     const head = new Uint8Array(2);

@@ -153,6 +153,26 @@ describe("sources", () => {
     expect(result.summary.bad).toBe(0);
   });
 
+  test("a file name that is not UTF-8 (Latin-1 caf\\xe9) is read: plain, split over a Worker, and .gz", async () => {
+    const latin1 = join(dir, "latin1");
+    mkdirSync(latin1, { recursive: true });
+    const name = (suffix: string) =>
+      Buffer.concat([Buffer.from(`${latin1}/caf`), Buffer.from([0xe9]), Buffer.from(suffix)]);
+    writeFileSync(name(".log"), lines(0, 400));
+    writeFileSync(name(".log.1.gz"), Bun.gzipSync(lines(0, 3)));
+    const bin = await compiledTool("nginxlog");
+    // The shell passes the bytes as they are; a spawn argument would be encoded as UTF-8.
+    const run = (args: string) =>
+      Bun.spawnSync(["bash", "-c", `"$1" ${args} --json`, "bash", bin], { cwd: latin1 });
+    const plain = run(`"caf$(printf '\\351').log" --threads 2 --min-range 4K`);
+    expect(plain.stderr.toString()).not.toContain("no such file");
+    expect(plain.exitCode).toBe(0);
+    expect(JSON.parse(plain.stdout.toString()).overview.requests).toBe(400);
+    const gz = run(`"$PWD/caf$(printf '\\351').log.1.gz"`);
+    expect(gz.exitCode).toBe(0);
+    expect(JSON.parse(gz.stdout.toString()).overview.requests).toBe(3);
+  }, 60_000);
+
   test("0-byte file and a file without a trailing newline", async () => {
     const empty = join(dir, "empty.log");
     writeFileSync(empty, "");
