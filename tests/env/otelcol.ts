@@ -5,6 +5,7 @@
  * attributes (OTEL_RESOURCE_ATTRIBUTES=test.id=...).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort, type Service, startService, tempDir } from "./service.ts";
 
@@ -347,6 +348,29 @@ function toMetric(resource: AttributeMap, metric: Json): ReceivedMetric {
       })),
     };
   return { ...base, type: "other", monotonic: false, points: [] };
+}
+
+let testIds = 0;
+
+/**
+ * The environment for one tool run whose telemetry a test reads back: a test.id unique in this
+ * process (tests share one collector) in OTEL_RESOURCE_ATTRIBUTES, PATH, HOME, then `extra`.
+ * Pass the id to waitForReceived to see that run's data only.
+ */
+export function testEnv(extra: Record<string, string> = {}): {
+  id: string;
+  env: Record<string, string>;
+} {
+  const id = `t${process.pid}-${++testIds}`;
+  return {
+    id,
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: tmpdir(),
+      OTEL_RESOURCE_ATTRIBUTES: `test.id=${id}`,
+      ...extra,
+    },
+  };
 }
 
 /** Only what one test run sent: resource attribute test.id = id. */

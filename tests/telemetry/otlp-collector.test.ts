@@ -7,12 +7,17 @@ import { readFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
-import { type Collector, type Received, startCollector, waitForReceived } from "../env/otelcol.ts";
+import {
+  type Collector,
+  type Received,
+  startCollector,
+  testEnv,
+  waitForReceived,
+} from "../env/otelcol.ts";
 import { compiledTool, run } from "../helpers/compiled.ts";
 
 let collector: Collector;
 let fixture: string;
-let counter = 0;
 
 beforeAll(async () => {
   [collector, fixture] = await Promise.all([
@@ -20,20 +25,6 @@ beforeAll(async () => {
     compiledTool("telemetry-fixture", "tests/fixtures/telemetry-tool.ts"),
   ]);
 }, 600_000);
-
-/** A unique test.id per run so tests sharing the collector only see their own data. */
-function testEnv(extra: Record<string, string> = {}): { id: string; env: Record<string, string> } {
-  const id = `t${process.pid}-${++counter}`;
-  return {
-    id,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: tmpdir(),
-      OTEL_RESOURCE_ATTRIBUTES: `test.id=${id}`,
-      ...extra,
-    },
-  };
-}
 
 const hasRunSpan = (r: Received) => r.spans.some((s) => s.name === "sshping");
 const complete = (r: Received) =>

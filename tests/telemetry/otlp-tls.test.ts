@@ -3,13 +3,11 @@
  * and gRPC; an untrusted certificate is refused with one warning, and the tool is unaffected.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { tmpdir } from "node:os";
-import { startTlsCollector, type TlsCollector, waitForReceived } from "../env/otelcol.ts";
+import { startTlsCollector, type TlsCollector, testEnv, waitForReceived } from "../env/otelcol.ts";
 import { compiledTool, run } from "../helpers/compiled.ts";
 
 let collector: TlsCollector;
 let fixture: string;
-let counter = 0;
 
 beforeAll(async () => {
   [collector, fixture] = await Promise.all([
@@ -18,23 +16,10 @@ beforeAll(async () => {
   ]);
 }, 600_000);
 
-function env(extra: Record<string, string>) {
-  const id = `tls${process.pid}-${++counter}`;
-  return {
-    id,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: tmpdir(),
-      OTEL_RESOURCE_ATTRIBUTES: `test.id=${id}`,
-      ...extra,
-    },
-  };
-}
-
 describe("OTLP over TLS", () => {
   for (const protocol of ["http/protobuf", "grpc"] as const) {
     test(`${protocol}: the private CA from OTEL_EXPORTER_OTLP_CERTIFICATE is trusted`, async () => {
-      const { id, env: vars } = env({
+      const { id, env: vars } = testEnv({
         OTEL_EXPORTER_OTLP_ENDPOINT:
           protocol === "grpc" ? collector.grpcEndpoint : collector.httpEndpoint,
         OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
@@ -54,7 +39,7 @@ describe("OTLP over TLS", () => {
   }
 
   test("without the CA the certificate is refused: one warning, same output", async () => {
-    const { env: vars } = env({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.httpEndpoint });
+    const { env: vars } = testEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.httpEndpoint });
     const result = await run([fixture, "one", "--log-format", "text"], { env: vars });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe("units=1 ok=true\n");

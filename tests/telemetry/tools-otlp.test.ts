@@ -7,14 +7,19 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Collector, type Received, startCollector, waitForReceived } from "../env/otelcol.ts";
+import {
+  type Collector,
+  type Received,
+  startCollector,
+  testEnv,
+  waitForReceived,
+} from "../env/otelcol.ts";
 import { freePort } from "../env/service.ts";
 import { sharedSshdFleet } from "../env/sshd.ts";
 import { compiledTool, run } from "../helpers/compiled.ts";
 
 let collector: Collector;
 let work: string;
-let counter = 0;
 
 beforeAll(async () => {
   collector = await startCollector();
@@ -23,19 +28,9 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function otlpEnv(extra: Record<string, string> = {}) {
-  const id = `tools${process.pid}-${++counter}`;
-  return {
-    id,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: work,
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.httpEndpoint,
-      OTEL_RESOURCE_ATTRIBUTES: `test.id=${id}`,
-      ...extra,
-    },
-  };
-}
+/** testEnv with HOME in this file's work dir and OTLP to the collector. */
+const otlpEnv = (extra: Record<string, string> = {}) =>
+  testEnv({ HOME: work, OTEL_EXPORTER_OTLP_ENDPOINT: collector.httpEndpoint, ...extra });
 
 const runSpanOf = (tool: string) => (r: Received) =>
   r.spans.some((s) => s.name === tool && s.parentSpanId === "");
