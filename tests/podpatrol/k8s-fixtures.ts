@@ -1,6 +1,9 @@
 // Cluster-side fixtures for the podpatrol integration tests, on top of tests/env/k8s-helpers.
+import { readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { TestCluster } from "../env/k8s.ts";
-import { adminClients, waitUntil } from "../env/k8s-helpers.ts";
+import { adminClients, uniqueName, waitUntil } from "../env/k8s-helpers.ts";
 
 export interface EventSummary {
   reason: string;
@@ -127,4 +130,16 @@ export async function workload(
       },
     },
   });
+}
+
+/**
+ * A copy of the cluster's token kubeconfig whose server is https://127.0.0.1:`port`: a proxy in
+ * front of the API server (same host, so the serving certificate still matches).
+ */
+export function kubeconfigThrough(cluster: TestCluster, port: number): string {
+  const config = JSON.parse(readFileSync(cluster.kubeconfigToken, "utf8"));
+  config.clusters[0].cluster.server = `https://127.0.0.1:${port}`;
+  const file = join(tmpdir(), `${uniqueName("proxied")}.kubeconfig`);
+  writeFileSync(file, JSON.stringify(config));
+  return file;
 }

@@ -3,9 +3,8 @@
 // watch expiry (410 Gone from the real API server), and
 // leader failover between two replicas when the leader is killed.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadKubeconfigFile } from "../../lib/k8s/config.ts";
 import { Informer } from "../../lib/podpatrol/kube/informer.ts";
@@ -16,11 +15,10 @@ import {
   crashLoopPod,
   createFakeNode,
   createNamespace,
-  uniqueName,
   waitForRunningPods,
   waitUntil,
 } from "../env/k8s-helpers.ts";
-import { livePods, podExists, waitForEvent, workload } from "./k8s-fixtures.ts";
+import { kubeconfigThrough, livePods, podExists, waitForEvent, workload } from "./k8s-fixtures.ts";
 import { startPatrol, waitReady } from "./patrol-process.ts";
 
 let cluster: TestCluster;
@@ -126,10 +124,7 @@ describe("API server outage", () => {
     const apiPort = Number(new URL(cluster.server).port);
     proxy.target = apiPort;
     await proxy.up();
-    const config = JSON.parse(readFileSync(cluster.kubeconfigToken, "utf8"));
-    config.clusters[0].cluster.server = `https://127.0.0.1:${proxy.port}`;
-    const kubeconfig = join(tmpdir(), `${uniqueName("proxied")}.kubeconfig`);
-    writeFileSync(kubeconfig, JSON.stringify(config));
+    const kubeconfig = kubeconfigThrough(cluster, proxy.port);
 
     const ns = await createNamespace(cluster);
     await workload(cluster, ns, "survivor", { replicas: 2 });

@@ -5,9 +5,6 @@
 // is unready while its watches stay down. Through a proxy that closes every watch right after it
 // opens, retried under the idle bound each time, the daemon is unready too: no watch works.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { loadKubeconfigFile } from "../../lib/k8s/config.ts";
 import { Registry } from "../../lib/metrics/prom.ts";
 import { buildConfig } from "../../lib/podpatrol/config.ts";
@@ -16,9 +13,10 @@ import { Informer } from "../../lib/podpatrol/kube/informer.ts";
 import { KubeRest } from "../../lib/podpatrol/kube/rest.ts";
 import type { Pod } from "../../lib/podpatrol/kube-types.ts";
 import { startCluster, type TestCluster } from "../env/k8s.ts";
-import { createNamespace, createPod, uniqueName, waitUntil } from "../env/k8s-helpers.ts";
+import { createNamespace, createPod, waitUntil } from "../env/k8s-helpers.ts";
 import { defaultFlags } from "./fixtures.ts";
 import { FreezableProxy } from "./freezable-proxy.ts";
+import { kubeconfigThrough } from "./k8s-fixtures.ts";
 import { capturedLog } from "./test-log.ts";
 
 let cluster: TestCluster;
@@ -36,11 +34,7 @@ async function proxied(): Promise<{ proxy: FreezableProxy; kubeconfig: string }>
   const proxy = new FreezableProxy(Number(new URL(cluster.server).port));
   proxies.push(proxy);
   await proxy.start();
-  const config = JSON.parse(readFileSync(cluster.kubeconfigToken, "utf8"));
-  config.clusters[0].cluster.server = `https://127.0.0.1:${proxy.port}`;
-  const kubeconfig = join(tmpdir(), `${uniqueName("stalled")}.kubeconfig`);
-  writeFileSync(kubeconfig, JSON.stringify(config));
-  return { proxy, kubeconfig };
+  return { proxy, kubeconfig: kubeconfigThrough(cluster, proxy.port) };
 }
 
 /** The daemon (dry run, one namespace) through `kubeconfig`, with a short idle bound. */
