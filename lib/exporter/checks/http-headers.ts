@@ -36,6 +36,11 @@ const reserved = new Set([
 
 const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/** A header name is an RFC 9110 token (Go's httpguts.ValidHeaderFieldName). */
+export function validHeaderName(name: string): boolean {
+  return token.test(name);
+}
+
 /** Go's http.CanonicalHeaderKey: "x-api-key" -> "X-Api-Key"; a name that is not a token as is. */
 export function canonicalHeaderName(name: string): string {
   if (!token.test(name)) return name;

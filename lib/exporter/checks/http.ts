@@ -13,8 +13,9 @@ import {
   regexText,
   stringList,
 } from "../fields.ts";
-import type { IpProtocol, TlsSettings } from "../net/dial.ts";
+import { type IpProtocol, resolveHost, type TlsSettings } from "../net/dial.ts";
 import { httpRequest, UntrustedServer } from "../net/http1.ts";
+import type { ProxyRoute } from "../net/proxy-dial.ts";
 import type { CheckKind } from "../types.ts";
 import {
   authorizationHeader,
@@ -27,6 +28,7 @@ import {
   parseHeaders,
   parseHttpHeaders,
 } from "./http-headers.ts";
+import { type HttpProxySettings, parseHttpProxy, proxyKeys, proxyRoute } from "./http-proxy.ts";
 import { parseIpProtocol, recordTls, tlsMetrics } from "./shared.ts";
 import { parseTlsConfig } from "./tls-config.ts";
 
@@ -58,6 +60,8 @@ export interface HttpSettings {
   authorization: HttpAuthorization | undefined;
   /** prometheus/common's http_headers, added to every request. */
   httpHeaders: AddedHeader[];
+  /** proxy_url / proxy_from_environment and the keys that go with them; undefined: direct. */
+  proxy: HttpProxySettings | undefined;
 }
 
 const keys = [
@@ -86,6 +90,7 @@ const keys = [
   "http_headers",
   "bearer_token",
   "bearer_token_file",
+  ...proxyKeys,
 ] as const;
 
 function headerMatches(raw: Raw, key: string, where: string): HeaderMatch[] {
@@ -155,6 +160,7 @@ export const httpCheck: CheckKind<HttpSettings> = {
       maxBodyBytes: optSize(raw, "max_body_bytes", where) ?? 10 * 1024 * 1024,
       authorization: parseHttpAuthorization(raw, where),
       httpHeaders: parseHttpHeaders(raw, where),
+      proxy: parseHttpProxy(raw, where),
     };
   },
   validateTarget(target) {
@@ -216,10 +222,36 @@ export const httpCheck: CheckKind<HttpSettings> = {
       headers.Authorization = `Basic ${Buffer.from(userinfo).toString("base64")}`;
     }
     const origin = url.origin;
+    const targetHost = url.host;
+    let targetAddress: { address: string; family: 4 | 6 } | undefined;
     let redirects = 0;
     let method = settings.method;
     let body = settings.body;
     for (;;) {
+      let route: ProxyRoute | undefined;
+      let resolved: typeof targetAddress;
+      if (settings.proxy) {
+        const proxy = settings.proxy;
+        try {
+          // As blackbox: the target's name is resolved here (the resolve phase) and its address
+          // is what no_proxy sees and CONNECT asks for, unless skip_resolve_phase_with_proxy.
+          // A relative redirect keeps that address; other hosts go to the proxy by name.
+          if (!proxy.skipResolve && url.host === targetHost) {
+            if (!targetAddress) {
+              const started = performance.now();
+              targetAddress = await resolveHost(url.hostname, settings.ipProtocol, signal);
+              phases.resolve += (performance.now() - started) / 1000;
+            }
+            resolved = targetAddress;
+          }
+          route = proxyRoute(proxy, url, resolved, process.env);
+        } catch (error) {
+          reportPhases();
+          result.set("http_redirects", redirects);
+          if (signal.aborted) throw error;
+          return result.fail((error as Error).message);
+        }
+      }
       let response: Awaited<ReturnType<typeof httpRequest>>;
       try {
         response = await httpRequest({
@@ -234,6 +266,9 @@ export const httpCheck: CheckKind<HttpSettings> = {
           ipProtocol: settings.ipProtocol,
           signal,
           maxBodyBytes: settings.maxBodyBytes,
+          proxy: route,
+          // Resolved here for no_proxy, and no proxy applies: not looked up twice.
+          resolved: route ? undefined : resolved,
         });
       } catch (error) {
         if (error instanceof UntrustedServer) {
@@ -273,20 +308,22 @@ export const httpCheck: CheckKind<HttpSettings> = {
         continue;
       }
       reportPhases();
-      return judge(response, url, redirects);
+      // Through a proxy, the family of the target's address when it was resolved here.
+      return judge(response, url, redirects, resolved?.family ?? response.dialed.family);
     }
 
     function judge(
       response: Awaited<ReturnType<typeof httpRequest>>,
       url: URL,
       redirects: number,
+      family: 4 | 6,
     ): boolean {
       const { dialed } = response;
       result.set("http_status_code", response.status);
       result.set("http_version", Number(response.httpVersion));
       result.set("http_content_length", response.body.length);
       result.set("http_redirects", redirects);
-      result.set("ip_protocol", dialed.family);
+      result.set("ip_protocol", family);
       const isTls = url.protocol === "https:";
       result.set("http_ssl", isTls ? 1 : 0);
       let ok = true;

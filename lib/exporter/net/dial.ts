@@ -198,11 +198,14 @@ export async function dial(options: {
   ipProtocol: IpProtocol;
   /** The local address to bind (blackbox's source_ip_address). */
   localAddress?: string | undefined;
+  /** `host`'s address, already resolved by the caller (not looked up again). */
+  resolved?: { address: string; family: 4 | 6 } | undefined;
   signal: AbortSignal;
 }): Promise<Dialed> {
   const { signal, localAddress } = options;
   const t0 = performance.now();
-  const { address, family } = await resolveHost(options.host, options.ipProtocol, signal);
+  const { address, family } =
+    options.resolved ?? (await resolveHost(options.host, options.ipProtocol, signal));
   const t1 = performance.now();
   const mismatch = sourceFamilyProblem(localAddress, address, family);
   if (mismatch) throw new Error(`connecting to ${address}:${options.port}: ${mismatch}`);

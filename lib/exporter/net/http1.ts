@@ -4,6 +4,7 @@
  * fetch() cannot split those, and blackbox_exporter users expect the split.
  */
 import { type Dialed, dial, type IpProtocol, type TlsSettings } from "./dial.ts";
+import { dialThroughProxy, type ProxyRoute, proxyAuthorization } from "./proxy-dial.ts";
 
 export interface HttpRequest {
   url: URL;
@@ -16,6 +17,10 @@ export interface HttpRequest {
   ipProtocol: IpProtocol;
   signal: AbortSignal;
   maxBodyBytes: number;
+  /** Through this proxy: absolute-form requests for http, a CONNECT tunnel for https. */
+  proxy?: ProxyRoute | undefined;
+  /** The target's address when the caller resolved it already (direct connections only). */
+  resolved?: { address: string; family: 4 | 6 } | undefined;
 }
 
 export interface HttpResponse {
@@ -44,13 +49,24 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
   const { url, signal } = request;
   if (url.protocol !== "http:" && url.protocol !== "https:")
     throw new Error(`${url.href}: only http and https URLs can be probed`);
-  const dialed = await dial({
-    host: url.hostname,
-    port: defaultPort(url),
-    tls: url.protocol === "https:" ? request.tls : undefined,
-    ipProtocol: request.ipProtocol,
-    signal,
-  });
+  const targetTls = url.protocol === "https:" ? request.tls : undefined;
+  const dialed = request.proxy
+    ? await dialThroughProxy({
+        route: request.proxy,
+        host: url.hostname,
+        port: defaultPort(url),
+        tls: targetTls,
+        proxyTls: request.tls,
+        signal,
+      })
+    : await dial({
+        host: url.hostname,
+        port: defaultPort(url),
+        tls: targetTls,
+        ipProtocol: request.ipProtocol,
+        resolved: request.resolved,
+        signal,
+      });
   const socket = dialed.socket;
   // Headers may carry secrets: an unverified server (a man in the middle) gets nothing.
   if (dialed.tls && !dialed.tls.authorized && !request.tls.insecureSkipVerify) {
@@ -69,9 +85,15 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
     set("User-Agent", "opsctl-exporter");
     set("Accept", "*/*");
     for (const [name, value] of Object.entries(request.headers)) set(name, value);
+    // Through a proxy an http request names its target in full (absolute form, with the Host
+    // sent, as Go writes it) and carries the proxy's credentials; an https one is tunnelled.
+    const viaProxy = request.proxy && url.protocol === "http:" ? request.proxy.proxy : undefined;
+    const authorization = viaProxy && proxyAuthorization(viaProxy);
+    if (authorization) set("Proxy-Authorization", authorization);
     set("Connection", "close");
     if (body) set("Content-Length", String(body.length));
-    let head = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\n`;
+    const target = viaProxy ? `http://${headers.get("host")?.[1] ?? url.host}` : "";
+    let head = `${request.method} ${target}${url.pathname}${url.search} HTTP/1.1\r\n`;
     for (const [name, value] of headers.values()) head += `${name}: ${value}\r\n`;
     for (const [name, value] of request.addedHeaders ?? []) head += `${name}: ${value}\r\n`;
     const sent = performance.now();
