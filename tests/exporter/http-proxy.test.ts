@@ -292,6 +292,15 @@ describe("proxy_from_environment", () => {
     expect(proxy.requests).toEqual([]);
   });
 
+  test("a socks5 proxy from the environment fails the run naming the scheme", async () => {
+    process.env.HTTP_PROXY = `socks5://probe:${encodeURIComponent(password)}@127.0.0.1:1080`;
+    const result = await check("http", `http://app.example.test:${target.port}/`, fromEnv);
+    expect(result.success).toBe(false);
+    expect(result.error).toBe(
+      "proxy 127.0.0.1:1080: socks5 proxies are not supported (http:// and https:// are)",
+    );
+  });
+
   test("no proxy in the environment: a direct connection", async () => {
     const result = await check("http", `http://127.0.0.1:${target.port}/`, fromEnv);
     expect(result.error).toBeUndefined();
