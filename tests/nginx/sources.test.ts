@@ -34,6 +34,18 @@ function line(i: number, status = 200, ip = `10.0.0.${i % 7}`, path = `/p/${i % 
   return `${ip} - - [26/Nov/2026:10:00:${second} +0000] "GET ${path} HTTP/1.1" ${status} ${100 + i} "-" "curl/8"\n`;
 }
 
+/** analyzeSources' settings for the combined format, no filter, small tables. */
+const combinedSettings = {
+  formatText: presets.combined as string,
+  escape: "default" as const,
+  formatName: "combined",
+  filter: {},
+  bucketSeconds: 0,
+  topCapacity: 64,
+  badExampleLimit: 10,
+  only: [],
+};
+
 function lines(from: number, to: number, status = 200): string {
   let text = "";
   for (let i = from; i < to; i++) text += line(i, status);
@@ -108,16 +120,7 @@ describe("sources", () => {
         { kind: "file", path: gone, size: 4096, gzip: false },
         { kind: "file", path: kept, size: lines(0, 6).length, gzip: false },
       ],
-      settings: {
-        formatText: presets.combined as string,
-        escape: "default",
-        formatName: "combined",
-        filter: {},
-        bucketSeconds: 0,
-        topCapacity: 64,
-        badExampleLimit: 10,
-        only: [],
-      },
+      settings: combinedSettings,
       threads: 1,
     });
     expect(result.errors).toHaveLength(1);
@@ -132,16 +135,7 @@ describe("sources", () => {
     const stop = new AbortController();
     const result = await analyzeSources({
       sources: [{ kind: "file", path: big, size: lines(0, 20_000).length, gzip: false }],
-      settings: {
-        formatText: presets.combined as string,
-        escape: "default",
-        formatName: "combined",
-        filter: {},
-        bucketSeconds: 0,
-        topCapacity: 64,
-        badExampleLimit: 10,
-        only: [],
-      },
+      settings: combinedSettings,
       threads: 1,
       signal: stop.signal,
       // Stopped while the first block is analysed, as a signal would.
