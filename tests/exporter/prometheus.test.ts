@@ -12,6 +12,7 @@ import { type Prometheus, startPrometheus } from "../env/prometheus.ts";
 import { freePort } from "../env/service.ts";
 import { sharedSshdFleet } from "../env/sshd.ts";
 import { compiledTool, run } from "../helpers/compiled.ts";
+import { waitUntil } from "../helpers/wait-until.ts";
 import { processesWith, promtoolProblems } from "./helpers.ts";
 import { scratchDir } from "./scratch.ts";
 import { bannerTarget, httpsTarget, httpTarget, testPki } from "./targets.ts";
@@ -235,7 +236,14 @@ describe("exporter scraped by a real Prometheus", () => {
       (s) => s.length === 1,
     );
     expect(tcp[0]?.value).toBe(1);
-    const targets = await prometheus.targets();
+    // Every target scraped once first ("unknown" until then: the TLS exporter's job may not
+    // have been yet), then all up.
+    let targets = await prometheus.targets();
+    await waitUntil(
+      "every target scraped once",
+      async () => (targets = await prometheus.targets()).every((t) => t.health !== "unknown"),
+      30_000,
+    );
     expect(targets.filter((t) => t.health !== "up")).toEqual([]);
   }, 60_000);
 
