@@ -241,7 +241,10 @@ describe("exporter scraped by a real Prometheus", () => {
     let targets = await prometheus.targets();
     await waitUntil(
       "every target scraped once",
-      async () => (targets = await prometheus.targets()).every((t) => t.health !== "unknown"),
+      async () => {
+        targets = await prometheus.targets();
+        return targets.every((t) => t.health !== "unknown");
+      },
       30_000,
     );
     expect(targets.filter((t) => t.health !== "up")).toEqual([]);
