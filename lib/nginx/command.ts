@@ -130,7 +130,11 @@ export async function runNginxlog(
               `--export ${path}: cannot write: ${readError(error)}; no more records are exported`,
             ),
           // Through the tool's stdout: its reader gone (| head) stops the analysis, quietly.
-          (text) => out.raw(text),
+          // Flushed at once: a full disk is then the export's error, not a crash at exit.
+          (text) => {
+            out.raw(text);
+            out.flush();
+          },
         );
       } catch (error) {
         throw new UsageError(`--export ${options.export}: ${(error as Error).message}`);

@@ -238,3 +238,25 @@ test("--export - | head: the reader gone stops the analysis quietly (exit 0), as
   );
   expect(requests).toBeLessThan(60_000 / 2);
 }, 60_000);
+
+test("--export - to a full disk (> /dev/full) is the export's error, named, not a crash at exit", async () => {
+  // Three records: far less than the tool's stdout buffer, so nothing is written before the end.
+  const three = join(dir, "three.log");
+  const line = `10.0.0.1 - - [26/Nov/2026:08:00:00 +0000] "GET /three HTTP/1.1" 200 1 "-" "ua"\n`;
+  writeFileSync(three, line.repeat(3));
+  const bin = await compiledTool("nginxlog");
+  const full = Bun.spawnSync([
+    "bash",
+    "-c",
+    '"$@" >/dev/full',
+    "nginxlog",
+    bin,
+    three,
+    "--export",
+    "-",
+  ]);
+  const stderr = full.stderr.toString();
+  expect(stderr).toContain("--export -: cannot write: ENOSPC");
+  expect(stderr).not.toMatch(/^\s+at /m); // no stack trace
+  expect(full.exitCode).toBe(1);
+}, 60_000);
