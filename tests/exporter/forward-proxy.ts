@@ -71,6 +71,8 @@ export interface ProxyOptions {
   tls?: { cert: string; key: string };
   /** Answer every CONNECT with this status (e.g. "407 Proxy Authentication Required"). */
   refuseConnect?: string;
+  /** Bytes written right behind CONNECT's 200, in the same write (a broken proxy). */
+  afterConnected?: string;
 }
 
 /** A forward proxy on 127.0.0.1 recording every request head it got, in `requests`. */
@@ -89,7 +91,9 @@ export async function forwardProxy(options: ProxyOptions = {}) {
         }
         const port = Number(target.slice(target.lastIndexOf(":") + 1));
         const upstream = tcpConnect(port, "127.0.0.1", () => {
-          client.write("HTTP/1.1 200 Connection established\r\n\r\n");
+          client.write(
+            `HTTP/1.1 200 Connection established\r\n\r\n${options.afterConnected ?? ""}`,
+          );
           if (rest.length) upstream.write(rest);
           pipeBoth(client, upstream);
         });

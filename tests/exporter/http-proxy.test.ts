@@ -28,12 +28,13 @@ const basic = (user: string, pass: string) =>
 const proxy = await forwardProxy();
 const tlsProxy = await forwardProxy({ tls: certificate });
 const refusingProxy = await forwardProxy({ refuseConnect: "407 Proxy Authentication Required" });
+const chattyProxy = await forwardProxy({ afterConnected: "HTTP/1.1 200 OK\r\n\r\nhello" });
 const target = await recordingTarget();
 const elsewhere = await recordingTarget();
 const tlsTarget = await recordingTarget(certificate);
 afterAll(closeProxyServers);
 afterEach(() => {
-  for (const server of [proxy, tlsProxy, refusingProxy, target, elsewhere, tlsTarget])
+  for (const server of [proxy, tlsProxy, refusingProxy, chattyProxy, target, elsewhere, tlsTarget])
     server.requests.length = 0;
 });
 
@@ -161,6 +162,20 @@ describe("proxy_url, https targets", () => {
       basic("probe", password),
     ])
       expect(JSON.stringify(result)).not.toContain(secret);
+  });
+
+  test("bytes the proxy sends behind its 200, before TLS, fail the run naming them", async () => {
+    // The target speaks only after the TLS client: these are the proxy's (here a forged answer).
+    const result = await check("http", `https://localhost:${tlsTarget.port}/`, {
+      ...trustTestCa,
+      proxy_url: `http://probe:${encodeURIComponent(password)}@127.0.0.1:${chattyProxy.port}`,
+    });
+    expect(result.success).toBe(false);
+    expect(result.error).toBe(
+      `proxy 127.0.0.1:${chattyProxy.port}: CONNECT 127.0.0.1:${tlsTarget.port}: 24 bytes after its 200 response, before TLS`,
+    );
+    expect(lines(chattyProxy.requests)).toEqual([`CONNECT 127.0.0.1:${tlsTarget.port} HTTP/1.1`]);
+    expect(tlsTarget.requests).toEqual([]);
   });
 
   test("a proxy that is not listening fails naming it, not its password", async () => {

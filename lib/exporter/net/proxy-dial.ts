@@ -41,8 +41,15 @@ export function proxyAuthorization(proxy: URL): string | undefined {
   return `Basic ${Buffer.from(userinfo).toString("base64")}`;
 }
 
+interface ConnectAnswer {
+  code: string;
+  reason: string;
+  /** Bytes received behind the answer's head. */
+  after: number;
+}
+
 /** Reads the proxy's answer to CONNECT: its status code and reason. */
-function connectResponse(socket: Dialed["socket"]): Promise<{ code: string; reason: string }> {
+function connectResponse(socket: Dialed["socket"]): Promise<ConnectAnswer> {
   return new Promise((resolve, reject) => {
     let buffer = Buffer.alloc(0);
     const done = (settle: () => void) => {
@@ -63,7 +70,11 @@ function connectResponse(socket: Dialed["socket"]): Promise<{ code: string; reas
       const match = /^HTTP\/\d\.\d (\d{3})(?: (.*))?$/.exec(line);
       done(() =>
         match
-          ? resolve({ code: match[1] as string, reason: match[2] ?? "" })
+          ? resolve({
+              code: match[1] as string,
+              reason: match[2] ?? "",
+              after: buffer.length - end - 4,
+            })
           : reject(new Error(`not an HTTP response to CONNECT: "${line.slice(0, 60)}"`)),
       );
     };
@@ -129,7 +140,7 @@ export async function dialThroughProxy(options: {
         head += `${header}: ${value}\r\n`;
     if (authorization) head += `Proxy-Authorization: ${authorization}\r\n`;
     socket.write(`${head}\r\n`);
-    let answer: { code: string; reason: string };
+    let answer: ConnectAnswer;
     try {
       answer = await abortable(connectResponse(socket), signal);
     } catch (error) {
@@ -140,6 +151,11 @@ export async function dialThroughProxy(options: {
     if (answer.code !== "200")
       throw new Error(
         `proxy ${name}: CONNECT ${route.tunnelTo}: ${answer.code} ${answer.reason}`.trimEnd(),
+      );
+    // The target speaks only after the TLS client: these are the proxy's, and would be lost.
+    if (answer.after > 0)
+      throw new Error(
+        `proxy ${name}: CONNECT ${route.tunnelTo}: ${answer.after} bytes after its 200 response, before TLS`,
       );
     const tunnelled = performance.now();
     let secured: Awaited<ReturnType<typeof startTls>>;
