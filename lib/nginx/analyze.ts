@@ -80,9 +80,9 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
     try {
       if (source.kind === "stdin")
         await feedStream(options.stdin ?? process.stdin, feeder, options.signal);
-      else if (gzip) await feedStream(gunzipFile(source.path), feeder, options.signal);
+      else if (gzip) await feedStream(await gunzipFile(source.path), feeder, options.signal);
       else if (source.kind === "pipe")
-        await feedStream(streamFile(source.path), feeder, options.signal);
+        await feedStream(await streamFile(source.path), feeder, options.signal);
       else feedFileRange(source.path, 0, source.size, feeder, options.signal);
     } catch (error) {
       errors.push(`${name}: ${(error as Error).message}`);

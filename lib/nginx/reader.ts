@@ -3,7 +3,8 @@
  * of the buffer (a line longer than the buffer grows it, up to maxLineBytes). Plain files, .gz
  * (decompressed in-process, streaming) and any byte stream (stdin).
  */
-import { closeSync, createReadStream, openSync, type ReadStream, readSync } from "node:fs";
+import { closeSync, createReadStream, open, openSync, type ReadStream, readSync } from "node:fs";
+import { promisify } from "node:util";
 import { createGunzip } from "node:zlib";
 import type { Analyzer } from "./analyzer.ts";
 import type { FilePath } from "./inputs.ts";
@@ -144,16 +145,16 @@ export async function feedStream(
 }
 
 /** A file read front to back as a stream (named pipes, which have no size to read up to). */
-export function streamFile(path: FilePath): ReadStream {
-  // createReadStream takes only a text path; bytes are opened here (a text path is opened by the
-  // stream, off this thread: a named pipe waits for its writer).
-  if (typeof path !== "string")
-    return createReadStream("", { fd: openSync(path, "r"), highWaterMark: readBufferSize });
-  return createReadStream(path, { highWaterMark: readBufferSize });
+export async function streamFile(path: FilePath): Promise<ReadStream> {
+  if (typeof path === "string") return createReadStream(path, { highWaterMark: readBufferSize });
+  // createReadStream takes only a text path: bytes are opened here, off this thread as the stream
+  // opens a text path (a named pipe waits for its writer; a sync open would not hear Ctrl-C).
+  const fd = await promisify(open)(path, "r");
+  return createReadStream("", { fd, highWaterMark: readBufferSize });
 }
 
-export function gunzipFile(path: FilePath): AsyncIterable<Uint8Array> {
-  return streamFile(path).pipe(createGunzip({ chunkSize: readBufferSize }));
+export async function gunzipFile(path: FilePath): Promise<AsyncIterable<Uint8Array>> {
+  return (await streamFile(path)).pipe(createGunzip({ chunkSize: readBufferSize }));
 }
 
 /** True when the file starts with the gzip magic bytes. */

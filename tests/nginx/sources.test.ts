@@ -9,6 +9,7 @@ import {
   appendFileSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -21,6 +22,7 @@ import { presets } from "../../lib/nginx/format.ts";
 import { startNginx } from "../env/nginx.ts";
 import { tempDir } from "../env/service.ts";
 import { compiledTool } from "../helpers/compiled.ts";
+import { waitUntil } from "../helpers/wait-until.ts";
 import { compileOnce, counts, nginxlog, report } from "./helpers.ts";
 
 // Compiling the binary can take a while on a busy machine: not inside a test's 5 s.
@@ -108,6 +110,43 @@ describe("sources", () => {
     const bash = Bun.spawnSync(["bash", "-c", '"$1" <(cat "$2") --json', "bash", bin, source]);
     expect(bash.exitCode).toBe(0);
     expect(JSON.parse(bash.stdout.toString()).overview.requests).toBe(9);
+  }, 60_000);
+
+  test("a named pipe named by bytes that are not UTF-8 waits for its writer off the main thread: Ctrl-C is heard", async () => {
+    const latin1 = join(dir, "latin1-pipe");
+    mkdirSync(latin1, { recursive: true });
+    const name = `"$(printf 'p\\351.log')"`;
+    Bun.spawnSync(["bash", "-c", `mkfifo ${name}`], { cwd: latin1 });
+    const bin = await compiledTool("nginxlog");
+    const proc = Bun.spawn(["bash", "-c", `exec "$1" ${name} --json`, "bash", bin], {
+      cwd: latin1,
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    let stderr = "";
+    void (async () => {
+      for await (const chunk of proc.stderr) stderr += new TextDecoder().decode(chunk);
+    })();
+    /** Some thread of nginxlog is in open(), waiting for the pipe's writer. */
+    const opening = () =>
+      readdirSync(`/proc/${proc.pid}/task`).some(
+        (task) =>
+          readFileSync(`/proc/${proc.pid}/task/${task}/wchan`, "utf8") === "wait_for_partner",
+      );
+    try {
+      await waitUntil("nginxlog opening the pipe", opening, 30_000, 25);
+      proc.kill("SIGINT");
+      await waitUntil(
+        "the first Ctrl-C to be heard",
+        () => stderr.includes("received SIGINT"),
+        10_000,
+        25,
+      );
+      proc.kill("SIGINT");
+      expect(await proc.exited).toBe(130);
+    } finally {
+      proc.kill("SIGKILL");
+    }
   }, 60_000);
 
   test("a file rotated away between listing and reading is an error naming it; the rest still counts", async () => {
