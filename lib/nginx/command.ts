@@ -56,8 +56,7 @@ export async function runNginxlog(
     for (const file of files) {
       let text: string;
       try {
-        // A name that is not UTF-8 is read by its exact bytes, as log files are.
-        text = readFileSync(argumentBytes(file), "utf8");
+        text = readFileSync(file, "utf8");
       } catch (error) {
         failed(`merge: ${file}: ${readError(error)}`);
         continue;

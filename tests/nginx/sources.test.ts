@@ -206,25 +206,6 @@ describe("sources", () => {
     expect(JSON.parse(gz.stdout.toString()).overview.requests).toBe(3);
   }, 60_000);
 
-  test("merge: a state file named by bytes that are not UTF-8 (Latin-1 caf\\xe9) is read", async () => {
-    const latin1 = join(dir, "latin1-state");
-    mkdirSync(latin1, { recursive: true });
-    writeFileSync(join(latin1, "access.log"), lines(0, 7));
-    const bin = await compiledTool("nginxlog");
-    const run = (args: string) =>
-      Bun.spawnSync(["bash", "-c", `"$1" ${args} --json`, "bash", bin], { cwd: latin1 });
-    expect(run("access.log --state day.state").exitCode).toBe(0);
-    const state = Buffer.concat([Buffer.from(`${latin1}/caf`), Buffer.from([0xe9, 0x2e])]);
-    writeFileSync(
-      Buffer.concat([state, Buffer.from("state")]),
-      readFileSync(join(latin1, "day.state")),
-    );
-    const merged = run(`merge "caf$(printf '\\351').state"`);
-    expect(merged.stderr.toString()).not.toContain("no such file");
-    expect(merged.exitCode).toBe(0);
-    expect(JSON.parse(merged.stdout.toString()).overview.requests).toBe(7);
-  }, 60_000);
-
   test("0-byte file and a file without a trailing newline", async () => {
     const empty = join(dir, "empty.log");
     writeFileSync(empty, "");
