@@ -99,11 +99,7 @@ export function expandInputs(inputs: (string | Buffer)[], cwd: string): Expanded
   for (const given of paths) {
     const path = pathText(given);
     const full: FilePath =
-      typeof given === "string"
-        ? resolve(cwd, given)
-        : given[0] === 0x2f
-          ? given
-          : Buffer.concat([Buffer.from(`${cwd}/`), given]);
+      typeof given === "string" ? resolve(cwd, given) : resolveBytes(cwd, given);
     try {
       const stat = statSync(full);
       if (stat.isDirectory()) {
@@ -120,6 +116,17 @@ export function expandInputs(inputs: (string | Buffer)[], cwd: string): Expanded
     }
   }
   return { sources, errors };
+}
+
+/**
+ * path.resolve for a path given as bytes: as Latin-1 every byte is one character, so "/" and "."
+ * are found as resolve finds them and the other bytes come back unchanged.
+ */
+function resolveBytes(cwd: string, path: Buffer): Buffer {
+  return Buffer.from(
+    resolve(Buffer.from(cwd).toString("latin1"), path.toString("latin1")),
+    "latin1",
+  );
 }
 
 /** Why a file could not be read or opened, in the words every nginxlog input error uses. */

@@ -1,6 +1,9 @@
 /** Rotated sets in the order their lines were written: oldest first, the live file last. */
 import { expect, test } from "bun:test";
-import { sortRotated } from "../../lib/nginx/inputs.ts";
+import { rmSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
+import { expandInputs, sortRotated } from "../../lib/nginx/inputs.ts";
+import { tempDir } from "../env/service.ts";
 
 test("numbered rotations (logrotate's default): highest number first, the live file last", () => {
   expect(
@@ -50,4 +53,24 @@ test("dated rotations (logrotate dateext): oldest date first, the live file last
     "/l/b.log.2024-01-02",
     "/l/b.log",
   ]);
+});
+
+test("a file name given as bytes (not UTF-8) is made absolute as a text one is: ./ and ../ resolved", () => {
+  const dir = tempDir("nginxlog-inputs");
+  try {
+    const latin1 = (text: string) => Buffer.concat([Buffer.from(text), Buffer.from([0xe9])]);
+    writeFileSync(latin1(`${dir}/caf`), "");
+    const { sources, errors } = expandInputs(
+      [latin1("./caf"), latin1(`../${basename(dir)}/caf`)],
+      dir,
+    );
+    expect(errors).toEqual([]);
+    // The same absolute bytes, so the report names the file as it names a text one.
+    expect(sources.map((source) => source.kind !== "stdin" && source.path)).toEqual([
+      latin1(`${dir}/caf`),
+      latin1(`${dir}/caf`),
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
