@@ -104,10 +104,22 @@ export class Output {
             ),
       );
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EPIPE") throw error;
+      if ((error as NodeJS.ErrnoException).code !== "EPIPE") throw new StdoutWriteError(error);
       this.closed = true;
       this.onClose?.();
     }
+  }
+}
+
+/**
+ * stdout failed other than by its reader leaving (a full disk behind `> file`): run-tool names
+ * stdout in its error line, wherever the flush was (ENOSPC alone says nothing of what failed).
+ */
+export class StdoutWriteError extends Error {
+  readonly code: string | undefined;
+  constructor(error: unknown) {
+    super((error as Error).message ?? String(error));
+    this.code = (error as NodeJS.ErrnoException).code;
   }
 }
 

@@ -9,7 +9,7 @@ import { ExitCode } from "./exit-codes.ts";
 import { globalOptions } from "./global-options.ts";
 import { renderHelp } from "./help.ts";
 import { Logger, type LogLevel } from "./log.ts";
-import { Output } from "./output.ts";
+import { Output, StdoutWriteError } from "./output.ts";
 import { Progress } from "./progress.ts";
 import { type ResolvedSettings, resolveSettings } from "./settings.ts";
 import { toolNames } from "./tool-names.ts";
@@ -183,7 +183,7 @@ export async function runTool(
     code = exitCodeOf(error);
     metrics.errors.inc();
     ctx.progress.clear();
-    process.stderr.write(`${commandName}: error: ${describeError(error)}\n`);
+    process.stderr.write(`${commandName}: error: ${errorLine(error)}\n`);
     if (values.debug && error instanceof Error && error.stack)
       process.stderr.write(`${error.stack}\n`);
   } finally {
@@ -192,13 +192,26 @@ export async function runTool(
     process.off("SIGTERM", onSignal);
   }
   ctx.progress.clear();
-  out.flush();
+  try {
+    out.flush();
+  } catch (error) {
+    // The last flush: stdout itself failed (a full disk behind `> file`), the output is cut.
+    failure ??= error;
+    code = ExitCode.failure;
+    metrics.errors.inc();
+    process.stderr.write(`${commandName}: error: ${errorLine(error)}\n`);
+  }
   if (stoppedBy === "SIGINT" || (stoppedBy && !spec.runsUntilStopped?.(ctx.options)))
     code = exitCodeAfter(stoppedBy);
   metrics.finishRun((performance.now() - started) / 1000, code);
   code = await shipMetrics(ctx, code);
   if (telemetry) await safely(() => telemetry.end(code, failure), log);
   return code;
+}
+
+function errorLine(error: unknown): string {
+  const text = describeError(error);
+  return error instanceof StdoutWriteError ? `stdout: cannot write: ${text}` : text;
 }
 
 /** 128 + the signal's number, as a shell reports a process the signal killed. */

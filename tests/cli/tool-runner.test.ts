@@ -63,6 +63,26 @@ describe.each(modes)("%s", (_mode, command) => {
     expect(debug.stderr).toContain("at "); // the stack, only with --debug
   });
 
+  test("stdout failing at the end (a full disk behind > file) is exit 1 naming it, no stack trace", async () => {
+    const cwd = emptyDir();
+    const [file, ...rest] = command();
+    const quoted = [file, ...rest, "a", "--json"].map((word) => `'${word}'`).join(" ");
+    const result = await run(["bash", "-c", `${quoted} > /dev/full`], { cwd, env: baseEnv });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("logclean: error: stdout: cannot write: ENOSPC");
+    expect(result.stderr).not.toContain("    at ");
+  });
+
+  test("stdout failing mid-run (past the 64 KiB buffer) is named the same way", async () => {
+    const cwd = emptyDir();
+    // 20,000 items in the --json document: ~300 KiB, flushed while the tool runs.
+    const script = '"$@" --json $(seq -f item-%g 20000) > /dev/full';
+    const result = await run(["bash", "-c", script, "bash", ...command()], { cwd, env: baseEnv });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("logclean: error: stdout: cannot write: ENOSPC");
+    expect(result.stderr).not.toContain("    at ");
+  });
+
   test("a bad config file exits 2 naming the key and the file", async () => {
     const cwd = emptyDir();
     writeFileSync(join(cwd, "opsctl.yaml"), "logclean:\n  days: [1, 2]\n");
