@@ -30,6 +30,28 @@ function commandLineBytes(): Buffer[] {
  * text is kept, and names nothing, as before.
  */
 export function argumentBytes(text: string, args: Buffer[] = commandLineBytes()): string | Buffer {
+  return exactBytes(text, args);
+}
+
+/**
+ * argumentBytes for the value of a long flag (`--state FILE` or `--state=FILE`): in the second
+ * form the value is only the tail of its argument. A value from the environment or a config file
+ * has no raw argument of its own: it stays text unless an argument decodes to it.
+ */
+export function flagValueBytes(
+  flag: string,
+  text: string,
+  args: Buffer[] = commandLineBytes(),
+): string | Buffer {
+  if (!text.includes("\uFFFD")) return text;
+  const prefix = Buffer.from(`--${flag}=`);
+  const values = args.map((raw) =>
+    raw.subarray(0, prefix.length).equals(prefix) ? raw.subarray(prefix.length) : raw,
+  );
+  return exactBytes(text, values);
+}
+
+function exactBytes(text: string, args: Buffer[]): string | Buffer {
   if (!text.includes("\uFFFD")) return text;
   const exact = Buffer.from(text);
   const lossy = args.filter((raw) => !raw.equals(exact) && raw.toString() === text);

@@ -4,6 +4,7 @@
  * never sees half a file and a run killed or out of disk mid-write leaves the old one intact.
  * The replaced file's mode is kept. A path that is not a regular file (/dev/stdout, a FIFO) is
  * written in place, as it would be without this: renaming over it would replace it.
+ * The path may be raw bytes (a name that is not UTF-8): the temp beside it is named by bytes too.
  */
 import {
   closeSync,
@@ -16,14 +17,17 @@ import {
   unlinkSync,
   writeFileSync,
 } from "node:fs";
+import { type FsPath, withSuffix } from "./path.ts";
 import { writeAllSync } from "./write-all.ts";
 
-export function writeFileAtomic(path: string, text: string): void {
+export function writeFileAtomic(path: FsPath, text: string): void {
   let target = path;
   let mode = 0o644;
   try {
     // Through a symlink to the file it names: the link stays, the file is replaced.
-    if (lstatSync(path).isSymbolicLink()) target = realpathSync(path);
+    // A byte path's link is resolved to bytes: as text its target would lose them.
+    if (lstatSync(path).isSymbolicLink())
+      target = typeof path === "string" ? realpathSync(path) : realpathSync(path, "buffer");
     const existing = statSync(target);
     if (!existing.isFile()) {
       writeFileSync(path, text);
@@ -33,7 +37,7 @@ export function writeFileAtomic(path: string, text: string): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
-  const temp = `${target}.${process.pid}.tmp`;
+  const temp = withSuffix(target, `.${process.pid}.tmp`);
   let fd: number;
   try {
     fd = openTemp(temp, mode);
@@ -69,7 +73,7 @@ export function writeFileAtomic(path: string, text: string): void {
  * killed mid-write with the same pid (a container's pid 1 every time) is removed first:
  * no live process has our pid, and refusing would fail every later run.
  */
-function openTemp(temp: string, mode: number): number {
+function openTemp(temp: FsPath, mode: number): number {
   try {
     return openSync(temp, "wx", mode);
   } catch (error) {

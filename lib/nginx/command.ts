@@ -2,7 +2,7 @@ import { fstatSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { UsageError } from "../cli/errors.ts";
 import { ExitCode } from "../cli/exit-codes.ts";
-import { argumentBytes } from "../cli/raw-arguments.ts";
+import { argumentBytes, flagValueBytes } from "../cli/raw-arguments.ts";
 import type { ToolContext } from "../cli/types.ts";
 import { writeFileAtomic } from "../fs/write-atomic.ts";
 import { type AnalyzeResult, analyzeSources } from "./analyze.ts";
@@ -13,7 +13,7 @@ import { checkFilterFields, compileFilter } from "./filter.ts";
 import { followFile } from "./follow.ts";
 import { type Escape, formatFromConfFile, type LogFormat, resolveFormat } from "./format.ts";
 import { renderHtml } from "./html.ts";
-import { expandInputs, readError } from "./inputs.ts";
+import { expandInputs, type FilePath, pathText, readError } from "./inputs.ts";
 import type { nginxlogOptions } from "./options.ts";
 import { type AnalysisSettings, newAnalyzer } from "./range.ts";
 import { buildReport, tableByName, tableNames, tableToCsv } from "./report.ts";
@@ -56,7 +56,8 @@ export async function runNginxlog(
     for (const file of files) {
       let text: string;
       try {
-        text = readFileSync(file, "utf8");
+        // A name that is not UTF-8 is read by its exact bytes, as --state wrote it.
+        text = readFileSync(argumentBytes(file), "utf8");
       } catch (error) {
         failed(`merge: ${file}: ${readError(error)}`);
         continue;
@@ -119,7 +120,9 @@ export async function runNginxlog(
     if (options.export) {
       try {
         // /dev/stdout is written as "-" is: through fd 1 (a socket cannot be opened by name).
-        const path = isStdout(options.export) ? "-" : options.export;
+        // A name that is not UTF-8 is created by its exact bytes, as every output file is.
+        const given = flagValueBytes("export", options.export);
+        const path = isStdout(given) ? "-" : given;
         // Said at once: under --follow the run may go on for hours before close() reports it.
         sink = sinkFor(
           path,
@@ -127,7 +130,7 @@ export async function runNginxlog(
           options.rowGroup,
           (error) =>
             log.warn(
-              `--export ${path}: cannot write: ${readError(error)}; no more records are exported`,
+              `--export ${pathText(path)}: cannot write: ${readError(error)}; no more records are exported`,
             ),
           // Through the tool's stdout: its reader gone (| head) stops the analysis, quietly.
           // Flushed at once: a full disk is then the export's error, not a crash at exit.
@@ -204,13 +207,20 @@ export async function runNginxlog(
   // A merge's result is a summary too: merge --state rolls daily states up into a week's.
   const state = options.state;
   // Whole or not at all: a run killed or out of disk mid-write keeps yesterday's state.
-  if (state) await writing("--state", state, () => writeFileAtomic(state, JSON.stringify(summary)));
+  // A name that is not UTF-8 is written by its exact bytes: merge reads it back by them.
+  if (state)
+    await writing("--state", state, () =>
+      writeFileAtomic(flagValueBytes("state", state), JSON.stringify(summary)),
+    );
 
   ctx.metrics.itemsProcessed.inc(summary.requests);
   if (summary.bad > 0) ctx.metrics.errors.inc(summary.bad);
   const report = buildReport(summary, options.top);
   const html = options.html;
-  if (html) await writing("--html", html, () => writeFileAtomic(html, renderHtml(report)));
+  if (html)
+    await writing("--html", html, () =>
+      writeFileAtomic(flagValueBytes("html", html), renderHtml(report)),
+    );
   if (options.csv) {
     const table = tableByName(report, options.csv);
     if (!table)
@@ -218,7 +228,7 @@ export async function runNginxlog(
         `--csv ${options.csv}: no such table (have: ${report.tables.map((t) => t.name).join(", ")})`,
       );
     out.raw(tableToCsv(table));
-  } else if (options.export !== undefined && isStdout(options.export)) {
+  } else if (options.export !== undefined && isStdout(flagValueBytes("export", options.export))) {
     // stdout carries the records; the report would corrupt them.
   } else if (options.json) out.document(report);
   else printReport(out, report, options.showBad);
@@ -307,7 +317,7 @@ function checkMergeFlags(options: object): void {
 }
 
 /** "-", or a path that is the very file stdout writes to (/dev/stdout, /proc/self/fd/1). */
-function isStdout(path: string): boolean {
+function isStdout(path: FilePath): boolean {
   if (path === "-") return true;
   try {
     const file = statSync(path);

@@ -6,6 +6,7 @@ import { closeSync, openSync } from "node:fs";
 import type * as HyparquetWriter from "hyparquet-writer";
 import { writeAllSync } from "../fs/write-all.ts";
 import type { RecordView } from "./analyzer.ts";
+import { type FilePath, pathText } from "./inputs.ts";
 
 type ColumnType = "STRING" | "INT64" | "DOUBLE" | "TIMESTAMP";
 export interface ExportColumn {
@@ -100,7 +101,7 @@ export interface RecordSink {
  * EPIPE and went on reading the whole log.
  */
 export function ndjsonSink(
-  path: string,
+  path: FilePath,
   columns: ExportColumn[],
   stdout: (text: string) => void = (text) => writeAllSync(1, text),
 ): RecordSink {
@@ -144,14 +145,15 @@ export function ndjsonSink(
 
 /** Parquet with typed, nullable columns; one row group per `rowGroupRows` records. */
 export function parquetSink(
-  path: string,
+  path: FilePath,
   columns: ExportColumn[],
   rowGroupRows = 100_000,
 ): RecordSink {
   // Loaded here, not at start: ~200 KB of Parquet code that only --export *.parquet needs.
   const { fileWriter, ParquetWriter, schemaFromColumnData } =
     require("hyparquet-writer") as typeof HyparquetWriter;
-  const writer = fileWriter(path);
+  // Typed as text, but it only hands the name to node:fs, which opens bytes as they are.
+  const writer = fileWriter(path as string);
   const schema = schemaFromColumnData({
     columnData: columns.map((c) => ({ name: c.name, data: [], type: c.type, nullable: true })),
   });
@@ -221,14 +223,14 @@ function failingAtClose(sink: RecordSink, onFailure?: (error: unknown) => void):
  * stdout: where "-" writes (see ndjsonSink).
  */
 export function sinkFor(
-  path: string,
+  path: FilePath,
   columns: ExportColumn[],
   rowGroupRows?: number,
   onFailure?: (error: unknown) => void,
   stdout?: (text: string) => void,
 ): RecordSink {
   return failingAtClose(
-    path.endsWith(".parquet")
+    pathText(path).endsWith(".parquet")
       ? parquetSink(path, columns, rowGroupRows)
       : ndjsonSink(path, columns, stdout),
     onFailure,

@@ -64,4 +64,25 @@ describe("writeFileAtomic", () => {
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readFileSync(real, "utf8")).toBe("new");
   });
+
+  test("a path of bytes that are not UTF-8 (Latin-1 caf\\xe9) is written by those bytes, through a symlink too", () => {
+    const base = tempDir("atomic-bytes");
+    const named = (name: string) =>
+      Buffer.concat([Buffer.from(`${base}/caf`), Buffer.from([0xe9]), Buffer.from(name)]);
+    const state = named(".state");
+    writeFileSync(state, "old");
+    // A stale temp of this very name: found by the same bytes, replaced.
+    writeFileSync(named(`.state.${process.pid}.tmp`), "half of a killed run's write");
+    writeFileAtomic(state, "new");
+    expect(readFileSync(state, "utf8")).toBe("new");
+    const link = named(".html");
+    const real = named("-real.html");
+    writeFileSync(real, "old");
+    symlinkSync(real, link);
+    writeFileAtomic(link, "new");
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, "utf8")).toBe("new");
+    const names = readdirSync(base, { encoding: "buffer" }).map((name) => name.toString("latin1"));
+    expect(names.sort()).toEqual(["caf\xe9-real.html", "caf\xe9.html", "caf\xe9.state"]);
+  });
 });

@@ -206,6 +206,45 @@ describe("sources", () => {
     expect(JSON.parse(gz.stdout.toString()).overview.requests).toBe(3);
   }, 60_000);
 
+  test("outputs named by bytes that are not UTF-8 (--state, --html, --export) are written by those bytes, and merge reads the states back", async () => {
+    const latin1 = join(dir, "latin1-outputs");
+    mkdirSync(latin1, { recursive: true });
+    writeFileSync(join(latin1, "access.log"), lines(0, 7));
+    const bin = await compiledTool("nginxlog");
+    // The shell passes the bytes as they are; a spawn argument would be encoded as UTF-8.
+    const run = (args: string) =>
+      Bun.spawnSync(["bash", "-c", `"$1" ${args}`, "bash", bin], { cwd: latin1 });
+    const cafe = (suffix: string) => `"caf$(printf '\\351')${suffix}"`;
+    const day = run(
+      `access.log --state ${cafe(".state")} --html ${cafe(".html")} --export ${cafe(".ndjson")} --json`,
+    );
+    expect(day.stderr.toString()).not.toContain("cannot write");
+    expect(day.exitCode).toBe(0);
+    // The --flag=VALUE form too, and Parquet (written by its library, through node:fs).
+    expect(
+      run(`access.log --state=${cafe("2.state")} --export=${cafe(".parquet")} --json`).exitCode,
+    ).toBe(0);
+    // Names read back as Latin-1: one character a byte, so caf\xe9 is the exact 0xE9.
+    const exact = (suffix: string) => `caf\xe9${suffix}`;
+    const names = readdirSync(latin1, { encoding: "buffer" }).map((name) =>
+      name.toString("latin1"),
+    );
+    expect(names.sort()).toEqual(
+      [
+        "access.log",
+        exact(".html"),
+        exact(".ndjson"),
+        exact(".parquet"),
+        exact(".state"),
+        exact("2.state"),
+      ].sort(),
+    );
+    const merged = run(`merge ${cafe(".state")} ${cafe("2.state")} --json`);
+    expect(merged.stderr.toString()).not.toContain("no such file");
+    expect(merged.exitCode).toBe(0);
+    expect(JSON.parse(merged.stdout.toString()).overview.requests).toBe(14);
+  }, 60_000);
+
   test("0-byte file and a file without a trailing newline", async () => {
     const empty = join(dir, "empty.log");
     writeFileSync(empty, "");
