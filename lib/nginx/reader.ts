@@ -153,8 +153,29 @@ export async function streamFile(path: FilePath): Promise<ReadStream> {
   return createReadStream("", { fd, highWaterMark: readBufferSize });
 }
 
+/**
+ * A .gz file decompressed as it is read. `.pipe()` passes neither a failed gunzip (a corrupt or
+ * truncated .gz) nor a reader that stops (Ctrl-C, | head) back to the file, which stayed open
+ * until exit: it is closed however the reading ends, and a read error of the file fails it.
+ */
 export async function gunzipFile(path: FilePath): Promise<AsyncIterable<Uint8Array>> {
-  return (await streamFile(path)).pipe(createGunzip({ chunkSize: readBufferSize }));
+  const file = await streamFile(path);
+  const gunzip = file.pipe(createGunzip({ chunkSize: readBufferSize }));
+  file.once("error", (error) => gunzip.destroy(error));
+  return closingFile(gunzip, file);
+}
+
+/** Yields the stream's chunks; at the end, however it comes, `file` is closed before it returns. */
+async function* closingFile(
+  stream: AsyncIterable<Uint8Array>,
+  file: ReadStream,
+): AsyncGenerator<Uint8Array> {
+  try {
+    yield* stream;
+  } finally {
+    // Waited for: the next of hundreds of rotated .gz files is not opened beside it.
+    if (!file.closed) await new Promise((resolve) => file.once("close", resolve).destroy());
+  }
 }
 
 /** True when the file starts with the gzip magic bytes. */

@@ -85,6 +85,44 @@ describe("sources", () => {
     expect(JSON.parse(result.stdout).overview.requests).toBeGreaterThanOrEqual(4);
   }, 60_000);
 
+  test("a corrupt .gz, or one stopped mid-file, leaves no file descriptor open", async () => {
+    const openFds = () => readdirSync("/proc/self/fd").length;
+    // Stored, not compressed: 3.5 MB, more than the 1 MiB the first read takes, so the file is
+    // still open (not at its end) when the gunzip fails or the reader stops.
+    const stored = Bun.gzipSync(Buffer.from(lines(0, 40_000)), { level: 0 });
+    const long = join(dir, "fd-stopped.log.gz");
+    writeFileSync(long, stored);
+    const corrupt = join(dir, "fd-corrupt.log.gz");
+    writeFileSync(
+      corrupt,
+      Buffer.concat([stored.subarray(0, 1 << 20), Buffer.alloc(3 << 20, 0xff)]),
+    );
+    const small = join(dir, "fd-small.log.gz");
+    writeFileSync(small, Bun.gzipSync(Buffer.from(lines(0, 3))));
+    const gz = (path: string) => ({ kind: "file" as const, path, size: 0, gzip: true });
+    // What the runtime opens once, on its first gunzip, is not a leak: opened before counting.
+    await analyzeSources({ sources: [gz(small)], settings: combinedSettings, threads: 1 });
+    const before = openFds();
+    const failed = await analyzeSources({
+      sources: [gz(corrupt)],
+      settings: combinedSettings,
+      threads: 1,
+    });
+    expect(failed.errors).toEqual([`${corrupt}: invalid block type`]);
+    expect(openFds()).toBe(before);
+    const stop = new AbortController();
+    const stopped = await analyzeSources({
+      sources: [gz(long)],
+      settings: combinedSettings,
+      threads: 1,
+      signal: stop.signal,
+      // Stopped while the first block is analysed, as Ctrl-C or | head would.
+      onRecord: () => stop.abort(),
+    });
+    expect(stopped.summary.requests).toBeLessThan(40_000);
+    expect(openFds()).toBe(before);
+  });
+
   test("missing input: exit 1 naming it", async () => {
     const result = await nginxlog([join(dir, "nope.log")]);
     expect(result.exitCode).toBe(1);
