@@ -27,3 +27,11 @@ test("a class miekg/dns does not know is a config error naming the key", () => {
     checkSpec("dns", "127.0.0.1", { query_name: "version.bind", query_class: "CHAOS" }),
   ).toThrow('.dns.query_class: "CHAOS" is not one of IN, CS, CH, HS, NONE, ANY');
 });
+
+test("query_type ANY (blackbox_exporter's default) is asked as type 255", async () => {
+  const server = await dnsServer(false);
+  const result = await check("dns", server.target, { query_name: "svc.test", query_type: "any" });
+  expect(result.error).toBeUndefined();
+  // The question's type: the two bytes before its class.
+  expect(server.queries.map((query) => query.readUInt16BE(query.length - 4))).toEqual([255]);
+});

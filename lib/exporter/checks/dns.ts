@@ -7,7 +7,7 @@ import type { lookup } from "node:dns/promises";
 import { bool, onlyKeys, optString, type Raw, stringList } from "../fields.ts";
 import { type IpProtocol, resolveHost, type TlsSettings } from "../net/dial.ts";
 import { type DnsServerAddress, exchange } from "../net/dns-exchange.ts";
-import { type RrTypeName, rrTypes } from "../net/dns-rdata.ts";
+import { rrTypes } from "../net/dns-rdata.ts";
 import {
   type DnsMessage,
   isRcodeName,
@@ -20,9 +20,13 @@ import { parseRrValidator, type RrValidator, rrProblem } from "./dns-rrs.ts";
 import { parseIpProtocol, parseSourceIp } from "./shared.ts";
 import { parseTlsConfig } from "./tls-config.ts";
 
+/** What a question may ask: the record types read, and ANY (255, blackbox_exporter's default). */
+const queryTypes = { ...rrTypes, ANY: 255 } as const;
+type QueryType = keyof typeof queryTypes;
+
 export interface DnsSettings {
   queryName: string;
-  queryType: RrTypeName;
+  queryType: QueryType;
   /** The question's class (query_class, IN unless set). */
   queryClass: string;
   validRcodes: string[];
@@ -122,10 +126,10 @@ export const dnsCheck: CheckKind<DnsSettings> = {
       ],
       where,
     );
-    const queryType = (optString(raw, "query_type", where) ?? "A").toUpperCase() as RrTypeName;
-    if (!Object.hasOwn(rrTypes, queryType))
+    const queryType = (optString(raw, "query_type", where) ?? "A").toUpperCase() as QueryType;
+    if (!Object.hasOwn(queryTypes, queryType))
       throw new Error(
-        `${where}.query_type: "${queryType}" is not one of ${Object.keys(rrTypes).join(", ")}`,
+        `${where}.query_type: "${queryType}" is not one of ${Object.keys(queryTypes).join(", ")}`,
       );
     const queryClass = (optString(raw, "query_class", where) || "IN").toUpperCase();
     if (!Object.hasOwn(queryClasses, queryClass))
@@ -194,7 +198,7 @@ export const dnsCheck: CheckKind<DnsSettings> = {
           server,
           {
             name: settings.queryName,
-            type: rrTypes[settings.queryType],
+            type: queryTypes[settings.queryType],
             recursionDesired: settings.recursionDesired,
             class: queryClasses[settings.queryClass] as number,
           },
