@@ -51,6 +51,18 @@ describe("printPlans", () => {
     );
   });
 
+  test("a host the run would fail without connecting (ProxyCommand) says so in both", () => {
+    const why = "ProxyCommand is not supported (use ProxyJump): ssh -W %h:%p bastion";
+    const refused: ConnectionPlan = { ...v4, name: "web2", spec: "web2", unsupported: why };
+    expect(printed([refused], true)).toBe(`would fail web2 (deploy@10.0.0.1:22): ${why}\n`);
+    expect(printed([refused], false)).toBe(`web2\tdeploy@10.0.0.1:22\tfails: ${why}\n`);
+    let json = "";
+    const out = new Output({ json: true, color: false, isTTY: false, write: (c) => (json += c) });
+    printPlans([refused], { dryRun: true, run: "uptime" }, out);
+    out.flush();
+    expect(JSON.parse(json)).toMatchObject({ host: "web2", dry_run: true, fails: why });
+  });
+
   test("--dry-run: the same address form", () => {
     expect(printed([v6], true)).toBe(
       'would run "uptime" on [::1]:2222 (deploy@[::1]:2222 via deploy@[fd00::1]:22)\n',

@@ -29,7 +29,15 @@ export function printPlans(
         jumps: plan.jumps.map((j) => j.label),
         host_key_checking: plan.hostKeyChecking,
         ...(options.dryRun ? { dry_run: true, command: options.run ?? null } : {}),
+        // The run fails such a host without connecting (ProxyCommand...): a dry run says so.
+        ...(plan.unsupported ? { fails: plan.unsupported } : {}),
       });
+    else if (plan.unsupported)
+      out.line(
+        options.dryRun
+          ? `would fail ${plan.name} (${login}${via}): ${plan.unsupported}`
+          : `${plan.name}\t${login}${via}\tfails: ${plan.unsupported}`,
+      );
     else if (options.dryRun) out.line(`${action} ${plan.name} (${login}${via})`);
     else out.line(`${plan.name}\t${login}${via}`);
   }

@@ -5,7 +5,7 @@ export const sshpingOptions = {
   inventory: {
     type: "list",
     short: "i",
-    description: "Ansible inventory (INI, YAML or directory; repeatable)",
+    description: "Ansible inventory (INI, YAML, directory or executable script; repeatable)",
     valueHint: "FILE",
   },
   limit: {
