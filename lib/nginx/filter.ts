@@ -246,7 +246,7 @@ export function whereHolds(clause: WhereClause, text: string | undefined): boole
     case "!~":
       return !(clause.regex?.test(value) ?? false);
     default: {
-      const number = Number.parseFloat(value);
+      const number = clause.field.endsWith("_time") ? timeListSum(value) : Number.parseFloat(value);
       if (!Number.isFinite(number)) return false;
       const limit = clause.number ?? 0;
       return clause.op === ">"
@@ -258,4 +258,22 @@ export function whereHolds(clause: WhereClause, text: string | undefined): boole
             : number <= limit;
     }
   }
+}
+
+/**
+ * A time variable's value as the report counts it: $upstream_response_time after retries is a
+ * list ("0.002, 1.500 : 0.004"), its total the time spent upstream; "-" (an attempt without a
+ * response) adds nothing. NaN when no number is in it.
+ */
+function timeListSum(text: string): number {
+  let total = 0;
+  let any = false;
+  for (const part of text.split(/[,:]/)) {
+    const number = Number.parseFloat(part);
+    if (Number.isFinite(number)) {
+      total += number;
+      any = true;
+    }
+  }
+  return any ? total : Number.NaN;
 }
