@@ -1,4 +1,5 @@
 /** Request filters (--since/--until/--status/--path-prefix/--ip/--method/--where), compiled once. */
+import { parseMillis } from "./fields.ts";
 import { valueSources } from "./variables.ts";
 
 export interface FilterSpec {
@@ -246,7 +247,7 @@ export function whereHolds(clause: WhereClause, text: string | undefined): boole
     case "!~":
       return !(clause.regex?.test(value) ?? false);
     default: {
-      const number = clause.field.endsWith("_time") ? timeListSum(value) : Number.parseFloat(value);
+      const number = clause.field.endsWith("_time") ? timeSeconds(value) : Number.parseFloat(value);
       if (!Number.isFinite(number)) return false;
       const limit = clause.number ?? 0;
       return clause.op === ">"
@@ -261,19 +262,11 @@ export function whereHolds(clause: WhereClause, text: string | undefined): boole
 }
 
 /**
- * A time variable's value as the report counts it: $upstream_response_time after retries is a
- * list ("0.002, 1.500 : 0.004"), its total the time spent upstream; "-" (an attempt without a
- * response) adds nothing. NaN when no number is in it.
+ * A time variable as the report counts it (parseMillis): $upstream_response_time after retries
+ * is a list ("0.002, 1.500 : 0.004"), its sum the time spent upstream; "-" adds nothing.
  */
-function timeListSum(text: string): number {
-  let total = 0;
-  let any = false;
-  for (const part of text.split(/[,:]/)) {
-    const number = Number.parseFloat(part);
-    if (Number.isFinite(number)) {
-      total += number;
-      any = true;
-    }
-  }
-  return any ? total : Number.NaN;
+function timeSeconds(text: string): number {
+  const bytes = Buffer.from(text, "latin1");
+  const millis = parseMillis(bytes, 0, bytes.length);
+  return millis < 0 ? Number.NaN : millis / 1000;
 }
