@@ -355,6 +355,39 @@ describe("compiled binary, one-shot modes", () => {
     ]);
   }, 120_000);
 
+  test("blackbox's Go regexes and tcp send expansion work in the compiled binary", async () => {
+    const bin = await compiledTool("exporter");
+    const file = join(dir, "blackbox-syntax.yaml");
+    const body = (regex: string) => `{ fail_if_body_not_matches_regexp: ['${regex}'] }`;
+    writeFileSync(
+      file,
+      [
+        "checks:",
+        `  - { name: case, kind: http, target: "${httpTarget()}/", http: ${body("(?i)SERVICE HEALTHY")} }`,
+        `  - { name: lines, kind: http, target: "${httpTarget()}/", http: ${body("(?m)healthy$")} }`,
+        // Without (?m) $ is the end of the body ("service healthy\n"), as in Go: no match.
+        `  - { name: whole, kind: http, target: "${httpTarget()}/", http: ${body("healthy$")} }`,
+        `  - name: smtp`,
+        `    kind: tcp`,
+        `    target: "${await bannerTarget()}"`,
+        `    tcp: { query_response: [ { expect: '^220 (\\S+) ESMTP', send: 'HELO \${1}' }, { expect: '^250 hello opsctl-test$' }, { send: QUIT } ] }`,
+        "",
+      ].join("\n"),
+    );
+    const result = await run([bin, "--checks-file", file, "--once", "--json"]);
+    const records = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(records.map((r) => [r.check, r.success])).toEqual([
+      ["case", true],
+      ["lines", true],
+      ["whole", false],
+      ["smtp", true],
+    ]);
+    expect(result.exitCode).toBe(1);
+  }, 120_000);
+
   test("--check-config: exit 0 on a valid file, 2 with the key named on a bad one", async () => {
     const bin = await compiledTool("exporter");
     const good = join(dir, "good.yaml");
