@@ -51,10 +51,11 @@ export async function runFfind(
     for (const entry of entries) out.record(toRecord(entry));
   };
   const sorted = options.sort && !options.count ? new SortedCollector() : undefined;
+  const separator = options.null ? "\0" : "\n";
+  const printsPaths = !options.count && !sorted && !options.json;
   const sink = options.count
     ? { matches() {} }
-    : (sorted ??
-      (options.json ? { matches: emitJson } : pathWriter(writeRaw, options.null ? "\0" : "\n")));
+    : (sorted ?? (options.json ? { matches: emitJson } : pathWriter(writeRaw, separator)));
   let seen = 0;
   const result = await find(
     query,
@@ -68,6 +69,10 @@ export async function runFfind(
         seen += count;
         ctx.progress.update(() => `ffind: ${seen} matches`);
       },
+      ...(printsPaths ? { paths: writeRaw } : {}),
+      progress(matched) {
+        ctx.progress.update(() => `ffind: ${matched} matches`);
+      },
     },
     {
       signal: ctx.signal,
@@ -76,6 +81,7 @@ export async function runFfind(
       threads: options.threads,
       shareAfter: options.shareAfter,
       countOnly: options.count,
+      ...(printsPaths ? { separator } : {}),
       ...(walkerUrl ? { workerUrl: walkerUrl } : {}),
       onError(error) {
         // A loop under --follow is expected in real trees: a warning, not a failure.
@@ -90,10 +96,15 @@ export async function runFfind(
     },
   );
   ctx.progress.clear();
+  ctx.log.debug("walk finished", {
+    walker: result.walker ?? "javascript",
+    dirs: result.dirs,
+    entries: result.entries,
+  });
   if (sorted) {
     const entries = sorted.sorted();
     if (options.json) emitJson(entries);
-    else pathWriter(writeRaw, options.null ? "\0" : "\n").matches(entries);
+    else pathWriter(writeRaw, separator).matches(entries);
   }
   if (options.count) {
     if (options.json) out.record({ count: result.matched });

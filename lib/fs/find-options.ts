@@ -26,7 +26,7 @@ export const ffindOptions = {
     type: "integer",
     default: Math.min(4, availableParallelism()),
     min: 1,
-    description: "Threads walking at once on Linux (1: this thread only)",
+    description: "Threads walking at once on Linux (1: one thread only)",
     valueHint: "N",
   },
   shareAfter: {

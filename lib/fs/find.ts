@@ -5,6 +5,7 @@
  */
 
 import { withSpan } from "../telemetry/span.ts";
+import { compiledFind, findCompiled } from "./find-compiled.ts";
 import { compileGlobs, compileGlobsToBytes } from "./glob.ts";
 import { nativeFs } from "./native/dir.ts";
 import { comparePaths, type FsPath, isUtf8, toText } from "./path.ts";
@@ -35,6 +36,13 @@ export interface FindSink {
   matches(entries: WalkEntry[]): void;
   /** Matches only counted (FindRunOptions.countOnly), per directory. */
   counted?(count: number): void;
+  /**
+   * Whole paths, each followed by FindRunOptions.separator, as raw bytes: given, it lets the
+   * compiled walker print without building entries (find-compiled.ts).
+   */
+  paths?(bytes: Uint8Array): void;
+  /** Matches so far, from the compiled walker (which calls neither matches nor counted). */
+  progress?(matched: number): void;
 }
 
 export interface FindResult {
@@ -42,6 +50,8 @@ export interface FindResult {
   dirs: number;
   entries: number;
   errors: number;
+  /** Which walk ran (debug log): "compiled" for find-compiled.ts, else the JavaScript one. */
+  walker?: "compiled";
 }
 
 export interface FindRunOptions {
@@ -61,6 +71,8 @@ export interface FindRunOptions {
   workerUrl?: string;
   /** Only the number of matches is wanted: Workers send counts, not entries. */
   countOnly?: boolean;
+  /** What ends each path handed to FindSink.paths. */
+  separator?: "\n" | "\0";
 }
 
 const kindOfType: Record<"f" | "d" | "l", EntryKind> = { f: "file", d: "dir", l: "symlink" };
@@ -88,6 +100,8 @@ async function findUntraced(
   sink: FindSink,
   options: FindRunOptions,
 ): Promise<FindResult> {
+  const compiled = compiledFind(query, sink, options);
+  if (compiled) return findCompiled(query, sink, options, compiled);
   const threads = options.threads ?? 1;
   if (threads > 1 && options.workerUrl && !query.follow && nativeFs()) {
     const { findParallel } = await import("./find-parallel.ts");

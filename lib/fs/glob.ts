@@ -6,6 +6,12 @@ export type NameMatcher = (name: string) => boolean;
 /** The same test on a name's bytes buf[start, end) (the native walker's names). */
 export type ByteNameMatcher = (buf: Uint8Array, start: number, end: number) => boolean;
 
+/** A name test on bytes: the whole name, its end or its start. */
+export interface ByteGlob {
+  kind: "exact" | "suffix" | "prefix";
+  bytes: Uint8Array;
+}
+
 export function compileGlob(pattern: string): NameMatcher {
   if (!/[*?[{\\]/.test(pattern)) return (name) => name === pattern;
   const suffix = /^\*([^*?[{\\]*)$/.exec(pattern);
@@ -53,22 +59,26 @@ export function compileGlobsToBytes(patterns: readonly string[]): ByteNameMatche
 }
 
 function simpleByteGlob(pattern: string): ByteNameMatcher | undefined {
+  const glob = simpleGlob(pattern);
+  if (!glob) return undefined;
+  const { kind, bytes } = glob;
+  if (kind === "exact")
+    return (buf, start, end) => end - start === bytes.length && bytesAt(buf, start, bytes);
+  if (kind === "suffix")
+    return (buf, start, end) =>
+      end - start >= bytes.length && bytesAt(buf, end - bytes.length, bytes);
+  return (buf, start, end) => end - start >= bytes.length && bytesAt(buf, start, bytes);
+}
+
+/** A glob of printable ASCII that is an exact name, "*suffix" or "prefix*"; undefined otherwise. */
+export function simpleGlob(pattern: string): ByteGlob | undefined {
   if (!/^[\x20-\x7e]*$/.test(pattern)) return undefined;
   const literal = (text: string) => Uint8Array.from(text, (char) => char.charCodeAt(0));
-  if (!/[*?[{\\]/.test(pattern)) {
-    const whole = literal(pattern);
-    return (buf, start, end) => end - start === whole.length && bytesAt(buf, start, whole);
-  }
+  if (!/[*?[{\\]/.test(pattern)) return { kind: "exact", bytes: literal(pattern) };
   const suffix = /^\*([^*?[{\\]*)$/.exec(pattern);
-  if (suffix) {
-    const tail = literal(suffix[1] as string);
-    return (buf, start, end) => end - start >= tail.length && bytesAt(buf, end - tail.length, tail);
-  }
+  if (suffix) return { kind: "suffix", bytes: literal(suffix[1] as string) };
   const prefix = /^([^*?[{\\]*)\*$/.exec(pattern);
-  if (prefix) {
-    const head = literal(prefix[1] as string);
-    return (buf, start, end) => end - start >= head.length && bytesAt(buf, start, head);
-  }
+  if (prefix) return { kind: "prefix", bytes: literal(prefix[1] as string) };
   return undefined;
 }
 

@@ -166,7 +166,7 @@ interface OpenRoot {
 }
 
 /** What the report says when a directory below a root cannot be opened because of a race. */
-const raced: Record<string, string> = {
+export const raced: Record<string, string> = {
   ELOOP: "a symlink is on its path (swapped in since its parent was read); not followed",
   EXDEV: "its path leads out of the root (swapped since its parent was read); not followed",
 };
@@ -277,15 +277,8 @@ export class Walker implements AsyncIterable<WalkBatch> {
     }
   }
 
-  /** stat (lstat unless followRoots) of a root; one past PATH_MAX through the native layer. */
   private statRoot(root: FsPath): FileStat {
-    const follow = this.options.followRoots ?? true;
-    try {
-      return follow ? statSync(root) : lstatSync(root);
-    } catch (error) {
-      if (!this.native || (error as NodeJS.ErrnoException).code !== "ENAMETOOLONG") throw error;
-      return this.native.statPath(root, follow);
-    }
+    return statRoot(root, this.options.followRoots ?? true, this.native);
   }
 
   /** Starts reads while there is room: concurrency not used up and the consumer keeping up. */
@@ -608,6 +601,16 @@ export class Walker implements AsyncIterable<WalkBatch> {
   private report(error: WalkError): void {
     this.stats.errors++;
     this.options.onError?.(error);
+  }
+}
+
+/** stat (lstat unless `follow`) of a root; one past PATH_MAX through the native layer. */
+export function statRoot(root: FsPath, follow: boolean, native: NativeFs | undefined): FileStat {
+  try {
+    return follow ? statSync(root) : lstatSync(root);
+  } catch (error) {
+    if (!native || (error as NodeJS.ErrnoException).code !== "ENAMETOOLONG") throw error;
+    return native.statPath(root, follow);
   }
 }
 

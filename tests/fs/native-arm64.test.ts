@@ -1,7 +1,8 @@
 /**
  * The linux-arm64 binaries, run under qemu-user: arm64 numbers O_DIRECTORY and O_NOFOLLOW unlike
  * x86 (there x86's values mean O_DIRECT and O_LARGEFILE), so a native layer built with x86's
- * numbers failed every open with EINVAL and would not have refused a symlink.
+ * numbers failed every open with EINVAL and would not have refused a symlink. ffind's threads
+ * (walker.c, compiled at run time by TinyCC) are compiled for arm64 there too.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, symlinkSync } from "node:fs";
@@ -67,6 +68,17 @@ describe("linux-arm64 native file layer (under qemu-user)", () => {
     const found = await run([...qemu, ffind, logs, "--name", "*.log", "--sort"]);
     expect(found.stderr).toBe("");
     expect(found.stdout).toBe(`${logs}/app/mid.log\n${logs}/app/new.log\n${logs}/app/old.log\n`);
+    // Unsorted, the walk runs on threads compiled for arm64 by TinyCC (lib/fs/native/walker.c).
+    const threads = await run([...qemu, ffind, logs, "--name", "*.log", "--log-level", "debug"]);
+    expect(threads.stdout.split("\n").sort()).toEqual([
+      "",
+      ...found.stdout.split("\n").filter(Boolean),
+    ]);
+    expect(threads.stderr).toContain('"walker":"compiled"');
+    const below = await run([...qemu, ffind, logs, "--name", "*.log", "--count"], {
+      env: { ...process.env, OPSCTL_FS_OPENAT2: "0" },
+    });
+    expect([below.exitCode, below.stdout, below.stderr]).toEqual([0, "3\n", ""]);
     const cleaned = await run([...qemu, logclean, logs, "--days", "7", "--compress-after", "1"], {
       env: { ...process.env, OPSCTL_FS_OPENAT2: "0" },
     });

@@ -1,0 +1,154 @@
+/**
+ * ffind's walk on the compiled walker's threads (native/compiled-walker.ts), for the queries it
+ * answers exactly as walkQuery does: names tested as bytes by simple globs (`*.log`, `access*`,
+ * `core`), a type, a depth, hidden or not, and matches counted or printed as paths. Anything
+ * else (a regex, sizes, ages, --follow, --json records, --sort) takes the JavaScript walk.
+ *
+ * Roots are taken one after the other: a directory is opened here (as walk.ts opens a root,
+ * following a symlink given as the root, like find -H) and walked below its descriptor; any other
+ * root is tested by walkQuery itself.
+ */
+import {
+  type FindQuery,
+  type FindResult,
+  type FindRunOptions,
+  type FindSink,
+  walkQuery,
+} from "./find.ts";
+import { type ByteGlob, simpleGlob } from "./glob.ts";
+import {
+  type CompiledWalker,
+  compiledWalker,
+  globBytesLimit,
+  prefixLimit,
+} from "./native/compiled-walker.ts";
+import { nativeFs } from "./native/dir.ts";
+import { errnoError, O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_RDONLY } from "./native/libc.ts";
+import { type FsPath, isUtf8, toBytes, toText } from "./path.ts";
+import { describeErrno, raced, statRoot, type WalkError } from "./walk.ts";
+
+export interface CompiledFind {
+  walker: CompiledWalker;
+  globs: ByteGlob[];
+}
+
+/** How this query can run on the compiled walker, or undefined when it needs the JavaScript walk. */
+export function compiledFind(
+  query: FindQuery,
+  sink: FindSink,
+  options: FindRunOptions,
+): CompiledFind | undefined {
+  const printable = options.separator !== undefined && sink.paths !== undefined;
+  if (!(options.countOnly || printable) || options.statMatches) return undefined;
+  if (query.follow || query.regex) return undefined;
+  const { newerThan, olderThan, largerThan, smallerThan } = query;
+  if ([newerThan, olderThan, largerThan, smallerThan].some((bound) => bound !== undefined))
+    return undefined;
+  const globs: ByteGlob[] = [];
+  let size = 0;
+  for (const name of query.names) {
+    const glob = simpleGlob(name);
+    if (!glob || glob.bytes.length > 255) return undefined;
+    size += 2 + glob.bytes.length;
+    globs.push(glob);
+  }
+  if (size > globBytesLimit || !nativeFs()) return undefined;
+  // A root past PATH_MAX (the walk opens it in steps) has no room in the walker's control block.
+  if (query.roots.some((root) => toBytes(root).length >= prefixLimit)) return undefined;
+  const walker = compiledWalker();
+  return walker ? { walker, globs } : undefined;
+}
+
+const kindOfType = { f: "file", d: "dir", l: "symlink" } as const;
+
+export async function findCompiled(
+  query: FindQuery,
+  sink: FindSink,
+  options: FindRunOptions,
+  { walker, globs }: CompiledFind,
+): Promise<FindResult> {
+  const native = nativeFs();
+  if (!native) throw new Error("findCompiled: no native layer");
+  const total: FindResult = { matched: 0, dirs: 0, entries: 0, errors: 0, walker: "compiled" };
+  const report = (error: WalkError) => {
+    total.errors++;
+    options.onError?.(error);
+  };
+  const failed = (path: FsPath, op: WalkError["op"], error: unknown) => {
+    const err = error as NodeJS.ErrnoException;
+    report({ path, op, code: err?.code ?? "EUNKNOWN", message: describeErrno(err) });
+  };
+  for (const root of query.roots) {
+    if (options.signal?.aborted) break;
+    let isDirectory: boolean;
+    try {
+      isDirectory = statRoot(root, true, native).isDirectory();
+    } catch (error) {
+      failed(root, "root", error);
+      continue;
+    }
+    if (!isDirectory) {
+      // A file given as a root is tested like an entry (find -name tests it too).
+      add(total, await walkQuery(query, [root], sink, options));
+      continue;
+    }
+    let fd: number;
+    try {
+      fd = native.openDir(root, true);
+    } catch (error) {
+      failed(root, "readdir", error);
+      continue;
+    }
+    const rootBytes = toBytes(root);
+    const prefix =
+      rootBytes[rootBytes.length - 1] === 0x2f
+        ? rootBytes
+        : Buffer.concat([rootBytes, Buffer.from("/")]);
+    const before = total.matched;
+    try {
+      const result = await walker.walk(
+        fd,
+        {
+          threads: options.threads ?? 1,
+          ...(query.maxDepth !== undefined ? { maxDepth: query.maxDepth } : {}),
+          hidden: query.hidden,
+          ...(query.type ? { type: kindOfType[query.type] } : {}),
+          globs,
+          ...(options.countOnly ? {} : { separator: options.separator }),
+          prefix,
+          openFlags: O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW,
+        },
+        {
+          paths: (bytes) => sink.paths?.(bytes),
+          error(below, errno) {
+            const path = below.length === 0 ? root : asPath(Buffer.concat([prefix, below]));
+            const error = errnoError(errno, "open", toText(path));
+            const code = error.code as string;
+            const why = below.length > 0 ? raced[code] : undefined;
+            report({ path, op: "readdir", code, message: why ?? describeErrno(error) });
+          },
+          progress: (matched) => sink.progress?.(before + matched),
+        },
+        options.signal,
+      );
+      total.matched += result.matched;
+      total.dirs += result.dirs;
+      total.entries += result.entries;
+    } finally {
+      native.close(fd);
+    }
+  }
+  return total;
+}
+
+/** A path as walk.ts gives it: text when it is UTF-8, its bytes otherwise. */
+function asPath(bytes: Buffer): FsPath {
+  return isUtf8(bytes) ? bytes.toString("utf8") : bytes;
+}
+
+function add(total: FindResult, result: FindResult): void {
+  total.matched += result.matched;
+  total.dirs += result.dirs;
+  total.entries += result.entries;
+  total.errors += result.errors;
+}

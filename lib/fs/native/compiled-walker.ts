@@ -1,0 +1,298 @@
+/**
+ * The walk of walker.c on real threads: compiled at run time by Bun's built-in TinyCC (bun:ffi
+ * cc, about 3 ms), from source held in memory (a memfd: nothing written to disk, works on a
+ * read-only root), with libc's functions passed in as pointers (no libc headers or linker script
+ * needed on the host). Undefined wherever that fails (no TinyCC for the target, no memfd, no
+ * executable memory, OPSCTL_FS_COMPILED=0): callers then walk in JavaScript.
+ *
+ *   const walker = compiledWalker();
+ *   await walker?.walk(rootFd, { ... }, { paths: (bytes) => out.raw(bytes), error(...) {} });
+ */
+
+import type { Pointer } from "bun:ffi";
+import { writeSync } from "node:fs";
+import type { ByteGlob } from "../glob.ts";
+import source from "./walker.c" with { type: "text" };
+
+export interface CompiledWalkPlan {
+  threads: number;
+  /** Deepest level reported: 1 = the root's entries (undefined: unlimited). */
+  maxDepth?: number;
+  hidden: boolean;
+  /** Kinds reported: undefined = all. */
+  type?: "file" | "dir" | "symlink";
+  globs: readonly ByteGlob[];
+  /** Paths handed over (with this byte after each), or only counted. */
+  separator?: "\n" | "\0";
+  /** The root as given and the "/" put after it (joinPath's rule). */
+  prefix: Uint8Array;
+  /** open(2) flags for a directory below the root (they differ by architecture). */
+  openFlags: number;
+}
+
+export interface CompiledWalkSink {
+  /** Whole paths, each followed by the separator, in chunks of about 64 KiB. */
+  paths(bytes: Uint8Array): void;
+  /** A directory that could not be read: its path below the root ("" = the root) and errno. */
+  error(below: Buffer, errno: number): void;
+  /** Called about every 100 ms with the matches so far (progress on a terminal). */
+  progress?(matched: number): void;
+}
+
+export interface CompiledWalkResult {
+  matched: number;
+  entries: number;
+  dirs: number;
+  errors: number;
+}
+
+export interface CompiledWalker {
+  walk(
+    rootFd: number,
+    plan: CompiledWalkPlan,
+    sink: CompiledWalkSink,
+    signal?: AbortSignal,
+  ): Promise<CompiledWalkResult>;
+}
+
+/** Room in struct control for the globs (2 bytes each and their text) and for the root's path. */
+export const globBytesLimit = 4096;
+export const prefixLimit = 4096;
+
+// struct control's fields (walker.c), checked against walker_layout when compiled.
+const at = {
+  rootFd: 0,
+  threads: 4,
+  maxDepth: 8,
+  hidden: 12,
+  typeMask: 16,
+  print: 20,
+  separator: 24,
+  openFlags: 28,
+  useOpenat2: 32,
+  globCount: 36,
+  prefixLen: 40,
+  stop: 44,
+  counters: 56,
+  globs: 88,
+  prefix: 88 + globBytesLimit,
+  size: 88 + globBytesLimit + prefixLimit,
+};
+const chunkData = 32;
+const kindBits = { file: 1, dir: 2, symlink: 4 } as const;
+const globKinds = { exact: 0, suffix: 1, prefix: 2 } as const;
+
+/** libc's functions in the order of walker.c's struct c. */
+const libcFunctions = [
+  "malloc",
+  "free",
+  "pthread_create",
+  "pthread_join",
+  "pthread_mutex_lock",
+  "pthread_mutex_unlock",
+  "pthread_cond_wait",
+  "pthread_cond_broadcast",
+  "syscall",
+  "openat",
+  "getdents64",
+  "statx",
+  "close",
+  "__errno_location",
+];
+
+interface Symbols {
+  walker_setup(fns: Pointer): void;
+  walker_layout(field: number): number;
+  walker_start(control: Pointer, notify: Pointer): Pointer | null;
+  walker_take(walk: Pointer): Pointer | null;
+  walker_free_chunk(chunk: Pointer): void;
+  walker_stop(walk: Pointer): void;
+  walker_finish(walk: Pointer): void;
+}
+
+let compiled: CompiledWalker | null | undefined;
+/** The compiled library: its code must outlive every walk, so it is kept for the process. */
+const keptAlive = new Set<unknown>();
+
+/** The compiled walker, built on first use; undefined where it cannot be (see the file comment). */
+export function compiledWalker(): CompiledWalker | undefined {
+  if (compiled === undefined) {
+    try {
+      compiled = compile();
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled ?? undefined;
+}
+
+function compile(): CompiledWalker | null {
+  if (process.platform !== "linux" || process.env.OPSCTL_FS_COMPILED === "0") return null;
+  const ffi = require("bun:ffi") as typeof import("bun:ffi");
+  const { FFIType } = ffi;
+  const lookup = libcLookup(ffi);
+  if (!lookup) return null;
+  const fd = lookup.memfd(Buffer.from("opsctl-walker.c\0"), 1 /* MFD_CLOEXEC */);
+  if (fd < 0) return null;
+  let library: ReturnType<typeof ffi.cc>;
+  try {
+    writeSync(fd, source);
+    library = ffi.cc({
+      source: `/proc/self/fd/${fd}`,
+      library: [],
+      flags: ["-nostdlib"],
+      symbols: {
+        walker_setup: { args: [FFIType.ptr], returns: FFIType.void },
+        walker_layout: { args: [FFIType.i32], returns: FFIType.i64_fast },
+        walker_start: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.ptr },
+        walker_take: { args: [FFIType.ptr], returns: FFIType.ptr },
+        walker_free_chunk: { args: [FFIType.ptr], returns: FFIType.void },
+        walker_stop: { args: [FFIType.ptr], returns: FFIType.void },
+        walker_finish: { args: [FFIType.ptr], returns: FFIType.void },
+      },
+    });
+  } finally {
+    require("node:fs").closeSync(fd);
+  }
+  const c = library.symbols as unknown as Symbols;
+  const layout = [at.size, at.counters, at.globs, at.prefix, at.stop, chunkData];
+  if (layout.some((offset, field) => Number(c.walker_layout(field)) !== offset)) return null;
+  const table = new BigUint64Array(libcFunctions.length);
+  for (let i = 0; i < libcFunctions.length; i++) {
+    const address = lookup.address(libcFunctions[i] as string);
+    if (!address) return null;
+    table[i] = BigInt(address);
+  }
+  c.walker_setup(ffi.ptr(table)); // walker.c copies the pointers
+  keptAlive.add(library);
+  return { walk: (rootFd, plan, sink, signal) => walk(ffi, c, rootFd, plan, sink, signal) };
+}
+
+/** dlsym and memfd_create from libc (dlsym is in libdl before glibc 2.34). */
+function libcLookup(ffi: typeof import("bun:ffi")) {
+  const { FFIType } = ffi;
+  for (const name of ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"]) {
+    try {
+      const libc = ffi.dlopen(name, {
+        memfd_create: { args: [FFIType.cstring, FFIType.u32], returns: FFIType.i32 },
+      });
+      let dlsym: ((handle: null, name: Buffer) => number | null) | undefined;
+      for (const from of [name, "libdl.so.2"]) {
+        try {
+          const lib = ffi.dlopen(from, {
+            dlsym: { args: [FFIType.ptr, FFIType.cstring], returns: FFIType.ptr },
+          });
+          dlsym = lib.symbols.dlsym as never;
+          break;
+        } catch {
+          // not in this library: try the next
+        }
+      }
+      if (!dlsym) return undefined;
+      const find = dlsym;
+      return {
+        memfd: libc.symbols.memfd_create as unknown as (name: Buffer, flags: number) => number,
+        // RTLD_DEFAULT (a null handle): the process's own libc, the one Bun runs on.
+        address: (symbol: string) => find(null, Buffer.from(`${symbol}\0`)),
+      };
+    } catch {
+      // not this libc: try the next
+    }
+  }
+  return undefined;
+}
+
+async function walk(
+  ffi: typeof import("bun:ffi"),
+  c: Symbols,
+  rootFd: number,
+  plan: CompiledWalkPlan,
+  sink: CompiledWalkSink,
+  signal: AbortSignal | undefined,
+): Promise<CompiledWalkResult> {
+  const control = new Uint8Array(at.size);
+  const view = new DataView(control.buffer);
+  const int = (offset: number, value: number) => view.setInt32(offset, value, true);
+  int(at.rootFd, rootFd);
+  int(at.threads, plan.threads);
+  int(at.maxDepth, Math.min(plan.maxDepth ?? 2 ** 31 - 1, 2 ** 31 - 1));
+  int(at.hidden, plan.hidden ? 1 : 0);
+  int(at.typeMask, plan.type ? kindBits[plan.type] : 15);
+  int(at.print, plan.separator === undefined ? 0 : 1);
+  int(at.separator, plan.separator === "\0" ? 0 : 0x0a);
+  int(at.openFlags, plan.openFlags);
+  int(at.useOpenat2, process.env.OPSCTL_FS_OPENAT2 === "0" ? 0 : 1);
+  int(at.globCount, plan.globs.length);
+  let offset = at.globs;
+  for (const glob of plan.globs) {
+    control[offset] = globKinds[glob.kind];
+    control[offset + 1] = glob.bytes.length;
+    control.set(glob.bytes, offset + 2);
+    offset += 2 + glob.bytes.length;
+  }
+  int(at.prefixLen, plan.prefix.length);
+  control.set(plan.prefix, at.prefix);
+  const counter = (index: number) => view.getFloat64(at.counters + index * 8, true);
+
+  // Settled by the last thread's notify(2), which always comes: after it no thread calls back.
+  const ended = Promise.withResolvers<void>();
+  let failure: { error: unknown } | undefined;
+  let walkPtr: Pointer | null = null;
+  const drain = () => {
+    for (;;) {
+      const chunk = c.walker_take(walkPtr as Pointer);
+      if (!chunk) return;
+      const length = ffi.read.u32(chunk, 8);
+      const isError = ffi.read.i32(chunk, 24) !== 0;
+      // A copy: the chunk is freed right after.
+      const bytes = Buffer.from(new Uint8Array(ffi.toArrayBuffer(chunk, chunkData, length)));
+      c.walker_free_chunk(chunk);
+      if (isError) readErrors(bytes, sink);
+      else sink.paths(bytes);
+    }
+  };
+  const notify = new ffi.JSCallback(
+    (what: number) => {
+      if (!failure) {
+        try {
+          drain();
+        } catch (error) {
+          // stdout failed: stop the threads; the rest of the queue is freed by walker_finish.
+          failure = { error };
+          c.walker_stop(walkPtr as Pointer);
+        }
+      }
+      if (what === 2) ended.resolve();
+    },
+    { args: [ffi.FFIType.i32], returns: ffi.FFIType.void, threadsafe: true },
+  );
+  walkPtr = c.walker_start(ffi.ptr(control), notify.ptr as Pointer);
+  if (!walkPtr) {
+    notify.close();
+    throw new Error("could not start the walker threads");
+  }
+  const started = walkPtr;
+  const stop = () => c.walker_stop(started);
+  signal?.addEventListener("abort", stop, { once: true });
+  if (signal?.aborted) stop();
+  // Also keeps the event loop alive: the threads' callbacks are not handles of their own.
+  const ticker = setInterval(() => sink.progress?.(counter(0)), 100);
+  await ended.promise;
+  clearInterval(ticker);
+  signal?.removeEventListener("abort", stop);
+  if (!failure) drain();
+  c.walker_finish(started);
+  notify.close();
+  if (failure) throw failure.error;
+  return { matched: counter(0), entries: counter(1), dirs: counter(2), errors: counter(3) };
+}
+
+/** Error records: errno (i32), length (i32), the directory's path below the root. */
+function readErrors(bytes: Buffer, sink: CompiledWalkSink): void {
+  for (let offset = 0; offset + 8 <= bytes.length; ) {
+    const errno = bytes.readInt32LE(offset);
+    const length = bytes.readInt32LE(offset + 4);
+    sink.error(bytes.subarray(offset + 8, offset + 8 + length), errno);
+    offset += 8 + length;
+  }
+}
