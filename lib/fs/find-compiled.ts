@@ -21,6 +21,7 @@ import {
   compiledWalker,
   globBytesLimit,
   prefixLimit,
+  WalkerThreadsUnavailable,
 } from "./native/compiled-walker.ts";
 import { nativeFs } from "./native/dir.ts";
 import { errnoError, O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_RDONLY } from "./native/libc.ts";
@@ -78,33 +79,33 @@ export async function findCompiled(
     const err = error as NodeJS.ErrnoException;
     report({ path, op, code: err?.code ?? "EUNKNOWN", message: describeErrno(err) });
   };
-  for (const root of query.roots) {
-    if (options.signal?.aborted) break;
+  /** Matches of the root being walked so far (progress). */
+  let current = () => 0;
+  const findRoot = async (root: FsPath): Promise<void> => {
     let isDirectory: boolean;
     try {
       isDirectory = statRoot(root, true, native).isDirectory();
     } catch (error) {
       failed(root, "root", error);
-      continue;
+      return;
     }
     if (!isDirectory) {
       // A file given as a root is tested like an entry (find -name tests it too).
       add(total, await walkQuery(query, [root], sink, options));
-      continue;
+      return;
     }
     let fd: number;
     try {
       fd = native.openDir(root, true);
     } catch (error) {
       failed(root, "readdir", error);
-      continue;
+      return;
     }
     const rootBytes = toBytes(root);
     const prefix =
       rootBytes[rootBytes.length - 1] === 0x2f
         ? rootBytes
         : Buffer.concat([rootBytes, Buffer.from("/")]);
-    const before = total.matched;
     try {
       const result = await walker.walk(
         fd,
@@ -116,27 +117,45 @@ export async function findCompiled(
           globs,
           ...(options.countOnly ? {} : { separator: options.separator }),
           prefix,
-          openFlags: O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW,
+          openFlags: O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+          nofollow: O_NOFOLLOW,
         },
         {
           paths: (bytes) => sink.paths?.(bytes),
-          error(below, errno) {
+          error(below, errno, call) {
             const path = below.length === 0 ? root : asPath(Buffer.concat([prefix, below]));
-            const error = errnoError(errno, "open", toText(path));
+            const error = errnoError(errno, call, toText(path));
             const code = error.code as string;
             const why = below.length > 0 ? raced[code] : undefined;
             report({ path, op: "readdir", code, message: why ?? describeErrno(error) });
           },
-          progress: (matched) => sink.progress?.(before + matched),
+          started(matched) {
+            current = matched;
+          },
         },
         options.signal,
       );
       total.matched += result.matched;
       total.dirs += result.dirs;
       total.entries += result.entries;
+    } catch (error) {
+      if (!(error instanceof WalkerThreadsUnavailable)) throw error;
+      // No thread could start (a pids limit): this root takes the JavaScript walk.
+      add(total, await walkQuery(query, [root], sink, options));
     } finally {
       native.close(fd);
     }
+  };
+  // One progress tick for the whole run: roots walked in less than a tick still add up.
+  const ticker = setInterval(() => sink.progress?.(total.matched + current()), 100);
+  try {
+    for (const root of query.roots) {
+      if (options.signal?.aborted) break;
+      await findRoot(root);
+      current = () => 0;
+    }
+  } finally {
+    clearInterval(ticker);
   }
   return total;
 }

@@ -22,6 +22,8 @@ APT_PACKAGES=(
   qemu-user-static libc6-arm64-cross
   # python3: a dynamic inventory test runs a Python script, as most real ones are
   python3
+  # strace injects delays and errors into system calls (races, EIO); gcc builds a malloc that fails
+  strace gcc libc6-dev
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

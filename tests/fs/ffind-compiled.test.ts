@@ -6,8 +6,8 @@
  * directories in any order).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, chownSync, mkdirSync, symlinkSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, chownSync, mkdirSync, renameSync, symlinkSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { compiledTool } from "../helpers/compiled.ts";
 import { asNobody, dir, file, publicCopy, tempDir } from "./tree.ts";
 
@@ -15,8 +15,13 @@ let bin: string;
 let base: string;
 let root: string;
 
-async function ffind(args: (string | Buffer)[], env: Record<string, string> = {}, asUser = false) {
-  const command = [bin, ...args] as string[];
+async function ffind(
+  args: (string | Buffer)[],
+  env: Record<string, string> = {},
+  asUser = false,
+  wrapper: string[] = [],
+) {
+  const command = [...wrapper, bin, ...args] as string[];
   const proc = Bun.spawn(asUser ? asNobody(command) : command, {
     cwd: base,
     stdout: "pipe",
@@ -208,5 +213,75 @@ describe("ffind: the compiled walk finds exactly what the JavaScript walk finds"
       const result = await ffind([root, ...query, "--log-level", "debug"]);
       expect([query, walkerOf(result.stderr)]).toEqual([query, ["javascript"]]);
     }
+  });
+});
+
+/** strace running ffind with one system call delayed or failed (strace's fault injection). */
+const strace = (inject: string) => ["strace", "-f", "-qq", "-o", "/dev/null", "-e", inject];
+
+describe("ffind's compiled walk when things go wrong", () => {
+  test("a directory swapped for a symlink before it is opened is not followed: a warning, exit 0", async () => {
+    const tree = dir(join(base, "swap", "tree"));
+    file(join(dir(join(tree, "sub")), "in.log"));
+    const elsewhere = dir(join(base, "swap", "elsewhere"));
+    file(join(elsewhere, "out.log"));
+    // The walk's first openat2 (the only subdirectory) waits 1.5 s; the swap happens meanwhile.
+    const running = ffind([tree, "--threads", "1"], {}, false, [
+      ...strace("trace=openat2"),
+      "-e",
+      "inject=openat2:delay_enter=1500000:when=1",
+    ]);
+    await Bun.sleep(700);
+    renameSync(join(tree, "sub"), join(tree, "sub.old"));
+    symlinkSync(elsewhere, join(tree, "sub"));
+    const result = await running;
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.toString()).not.toContain("out.log");
+    const warning = JSON.parse(result.stderr.trim());
+    expect([warning.level, warning.msg, warning.path]).toEqual([
+      "warn",
+      "a symlink is on its path (swapped in since its parent was read); not followed",
+      join(tree, "sub"),
+    ]);
+  });
+
+  test("a directory that fails to read (EIO) is named with the call that failed, exit 1", async () => {
+    const tree = dir(join(base, "eio"));
+    for (let i = 0; i < 3; i++) file(join(dir(join(tree, `d${i}`)), "x.log"));
+    // getdents64 calls: the root's two, then the first subdirectory's first.
+    const result = await ffind([tree, "--threads", "1", "--name", "*.log"], {}, false, [
+      ...strace("trace=getdents64"),
+      "-e",
+      "inject=getdents64:error=EIO:when=3",
+    ]);
+    expect(result.exitCode).toBe(1);
+    const error = JSON.parse(result.stderr.trim());
+    expect(error.code).toBe("EIO");
+    expect(error.msg).toMatch(/^\S+\/d\d: EIO: getdents64 '\S+\/d\d'$/);
+    expect(result.stdout.toString().trim().split("\n")).toHaveLength(2);
+  });
+
+  test("out of memory in a walker thread fails the run loudly: exit 1, never a silently short list", async () => {
+    const shim = join(base, "fail-malloc.so");
+    const gcc = Bun.spawnSync([
+      "gcc",
+      "-shared",
+      "-fPIC",
+      "-o",
+      shim,
+      resolve(import.meta.dir, "../fixtures/fail-malloc.c"),
+    ]);
+    expect(gcc.exitCode).toBe(0);
+    const all = await ffind([root, "--hidden"]);
+    expect(all.stdout.length).toBeGreaterThan(3 * 65536);
+    // 65,568 bytes: one output chunk (64 KiB and its header); the third one fails.
+    const result = await ffind([root, "--hidden"], {
+      LD_PRELOAD: shim,
+      FAIL_SIZE: "65568",
+      FAIL_AFTER: "2",
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("the walker threads ran out of memory");
+    expect(result.stdout.length).toBeLessThan(all.stdout.length);
   });
 });

@@ -26,17 +26,18 @@ export interface CompiledWalkPlan {
   separator?: "\n" | "\0";
   /** The root as given and the "/" put after it (joinPath's rule). */
   prefix: Uint8Array;
-  /** open(2) flags for a directory below the root (they differ by architecture). */
+  /** open(2) flags for a directory below the root, and O_NOFOLLOW (they differ by architecture). */
   openFlags: number;
+  nofollow: number;
 }
 
 export interface CompiledWalkSink {
   /** Whole paths, each followed by the separator, in chunks of about 64 KiB. */
   paths(bytes: Uint8Array): void;
-  /** A directory that could not be read: its path below the root ("" = the root) and errno. */
-  error(below: Buffer, errno: number): void;
-  /** Called about every 100 ms with the matches so far (progress on a terminal). */
-  progress?(matched: number): void;
+  /** A directory that could not be read: its path below the root ("" = the root), errno, the call. */
+  error(below: Buffer, errno: number, call: string): void;
+  /** Once the threads run: how to read the number of matches so far (for progress). */
+  started?(matched: () => number): void;
 }
 
 export interface CompiledWalkResult {
@@ -45,6 +46,9 @@ export interface CompiledWalkResult {
   dirs: number;
   errors: number;
 }
+
+/** No thread could be started (a pids limit, say): the caller walks in JavaScript instead. */
+export class WalkerThreadsUnavailable extends Error {}
 
 export interface CompiledWalker {
   walk(
@@ -69,15 +73,19 @@ const at = {
   print: 20,
   separator: 24,
   openFlags: 28,
-  useOpenat2: 32,
-  globCount: 36,
-  prefixLen: 40,
-  stop: 44,
-  counters: 56,
-  globs: 88,
-  prefix: 88 + globBytesLimit,
-  size: 88 + globBytesLimit + prefixLimit,
+  nofollow: 32,
+  useOpenat2: 36,
+  globCount: 40,
+  prefixLen: 44,
+  stop: 48,
+  outOfMemory: 56,
+  counters: 64,
+  globs: 96,
+  prefix: 96 + globBytesLimit,
+  size: 96 + globBytesLimit + prefixLimit,
 };
+/** The call that failed, by walker.c's OP_ number in an error record. */
+const calls = ["open", "openat2", "getdents64"];
 const chunkData = 32;
 const kindBits = { file: 1, dir: 2, symlink: 4 } as const;
 const globKinds = { exact: 0, suffix: 1, prefix: 2 } as const;
@@ -155,7 +163,7 @@ function compile(): CompiledWalker | null {
     require("node:fs").closeSync(fd);
   }
   const c = library.symbols as unknown as Symbols;
-  const layout = [at.size, at.counters, at.globs, at.prefix, at.stop, chunkData];
+  const layout = [at.size, at.counters, at.globs, at.prefix, at.stop, chunkData, at.outOfMemory];
   if (layout.some((offset, field) => Number(c.walker_layout(field)) !== offset)) return null;
   const table = new BigUint64Array(libcFunctions.length);
   for (let i = 0; i < libcFunctions.length; i++) {
@@ -221,6 +229,7 @@ async function walk(
   int(at.print, plan.separator === undefined ? 0 : 1);
   int(at.separator, plan.separator === "\0" ? 0 : 0x0a);
   int(at.openFlags, plan.openFlags);
+  int(at.nofollow, plan.nofollow);
   int(at.useOpenat2, process.env.OPSCTL_FS_OPENAT2 === "0" ? 0 : 1);
   int(at.globCount, plan.globs.length);
   let offset = at.globs;
@@ -269,30 +278,34 @@ async function walk(
   walkPtr = c.walker_start(ffi.ptr(control), notify.ptr as Pointer);
   if (!walkPtr) {
     notify.close();
-    throw new Error("could not start the walker threads");
+    throw new WalkerThreadsUnavailable("could not start the walker threads");
   }
   const started = walkPtr;
   const stop = () => c.walker_stop(started);
   signal?.addEventListener("abort", stop, { once: true });
   if (signal?.aborted) stop();
-  // Also keeps the event loop alive: the threads' callbacks are not handles of their own.
-  const ticker = setInterval(() => sink.progress?.(counter(0)), 100);
+  sink.started?.(() => counter(0));
+  // Keeps the event loop alive: the threads' callbacks are not handles of their own.
+  const alive = setInterval(() => {}, 2 ** 30);
   await ended.promise;
-  clearInterval(ticker);
+  clearInterval(alive);
   signal?.removeEventListener("abort", stop);
   if (!failure) drain();
   c.walker_finish(started);
   notify.close();
   if (failure) throw failure.error;
+  if (view.getInt32(at.outOfMemory, true) !== 0)
+    throw new Error("the walker threads ran out of memory: the walk stopped before its end");
   return { matched: counter(0), entries: counter(1), dirs: counter(2), errors: counter(3) };
 }
 
-/** Error records: errno (i32), length (i32), the directory's path below the root. */
+/** Error records: errno, the call (i32 each), the path's length (i32), the path below the root. */
 function readErrors(bytes: Buffer, sink: CompiledWalkSink): void {
-  for (let offset = 0; offset + 8 <= bytes.length; ) {
+  for (let offset = 0; offset + 12 <= bytes.length; ) {
     const errno = bytes.readInt32LE(offset);
-    const length = bytes.readInt32LE(offset + 4);
-    sink.error(bytes.subarray(offset + 8, offset + 8 + length), errno);
-    offset += 8 + length;
+    const call = calls[bytes.readInt32LE(offset + 4)] ?? "open";
+    const length = bytes.readInt32LE(offset + 8);
+    sink.error(bytes.subarray(offset + 12, offset + 12 + length), errno, call);
+    offset += 12 + length;
   }
 }

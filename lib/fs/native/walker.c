@@ -44,12 +44,14 @@ struct control {
   int type_mask;   /* kinds to report: 1 file, 2 dir, 4 symlink, 8 other */
   int print;       /* 0: count matches only; 1: hand their paths over */
   int separator;   /* byte after each path */
-  int open_flags;  /* O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW (they differ by arch) */
+  int open_flags;  /* O_RDONLY | O_DIRECTORY | O_CLOEXEC (they differ by arch) */
+  int nofollow;    /* O_NOFOLLOW, for the openat of each component (openat2 refuses symlinks itself) */
   int use_openat2; /* cleared when the kernel refuses openat2 */
   int glob_count;
   int prefix_len;  /* the root as given, and the "/" joinPath puts after it */
   int stop;        /* set by JavaScript: Ctrl-C, stdout closed */
   int done;        /* set by the last thread to finish */
+  int out_of_memory; /* a malloc failed: the walk stopped, its answer is incomplete */
   int pad;
   double matched;
   double entries;
@@ -62,10 +64,12 @@ struct control {
 
 enum { KIND_FILE = 1, KIND_DIR = 2, KIND_LINK = 4, KIND_OTHER = 8 };
 enum { DT_UNKNOWN = 0, DT_DIR = 4, DT_REG = 8, DT_LNK = 10 };
-enum { ENOTDIR = 20, ENAMETOOLONG = 36, ENOSYS = 38, EPERM = 1, ELOOP = 40, ENOMEM = 12 };
+enum { ENOTDIR = 20, ENOSYS = 38, EPERM = 1, ELOOP = 40 };
+/* Which call failed, in error records: compiled-walker.ts names it in the message. */
+enum { OP_OPEN = 0, OP_OPENAT2 = 1, OP_GETDENTS = 2 };
 enum { AT_SYMLINK_NOFOLLOW = 0x100, STATX_TYPE = 1, S_IFMT = 0170000, S_IFLNK = 0120000 };
 enum { SYS_OPENAT2 = 437, PATH_MAX = 4096, DENTS_SIZE = 65536, CHUNK_SIZE = 65536 };
-enum { MAX_QUEUED_CHUNKS = 16, MAX_THREADS = 64 };
+enum { MAX_QUEUED_CHUNKS = 4, MAX_THREADS = 64 }; /* 256 KiB ahead of stdout at most */
 
 struct task {
   struct task *next;
@@ -130,6 +134,16 @@ static int stopped(struct walk *w) {
   return *(volatile int *)&w->control->stop;
 }
 
+/* No memory for a task or a chunk: the walk stops, and JavaScript fails the run (never a silent gap). */
+static void out_of_memory(struct walk *w) {
+  c.lock(w->lock);
+  w->control->out_of_memory = 1;
+  w->control->stop = 1;
+  c.broadcast(w->more);
+  c.broadcast(w->room);
+  c.unlock(w->lock);
+}
+
 static struct chunk *new_chunk(usize cap, int is_error) {
   struct chunk *chunk = c.malloc(sizeof(struct chunk) + cap);
   if (!chunk) return 0;
@@ -185,7 +199,10 @@ static int append(struct thread *t, struct chunk **slot, struct piece *pieces, i
   if (!chunk) {
     chunk = new_chunk(need > CHUNK_SIZE ? need : CHUNK_SIZE, slot == &t->errors);
     *slot = chunk;
-    if (!chunk) return -1;
+    if (!chunk) {
+      out_of_memory(t->walk);
+      return -1;
+    }
   }
   for (int i = 0; i < count; i++) {
     copy(chunk->data + chunk->len, pieces[i].bytes, pieces[i].len);
@@ -194,18 +211,28 @@ static int append(struct thread *t, struct chunk **slot, struct piece *pieces, i
   return 0;
 }
 
-/* An error for a directory below the root: errno, the path's length, the path. */
-static void report(struct thread *t, struct task *task, int errno_value) {
-  int header[2];
+/* An error for a directory below the root: errno, the call, the path's length, the path. */
+static void report(struct thread *t, struct task *task, int errno_value, int op) {
+  int header[3];
   struct piece pieces[2];
   header[0] = errno_value;
-  header[1] = task->len;
+  header[1] = op;
+  header[2] = task->len;
   pieces[0].bytes = header;
   pieces[0].len = sizeof header;
   pieces[1].bytes = task->path;
   pieces[1].len = task->len;
   t->errors_seen++;
   append(t, &t->errors, pieces, 2);
+}
+
+/* Errors go to JavaScript when their directory is done: reported as met, not at the end. */
+static void flush_errors(struct thread *t) {
+  if (!t->errors || t->errors->len == 0) return;
+  c.lock(t->walk->lock);
+  enqueue(t->walk, t->errors);
+  c.unlock(t->walk->lock);
+  t->errors = 0;
 }
 
 static int is_symlink(int dir_fd, const char *name) {
@@ -230,7 +257,7 @@ static int open_in_steps(struct walk *w, char *path, int len) {
     }
     char saved = path[i];
     path[i] = 0;
-    int next = c.openat(fd, path + start, w->control->open_flags, 0);
+    int next = c.openat(fd, path + start, w->control->open_flags | w->control->nofollow, 0);
     int error = next < 0 ? *c.errno_at() : 0;
     if (error == ENOTDIR && is_symlink(fd, path + start)) error = ELOOP;
     path[i] = saved;
@@ -242,9 +269,13 @@ static int open_in_steps(struct walk *w, char *path, int len) {
   return fd;
 }
 
-/* Opens a directory below the root without following any symlink: a descriptor or -errno. */
-static int open_beneath(struct walk *w, struct task *task) {
+/*
+ * Opens a directory below the root without following any symlink: a descriptor or -errno, and in
+ * *op the call that answered.
+ */
+static int open_beneath(struct walk *w, struct task *task, int *op) {
   struct control *k = w->control;
+  *op = OP_OPENAT2;
   if (*(volatile int *)&k->use_openat2 && task->len < PATH_MAX) {
     unsigned long how[3];
     how[0] = (unsigned long)(unsigned)k->open_flags;
@@ -256,6 +287,7 @@ static int open_beneath(struct walk *w, struct task *task) {
     if (error != ENOSYS && error != EPERM) return -error;
     k->use_openat2 = 0;
   }
+  *op = OP_OPEN;
   return open_in_steps(w, task->path, task->len);
 }
 
@@ -292,9 +324,11 @@ static int kind_of(int dir_fd, const char *name, int type) {
 static void read_dir(struct thread *t, struct task *task) {
   struct walk *w = t->walk;
   struct control *k = w->control;
-  int fd = task->depth == 0 ? k->root_fd : open_beneath(w, task);
+  int op = OP_OPEN;
+  int fd = task->depth == 0 ? k->root_fd : open_beneath(w, task, &op);
   if (fd < 0) {
-    report(t, task, -fd);
+    report(t, task, -fd, op);
+    flush_errors(t);
     return;
   }
   t->dirs++;
@@ -306,7 +340,7 @@ static void read_dir(struct thread *t, struct task *task) {
   for (;;) {
     isize n = c.getdents64(fd, t->dents, DENTS_SIZE);
     if (n < 0) {
-      report(t, task, *c.errno_at());
+      report(t, task, *c.errno_at(), OP_GETDENTS);
       break;
     }
     if (n == 0) break;
@@ -322,7 +356,7 @@ static void read_dir(struct thread *t, struct task *task) {
       if (kind == KIND_DIR && descend) {
         struct task *child = c.malloc(sizeof(struct task) + task->len + 1 + len + 1);
         if (!child) {
-          report(t, task, ENOMEM);
+          out_of_memory(w);
         } else {
           int slash = task->len > 0;
           copy(child->path, task->path, task->len);
@@ -352,7 +386,7 @@ static void read_dir(struct thread *t, struct task *task) {
         pieces[3].len = len;
         pieces[4].bytes = &separator;
         pieces[4].len = 1;
-        if (append(t, &t->out, pieces, 5) != 0) report(t, task, ENOMEM);
+        append(t, &t->out, pieces, 5); /* on failure the walk stops (out_of_memory) */
       }
     }
     if (stopped(w)) break;
@@ -370,6 +404,7 @@ static void read_dir(struct thread *t, struct task *task) {
   k->errors += t->errors_seen;
   c.unlock(w->lock);
   t->matched = t->entries = t->dirs = t->errors_seen = 0;
+  flush_errors(t);
 }
 
 static void *worker(void *arg) {
@@ -416,6 +451,7 @@ long walker_layout(int field) {
     case 2: return (long)&k->globs;
     case 3: return (long)&k->prefix;
     case 4: return (long)&k->stop;
+    case 6: return (long)&k->out_of_memory;
     case 5: return (long)((struct chunk *)0)->data;
   }
   return -1;
