@@ -1,17 +1,14 @@
 /**
- * The walk of walker.c on real threads: compiled at run time by Bun's built-in TinyCC (bun:ffi
- * cc, about 3 ms), from source held in memory (a memfd: nothing written to disk, works on a
- * read-only root), with libc's functions passed in as pointers (no libc headers or linker script
- * needed on the host). Undefined wherever that fails (no TinyCC for the target, no memfd, no
- * executable memory, OPSCTL_FS_COMPILED=0): callers then walk in JavaScript.
+ * The walk of walker.c on real threads, compiled at run time by Bun's TinyCC (tinycc.ts, about
+ * 3 ms). Undefined wherever that fails: callers then walk in JavaScript.
  *
  *   const walker = compiledWalker();
  *   await walker?.walk(rootFd, { ... }, { paths: (bytes) => out.raw(bytes), error(...) {} });
  */
 
 import type { Pointer } from "bun:ffi";
-import { writeSync } from "node:fs";
 import type { ByteGlob } from "../glob.ts";
+import { compileC } from "./tinycc.ts";
 import source from "./walker.c" with { type: "text" };
 
 export interface CompiledWalkPlan {
@@ -109,7 +106,6 @@ const libcFunctions = [
 ];
 
 interface Symbols {
-  walker_setup(fns: Pointer): void;
   walker_layout(field: number): number;
   walker_start(control: Pointer, notify: Pointer): Pointer | null;
   walker_take(walk: Pointer): Pointer | null;
@@ -119,95 +115,34 @@ interface Symbols {
 }
 
 let compiled: CompiledWalker | null | undefined;
-/** The compiled library: its code must outlive every walk, so it is kept for the process. */
-const keptAlive = new Set<unknown>();
 
-/** The compiled walker, built on first use; undefined where it cannot be (see the file comment). */
+/** The compiled walker, built on first use; undefined where it cannot be (see tinycc.ts). */
 export function compiledWalker(): CompiledWalker | undefined {
-  if (compiled === undefined) {
-    try {
-      compiled = compile();
-    } catch {
-      compiled = null;
-    }
-  }
+  if (compiled === undefined) compiled = compile() ?? null;
   return compiled ?? undefined;
 }
 
-function compile(): CompiledWalker | null {
-  if (process.platform !== "linux" || process.env.OPSCTL_FS_COMPILED === "0") return null;
+function compile(): CompiledWalker | undefined {
   const ffi = require("bun:ffi") as typeof import("bun:ffi");
   const { FFIType } = ffi;
-  const lookup = libcLookup(ffi);
-  if (!lookup) return null;
-  const fd = lookup.memfd(Buffer.from("opsctl-walker.c\0"), 1 /* MFD_CLOEXEC */);
-  if (fd < 0) return null;
-  let library: ReturnType<typeof ffi.cc>;
-  try {
-    writeSync(fd, source);
-    library = ffi.cc({
-      source: `/proc/self/fd/${fd}`,
-      library: [],
-      flags: ["-nostdlib"],
-      symbols: {
-        walker_setup: { args: [FFIType.ptr], returns: FFIType.void },
-        walker_layout: { args: [FFIType.i32], returns: FFIType.i64_fast },
-        walker_start: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.ptr },
-        walker_take: { args: [FFIType.ptr], returns: FFIType.ptr },
-        walker_free_chunk: { args: [FFIType.ptr], returns: FFIType.void },
-        walker_stop: { args: [FFIType.ptr], returns: FFIType.void },
-        walker_finish: { args: [FFIType.ptr], returns: FFIType.void },
-      },
-    });
-  } finally {
-    require("node:fs").closeSync(fd);
-  }
-  const c = library.symbols as unknown as Symbols;
+  const c = compileC<Symbols>(
+    "opsctl-walker.c",
+    source,
+    {
+      walker_layout: { args: [FFIType.i32], returns: FFIType.i64_fast },
+      walker_start: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.ptr },
+      walker_take: { args: [FFIType.ptr], returns: FFIType.ptr },
+      walker_free_chunk: { args: [FFIType.ptr], returns: FFIType.void },
+      walker_stop: { args: [FFIType.ptr], returns: FFIType.void },
+      walker_finish: { args: [FFIType.ptr], returns: FFIType.void },
+    },
+    libcFunctions,
+    "walker_setup",
+  );
+  if (!c) return undefined;
   const layout = [at.size, at.counters, at.globs, at.prefix, at.stop, chunkData, at.outOfMemory];
-  if (layout.some((offset, field) => Number(c.walker_layout(field)) !== offset)) return null;
-  const table = new BigUint64Array(libcFunctions.length);
-  for (let i = 0; i < libcFunctions.length; i++) {
-    const address = lookup.address(libcFunctions[i] as string);
-    if (!address) return null;
-    table[i] = BigInt(address);
-  }
-  c.walker_setup(ffi.ptr(table)); // walker.c copies the pointers
-  keptAlive.add(library);
+  if (layout.some((offset, field) => Number(c.walker_layout(field)) !== offset)) return undefined;
   return { walk: (rootFd, plan, sink, signal) => walk(ffi, c, rootFd, plan, sink, signal) };
-}
-
-/** dlsym and memfd_create from libc (dlsym is in libdl before glibc 2.34). */
-function libcLookup(ffi: typeof import("bun:ffi")) {
-  const { FFIType } = ffi;
-  for (const name of ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"]) {
-    try {
-      const libc = ffi.dlopen(name, {
-        memfd_create: { args: [FFIType.cstring, FFIType.u32], returns: FFIType.i32 },
-      });
-      let dlsym: ((handle: null, name: Buffer) => number | null) | undefined;
-      for (const from of [name, "libdl.so.2"]) {
-        try {
-          const lib = ffi.dlopen(from, {
-            dlsym: { args: [FFIType.ptr, FFIType.cstring], returns: FFIType.ptr },
-          });
-          dlsym = lib.symbols.dlsym as never;
-          break;
-        } catch {
-          // not in this library: try the next
-        }
-      }
-      if (!dlsym) return undefined;
-      const find = dlsym;
-      return {
-        memfd: libc.symbols.memfd_create as unknown as (name: Buffer, flags: number) => number,
-        // RTLD_DEFAULT (a null handle): the process's own libc, the one Bun runs on.
-        address: (symbol: string) => find(null, Buffer.from(`${symbol}\0`)),
-      };
-    } catch {
-      // not this libc: try the next
-    }
-  }
-  return undefined;
 }
 
 async function walk(
