@@ -14,6 +14,14 @@ export class Changed extends Error {
   override name = "Changed";
 }
 
+/** The reasons given for the usual Changed (one wording wherever the check runs). */
+export const changedReasons = {
+  file: "changed since it was examined; left in place",
+  dirSwapped: "directory was replaced by a symlink or a file since it was read",
+  dirReplaced: "directory was replaced since it was read (a symlink swapped in?)",
+  root: "root directory was replaced since the walk started",
+} as const;
+
 export function sameFile(seen: FileStat, now: FileStat): boolean {
   return (
     now.isFile() &&
@@ -74,13 +82,12 @@ export function enterDirectory(
   try {
     const here = lstatSync(".");
     if (!here.isDirectory() || here.dev !== dev || here.ino !== ino)
-      throw new Changed("directory was replaced since it was read (a symlink swapped in?)");
+      throw new Changed(changedReasons.dirReplaced);
     // chdir follows symlinks on the way: the directory moved out of the root whole, a symlink
     // to it planted, keeps its dev/ino. The walk's paths are canonical (the root is a realpath
     // and no symlink is entered), so where we landed must be that very path. (getcwd fails,
     // ENOENT, if the directory was removed meanwhile.)
-    if (!sameTextPath(process.cwd(), dir))
-      throw new Changed("directory was replaced by a symlink or a file since it was read");
+    if (!sameTextPath(process.cwd(), dir)) throw new Changed(changedReasons.dirSwapped);
   } catch (error) {
     // Whatever failed, the process must not stay here (a relative --metrics-textfile...).
     process.chdir(previous);
@@ -92,7 +99,7 @@ export function enterDirectory(
 /** Unlinks the file if it is still what was examined; returns the bytes freed. */
 export function removeIfUnchanged(path: FsPath, seen: FileStat): number {
   const now = lstatSync(path);
-  if (!sameFile(seen, now)) throw new Changed("changed since it was examined; left in place");
+  if (!sameFile(seen, now)) throw new Changed(changedReasons.file);
   unlinkSync(path);
   return now.size;
 }

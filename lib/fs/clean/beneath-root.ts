@@ -9,7 +9,7 @@
 import { type NativeFs, nativeFs } from "../native/dir.ts";
 import { errnoError, O_CLOEXEC, O_DIRECTORY, O_RDONLY } from "../native/libc.ts";
 import { asFsPath, type FsPath, toBytes, toText } from "../path.ts";
-import { Changed } from "./act.ts";
+import { Changed, changedReasons } from "./act.ts";
 
 /** A root as checked before the walk (a RootCheck; over postMessage a Buffer becomes a Uint8Array). */
 export interface WalkedRoot {
@@ -133,5 +133,5 @@ function bytesOf(path: FsPath | Uint8Array): Buffer {
 }
 
 function replaced(): Changed {
-  return new Changed("root directory was replaced since the walk started");
+  return new Changed(changedReasons.root);
 }

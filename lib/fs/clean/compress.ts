@@ -20,7 +20,7 @@ import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import type { FsPath } from "../path.ts";
 import type { FileStat } from "../stat.ts";
-import { archiveInTheWay, Changed, ensureCompressible, sameFile } from "./act.ts";
+import { archiveInTheWay, Changed, changedReasons, ensureCompressible, sameFile } from "./act.ts";
 import type { OpenRoot } from "./beneath-root.ts";
 import { CompressByPath } from "./compress-by-path.ts";
 import { CompressInDirectory } from "./compress-in-directory.ts";
@@ -84,7 +84,7 @@ async function compressAtomically(site: CompressSite, seen: FileStat): Promise<C
   let tempCreated = false;
   try {
     const opened = fstatSync(source);
-    if (!sameFile(seen, opened)) throw new Changed("changed since it was examined; left in place");
+    if (!sameFile(seen, opened)) throw new Changed(changedReasons.file);
     tempFd = site.createTemp(seen.mode & 0o7777);
     tempCreated = true;
     keepOwnerAndMode(tempFd, opened);

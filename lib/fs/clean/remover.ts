@@ -10,7 +10,7 @@ import { nativeFs } from "../native/dir.ts";
 import { errnoError } from "../native/libc.ts";
 import { type FsPath, toText } from "../path.ts";
 import type { FileStat } from "../stat.ts";
-import { Changed, sameFile } from "./act.ts";
+import { Changed, changedReasons, sameFile } from "./act.ts";
 import type { OpenRoot } from "./beneath-root.ts";
 
 export class DirectoryRemover {
@@ -39,13 +39,13 @@ export class DirectoryRemover {
       const code = (error as NodeJS.ErrnoException).code;
       // EXDEV: openat2 found the path leading out of the root.
       if (code === "ELOOP" || code === "ENOTDIR" || code === "EXDEV")
-        throw new Changed("directory was replaced by a symlink or a file since it was read");
+        throw new Changed(changedReasons.dirSwapped);
       throw error;
     }
     const stat = native.statFd(fd);
     if (typeof stat === "number" || stat.dev !== dev || stat.ino !== ino) {
       native.close(fd);
-      throw new Changed("directory was replaced since it was read (a symlink swapped in?)");
+      throw new Changed(changedReasons.dirReplaced);
     }
     return new DirectoryRemover(dir, fd);
   }
@@ -55,7 +55,7 @@ export class DirectoryRemover {
     const native = nativeFs() as NonNullable<ReturnType<typeof nativeFs>>;
     const now = native.statName(this.fd, name);
     if (typeof now === "number") throw errnoError(now, "statx", this.describe(name));
-    if (!sameFile(seen, now)) throw new Changed("changed since it was examined; left in place");
+    if (!sameFile(seen, now)) throw new Changed(changedReasons.file);
     const failed = native.unlinkName(this.fd, name);
     if (failed) throw errnoError(failed, "unlink", this.describe(name));
     return now.size;
