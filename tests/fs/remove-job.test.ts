@@ -29,4 +29,35 @@ describe("runRemoveJob", () => {
     expect(problem.code).toBe("ENOENT");
     expect(problem.message).toContain(`${root}/app\uFFFD/gone.log`);
   });
+
+  test("packFiles: names end to end as their exact bytes (multi-byte text, raw bytes), stats in order", () => {
+    const stat = (n: number) => ({
+      dev: n,
+      ino: n + 1,
+      mode: 0o100644,
+      size: n + 2,
+      mtimeMs: n + 0.5,
+      atimeMs: n + 3,
+    });
+    const raw = Buffer.concat([
+      Buffer.from("/logs/old-"),
+      Buffer.from([0xe9, 0xff]),
+      Buffer.from(".log"),
+    ]);
+    const packed = packFiles([
+      { name: "café.log", path: "/logs/café.log", stat: stat(10) as never },
+      { name: "old-\uFFFD\uFFFD.log", path: raw, stat: stat(20) as never },
+      { name: "日志.log", path: "/logs/日志.log", stat: stat(30) as never },
+    ]);
+    const names = [0, 1, 2].map((i) =>
+      Buffer.from(packed.names.subarray(i === 0 ? 0 : packed.ends[i - 1], packed.ends[i])),
+    );
+    expect(names).toEqual([
+      Buffer.from("café.log"),
+      Buffer.concat([Buffer.from("old-"), Buffer.from([0xe9, 0xff]), Buffer.from(".log")]),
+      Buffer.from("日志.log"),
+    ]);
+    expect(packed.names.byteLength).toBe(packed.names.buffer.byteLength); // its own, transferable
+    expect([...packed.stats.subarray(6, 12)]).toEqual([20, 21, 0o100644, 22, 20.5, 23]);
+  });
 });
