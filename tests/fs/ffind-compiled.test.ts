@@ -109,8 +109,11 @@ describe("ffind: the compiled walk finds exactly what the JavaScript walk finds"
   for (const query of queries) {
     test(`ffind ROOT ${query.join(" ")} -0`, async () => {
       const compiled = await ffind([root, ...query, "-0", "--log-level", "debug"]);
-      const portable = await ffind([root, ...query, "-0"], { OPSCTL_FS_COMPILED: "0" });
+      const portable = await ffind([root, ...query, "-0", "--log-level", "debug"], {
+        OPSCTL_FS_COMPILED: "0",
+      });
       expect(walkerOf(compiled.stderr)).toEqual(["compiled"]);
+      expect(walkerOf(portable.stderr)).toEqual(["javascript"]);
       expect(compiled.exitCode).toBe(0);
       expect(portable.exitCode).toBe(0);
       expect(pathSet(compiled.stdout)).toEqual(pathSet(portable.stdout));
