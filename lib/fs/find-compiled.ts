@@ -26,7 +26,7 @@ import {
 import { nativeFs } from "./native/dir.ts";
 import { errnoError, O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_RDONLY } from "./native/libc.ts";
 import { type FsPath, isUtf8, toBytes, toText } from "./path.ts";
-import { describeErrno, raced, statRoot, type WalkError } from "./walk.ts";
+import { openDirError, statRoot, type WalkError, walkError } from "./walk.ts";
 
 export interface CompiledFind {
   walker: CompiledWalker;
@@ -75,10 +75,6 @@ export async function findCompiled(
     total.errors++;
     options.onError?.(error);
   };
-  const failed = (path: FsPath, op: WalkError["op"], error: unknown) => {
-    const err = error as NodeJS.ErrnoException;
-    report({ path, op, code: err?.code ?? "EUNKNOWN", message: describeErrno(err) });
-  };
   /** Matches of the root being walked so far (progress). */
   let current = () => 0;
   const findRoot = async (root: FsPath): Promise<void> => {
@@ -86,7 +82,7 @@ export async function findCompiled(
     try {
       isDirectory = statRoot(root, true, native).isDirectory();
     } catch (error) {
-      failed(root, "root", error);
+      report(walkError(root, "root", error));
       return;
     }
     if (!isDirectory) {
@@ -98,7 +94,7 @@ export async function findCompiled(
     try {
       fd = native.openDir(root, true);
     } catch (error) {
-      failed(root, "readdir", error);
+      report(walkError(root, "readdir", error));
       return;
     }
     const rootBytes = toBytes(root);
@@ -124,10 +120,7 @@ export async function findCompiled(
           paths: (bytes) => sink.paths?.(bytes),
           error(below, errno, call) {
             const path = below.length === 0 ? root : asPath(Buffer.concat([prefix, below]));
-            const error = errnoError(errno, call, toText(path));
-            const code = error.code as string;
-            const why = below.length > 0 ? raced[code] : undefined;
-            report({ path, op: "readdir", code, message: why ?? describeErrno(error) });
+            report(openDirError(path, below.length > 0, errnoError(errno, call, toText(path))));
           },
           started(matched) {
             current = matched;

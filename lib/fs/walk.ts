@@ -166,7 +166,7 @@ interface OpenRoot {
 }
 
 /** What the report says when a directory below a root cannot be opened because of a race. */
-export const raced: Record<string, string> = {
+const raced: Record<string, string> = {
   ELOOP: "a symlink is on its path (swapped in since its parent was read); not followed",
   EXDEV: "its path leads out of the root (swapped since its parent was read); not followed",
 };
@@ -366,10 +366,7 @@ export class Walker implements AsyncIterable<WalkBatch> {
       }
     } catch (error) {
       if (below) this.release(below);
-      const code = (error as NodeJS.ErrnoException).code ?? "";
-      const why = below ? raced[code] : undefined;
-      if (why) this.report({ path: task.path, op: "readdir", code, message: why });
-      else this.error(task.path, "readdir", error);
+      this.report(openDirError(task.path, below !== undefined, error));
       return;
     }
     if (!below) task.root = { fd, path: task.path, prefix: -1, tasks: 1 };
@@ -589,19 +586,26 @@ export class Walker implements AsyncIterable<WalkBatch> {
   }
 
   private error(path: FsPath, op: WalkError["op"], error: unknown): void {
-    const err = error as NodeJS.ErrnoException;
-    this.report({
-      path,
-      op,
-      code: err?.code ?? "EUNKNOWN",
-      message: describeErrno(err),
-    });
+    this.report(walkError(path, op, error));
   }
 
   private report(error: WalkError): void {
     this.stats.errors++;
     this.options.onError?.(error);
   }
+}
+
+/** The report of an error met at `path` (its message without the path: that is shown apart). */
+export function walkError(path: FsPath, op: WalkError["op"], error: unknown): WalkError {
+  const err = error as NodeJS.ErrnoException | undefined;
+  return { path, op, code: err?.code ?? "EUNKNOWN", message: describeErrno(err) };
+}
+
+/** A directory that could not be opened; below a root, a race (`raced`) is said as such. */
+export function openDirError(path: FsPath, belowRoot: boolean, error: unknown): WalkError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? "";
+  const why = belowRoot ? raced[code] : undefined;
+  return why ? { path, op: "readdir", code, message: why } : walkError(path, "readdir", error);
 }
 
 /** stat (lstat unless `follow`) of a root; one past PATH_MAX through the native layer. */
