@@ -25,7 +25,7 @@ import {
 } from "./native/compiled-walker.ts";
 import { nativeFs } from "./native/dir.ts";
 import { errnoError, O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_RDONLY } from "./native/libc.ts";
-import { type FsPath, isUtf8, toBytes, toText } from "./path.ts";
+import { type FsPath, joinPath, textIfUtf8, toBytes, toText } from "./path.ts";
 import { openDirError, statRoot, type WalkError, walkError } from "./walk.ts";
 
 export interface CompiledFind {
@@ -97,11 +97,8 @@ export async function findCompiled(
       report(walkError(root, "readdir", error));
       return;
     }
-    const rootBytes = toBytes(root);
-    const prefix =
-      rootBytes[rootBytes.length - 1] === 0x2f
-        ? rootBytes
-        : Buffer.concat([rootBytes, Buffer.from("/")]);
+    // The root and the "/" joinPath puts after it: what comes before every path below.
+    const prefix = toBytes(joinPath(root, ""));
     try {
       const result = await walker.walk(
         fd,
@@ -119,7 +116,7 @@ export async function findCompiled(
         {
           paths: (bytes) => sink.paths?.(bytes),
           error(below, errno, call) {
-            const path = below.length === 0 ? root : asPath(Buffer.concat([prefix, below]));
+            const path = below.length === 0 ? root : textIfUtf8(Buffer.concat([prefix, below]));
             report(openDirError(path, below.length > 0, errnoError(errno, call, toText(path))));
           },
           started(matched) {
@@ -151,11 +148,6 @@ export async function findCompiled(
     clearInterval(ticker);
   }
   return total;
-}
-
-/** A path as walk.ts gives it: text when it is UTF-8, its bytes otherwise. */
-function asPath(bytes: Buffer): FsPath {
-  return isUtf8(bytes) ? bytes.toString("utf8") : bytes;
 }
 
 function add(total: FindResult, result: FindResult): void {

@@ -46,6 +46,11 @@ export function isUtf8(bytes: Buffer): boolean {
   return Buffer.from(bytes.toString("utf8")).equals(bytes);
 }
 
+/** A path as the walk gives it: text when its bytes are UTF-8, the bytes themselves otherwise. */
+export function textIfUtf8(bytes: Buffer): FsPath {
+  return isUtf8(bytes) ? bytes.toString("utf8") : bytes;
+}
+
 /** Byte-wise order (what `sort` with LC_ALL=C gives), for strings and raw paths alike. */
 export function comparePaths(a: FsPath, b: FsPath): number {
   if (typeof a === "string" && typeof b === "string" && isAscii(a) && isAscii(b)) {

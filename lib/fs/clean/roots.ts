@@ -5,7 +5,7 @@
 import { lstatSync, realpathSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { mountKey } from "../mounts.ts";
-import { type FsPath, isUtf8, toBytes, toText } from "../path.ts";
+import { type FsPath, textIfUtf8, toBytes, toText } from "../path.ts";
 import { describeErrno } from "../walk.ts";
 
 export interface RootCheck {
@@ -59,10 +59,6 @@ function latin1(path: FsPath): string {
 
 function fromLatin1(text: string): FsPath {
   return textIfUtf8(Buffer.from(text, "latin1"));
-}
-
-function textIfUtf8(bytes: Buffer): FsPath {
-  return isUtf8(bytes) ? bytes.toString("utf8") : bytes;
 }
 
 function resolvePath(cwd: string, path: FsPath): FsPath {
