@@ -13,6 +13,7 @@ import {
   type FindResult,
   type FindRunOptions,
   type FindSink,
+  kindOfType,
   walkQuery,
 } from "./find.ts";
 import { type ByteGlob, simpleGlob } from "./glob.ts";
@@ -59,8 +60,6 @@ export function compiledFind(
   const walker = compiledWalker();
   return walker ? { walker, globs } : undefined;
 }
-
-const kindOfType = { f: "file", d: "dir", l: "symlink" } as const;
 
 export async function findCompiled(
   query: FindQuery,

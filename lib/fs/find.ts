@@ -75,7 +75,11 @@ export interface FindRunOptions {
   separator?: "\n" | "\0";
 }
 
-const kindOfType: Record<"f" | "d" | "l", EntryKind> = { f: "file", d: "dir", l: "symlink" };
+/** --type's letters as entry kinds. */
+export const kindOfType = { f: "file", d: "dir", l: "symlink" } as const satisfies Record<
+  "f" | "d" | "l",
+  EntryKind
+>;
 
 /** One span for the search (a no-op without OTLP): per-directory spans would flood the queue. */
 export function find(
