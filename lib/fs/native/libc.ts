@@ -63,7 +63,13 @@ export const ELOOP = 40;
 /** type, mode, nlink, uid, gid, times, ino, size, blocks. */
 export const STATX_BASIC_STATS = 0x7ff;
 
-const libcNames = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"];
+/** The C library by the names it goes by (glibc, musl on x86-64 and arm64). */
+export const libcNames = [
+  "libc.so.6",
+  "libc.musl-x86_64.so.1",
+  "libc.musl-aarch64.so.1",
+  "libc.so",
+];
 
 let loaded: Libc | null | undefined;
 

@@ -10,6 +10,7 @@
 
 import type { FFIFunction } from "bun:ffi";
 import { closeSync, writeSync } from "node:fs";
+import { libcNames } from "./libc.ts";
 
 /** The compiled code must outlive every call into it: kept for the process. */
 const keptAlive = new Set<unknown>();
@@ -58,7 +59,7 @@ export function compileC<Symbols>(
 /** dlsym and memfd_create from libc (dlsym is in libdl before glibc 2.34). */
 function libcLookup(ffi: typeof import("bun:ffi")) {
   const { FFIType } = ffi;
-  for (const name of ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"]) {
+  for (const name of libcNames) {
     try {
       const libc = ffi.dlopen(name, {
         memfd_create: { args: [FFIType.cstring, FFIType.u32], returns: FFIType.i32 },

@@ -17,7 +17,7 @@ typedef unsigned long usize;
 typedef long isize;
 typedef unsigned long thread_id;
 
-/* The libc functions used, in the order JavaScript passes them (compiled-walker.ts: libcNames). */
+/* The libc functions used, in the order JavaScript passes them (compiled-walker.ts: libcFunctions). */
 static struct {
   void *(*malloc)(usize);
   void (*free)(void *);
