@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { compiledTool } from "../helpers/compiled.ts";
+import { runForBytes } from "./run-bytes.ts";
 import { deepName, deepTree, dir, file, findItems, publicCopy, tempDir } from "./tree.ts";
 
 const levels = 40;
@@ -14,17 +15,8 @@ let ffindBin: string;
 let logcleanBin: string;
 
 async function run(binary: string, args: string[], env: Record<string, string> = {}) {
-  const proc = Bun.spawn([binary, ...args], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, ...env },
-  });
-  const [exitCode, stdout, stderr] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).arrayBuffer().then((b) => Buffer.from(b).toString("latin1")),
-    new Response(proc.stderr).text(),
-  ]);
-  return { exitCode, stdout, stderr };
+  const result = await runForBytes([binary, ...args], { home, env });
+  return { ...result, stdout: result.stdout.toString("latin1") };
 }
 
 const nulItems = (text: string) =>

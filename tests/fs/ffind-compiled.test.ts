@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, chownSync, mkdirSync, renameSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { compiledTool } from "../helpers/compiled.ts";
+import { runForBytes } from "./run-bytes.ts";
 import { asNobody, dir, file, publicCopy, tempDir } from "./tree.ts";
 
 let bin: string;
@@ -22,18 +23,7 @@ async function ffind(
   wrapper: string[] = [],
 ) {
   const command = [...wrapper, bin, ...args] as string[];
-  const proc = Bun.spawn(asUser ? asNobody(command) : command, {
-    cwd: base,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: base, ...env },
-  });
-  const [exitCode, stdout, stderr] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).arrayBuffer().then((b) => Buffer.from(b)),
-    new Response(proc.stderr).text(),
-  ]);
-  return { exitCode, stdout, stderr };
+  return runForBytes(asUser ? asNobody(command) : command, { home: base, cwd: base, env });
 }
 
 /** NUL-separated paths (-0) as a sorted list of latin1 strings: exact bytes, order ignored. */

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, chownSync, closeSync, openSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { compiledTool } from "../helpers/compiled.ts";
+import { runForBytes } from "./run-bytes.ts";
 import { asNobody, dir, file, publicCopy, tempDir } from "./tree.ts";
 
 let bin: string;
@@ -13,17 +14,8 @@ const latin1 = Buffer.from("caf\xe9.log", "latin1");
 /** Raw stdout bytes (paths need not be UTF-8). */
 async function ffind(args: (string | Buffer)[], asUser = false, env: Record<string, string> = {}) {
   const command = [bin, ...args] as string[];
-  const proc = Bun.spawn(asUser ? asNobody(command) : command, {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: base, ...env },
-  });
-  const [exitCode, stdout, stderr] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).arrayBuffer().then((b) => Buffer.from(b)),
-    new Response(proc.stderr).text(),
-  ]);
-  return { exitCode, stdout, text: stdout.toString("utf8"), stderr };
+  const result = await runForBytes(asUser ? asNobody(command) : command, { home: base, env });
+  return { ...result, text: result.stdout.toString("utf8") };
 }
 
 const lines = (text: string) => text.split("\n").filter(Boolean);
