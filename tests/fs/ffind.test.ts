@@ -84,6 +84,9 @@ describe("ffind (compiled)", () => {
   });
 
   test("on several threads (subtrees shared with Workers) it finds exactly what one thread finds", async () => {
+    // The Worker walk: unsorted names and counts would otherwise take the compiled walk's threads
+    // (those are compared in ffind-compiled.test.ts).
+    const workers = { OPSCTL_FS_COMPILED: "0" };
     const queries: string[][] = [
       ["--name", "*.log", "--count"],
       ["--name", "*.log", "--sort", "-0"],
@@ -92,8 +95,12 @@ describe("ffind (compiled)", () => {
       ["--name", "*.txt", "--max-depth", "3", "--sort"],
     ];
     for (const query of queries) {
-      const one = await ffind([root, ...query, "--threads", "1"]);
-      const two = await ffind([root, ...query, "--threads", "2", "--share-after", "0"]);
+      const one = await ffind([root, ...query, "--threads", "1"], false, workers);
+      const two = await ffind(
+        [root, ...query, "--threads", "2", "--share-after", "0"],
+        false,
+        workers,
+      );
       expect(one.exitCode).toBe(0);
       expect(one.stdout.length).toBeGreaterThan(0);
       expect([query, two.exitCode, two.stdout.toString("latin1")]).toEqual([
@@ -105,12 +112,19 @@ describe("ffind (compiled)", () => {
     // Unsorted, the same set; and an unreadable subtree is reported whichever thread reads it.
     const paths = async (threads: string) =>
       lines(
-        (await ffind([root, "--name", "*.log", "--threads", threads, "--share-after", "0"])).text,
+        (
+          await ffind(
+            [root, "--name", "*.log", "--threads", threads, "--share-after", "0"],
+            false,
+            workers,
+          )
+        ).text,
       ).sort();
     expect(await paths("3")).toEqual(await paths("1"));
     const denied = await ffind(
       [root, "--name", "*.log", "--count", "--threads", "2", "--share-after", "0"],
       true,
+      workers,
     );
     expect([denied.exitCode, denied.text]).toEqual([1, "503\n"]);
     expect(denied.stderr).toContain(`${join(root, "locked")}: permission denied`);
@@ -253,23 +267,33 @@ describe("ffind (compiled)", () => {
     expect(lines(full.text)).toHaveLength(5500); // 500 dirs, 5000 files
     expect(walked(join(base, "full.prom"))).toBe(5500);
 
-    const errors = join(base, "piped.err");
-    const piped = Bun.spawnSync(
-      [
-        "bash",
-        "-c",
-        '"$@" 2>"$FFIND_ERR" | head -1 >/dev/null; echo "$PIPESTATUS"', // ffind's exit code
-        "ffind",
-        bin,
-        wide,
-        "--metrics-textfile",
-        join(base, "piped.prom"),
-      ],
-      { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: base, FFIND_ERR: errors } },
-    );
-    expect(piped.stdout.toString()).toBe("0\n");
-    expect(readFileSync(errors, "utf8")).toBe("");
-    expect(walked(join(base, "piped.prom"))).toBeLessThan(5500 / 2);
+    // The compiled walk's threads, and the JavaScript walk.
+    for (const walker of [{}, { OPSCTL_FS_COMPILED: "0" }]) {
+      const errors = join(base, "piped.err");
+      const piped = Bun.spawnSync(
+        [
+          "bash",
+          "-c",
+          '"$@" 2>"$FFIND_ERR" | head -1 >/dev/null; echo "$PIPESTATUS"', // ffind's exit code
+          "ffind",
+          bin,
+          wide,
+          "--metrics-textfile",
+          join(base, "piped.prom"),
+        ],
+        {
+          env: {
+            PATH: process.env.PATH ?? "/usr/bin:/bin",
+            HOME: base,
+            FFIND_ERR: errors,
+            ...walker,
+          },
+        },
+      );
+      expect([walker, piped.stdout.toString()]).toEqual([walker, "0\n"]);
+      expect(readFileSync(errors, "utf8")).toBe("");
+      expect(walked(join(base, "piped.prom"))).toBeLessThan(5500 / 2);
+    }
   });
 
   test("a missing root does not hide the matches of the others", async () => {
