@@ -33,7 +33,7 @@ export const ffindOptions = {
     type: "integer",
     default: 4096,
     min: 0,
-    description: "Directories read on one thread before the other --threads start",
+    description: "Directories read on one thread before the other --threads (Workers) start",
     valueHint: "N",
   },
 } as const;

@@ -63,9 +63,12 @@ export interface FindRunOptions {
   statMatches?: boolean;
   /** Directories read at once by the node:fs reader (other systems, --follow). */
   concurrency?: number;
-  /** Threads walking at once (Linux native walk; default 1 = this thread only). */
+  /**
+   * Threads walking at once (Linux native walk; default 1): the compiled walker's threads
+   * (find-compiled.ts), else this thread and Workers (find-parallel.ts).
+   */
   threads?: number;
-  /** Directories read on one thread before the other threads start (find-parallel.ts). */
+  /** Directories read on one thread before Workers start (find-parallel.ts; not the compiled walk). */
   shareAfter?: number;
   /** The module a walker Worker starts (the tool's entry, see find-worker.ts). */
   workerUrl?: string;
