@@ -5,11 +5,12 @@
  * not exist yet is waited for, polled like the rest, and read from its start once it appears.
  * The file before a rotation is still read until it has been quiet for rotateWaitMs: logrotate
  * creates the new file before nginx reopens its log (USR1), and nginx writes to the old one until then.
+ * A named pipe cannot be polled: it is read as a stream until its writer closes it.
  */
-import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, createReadStream, fstatSync, openSync, readSync, statSync } from "node:fs";
 import type { Analyzer } from "./analyzer.ts";
 import { type FilePath, pathText, readError } from "./inputs.ts";
-import { LineFeeder } from "./reader.ts";
+import { feedStream, LineFeeder, readBufferSize } from "./reader.ts";
 
 export interface FollowOptions {
   path: FilePath;
@@ -81,6 +82,13 @@ export async function followFile(options: FollowOptions): Promise<void> {
   let fd: number | undefined = openToFollow(path);
   let offset = 0;
   if (fd === undefined) options.onEvent?.("waiting", name);
+  else if (!fstatSync(fd).isFile()) {
+    // A named pipe (<(ssh web1 tail -F access.log)) has no offsets to read at or size to poll:
+    // read as a stream to its end. On this fd: closed, the writer's next write would be a SIGPIPE.
+    await feedStream(createReadStream("", { fd, highWaterMark: readBufferSize }), feeder, signal);
+    if (!signal.aborted) feeder.finish();
+    return;
+  }
   /** Opens the path if no file is open (not there yet, or gone at a rotation's reopen). */
   let denied = false;
   const openIfMissing = () => {
@@ -160,15 +168,16 @@ export async function followFile(options: FollowOptions): Promise<void> {
     }
     if (read) options.onProgress?.();
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, pollMs);
-      signal.addEventListener(
-        "abort",
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
+      // The listener goes with its poll: left on the signal, one per poll piled up for hours.
+      const stop = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener("abort", stop);
+        resolve();
+      }, pollMs);
+      signal.addEventListener("abort", stop, { once: true });
     });
   }
   openIfMissing();

@@ -3,6 +3,7 @@
  * not exist yet is waited for, as tail -F does, and followed once it appears.
  */
 import { beforeAll, expect, test } from "bun:test";
+import { getEventListeners } from "node:events";
 import { appendFileSync, chmodSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Analyzer } from "../../lib/nginx/analyzer.ts";
@@ -136,3 +137,32 @@ test("compiled, as an unprivileged user: a log rotated in unreadable is waited f
   expect(JSON.parse(stdout).overview.requests).toBe(4);
   expect(seen.text.match(/permission denied/g)?.length).toBe(1);
 }, 60_000);
+
+test("--follow: the wait between polls leaves no abort listener behind (one per poll piled up for as long as it ran)", async () => {
+  const path = join(tempDir("nginxlog-follow"), "access.log");
+  writeFileSync(path, line(0));
+  const stop = new AbortController();
+  const following = followFile({
+    path,
+    analyzer: new Analyzer({ format: resolveFormat("combined") }),
+    signal: stop.signal,
+    pollMs: 1,
+  });
+  await Bun.sleep(300); // many polls
+  const listeners = getEventListeners(stop.signal, "abort").length;
+  stop.abort();
+  await following;
+  expect(listeners).toBeLessThanOrEqual(1);
+});
+
+test("--follow of a named pipe (<(ssh web1 tail -F access.log)) reads it as a stream to its end, not a crash on seek", async () => {
+  const fifo = join(tempDir("nginxlog-follow"), "access.fifo");
+  expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+  // The writer opens the pipe beside us; the follower's open waits for it.
+  const writer = Bun.spawn(["sh", "-c", `printf '%s' "$0" > "$1"`, line(0) + line(1), fifo]);
+  const analyzer = new Analyzer({ format: resolveFormat("combined") });
+  await followFile({ path: fifo, analyzer, signal: AbortSignal.timeout(10_000), pollMs: 20 });
+  await writer.exited;
+  expect(analyzer.requests).toBe(2);
+  expect(analyzer.bad).toBe(0);
+});
