@@ -16,6 +16,8 @@ export interface OutputOptions {
   write?: (chunk: string | Uint8Array) => void;
   /** Called once when the reader goes away (EPIPE: `tool | head -1`), to stop the work. */
   onClose?: () => void;
+  /** Called before each write (run-tool clears a progress line drawn on the same terminal). */
+  beforeWrite?: () => void;
 }
 
 const flushAt = 64 * 1024;
@@ -28,6 +30,7 @@ export class Output {
   private pending = 0;
   private readonly sink: (chunk: string | Uint8Array) => void;
   private readonly onClose: (() => void) | undefined;
+  private readonly beforeWrite: (() => void) | undefined;
   /** Set when the reader went away (EPIPE): later writes are dropped. */
   closed = false;
 
@@ -37,6 +40,7 @@ export class Output {
     this.isTTY = options.isTTY;
     this.sink = options.write ?? writeStdout;
     this.onClose = options.onClose;
+    this.beforeWrite = options.beforeWrite;
   }
 
   /** Raw text or bytes (e.g. a path that is not UTF-8). */
@@ -94,6 +98,7 @@ export class Output {
     const chunks = this.chunks;
     this.chunks = [];
     this.pending = 0;
+    this.beforeWrite?.();
     try {
       // One write per flush: a syscall per line would dominate a tool printing millions of paths.
       this.sink(

@@ -118,6 +118,7 @@ export async function runTool(
   const colorFlag = resolved.settings.find((setting) => setting.key === "color");
   values.color = colorFlag?.source.kind === "default" ? !noColor : values.color;
   if (values.debug) values.logLevel = "debug";
+  const progress = new Progress(stderrIsTTY);
   const log = new Logger({
     tool: spec.name,
     level: values.logLevel as LogLevel,
@@ -128,6 +129,11 @@ export async function runTool(
           : "json"
         : (values.logFormat as "text" | "json"),
     color: values.color && stderrIsTTY,
+    // A log line would be glued to the progress line drawn on stderr: clear that first.
+    write: (line) => {
+      progress.clear();
+      process.stderr.write(line);
+    },
   });
   const abort = new AbortController();
   const out = new Output({
@@ -136,6 +142,8 @@ export async function runTool(
     isTTY: stdoutIsTTY,
     // Nobody reads the results any more (`ffind / | head -1`): stop the work, quietly.
     onClose: () => abort.abort(new Error("stdout closed")),
+    // Results on the terminal that shows progress start on a clean line, not after it.
+    ...(stdoutIsTTY && stderrIsTTY ? { beforeWrite: () => progress.clear() } : {}),
   });
   // Loaded here, not at the top: --version and --help never pay for prom-client.
   const { ToolMetrics } = await import("../metrics/tool-metrics.ts");
@@ -163,7 +171,7 @@ export async function runTool(
     settings: resolved,
     log,
     out,
-    progress: new Progress(stderrIsTTY),
+    progress,
     metrics,
     signal: abort.signal,
     env,
