@@ -78,9 +78,11 @@ export async function runTool(
     if (typeof flags.completion === "string") {
       const shell = flags.completion;
       if (!["bash", "zsh", "fish"].includes(shell))
-        throw new Error(`--completion: "${shell}" is not one of: bash, zsh, fish`);
+        throw new UsageError(`--completion: "${shell}" is not one of: bash, zsh, fish`);
+      // The tool's own command: "opsctl ffind" would register two commands, opsctl and ffind
+      // (opsctl's completion replaced by ffind's), and fish refuses the extra word.
       process.stdout.write(
-        completionScript(shell as Shell, { command: commandName, options: spec.options }),
+        completionScript(shell as Shell, { command: spec.name, options: spec.options }),
       );
       return ExitCode.ok;
     }

@@ -1,0 +1,37 @@
+/** opsctl's own commands at their edges, through the fixture multi-call entry under `bun run`. */
+import { describe, expect, test } from "bun:test";
+import { join, resolve } from "node:path";
+import { run } from "../helpers/compiled.ts";
+
+const opsctl = [
+  process.execPath,
+  "run",
+  join(resolve(import.meta.dir, ".."), "fixtures/multicall.ts"),
+];
+const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/nonexistent" };
+
+describe("opsctl TOOL --completion SHELL", () => {
+  test("completes the tool's own command, not two commands named opsctl and TOOL", async () => {
+    const bash = await run([...opsctl, "logclean", "--completion", "bash"], { env });
+    expect(bash.exitCode).toBe(0);
+    // `complete -F fn opsctl logclean` replaced opsctl's own completion with the tool's flags.
+    expect(bash.stdout.trimEnd().split("\n").at(-1)).toMatch(
+      /^complete -o filenames -F \S+ logclean$/,
+    );
+    const fish = await run([...opsctl, "logclean", "--completion", "fish"], { env });
+    // `complete -c opsctl logclean ...`: fish refused every line ("too many arguments").
+    const lines = fish.stdout.split("\n").filter((line) => line.startsWith("complete "));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toStartWith("complete -c logclean -");
+  });
+});
+
+describe("--completion with a shell it does not know", () => {
+  test("is a usage error that says where to look", async () => {
+    const result = await run([...opsctl, "logclean", "--completion", "tcsh"], { env });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(
+      `opsctl logclean: error: --completion: "tcsh" is not one of: bash, zsh, fish\nTry 'opsctl logclean --help'.\n`,
+    );
+  });
+});
