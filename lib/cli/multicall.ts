@@ -4,7 +4,8 @@ import { effectiveSettings, printEffectiveSettings } from "./config-show.ts";
 import { invokedName } from "./entry.ts";
 import { describeError, exitCodeOf, UsageError } from "./errors.ts";
 import { ExitCode } from "./exit-codes.ts";
-import { Output } from "./output.ts";
+import { Output, StdoutWriteError } from "./output.ts";
+import { printText } from "./print.ts";
 import { runTool } from "./run-tool.ts";
 import type { OptionSpecs, ToolSpec } from "./types.ts";
 import { formatVersion } from "./version.ts";
@@ -45,16 +46,14 @@ export async function runMulticall(input: MulticallInput): Promise<number> {
       return configCommand(tools, rest, env, cwd);
     case "--version":
     case "-V":
-      process.stdout.write(`${formatVersion("opsctl")}\n`);
-      return ExitCode.ok;
+      return printText("opsctl", `${formatVersion("opsctl")}\n`);
     case "--completion":
       return completion(tools, rest[0]);
     case undefined:
     case "help":
     case "--help":
     case "-h":
-      process.stdout.write(await overview(tools));
-      return ExitCode.ok;
+      return printText("opsctl", await overview(tools));
     default:
       process.stderr.write(
         `opsctl: error: unknown command "${first}" (commands: ${[...Object.keys(tools), "config"].join(", ")})\nTry 'opsctl --help'.\n`,
@@ -122,6 +121,11 @@ async function configCommand(
     out.flush();
     return ExitCode.ok;
   } catch (error) {
+    // stdout failing is not a usage error: exit 1, naming stdout (ENOSPC alone names nothing).
+    if (error instanceof StdoutWriteError) {
+      process.stderr.write(`opsctl config: error: stdout: cannot write: ${describeError(error)}\n`);
+      return ExitCode.failure;
+    }
     process.stderr.write(`opsctl config: error: ${describeError(error)}\n`);
     const code = exitCodeOf(error);
     return code === ExitCode.failure ? ExitCode.usage : code;
@@ -142,8 +146,8 @@ async function completion(tools: ToolTable, shell: string | undefined): Promise<
     options: {},
     words: ["show", ...specs.map((spec) => spec.name)],
   };
-  process.stdout.write(
+  return printText(
+    "opsctl",
     completionScript(shell as Shell, { command: "opsctl", options: {}, subcommands }),
   );
-  return ExitCode.ok;
 }

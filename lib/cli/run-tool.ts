@@ -10,6 +10,7 @@ import { globalOptions } from "./global-options.ts";
 import { renderHelp } from "./help.ts";
 import { Logger, type LogLevel } from "./log.ts";
 import { Output, StdoutWriteError } from "./output.ts";
+import { printText } from "./print.ts";
 import { Progress } from "./progress.ts";
 import { type ResolvedSettings, resolveSettings } from "./settings.ts";
 import { toolNames } from "./tool-names.ts";
@@ -68,12 +69,10 @@ export async function runTool(
     const flags = commandLine.flags;
     if (flags.help) {
       const color = stdoutIsTTY && !(env.NO_COLOR ?? "") && flags.color !== false;
-      process.stdout.write(await renderHelp(spec, commandName, color));
-      return ExitCode.ok;
+      return printText(commandName, await renderHelp(spec, commandName, color));
     }
     if (flags.version) {
-      process.stdout.write(`${formatVersion(spec.name)}\n`);
-      return ExitCode.ok;
+      return printText(commandName, `${formatVersion(spec.name)}\n`);
     }
     if (typeof flags.completion === "string") {
       const shell = flags.completion;
@@ -81,10 +80,10 @@ export async function runTool(
         throw new UsageError(`--completion: "${shell}" is not one of: bash, zsh, fish`);
       // The tool's own command: "opsctl ffind" would register two commands, opsctl and ffind
       // (opsctl's completion replaced by ffind's), and fish refuses the extra word.
-      process.stdout.write(
+      return printText(
+        commandName,
         completionScript(shell as Shell, { command: spec.name, options: spec.options }),
       );
-      return ExitCode.ok;
     }
     positionals = commandLine.positionals;
     if (spec.positionals?.required && positionals.length === 0) {

@@ -35,3 +35,24 @@ describe("--completion with a shell it does not know", () => {
     );
   });
 });
+
+describe("stdout that cannot be written (a full disk behind > file)", () => {
+  const printing: string[][] = [
+    ["logclean", "--help"],
+    ["logclean", "--version"],
+    ["logclean", "--completion", "bash"],
+    ["--help"],
+    ["--version"],
+    ["--completion", "bash"],
+    ["config", "show"],
+  ];
+  test.each(printing.map((args) => [args.join(" "), args] as const))(
+    "opsctl %s: exit 1 naming stdout, not 0 (or 2) with nothing written",
+    async (_name, args) => {
+      const quoted = [...opsctl, ...args].map((word) => `'${word}'`).join(" ");
+      const result = await run(["bash", "-c", `${quoted} > /dev/full`], { env });
+      expect(result.stderr).toContain("error: stdout: cannot write: ENOSPC");
+      expect(result.exitCode).toBe(1);
+    },
+  );
+});
