@@ -94,7 +94,9 @@ async function configCommand(
     const { flags, positionals } = parseCommandLine(argv, {
       json: { type: "boolean", description: "" },
       config: { type: "string", description: "" },
+      help: { type: "boolean", short: "h", description: "" },
     } satisfies OptionSpecs);
+    if (flags.help) return printText("opsctl config", configHelp);
     const [verb, ...names] = positionals;
     if (verb !== "show") throw new UsageError(`config: expected "show", got "${verb ?? ""}"`);
     for (const name of names) {
@@ -131,6 +133,19 @@ async function configCommand(
     return code === ExitCode.failure ? ExitCode.usage : code;
   }
 }
+
+const configHelp = `Show every effective setting of each tool and where it came from.
+
+USAGE opsctl config show [TOOL...] [--json] [--config FILE]
+
+  TOOL             Only these tools (default: every tool)
+  --json           A JSON document instead of tables
+  --config FILE    Config file (default: ./opsctl.yaml, $XDG_CONFIG_HOME/opsctl/config.yaml,
+                   /etc/opsctl/config.yaml)
+  -h, --help       Show this help
+
+A setting's source is its environment variable, the config file and key, or the default.
+`;
 
 async function completion(tools: ToolTable, shell: string | undefined): Promise<number> {
   if (shell !== "bash" && shell !== "zsh" && shell !== "fish") {

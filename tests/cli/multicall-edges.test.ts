@@ -56,3 +56,20 @@ describe("stdout that cannot be written (a full disk behind > file)", () => {
     },
   );
 });
+
+describe("opsctl config --help", () => {
+  const asked = [
+    ["config", "--help"],
+    ["config", "show", "--help"],
+    ["config", "-h"],
+  ];
+  test.each(asked.map((args) => [args.join(" "), args] as const))(
+    "opsctl %s prints its usage, exit 0 (it was 'Unknown option', exit 2)",
+    async (_name, args) => {
+      const result = await run([...opsctl, ...args], { env });
+      expect(result.stderr).toBe("");
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toContain("opsctl config show [TOOL...] [--json] [--config FILE]");
+    },
+  );
+});
