@@ -77,6 +77,7 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
     const analyzer = newAnalyzer(settings, options.onRecord);
     analyzer.source = name;
     const feeder = new LineFeeder(analyzer);
+    let failed = false;
     try {
       if (source.kind === "stdin")
         await feedStream(options.stdin ?? process.stdin, feeder, options.signal);
@@ -86,9 +87,11 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
       else feedFileRange(source.path, 0, source.size, feeder, options.signal);
     } catch (error) {
       errors.push(`${name}: ${(error as Error).message}`);
+      failed = true;
     }
-    // A stop (Ctrl-C, stdout gone) leaves the line the last read cut in two: not a bad line.
-    if (!options.signal?.aborted) feeder.finish();
+    // A stop (Ctrl-C, stdout gone) or a read that failed (a truncated .gz) leaves the line the
+    // last read cut in two: not a bad line (the source's error is reported already).
+    if (!options.signal?.aborted && !failed) feeder.finish();
     add(analyzer.summary([name]));
     bytesRead += feeder.bytesRead;
     options.onSourceDone?.(name, bytesRead, 1);

@@ -123,6 +123,24 @@ describe("sources", () => {
     expect(openFds()).toBe(before);
   });
 
+  test("a truncated .gz (compression cut short): the lines before the cut count, the cut one is not a bad line", async () => {
+    const text = lines(0, 50);
+    const whole = Bun.gzipSync(Buffer.from(text), { level: 0 });
+    // Stored, so the cut lands where chosen: 10 header bytes, 5 of block header, then the text.
+    const cutAt = 10 + 5 + line(0).length + line(1).length + 20;
+    const cut = join(dir, "cut.log.gz");
+    writeFileSync(cut, whole.subarray(0, cutAt));
+    const result = await analyzeSources({
+      sources: [{ kind: "file", path: cut, size: cutAt, gzip: true }],
+      settings: combinedSettings,
+      threads: 1,
+    });
+    expect(result.errors).toEqual([`${cut}: unexpected end of file`]);
+    expect(result.summary.requests).toBe(2);
+    // Counted bad, a lone cut line also made "none of 1 lines matched the log format: check --format".
+    expect(result.summary.bad).toBe(0);
+  });
+
   test("missing input: exit 1 naming it", async () => {
     const result = await nginxlog([join(dir, "nope.log")]);
     expect(result.exitCode).toBe(1);
