@@ -399,7 +399,32 @@ export function stateProblem(value: unknown): string | undefined {
   const isObject = (key: string) => typeof state[key] === "object" && state[key] !== null;
   if (!stateObjects.every(isObject) || !stateArrays.every((key) => Array.isArray(state[key])))
     return notState;
+  if (!partsInside(state as unknown as Summary)) return notState;
   return undefined;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null;
+const isTop = (value: unknown) => isRecord(value) && Array.isArray(value.entries);
+const isSketch = (value: unknown) => isRecord(value) && Array.isArray(value.bins);
+const isLatency = (value: unknown) =>
+  isRecord(value) &&
+  isSketch(value.all) &&
+  isRecord(value.byClass) &&
+  Object.values(value.byClass).every(isSketch);
+
+/** The parts inside that merge and the report read: missing, they crashed without naming the file. */
+function partsInside(state: Summary): boolean {
+  const { top, distinct, latency, pathLatency } = state;
+  return (
+    topNames.every((name) => isTop(top[name])) &&
+    typeof distinct.ip === "string" &&
+    typeof distinct.path === "string" &&
+    isLatency(latency.request) &&
+    isLatency(latency.upstream) &&
+    isTop(pathLatency.top) &&
+    Array.isArray(pathLatency.sketches)
+  );
 }
 
 export function isSummary(value: unknown): value is Summary {

@@ -532,6 +532,31 @@ describe("sources", () => {
     expect(JSON.parse(result.stdout).overview.requests).toBe(7);
   }, 60_000);
 
+  test("merge: a state whose parts inside are missing or of the wrong kind is refused naming it, not a crash", async () => {
+    const file = join(dir, "merge-inner.log");
+    writeFileSync(file, lines(0, 7));
+    const good = join(dir, "merge-inner.state");
+    expect((await nginxlog([file, "--state", good])).exitCode).toBe(0);
+    const state = JSON.parse(readFileSync(good, "utf8"));
+    const broken = {
+      top: { ...state, top: {} },
+      distinct: { ...state, distinct: {} },
+      latency: { ...state, latency: { request: state.latency.request } },
+      sketch: { ...state, latency: { ...state.latency, request: { all: null, byClass: {} } } },
+      pathLatency: { ...state, pathLatency: { top: state.pathLatency.top } },
+    };
+    for (const [part, value] of Object.entries(broken)) {
+      const path = join(dir, `merge-inner-${part}.state`);
+      writeFileSync(path, JSON.stringify(value));
+      // Alone (read by the report) and after a good one (read by the merge).
+      for (const args of [[path], [good, path]]) {
+        const result = await nginxlog(["merge", ...args, "--json"]);
+        expect(result.stderr).toContain(`${path}: not an nginxlog state file`);
+        expect(result.exitCode).toBe(1);
+      }
+    }
+  }, 60_000);
+
   test("merge --state saves the merged summary (daily states rolled up into a week's)", async () => {
     const monday = join(dir, "roll-mon.log");
     const tuesday = join(dir, "roll-tue.log");
