@@ -75,8 +75,13 @@ function withNegativeValues(argv: string[], options: OptionSpecs): string[] {
   return result;
 }
 
-/** node:util's messages mention internals ("To specify a positional argument..."); keep the first sentence. */
+/**
+ * node:util's messages mention internals ("To specify a positional argument..."); keep the first
+ * sentence, and for a value that starts with a dash (--regex -x) how to write it, or nothing says.
+ */
 function cleanParseError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split(/\.\s|\n/)[0]?.replace(/\.$/, "") ?? message;
+  const first = message.split(/\.\s|\n/)[0]?.replace(/\.$/, "") ?? message;
+  const dashed = /use '(-[^=']+)=-XYZ'/.exec(message)?.[1];
+  return dashed ? `${first} (a value that starts with a dash is written ${dashed}=-VALUE)` : first;
 }

@@ -32,3 +32,13 @@ describe("parseCommandLine", () => {
     });
   });
 });
+
+describe("a value that starts with a dash", () => {
+  test("the error says how to write it (--flag=-VALUE), as node:util's full message did", () => {
+    // The message was cut to its first sentence: "Option '--name' argument is ambiguous".
+    expect(() => parseCommandLine(["--name", "-x"], options)).toThrow(
+      "Option '--name' argument is ambiguous (a value that starts with a dash is written --name=-VALUE)",
+    );
+    expect(parseCommandLine(["--name=-x"], options).flags).toEqual({ name: "-x" });
+  });
+});
