@@ -44,7 +44,7 @@ export function loadConfigFile(path: string, knownSections: readonly string[]): 
   if (document === null || document === undefined) document = {};
   if (!isMapping(document)) {
     throw new ConfigError(
-      `config file ${path}: expected a mapping of sections (global, ${knownSections.join(", ")})`,
+      `config file ${path}: expected a mapping of sections (${knownSections.join(", ")})`,
     );
   }
   const sections: ConfigFile["sections"] = {};

@@ -145,6 +145,12 @@ describe("bad configuration names the key, the file and the expected type", () =
       "not valid YAML",
     );
   });
+  test("a document that is not a mapping lists each section once", () => {
+    // It said "(global, global, logclean, ...)": the known sections already include global.
+    expect(() => loadConfigFile(configFile("- a\n"), ["global", "logclean"])).toThrow(
+      "expected a mapping of sections (global, logclean)",
+    );
+  });
   test("bad env value names the variable", () => {
     expect(() => resolve({}, { OPSCTL_LOGCLEAN_DAYS: "x" })).toThrow(
       "environment variable OPSCTL_LOGCLEAN_DAYS",
