@@ -115,9 +115,6 @@ export async function runTool(
   }
 
   const values = resolved.values as Record<string, unknown> & GlobalValues;
-  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== "";
-  const colorFlag = resolved.settings.find((setting) => setting.key === "color");
-  values.color = colorFlag?.source.kind === "default" ? !noColor : values.color;
   if (values.debug) values.logLevel = "debug";
   const progress = new Progress(stderrIsTTY);
   const log = new Logger({

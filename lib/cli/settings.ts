@@ -78,6 +78,10 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
         }
       }
     }
+    // NO_COLOR (no-color.org) turns color off where no setting of opsctl's own says otherwise.
+    if (key === "color" && isGlobalOption(key) && env.NO_COLOR) {
+      return { key, value: false, source: { kind: "env", name: "NO_COLOR" } };
+    }
     return { key, value: defaultOf(spec), source: { kind: "default" } };
   }
 }

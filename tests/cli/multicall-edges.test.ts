@@ -73,3 +73,19 @@ describe("opsctl config --help", () => {
     },
   );
 });
+
+describe("opsctl config show and NO_COLOR", () => {
+  test("color is shown off, from NO_COLOR, as the tools take it (it said true, default)", async () => {
+    const result = await run([...opsctl, "config", "show", "--json"], {
+      env: { ...env, NO_COLOR: "1" },
+    });
+    expect(result.exitCode).toBe(0);
+    const [entry] = JSON.parse(result.stdout);
+    const color = entry.settings.find((setting: { key: string }) => setting.key === "color");
+    expect(color).toEqual({
+      key: "color",
+      value: false,
+      source: { kind: "env", name: "NO_COLOR" },
+    });
+  });
+});

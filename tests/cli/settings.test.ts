@@ -94,6 +94,19 @@ describe("precedence: flags > env > file > defaults", () => {
       name: "--days",
     });
   });
+  test("NO_COLOR turns color off below opsctl's own settings, and says so", () => {
+    const color = (env: Record<string, string>, yaml?: string) =>
+      resolve({}, env, yaml).settings.find((setting) => setting.key === "color");
+    expect(color({ NO_COLOR: "1" })).toEqual({
+      key: "color",
+      value: false,
+      source: { kind: "env", name: "NO_COLOR" },
+    });
+    expect(color({ NO_COLOR: "" })).toMatchObject({ value: true, source: { kind: "default" } });
+    expect(color({ NO_COLOR: "1", OPSCTL_COLOR: "true" })).toMatchObject({ value: true });
+    expect(color({ NO_COLOR: "1" }, "global:\n  color: true\n")).toMatchObject({ value: true });
+    expect(resolve({ color: true }, { NO_COLOR: "1" }).values.color).toBe(true);
+  });
   test("list env vars are comma separated", () => {
     expect(resolve({}, { OPSCTL_LOGCLEAN_MATCH: "*.log, *.log.1" }).values.match).toEqual([
       "*.log",
