@@ -87,13 +87,19 @@ export async function runNginxlog(
       options.escape as Escape | undefined,
     );
     const now = Date.now() / 1000;
+    const since = options.since
+      ? usage(() => parseTimeSpec(options.since as string, now, "--since"))
+      : undefined;
+    const until = options.until
+      ? usage(() => parseTimeSpec(options.until as string, now, "--until"))
+      : undefined;
+    if (since !== undefined && until !== undefined && since >= until)
+      throw new UsageError(
+        `--since "${options.since}" is not before --until "${options.until}": no request could match`,
+      );
     const filter: FilterSpec = {
-      ...(options.since
-        ? { since: usage(() => parseTimeSpec(options.since as string, now, "--since")) }
-        : {}),
-      ...(options.until
-        ? { until: usage(() => parseTimeSpec(options.until as string, now, "--until")) }
-        : {}),
+      ...(since !== undefined ? { since } : {}),
+      ...(until !== undefined ? { until } : {}),
       status: options.status,
       pathPrefix: options.pathPrefix,
       ip: options.ip,

@@ -366,6 +366,23 @@ describe("sources", () => {
     const bad = await nginxlog([file, "--since", "soonish"]);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('--since "soonish"');
+    // Swapped bounds match nothing: said at once instead of an empty report and exit 0.
+    const swapped = await nginxlog([
+      file,
+      "--since",
+      "2026-11-26 10:01",
+      "--until",
+      "2026-11-26 10:00",
+    ]);
+    expect(swapped.exitCode).toBe(2);
+    expect(swapped.stderr).toContain(
+      '--since "2026-11-26 10:01" is not before --until "2026-11-26 10:00": no request could match',
+    );
+    const impossible = await nginxlog([file, "--until", "2026-02-31"]);
+    expect([impossible.exitCode, impossible.stderr]).toEqual([
+      2,
+      expect.stringContaining('--until "2026-02-31": no such date or time of day'),
+    ]);
   }, 60_000);
 
   test("counts that cannot be negative or zero are usage errors naming the flag", async () => {
