@@ -175,6 +175,7 @@ export async function runNginxlog(
       const expanded = expandInputs(inputs, process.cwd());
       failures = expanded.errors;
       for (const error of expanded.errors) log.error(error);
+      for (const warning of expanded.warnings) log.warn(warning);
       const started = performance.now();
       const result: AnalyzeResult = await analyzeSources({
         sources: expanded.sources,

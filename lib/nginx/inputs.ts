@@ -55,13 +55,18 @@ export interface ExpandedInputs {
   sources: Source[];
   /** "input: reason" for inputs that could not be used. */
   errors: string[];
+  /** "input: reason" for inputs skipped on purpose (a file given twice is read once). */
+  warnings: string[];
 }
 
 /** inputs: arguments as text, or as bytes when they are not UTF-8 (lib/cli/raw-arguments.ts). */
 export function expandInputs(inputs: (string | Buffer)[], cwd: string): ExpandedInputs {
   const errors: string[] = [];
+  const warnings: string[] = [];
   const paths: (string | Buffer)[] = [];
   const sources: Source[] = [];
+  /** dev:ino of the files taken: `access.log 'access.log*'` must not count the live log twice. */
+  const taken = new Map<string, string>();
   let stdinUsed = false;
   for (const input of inputs) {
     // Bytes are a literal path: a glob is matched as text.
@@ -109,13 +114,23 @@ export function expandInputs(inputs: (string | Buffer)[], cwd: string): Expanded
         continue;
       }
       const gzip = path.endsWith(".gz");
-      if (!stat.isFile()) sources.push({ kind: "pipe", path: full, gzip });
-      else sources.push({ kind: "file", path: full, size: stat.size, gzip });
+      if (!stat.isFile()) {
+        sources.push({ kind: "pipe", path: full, gzip });
+        continue;
+      }
+      const id = `${stat.dev}:${stat.ino}`;
+      const first = taken.get(id);
+      if (first !== undefined) {
+        warnings.push(`${path}: the same file as ${first}, already given; read once`);
+        continue;
+      }
+      taken.set(id, path);
+      sources.push({ kind: "file", path: full, size: stat.size, gzip });
     } catch (error) {
       errors.push(`${path}: ${readError(error)}`);
     }
   }
-  return { sources, errors };
+  return { sources, errors, warnings };
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Rotated sets in the order their lines were written: oldest first, the live file last. */
 import { expect, test } from "bun:test";
-import { rmSync, writeFileSync } from "node:fs";
+import { linkSync, rmSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { expandInputs, sortRotated } from "../../lib/nginx/inputs.ts";
 import { tempDir } from "../env/service.ts";
@@ -60,15 +60,38 @@ test("a file name given as bytes (not UTF-8) is made absolute as a text one is: 
   try {
     const latin1 = (text: string) => Buffer.concat([Buffer.from(text), Buffer.from([0xe9])]);
     writeFileSync(latin1(`${dir}/caf`), "");
-    const { sources, errors } = expandInputs(
-      [latin1("./caf"), latin1(`../${basename(dir)}/caf`)],
+    for (const given of [latin1("./caf"), latin1(`../${basename(dir)}/caf`)]) {
+      const { sources, errors } = expandInputs([given], dir);
+      expect(errors).toEqual([]);
+      // The same absolute bytes, so the report names the file as it names a text one.
+      expect(sources.map((source) => source.kind !== "stdin" && source.path)).toEqual([
+        latin1(`${dir}/caf`),
+      ]);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a file given twice (by name and by a glob, or a hard link) is read once, with a warning", () => {
+  const dir = tempDir("nginxlog-inputs-twice");
+  try {
+    writeFileSync(`${dir}/access.log`, "");
+    writeFileSync(`${dir}/access.log.1`, "");
+    linkSync(`${dir}/access.log.1`, `${dir}/hard.log`);
+    const { sources, errors, warnings } = expandInputs(
+      ["access.log", "access.log*", "hard.log", "./access.log"],
       dir,
     );
     expect(errors).toEqual([]);
-    // The same absolute bytes, so the report names the file as it names a text one.
     expect(sources.map((source) => source.kind !== "stdin" && source.path)).toEqual([
-      latin1(`${dir}/caf`),
-      latin1(`${dir}/caf`),
+      `${dir}/access.log`,
+      `${dir}/access.log.1`,
+    ]);
+    expect(warnings).toEqual([
+      `${dir}/access.log: the same file as access.log, already given; read once`,
+      "hard.log: the same file as " + `${dir}/access.log.1, already given; read once`,
+      "./access.log: the same file as access.log, already given; read once",
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
