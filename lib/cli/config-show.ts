@@ -2,6 +2,7 @@ import { loadConfigFile, locateConfigFile } from "./config-file.ts";
 import { globalOptions } from "./global-options.ts";
 import { kebab } from "./names.ts";
 import type { Output } from "./output.ts";
+import { hidePassword } from "./redact.ts";
 import { resolveSettings, type Setting, type SettingSource } from "./settings.ts";
 import { toolNames } from "./tool-names.ts";
 import type { OptionSpecs, ToolSpec } from "./types.ts";
@@ -38,7 +39,12 @@ export function effectiveSettings(
     return {
       tool: spec.name,
       configFile: path ?? null,
-      settings: [...resolved.settings, ...extras],
+      // A URL's password (--metrics-push http://user:pw@...) is not shown: this output gets pasted.
+      settings: [...resolved.settings, ...extras].map((setting) =>
+        typeof setting.value === "string"
+          ? { ...setting, value: hidePassword(setting.value) }
+          : setting,
+      ),
     };
   });
 }

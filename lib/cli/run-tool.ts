@@ -1,4 +1,4 @@
-import { pushMetrics } from "../metrics/push.ts";
+import { pushMetrics, pushUrl } from "../metrics/push.ts";
 import { writeTextfile } from "../metrics/textfile.ts";
 import { otlpRequested } from "../telemetry/requested.ts";
 import { parseCommandLine } from "./args.ts";
@@ -105,6 +105,14 @@ export async function runTool(
       file,
       ...(spec.configKeys ? { configKeys: spec.configKeys } : {}),
     });
+    const { metricsPush } = resolved.values as Record<string, unknown> & GlobalValues;
+    if (metricsPush) {
+      try {
+        pushUrl(metricsPush);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+    }
   } catch (error) {
     process.stderr.write(`${commandName}: error: ${describeError(error)}\n`);
     if (exitCodeOf(error) === ExitCode.usage)

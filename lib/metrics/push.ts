@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { hidePassword } from "../cli/redact.ts";
 
 export interface PushOptions {
   /** Pushgateway base URL, e.g. http://127.0.0.1:9091 */
@@ -14,14 +15,26 @@ export interface PushOptions {
   method?: "PUT" | "POST";
 }
 
-export async function pushMetrics(exposition: string, options: PushOptions): Promise<void> {
-  const grouping = { instance: hostname(), ...options.grouping };
+/**
+ * The Pushgateway URL of --metrics-push, checked before the run (a typo found after an hour of
+ * work loses that run's metrics). Throws naming the value.
+ */
+export function pushUrl(text: string): URL {
   let url: URL;
   try {
-    url = new URL(options.url);
+    url = new URL(text);
   } catch {
-    throw new Error(`--metrics-push ${options.url}: not a URL`);
+    throw new Error(`--metrics-push "${text}": not a URL (expected http://HOST:9091)`);
   }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new Error(`--metrics-push "${hidePassword(url.href)}": not an http or https URL`);
+  return url;
+}
+
+export async function pushMetrics(exposition: string, options: PushOptions): Promise<void> {
+  const grouping = { instance: hostname(), ...options.grouping };
+  const url = pushUrl(options.url);
+  const where = hidePassword(url.href);
   const path = [`job/${encodeURIComponent(options.job)}`]
     .concat(
       Object.entries(grouping).map(
@@ -39,10 +52,11 @@ export async function pushMetrics(exposition: string, options: PushOptions): Pro
       signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
     });
   } catch (error) {
-    throw new Error(`pushing metrics to ${options.url}: ${(error as Error).message}`);
+    const message = (error as Error).message.replaceAll(options.url, where);
+    throw new Error(`pushing metrics to ${where}: ${message}`);
   }
   if (!response.ok) {
     const body = (await response.text()).trim().slice(0, 300);
-    throw new Error(`pushing metrics to ${options.url}: HTTP ${response.status} ${body}`);
+    throw new Error(`pushing metrics to ${where}: HTTP ${response.status} ${body}`);
   }
 }

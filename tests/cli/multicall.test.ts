@@ -61,6 +61,17 @@ describe("multi-call dispatch (compiled)", () => {
     expect(text.stdout).toMatch(/days\s+30\s+file .*opsctl\.yaml \(logclean\.days\)/);
   });
 
+  test("config show never prints a URL's password (its output gets pasted into tickets)", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "opsctl-show-secret-"));
+    const secretEnv = { ...env, OPSCTL_METRICS_PUSH: "http://ops:s3cr3t@127.0.0.1:9091/" };
+    for (const args of [["--json"], []]) {
+      const result = await run([multicall, "config", "show", ...args], { cwd, env: secretEnv });
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toContain("http://ops:***@127.0.0.1:9091/");
+      expect(result.stdout).not.toContain("s3cr3t");
+    }
+  });
+
   test("opsctl --completion covers subcommands", async () => {
     const result = await run([multicall, "--completion", "bash"], { env });
     expect(result.stdout).toContain("logclean)");

@@ -45,6 +45,34 @@ function promtoolCheck(text: string): { exitCode: number; output: string } {
   return { exitCode: result.exitCode, output: result.stdout.toString() + result.stderr.toString() };
 }
 
+describe("--metrics-push URL", () => {
+  test("a password in the URL is never shown: a failed push names the URL with *** for it", async () => {
+    // Port 1 on loopback: nothing listens, the push fails after the run.
+    const result = await run([binary, "--metrics-push", "http://ops:s3cr3t@127.0.0.1:1/"], {
+      env: { PATH: process.env.PATH },
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("pushing metrics to http://ops:***@127.0.0.1:1/");
+    expect(result.stderr + result.stdout).not.toContain("s3cr3t");
+  });
+
+  test("a value that is not an http(s) URL is a usage error before any work (exit 2)", async () => {
+    for (const [value, why] of [
+      ["notaurl", '--metrics-push "notaurl": not a URL'],
+      [
+        "ftp://u:pw@127.0.0.1/",
+        '--metrics-push "ftp://u:***@127.0.0.1/": not an http or https URL',
+      ],
+    ] as const) {
+      const result = await run([binary, "a", "--metrics-push", value], {
+        env: { PATH: process.env.PATH },
+      });
+      expect([value, result.exitCode, result.stdout]).toEqual([value, 2, ""]);
+      expect(result.stderr).toContain(why);
+    }
+  });
+});
+
 describe("Pushgateway (real)", () => {
   test("a compiled tool pushes its run metrics under job=<tool>, instance=<host>", async () => {
     const result = await run([binary, "a", "b", "c", "--metrics-push", gateway.url], {
