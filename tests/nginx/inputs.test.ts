@@ -90,7 +90,7 @@ test("a file given twice (by name and by a glob, or a hard link) is read once, w
     ]);
     expect(warnings).toEqual([
       `${dir}/access.log: the same file as access.log, already given; read once`,
-      "hard.log: the same file as " + `${dir}/access.log.1, already given; read once`,
+      `hard.log: the same file as ${dir}/access.log.1, already given; read once`,
       "./access.log: the same file as access.log, already given; read once",
     ]);
   } finally {
