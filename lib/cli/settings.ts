@@ -86,7 +86,7 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
   }
 }
 
-/** OptionSpec.min and .timer, checked on the layered value: the error names the flag. */
+/** OptionSpec.min, .max and .timer, checked on the layered value: the error names the flag. */
 function checkBounds(key: string, spec: OptionSpec, value: unknown): void {
   if (typeof value !== "number") return;
   const flag = `--${kebab(key)}`;
@@ -102,6 +102,10 @@ function checkBounds(key: string, spec: OptionSpec, value: unknown): void {
     // A size or duration is shown as the user wrote it elsewhere; here only plain numbers.
     const given = spec.type === "integer" || spec.type === "number" ? `, got ${value}` : "";
     throw new UsageError(`${flag} must be ${bound}${given}`);
+  }
+  if (spec.max !== undefined && value > spec.max) {
+    const given = spec.type === "integer" || spec.type === "number" ? `, got ${value}` : "";
+    throw new UsageError(`${flag} must be at most ${spec.max}${given}`);
   }
   if (spec.timer && value > maxTimerSeconds)
     throw new UsageError(`${flag} must be at most 24d (the longest a timer can wait)`);

@@ -29,6 +29,8 @@ export interface OptionSpec {
   layered?: boolean;
   /** The least value of a number, integer, size or duration, wherever the value comes from. */
   min?: number;
+  /** The greatest value (threads: a typo of a few zeros must not start a million Workers). */
+  max?: number;
   /** With min: the value must be more than min (a deadline or interval of 0 fires at once). */
   minExclusive?: boolean;
   /** A duration a timer waits: at most maxTimerSeconds (24.8 days), a longer one fires at once. */

@@ -24,7 +24,9 @@ export function parseSize(text: string): number {
   if (!match || unit === undefined) {
     throw new Error(`"${text}" is not a size (examples: 4096, 10M, 1.5GiB)`);
   }
-  return Math.round(Number(match[1]) * unit);
+  const bytes = Math.round(Number(match[1]) * unit);
+  if (!Number.isSafeInteger(bytes)) throw new Error(`"${text}" is too large a size`);
+  return bytes;
 }
 
 const durationUnits: Record<string, number> = {
@@ -45,7 +47,10 @@ export const maxTimerSeconds = 2_147_483;
 /** "90s", "15m", "1h30m", "7d", "2w", "500ms", "30" (seconds) -> seconds. */
 export function parseDuration(text: string): number {
   const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  if (/^\d+(\.\d+)?$/.test(trimmed)) {
+    if (!Number.isFinite(Number(trimmed))) throw new Error(`"${text}" is too long a duration`);
+    return Number(trimmed);
+  }
   const part = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
   let total = 0;
   let consumed = 0;
@@ -56,6 +61,7 @@ export function parseDuration(text: string): number {
   if (trimmed === "" || consumed !== trimmed.length) {
     throw new Error(`"${text}" is not a duration (examples: 30s, 15m, 1h30m, 7d)`);
   }
+  if (!Number.isFinite(total)) throw new Error(`"${text}" is too long a duration`);
   return total;
 }
 
@@ -65,6 +71,8 @@ export function parseNumber(text: string, integer = false): number {
   if (text.trim() === "" || !Number.isFinite(value) || (integer && !/^-?\d+$/.test(text.trim()))) {
     throw new Error(`"${text}" is not ${integer ? "a whole number" : "a number"}`);
   }
+  // Past 2^53 digits stop counting (9007199254740993 reads as ...992): refused, not rounded.
+  if (integer && !Number.isSafeInteger(value)) throw new Error(`"${text}" is too large`);
   return value;
 }
 

@@ -26,6 +26,7 @@ export const ffindOptions = {
     type: "integer",
     default: Math.min(4, availableParallelism()),
     min: 1,
+    max: 256,
     description: "Threads walking at once on Linux (1: one thread only)",
     valueHint: "N",
   },

@@ -118,6 +118,7 @@ export const nginxlogOptions = {
   threads: {
     type: "integer",
     min: 1,
+    max: 256,
     description: "Workers for big plain files (default: CPU count)",
     valueHint: "N",
   },

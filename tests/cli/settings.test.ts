@@ -171,9 +171,9 @@ describe("bad configuration names the key, the file and the expected type", () =
   });
 });
 
-describe("bounds on an option spec (min, minExclusive, timer)", () => {
+describe("bounds on an option spec (min, max, minExclusive, timer)", () => {
   const specs = {
-    workers: { type: "integer", description: "", default: 4, min: 1 },
+    workers: { type: "integer", description: "", default: 4, min: 1, max: 256 },
     retries: { type: "integer", description: "", default: 1, min: 0 },
     deadline: { type: "duration", description: "", min: 0, minExclusive: true, timer: true },
     ...globalOptions,
@@ -190,6 +190,7 @@ describe("bounds on an option spec (min, minExclusive, timer)", () => {
   test("values within the bounds are taken", () => {
     const { values } = run({ workers: "1", retries: "0", deadline: "24d" });
     expect(values).toMatchObject({ workers: 1, retries: 0, deadline: 24 * 86400 });
+    expect(run({ workers: "256" }).values.workers).toBe(256);
     expect(run({}).values.deadline).toBeUndefined();
   });
   test("out of bounds is a usage error naming the flag, from any source", () => {
@@ -200,6 +201,8 @@ describe("bounds on an option spec (min, minExclusive, timer)", () => {
       [() => run({}, { OPSCTL_SSHPING_DEADLINE: "0s" }), "--deadline must be more than zero"],
       [() => run({}, {}, "sshping:\n  deadline: 0\n"), "--deadline must be more than zero"],
       [() => run({ deadline: "25d" }), "--deadline must be at most 24d"],
+      [() => run({ workers: "100000" }), "--workers must be at most 256, got 100000"],
+      [() => run({}, { OPSCTL_SSHPING_WORKERS: "257" }), "--workers must be at most 256, got 257"],
     ];
     for (const [resolveIt, message] of cases) {
       expect(resolveIt).toThrow(UsageError);
