@@ -1,6 +1,9 @@
 import type { OptionSpecs } from "./types.ts";
 
-/** Flags every tool has. Their env vars are OPSCTL_<FLAG> (or OPSCTL_<TOOL>_<FLAG>). */
+/**
+ * Flags every tool has. Their env vars are OPSCTL_<FLAG> (or OPSCTL_<TOOL>_<FLAG>), except
+ * --config: OPSCTL_CONFIG only (the file holds every tool's section).
+ */
 export const globalOptions = {
   json: {
     type: "boolean",
