@@ -138,9 +138,25 @@ export async function feedStream(
   feeder: LineFeeder,
   signal?: AbortSignal,
 ): Promise<void> {
-  for await (const chunk of stream) {
-    if (signal?.aborted) return;
-    feeder.push(chunk);
+  const chunks = stream[Symbol.asyncIterator]();
+  // A quiet stream (stdin, a pipe from `ssh host tail -F`) may send nothing for hours: a stop
+  // (SIGTERM from `timeout`, Ctrl-C) ends the wait instead of waiting for the next chunk.
+  let stop: (() => void) | undefined;
+  const stopped = new Promise<"stopped">((resolve) => {
+    stop = () => resolve("stopped");
+  });
+  if (signal?.aborted) return;
+  signal?.addEventListener("abort", stop as () => void, { once: true });
+  try {
+    for (;;) {
+      const next = await Promise.race([chunks.next(), stopped]);
+      if (next === "stopped" || next.done || signal?.aborted) return;
+      feeder.push(next.value);
+    }
+  } finally {
+    signal?.removeEventListener("abort", stop as () => void);
+    // Ends the stream's reading (closes a file it opened); not awaited: a read may be pending.
+    if (signal?.aborted) void chunks.return?.()?.catch(() => {});
   }
 }
 

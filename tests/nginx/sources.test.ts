@@ -206,6 +206,37 @@ describe("sources", () => {
     }
   }, 60_000);
 
+  test("stdin that goes quiet (ssh host tail -F | nginxlog): SIGTERM ends the wait, the report is printed", async () => {
+    const bin = await compiledTool("nginxlog");
+    const proc = Bun.spawn([bin, "--json", "--log-format", "json"], {
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    try {
+      proc.stdin.write(lines(0, 3));
+      proc.stdin.flush();
+      /** nginxlog catches SIGTERM (its handler is installed): bit 15 of /proc's SigCgt mask. */
+      const catchesTerm = () => {
+        const mask = /^SigCgt:\s+([0-9a-f]+)$/m.exec(
+          readFileSync(`/proc/${proc.pid}/status`, "utf8"),
+        );
+        return mask !== null && (BigInt(`0x${mask[1]}`) & (1n << 14n)) !== 0n;
+      };
+      await waitUntil("nginxlog catching SIGTERM", catchesTerm, 30_000, 25);
+      proc.kill("SIGTERM");
+      // stdin stays open and silent: before, nginxlog waited for its next chunk for ever.
+      const [code, stdout] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
+      expect(code).toBe(143);
+      const parsed = JSON.parse(stdout) as { overview: { sources: string[]; requests: number } };
+      expect(parsed.overview.sources).toEqual(["-"]);
+      expect(parsed.overview.requests).toBeLessThanOrEqual(3);
+    } finally {
+      proc.stdin.end();
+      proc.kill("SIGKILL");
+    }
+  }, 60_000);
+
   test("a file rotated away between listing and reading is an error naming it; the rest still counts", async () => {
     const kept = join(dir, "kept.log");
     writeFileSync(kept, lines(0, 6));
