@@ -147,16 +147,31 @@ export async function feedStream(
   });
   if (signal?.aborted) return;
   signal?.addEventListener("abort", stop as () => void, { once: true });
+  let waiting = false;
+  let ended = false;
   try {
     for (;;) {
+      if (signal?.aborted) return;
+      waiting = true;
       const next = await Promise.race([chunks.next(), stopped]);
-      if (next === "stopped" || next.done || signal?.aborted) return;
+      if (next === "stopped") return;
+      waiting = false;
+      if (next.done) {
+        ended = true;
+        return;
+      }
+      if (signal?.aborted) return;
       feeder.push(next.value);
     }
   } finally {
     signal?.removeEventListener("abort", stop as () => void);
-    // Ends the stream's reading (closes a file it opened); not awaited: a read may be pending.
-    if (signal?.aborted) void chunks.return?.()?.catch(() => {});
+    // Left early (a stop, an error): the stream is ended as for-await would end it, closing a
+    // file it opened; awaited, except while a read is still pending (it would wait for that).
+    if (!ended) {
+      const closing = chunks.return?.();
+      if (waiting) void closing?.catch(() => {});
+      else await closing;
+    }
   }
 }
 
