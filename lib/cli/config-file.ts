@@ -15,10 +15,13 @@ export function locateConfigFile(
   cwd: string,
 ): string | undefined {
   if (explicit !== undefined) {
+    if (explicit === "") throw new ConfigError("--config: an empty path (give the YAML file)");
     if (!existsSync(explicit)) throw new ConfigError(`config file ${explicit}: no such file`);
     return explicit;
   }
-  const xdg = env.XDG_CONFIG_HOME || (env.HOME ? join(env.HOME, ".config") : undefined);
+  // XDG: a relative $XDG_CONFIG_HOME is invalid and ignored (it would depend on the cwd).
+  const xdgHome = env.XDG_CONFIG_HOME?.startsWith("/") ? env.XDG_CONFIG_HOME : undefined;
+  const xdg = xdgHome || (env.HOME ? join(env.HOME, ".config") : undefined);
   const candidates = [
     join(cwd, "opsctl.yaml"),
     ...(xdg ? [join(xdg, "opsctl", "config.yaml")] : []),
@@ -33,7 +36,16 @@ export function loadConfigFile(path: string, knownSections: readonly string[]): 
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new ConfigError(`config file ${path}: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "EISDIR"
+        ? "is a directory (give the YAML file)"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "ENOENT"
+            ? "no such file"
+            : (error as Error).message;
+    throw new ConfigError(`config file ${path}: ${why}`);
   }
   let document: unknown;
   try {

@@ -228,4 +228,26 @@ describe("config file location", () => {
       join(cwd, "opsctl.yaml"),
     );
   });
+
+  test("a relative $XDG_CONFIG_HOME is ignored (the XDG spec says so): ~/.config is looked at instead", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "opsctl-cwd-"));
+    const home = mkdtempSync(join(tmpdir(), "opsctl-home-"));
+    require("node:fs").mkdirSync(join(cwd, "rel", "opsctl"), { recursive: true });
+    writeFileSync(join(cwd, "rel", "opsctl", "config.yaml"), "");
+    require("node:fs").mkdirSync(join(home, ".config", "opsctl"), { recursive: true });
+    writeFileSync(join(home, ".config", "opsctl", "config.yaml"), "");
+    expect(locateConfigFile(undefined, { XDG_CONFIG_HOME: "rel", HOME: home }, cwd)).toBe(
+      join(home, ".config", "opsctl", "config.yaml"),
+    );
+  });
+
+  test("--config that is empty, a directory or unreadable: the reason in words, not an errno", () => {
+    const dir = mkdtempSync(join(tmpdir(), "opsctl-cfgdir-"));
+    expect(() => locateConfigFile("", {}, dir)).toThrow(
+      "--config: an empty path (give the YAML file)",
+    );
+    expect(() => loadConfigFile(dir, ["global"])).toThrow(
+      `config file ${dir}: is a directory (give the YAML file)`,
+    );
+  });
 });
