@@ -149,6 +149,11 @@ export async function runNginxlog(
         throw new UsageError(`--export ${options.export}: ${(error as Error).message}`);
       }
     }
+    // Typed at a prompt with no file, nginxlog would wait on the keyboard, saying nothing.
+    if (positionals.length === 0 && process.stdin.isTTY)
+      throw new UsageError(
+        "no log given and stdin is a terminal: name log files or a glob, pipe a log in (... | nginxlog), or give - to type lines",
+      );
     // A file name that is not UTF-8 is opened by its exact bytes (its text names nothing).
     const inputs = positionals.length ? positionals.map((input) => argumentBytes(input)) : ["-"];
     if (options.follow) {

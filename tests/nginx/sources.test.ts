@@ -206,6 +206,20 @@ describe("sources", () => {
     }
   }, 60_000);
 
+  test("no file and stdin a terminal: a usage error saying what to give, not a silent wait on the keyboard", async () => {
+    const bin = await compiledTool("nginxlog");
+    // script(1) gives the command a terminal; -e passes its exit code on.
+    const bare = Bun.spawnSync(["script", "-qec", bin, "/dev/null"], { stdin: "ignore" });
+    expect(bare.exitCode).toBe(2);
+    expect(bare.stdout.toString()).toContain("no log given and stdin is a terminal");
+    // `-` on a terminal is asked for: the lines typed are read (one, then Ctrl-D).
+    const dash = Bun.spawnSync(["script", "-qec", `${bin} - --json`, "/dev/null"], {
+      stdin: new Blob([`${line(0)}\x04`]),
+    });
+    expect(dash.exitCode).toBe(0);
+    expect(dash.stdout.toString()).toContain('"requests": 1');
+  }, 60_000);
+
   test("stdin that goes quiet (ssh host tail -F | nginxlog): SIGTERM ends the wait, the report is printed", async () => {
     const bin = await compiledTool("nginxlog");
     const proc = Bun.spawn([bin, "--json", "--log-format", "json"], {
