@@ -53,11 +53,21 @@ export async function runNginxlog(
       log.error(reason);
       failures.push(reason);
     };
+    /** dev:ino of the states taken: `merge a.state a.state` must not double every count. */
+    const taken = new Map<string, string>();
     for (const file of files) {
       let text: string;
       try {
         // A name that is not UTF-8 is read by its exact bytes, as --state wrote it.
-        text = readFileSync(argumentBytes(file), "utf8");
+        const path = argumentBytes(file);
+        const { dev, ino } = statSync(path);
+        const first = taken.get(`${dev}:${ino}`);
+        if (first !== undefined) {
+          log.warn(`merge: ${file}: the same file as ${first}, already given; read once`);
+          continue;
+        }
+        taken.set(`${dev}:${ino}`, file);
+        text = readFileSync(path, "utf8");
       } catch (error) {
         failed(`merge: ${file}: ${readError(error)}`);
         continue;

@@ -550,6 +550,11 @@ describe("sources", () => {
       expect(merged.tables.find((t) => t.name === name)).toEqual(
         once.tables.find((t) => t.name === name),
       );
+    // The same state given twice (by another name too) is merged once, with a warning.
+    const twice = await nginxlog(["merge", stateA, stateB, `${dir}/./a.state`, "--json"]);
+    expect(twice.exitCode).toBe(0);
+    expect(JSON.parse(twice.stdout).overview.requests).toBe(5000);
+    expect(twice.stderr).toContain(`merge: ${dir}/./a.state: the same file as ${stateA}`);
   }, 60_000);
 
   test("merge: a state file that is missing or not a state is exit 1 naming it; the others still merge", async () => {
