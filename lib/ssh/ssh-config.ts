@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
+import { parseDuration } from "../cli/values.ts";
 
 /**
  * OpenSSH client configuration (ssh_config(5)): Host blocks with patterns, first value wins,
@@ -56,6 +57,16 @@ export class SshConfig {
         throw new Error(`ssh config for ${host}: ${key} "${value}" is not a number`);
       return parsed;
     };
+    const time = (key: string): number | undefined => {
+      const value = one(key);
+      if (value === undefined) return undefined;
+      const parsed = sshTime(value);
+      if (parsed === undefined)
+        throw new Error(
+          `ssh config for ${host}: ${key} "${value}" is not a time (seconds, or 30s, 1m)`,
+        );
+      return parsed;
+    };
     const yes = (key: string) => {
       const value = one(key)?.toLowerCase();
       return value === undefined ? undefined : value === "yes" || value === "true";
@@ -74,8 +85,8 @@ export class SshConfig {
     set("identityAgent", one("identityagent"));
     set("proxyJump", one("proxyjump"));
     set("proxyCommand", one("proxycommand"));
-    set("connectTimeout", number("connecttimeout"));
-    set("serverAliveInterval", number("serveraliveinterval"));
+    set("connectTimeout", time("connecttimeout"));
+    set("serverAliveInterval", time("serveraliveinterval"));
     set("serverAliveCountMax", number("serveralivecountmax"));
     set("strictHostKeyChecking", one("stricthostkeychecking")?.toLowerCase());
     set("userKnownHostsFiles", seen.get("userknownhostsfile"));
@@ -83,6 +94,16 @@ export class SshConfig {
     set("hashKnownHosts", yes("hashknownhosts"));
     set("hostKeyAlias", one("hostkeyalias"));
     return result;
+  }
+}
+
+/** A time as ssh's convtime reads it: 30, 30s, 1m30s (units in any case); undefined if not one. */
+export function sshTime(value: string): number | undefined {
+  if (!/^\d[\dsmhdw]*$/i.test(value)) return undefined;
+  try {
+    return parseDuration(value.toLowerCase());
+  } catch {
+    return undefined;
   }
 }
 
@@ -214,16 +235,23 @@ function parseText(
   });
 }
 
-/** Splits arguments on whitespace, honouring double quotes. */
+/** Splits arguments on whitespace, honouring double quotes; a word starting with # ends the line. */
 function splitArgs(text: string, where: string): string[] {
   const args: string[] = [];
   const regex = /"([^"]*)"|(\S+)/g;
+  let end = text.length;
   let match: RegExpExecArray | null = regex.exec(text);
   while (match) {
+    // A trailing comment (Port 2222 # custom), as OpenSSH 8.7+ reads it.
+    if (match[2]?.startsWith("#")) {
+      end = match.index;
+      break;
+    }
     args.push(match[1] ?? match[2] ?? "");
     match = regex.exec(text);
   }
-  if ((text.match(/"/g)?.length ?? 0) % 2 === 1) throw new Error(`${where}: unterminated quote`);
+  if ((text.slice(0, end).match(/"/g)?.length ?? 0) % 2 === 1)
+    throw new Error(`${where}: unterminated quote`);
   return args;
 }
 

@@ -84,6 +84,30 @@ describe("ssh_config", () => {
     expect(plan.keepaliveIntervalMs).toBe(2_147_483_000);
   });
 
+  test("ConnectTimeout and ServerAliveInterval are times as ssh reads them (30s, 1m30s)", () => {
+    // ssh -G takes these (convtime); sshping refused the whole run, exit 2.
+    const timed = parseSshConfig(
+      "Host *\n  ConnectTimeout 30s\n  ServerAliveInterval 1m30s\n",
+      "config",
+      home,
+    );
+    const plan = planTarget(parseHostSpec("db-1"), timed, defaults);
+    expect(plan.connectTimeoutMs).toBe(30_000);
+    expect(plan.keepaliveIntervalMs).toBe(90_000);
+    const bad = parseSshConfig("Host *\n  ConnectTimeout soon\n", "config", home);
+    expect(() => bad.resolve("db-1")).toThrow(/connecttimeout "soon" is not a time/);
+  });
+
+  test("a # word ends the line, as in OpenSSH 8.7+ (Port 2222 # custom)", () => {
+    const commented = parseSshConfig(
+      'Host db-* # the databases\n  Port 2222 # custom\n  HostName "%h.db" # internal: it\'s "here\n  User u#1\n',
+      "config",
+      home,
+    );
+    expect(commented.blocks.at(-1)?.patterns).toEqual(["db-*"]);
+    expect(commented.resolve("db-1")).toMatchObject({ port: 2222, hostName: "%h.db", user: "u#1" });
+  });
+
   test("the first jump host's own ProxyJump comes before it, as with ssh; a loop is an error", () => {
     const chained = parseSshConfig(
       `Host app-*

@@ -1,4 +1,4 @@
-import { parseDuration } from "../../cli/values.ts";
+import { sshTime } from "../ssh-config.ts";
 import type { TargetSshOptions } from "../target.ts";
 
 /**
@@ -176,16 +176,6 @@ function apply(result: SshArgs, key: string, value: string, shown: string): void
       result.identitiesOnly ??= lower === "yes" || lower === "true";
       return;
     }
-  }
-}
-
-/** A time as ssh's convtime reads it: 30, 30s, 1m30s (units in any case); undefined if not one. */
-function sshTime(value: string): number | undefined {
-  if (!/^\d[\dsmhdw]*$/i.test(value)) return undefined;
-  try {
-    return parseDuration(value.toLowerCase());
-  } catch {
-    return undefined;
   }
 }
 
