@@ -21,24 +21,30 @@ export class KnownHostsStore {
   }
 
   keyTypes(hop: HopPlan): string[] {
-    return this.view(hop).keyTypesFor(hop.hostKeyName, hop.port);
+    return this.view(hop).keyTypesFor(hop.hostKeyName, keyPort(hop));
   }
 
   verify(hop: HopPlan, key: Buffer): HostKeyVerdict {
-    return this.view(hop).verify(hop.hostKeyName, hop.port, key);
+    return this.view(hop).verify(hop.hostKeyName, keyPort(hop), key);
   }
 
   /** Appends the key to the first user known_hosts file (accept-new); returns the file. */
   accept(hop: HopPlan, key: Buffer): string | undefined {
     const file = hop.knownHostsFiles[0];
     if (!file || file === "/dev/null") return undefined;
-    const id = `${file}\0${hop.hostKeyName}\0${hop.port}\0${key.toString("base64")}`;
+    const port = keyPort(hop);
+    const id = `${file}\0${hop.hostKeyName}\0${port}\0${key.toString("base64")}`;
     if (!this.appended.has(id)) {
       this.appended.add(id);
-      appendKnownHost(file, hop.hostKeyName, hop.port, key, hop.hashKnownHosts);
+      appendKnownHost(file, hop.hostKeyName, port, key, hop.hashKnownHosts);
       for (const { files, known } of this.merged.values())
-        if (files.includes(file)) known.remember(hop.hostKeyName, hop.port, key, file);
+        if (files.includes(file)) known.remember(hop.hostKeyName, port, key, file);
     }
     return file;
   }
+}
+
+/** The port known_hosts names the host with: a HostKeyAlias stands alone (port 22 adds nothing). */
+function keyPort(hop: HopPlan): number {
+  return hop.hostKeyIsAlias ? 22 : hop.port;
 }

@@ -19,6 +19,8 @@ export interface HopPlan {
   agentSocket?: string;
   /** Name looked up in known_hosts (HostKeyAlias or HostName). */
   hostKeyName: string;
+  /** hostKeyName is a HostKeyAlias: ssh looks it up and records it as is, never as [alias]:port. */
+  hostKeyIsAlias?: boolean;
   hostKeyChecking: HostKeyChecking;
   knownHostsFiles: string[];
   /** Read-only system files (/etc/ssh/ssh_known_hosts). */
@@ -226,6 +228,7 @@ function planHop(input: HopInput, config: SshConfig, defaults: PlanDefaults): Ho
     identitiesOnly: input.identitiesOnly ?? resolved.identitiesOnly ?? false,
     ...(agentSocket ? { agentSocket } : {}),
     hostKeyName: resolved.hostKeyAlias ?? host,
+    ...(resolved.hostKeyAlias ? { hostKeyIsAlias: true } : {}),
     hostKeyChecking: defaults.hostKeyChecking ?? strictFromConfig(resolved.strictHostKeyChecking),
     knownHostsFiles,
     globalKnownHostsFiles,

@@ -4,6 +4,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { appendKnownHost, hashHostName, KnownHosts } from "../../lib/ssh/known-hosts.ts";
+import { KnownHostsStore } from "../../lib/ssh/known-hosts-store.ts";
+import { planTarget } from "../../lib/ssh/plan.ts";
+import { parseSshConfig } from "../../lib/ssh/ssh-config.ts";
+import { parseHostSpec } from "../../lib/ssh/target.ts";
 
 const blobA = Buffer.from(
   "0000000b7373682d65643235353139000000201111111111111111111111111111111111111111111111111111111111111111",
@@ -75,5 +79,48 @@ describe("known_hosts", () => {
     const known = KnownHosts.load([file]);
     expect(known.verify("web1", 22, blobA).kind).toBe("match");
     expect(known.verify("web2", 22, blobB).kind).toBe("match");
+  });
+
+  test("a HostKeyAlias is looked up and recorded as is, never as [alias]:port (as ssh does)", () => {
+    // ssh writes "alias KEY" for a host on port 2222 with HostKeyAlias alias; sshping looked for
+    // "[alias]:2222", so strict checking refused the host as unknown and accept-new wrote a line
+    // ssh never reads.
+    const dir = mkdtempSync(join(tmpdir(), "sshping-kh-"));
+    const file = join(dir, "known_hosts");
+    writeFileSync(file, `db-alias ssh-ed25519 ${a}\n`);
+    const config = parseSshConfig("Host db\n  HostKeyAlias db-alias\n  Port 2222\n", "config", dir);
+    const defaults = {
+      home: dir,
+      localUser: "alice",
+      identityFiles: [],
+      defaultConnectTimeoutMs: 5000,
+      defaultKeepaliveIntervalMs: 15000,
+      knownHostsFiles: [file],
+    };
+    const store = new KnownHostsStore();
+    const db = planTarget(parseHostSpec("db"), config, defaults);
+    expect(db.port).toBe(2222);
+    expect(store.verify(db, blobA).kind).toBe("match");
+    expect(store.verify(db, blobB).kind).toBe("changed");
+    expect(store.keyTypes(db)).toEqual(["ssh-ed25519"]);
+
+    const fresh = planTarget(
+      parseHostSpec("db-new"),
+      parseSshConfig("Host db-new\n  HostKeyAlias db-new-alias\n  Port 2222\n", "config", dir),
+      defaults,
+    );
+    expect(store.verify(fresh, blobB).kind).toBe("unknown");
+    store.accept(fresh, blobB);
+    expect(readFileSync(file, "utf8")).toBe(
+      `db-alias ssh-ed25519 ${a}\ndb-new-alias ssh-ed25519 ${b}\n`,
+    );
+    expect(store.verify(fresh, blobB).kind).toBe("match");
+    // Without an alias a non-standard port is still part of the name.
+    const plain = planTarget(
+      parseHostSpec("db-alias:2222"),
+      parseSshConfig("", "c", dir),
+      defaults,
+    );
+    expect(store.verify(plain, blobA).kind).toBe("unknown");
   });
 });
