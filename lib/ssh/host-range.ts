@@ -87,8 +87,9 @@ export function foldHostNames(names: readonly string[]): string {
       continue;
     }
     const values = [...new Set(list.map((tokens) => tokens[index] ?? ""))];
-    const width = new Set(values.map((v) => (v.startsWith("0") ? v.length : 0)));
-    if (width.size > 1) {
+    // Zero-padded values (web01..web12) all have the padded width; web1 and web01 are not one run.
+    const padded = values.find((v) => v.length > 1 && v.startsWith("0"));
+    if (padded && values.some((v) => v.length !== padded.length)) {
       for (const tokens of list) parts.push(tokens.join(""));
       continue;
     }

@@ -21,6 +21,13 @@ describe("host ranges", () => {
   test("folding back for grouped output", () => {
     expect(foldHostNames(["web01", "web02", "web03", "web05", "db1"])).toBe("web[01-03,05],db1");
     expect(foldHostNames(["u@127.0.0.2:2222", "u@127.0.0.3:2222"])).toBe("u@127.0.0.[2-3]:2222");
+    // Zero-padded names past 09 (web01..web12) fold too; they were all listed one by one.
+    expect(foldHostNames(expandHostRange("web[01-12]"))).toBe("web[01-12]");
+    expect(foldHostNames(expandHostRange("web[008-011]"))).toBe("web[008-011]");
+    expect(foldHostNames(["web0", "web1", "web10"])).toBe("web[0-1,10]");
+    // Padded and unpadded numbers are different names: never folded together.
+    expect(foldHostNames(["web01", "web1"])).toBe("web01,web1");
+    expect(foldHostNames(["web01", "web100"])).toBe("web01,web100");
   });
 });
 
