@@ -31,7 +31,38 @@ export function loadKubeconfigFile(path: string, options: KubeconfigFileOptions 
   }
   useTokenFiles(kc, path);
   useContext(kc, options.context, path);
+  checkUsable(kc, path);
   return kc;
+}
+
+/**
+ * What kubectl refuses before any request (clientcmd's ConfirmUsable, and its reading of the
+ * files): a context naming a cluster or user the file lacks, a server that is no URL, a CA or
+ * client certificate/key file that is not there. Found only at the first request, they looked
+ * like an unreachable API server.
+ */
+function checkUsable(kc: KubeConfig, source: string): void {
+  const problem = (text: string) => new Error(`kubeconfig ${source}: ${text}`);
+  const name = kc.getCurrentContext();
+  const context = kc.getContextObject(name);
+  const cluster = kc.getCurrentCluster();
+  if (context && !cluster)
+    throw problem(`context "${name}" names cluster "${context.cluster}", which is not in the file`);
+  if (context?.user && !kc.getCurrentUser())
+    throw problem(`context "${name}" names user "${context.user}", which is not in the file`);
+  if (!cluster) return;
+  if (!/^https?:\/\/[^/]/.test(cluster.server) || !URL.canParse(cluster.server))
+    throw problem(
+      `cluster "${cluster.name}": server "${cluster.server}": not an https:// (or http://) URL`,
+    );
+  const missing = (key: string, file: string | undefined) =>
+    file && !existsSync(file) ? `${key} ${file}: no such file` : undefined;
+  const clusterFile = missing("certificate-authority", cluster.caFile);
+  if (clusterFile) throw problem(`cluster "${cluster.name}": ${clusterFile}`);
+  const user = kc.getCurrentUser();
+  const userFile =
+    user && (missing("client-certificate", user.certFile) ?? missing("client-key", user.keyFile));
+  if (user && userFile) throw problem(`user "${user.name}": ${userFile}`);
 }
 
 /**

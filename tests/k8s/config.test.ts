@@ -1,5 +1,5 @@
 // lib/k8s config loading: errors name the input and what is wrong (no cluster needed).
-import { afterAll, expect, setSystemTime, test } from "bun:test";
+import { afterAll, describe, expect, setSystemTime, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -131,4 +131,82 @@ test("loadKubeConfig takes the first $KUBECONFIG file", () => {
   expect(
     loadKubeConfig({ env: { KUBECONFIG: `${file}:${join(dir, "other")}` } }).getCurrentContext(),
   ).toBe("from-env");
+});
+
+describe("a kubeconfig that cannot work is refused at load, naming the file and the key", () => {
+  // Before, these passed the load: a missing cluster was a plain error (podpatrol exit 1), a
+  // server without a scheme and missing CA/certificate files surfaced at the first request as
+  // "API server ... unreachable" (podpatrol exit 4, as if the network were down).
+  const cases: [string, Record<string, unknown>, string][] = [
+    [
+      "a context naming a cluster the file lacks",
+      { contexts: [{ name: "a", context: { cluster: "gone", user: "u" } }] },
+      'context "a" names cluster "gone", which is not in the file',
+    ],
+    [
+      "a context naming a user the file lacks",
+      { contexts: [{ name: "a", context: { cluster: "c", user: "nobody" } }] },
+      'context "a" names user "nobody", which is not in the file',
+    ],
+    [
+      "a server that is not an http(s) URL",
+      { clusters: [{ name: "c", cluster: { server: "127.0.0.1:6443" } }] },
+      'cluster "c": server "127.0.0.1:6443": not an https:// (or http://) URL',
+    ],
+    [
+      "a certificate-authority file that does not exist",
+      {
+        clusters: [
+          {
+            name: "c",
+            cluster: { server: "https://127.0.0.1:6443", "certificate-authority": "no-ca.crt" },
+          },
+        ],
+      },
+      `cluster "c": certificate-authority ${join(dir, "no-ca.crt")}: no such file`,
+    ],
+    [
+      "a client-certificate file that does not exist",
+      {
+        users: [
+          {
+            name: "u",
+            user: { "client-certificate": "/nonexistent/c.pem", "client-key-data": "eA==" },
+          },
+        ],
+      },
+      'user "u": client-certificate /nonexistent/c.pem: no such file',
+    ],
+    [
+      "a client-key file that does not exist",
+      {
+        users: [
+          {
+            name: "u",
+            user: { "client-certificate-data": "eA==", "client-key": "/nonexistent/k.pem" },
+          },
+        ],
+      },
+      'user "u": client-key /nonexistent/k.pem: no such file',
+    ],
+  ];
+  for (const [what, extra, message] of cases) {
+    test(what, () => {
+      const file = kubeconfig(`unusable-${what.replaceAll(" ", "-")}.json`, ["a"], extra);
+      expect(() => loadKubeconfigFile(file)).toThrow(`kubeconfig ${file}: ${message}`);
+    });
+  }
+
+  test("files that exist, and http:// servers, still load", () => {
+    writeFileSync(join(dir, "here-ca.crt"), "CA PEM");
+    const file = kubeconfig("usable.json", ["a"], {
+      clusters: [
+        {
+          name: "c",
+          cluster: { server: "http://127.0.0.1:8080", "certificate-authority": "here-ca.crt" },
+        },
+      ],
+    });
+    expect(loadKubeconfigFile(file).getCurrentCluster()?.caFile).toBe(join(dir, "here-ca.crt"));
+  });
 });

@@ -133,3 +133,22 @@ describe("podpatrol SIGHUP while starting", () => {
     expect(exitCode).toBe(1);
   }, 30_000);
 });
+
+describe("podpatrol with a kubeconfig that cannot work", () => {
+  // A CA file that is not there was reported as "API server ... unreachable" (exit 4), as if the
+  // network were down; it is a config error naming the file and the key.
+  test("a missing certificate-authority file: exit 2 naming it", async () => {
+    const ca = join(dir, "missing-ca.crt");
+    const file = writeKubeconfig(
+      "missing-ca-kubeconfig",
+      { server: "https://127.0.0.1:1", "certificate-authority": ca },
+      "t",
+    );
+    const result = await run([bin, `--kubeconfig=${file}`, "--listen=off"], {
+      env: { PATH: process.env.PATH, HOME: dir },
+    });
+    expect(result.stderr).toContain(`certificate-authority ${ca}: no such file`);
+    expect(result.stderr).not.toContain("unreachable");
+    expect(result.exitCode).toBe(2);
+  }, 30_000);
+});
