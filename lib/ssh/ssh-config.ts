@@ -9,6 +9,8 @@ import { parseDuration } from "../cli/values.ts";
 
 export interface SshConfigBlock {
   patterns: string[];
+  /** Patterns of the blocks an Include sits in: the host must match each of them too. */
+  within?: string[][];
   /** Lowercased keyword -> argument lists, in file order. */
   options: [string, string[]][];
   /** Where the block starts, for messages. */
@@ -43,6 +45,7 @@ export class SshConfig {
     const identityFiles: string[] = [];
     for (const block of this.blocks) {
       if (!matchesHost(block.patterns, host)) continue;
+      if (block.within?.some((patterns) => !matchesHost(patterns, host))) continue;
       for (const [key, args] of block.options) {
         if (key === "identityfile") identityFiles.push(args.join(" "));
         else if (!seen.has(key)) seen.set(key, args);
@@ -171,7 +174,7 @@ function parseInto(
   includeBase: string,
   blocks: SshConfigBlock[],
   depth: number,
-  initialPatterns: string[] = ["*"],
+  within: string[][] = [],
 ): void {
   let content: string;
   try {
@@ -181,7 +184,7 @@ function parseInto(
       `ssh config ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
-  parseText(content, file, home, includeBase, blocks, depth, initialPatterns);
+  parseText(content, file, home, includeBase, blocks, depth, within);
 }
 
 function parseText(
@@ -191,11 +194,13 @@ function parseText(
   includeBase: string,
   blocks: SshConfigBlock[],
   depth: number,
-  initialPatterns: string[] = ["*"],
+  within: string[][] = [],
 ): void {
   if (depth > 16) throw new Error(`ssh config ${file}: Include nested too deeply`);
-  // Lines before the first Host apply to every host.
-  let current: SshConfigBlock = { patterns: initialPatterns, options: [], origin: `${file}:1` };
+  // Lines before the first Host apply to every host (of the including block, for an Include:
+  // as in ssh, a Host or Match block with an Include applies what it includes to its hosts only).
+  const scoped = within.length > 0 ? { within } : {};
+  let current: SshConfigBlock = { patterns: ["*"], ...scoped, options: [], origin: `${file}:1` };
   blocks.push(current);
   content.split("\n").forEach((raw, index) => {
     const line = raw.trim();
@@ -205,11 +210,16 @@ function parseText(
     const key = (match[1] ?? "").toLowerCase();
     const args = splitArgs(match[2] ?? "", `${file}:${index + 1}`);
     if (key === "host") {
-      current = { patterns: args, options: [], origin: `${file}:${index + 1}` };
+      current = { patterns: args, ...scoped, options: [], origin: `${file}:${index + 1}` };
       blocks.push(current);
     } else if (key === "match") {
       const all = args.length === 1 && args[0]?.toLowerCase() === "all";
-      current = { patterns: all ? ["*"] : [], options: [], origin: `${file}:${index + 1}` };
+      current = {
+        patterns: all ? ["*"] : [],
+        ...scoped,
+        options: [],
+        origin: `${file}:${index + 1}`,
+      };
       blocks.push(current);
     } else if (key === "include") {
       for (const pattern of args) {
@@ -218,12 +228,12 @@ function parseText(
         const files = [
           ...new Bun.Glob(absolute.slice(1)).scanSync({ cwd: "/", absolute: true }),
         ].sort();
-        // Lines of an included file before its first Host belong to the including block.
         for (const included of files)
-          parseInto(included, home, includeBase, blocks, depth + 1, current.patterns);
+          parseInto(included, home, includeBase, blocks, depth + 1, [...within, current.patterns]);
       }
       const resumed: SshConfigBlock = {
         patterns: current.patterns,
+        ...scoped,
         options: [],
         origin: current.origin,
       };

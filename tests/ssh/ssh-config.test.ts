@@ -181,6 +181,22 @@ Host loop-b
     );
   });
 
+  test("an Include inside a Host block applies only to the hosts of that block, as in ssh", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sshping-cfg-"));
+    writeFileSync(join(dir, "work.conf"), "User bob\nHost *\n  Port 2200\n");
+    writeFileSync(
+      join(dir, "main.conf"),
+      `Host work-*\n  Include ${join(dir, "work.conf")}\n  ConnectTimeout 3\nMatch host x\n  Include ${join(dir, "work.conf")}\nHost *\n  User alice\n`,
+    );
+    const loaded = loadSshConfig({ file: join(dir, "main.conf"), home: dir });
+    expect(loaded.resolve("work-1")).toMatchObject({ user: "bob", port: 2200, connectTimeout: 3 });
+    // ssh -G home1: user alice, port 22; the included Host * used to reach every host.
+    const other = loaded.resolve("home1");
+    expect(other.user).toBe("alice");
+    expect(other.port).toBeUndefined();
+    expect(other.connectTimeout).toBeUndefined();
+  });
+
   test("UserKnownHostsFile none and GlobalKnownHostsFile none mean no file, not ./none", () => {
     const plan = planTarget(
       parseHostSpec("x"),
