@@ -1,7 +1,7 @@
 // Leader election against an in-memory Lease store that behaves like the API server's
 // (resourceVersion conflicts, 404 before the Lease exists), one connection per replica so a
 // test can black-hole or hold back one replica's requests while the other's still get through.
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect, setSystemTime, test } from "bun:test";
 import type { LeaderElector } from "../../lib/podpatrol/kube/leader.ts";
 import { connection, LeaseStore, newElector, until } from "./lease-store.ts";
 
@@ -55,4 +55,26 @@ test("stopped while its request for the Lease is under way, a replica hands back
   await stopped;
   expect(a.isLeader).toBe(false);
   expect(store.lease?.spec.holderIdentity).toBeNull();
+});
+
+test("a wall clock stepped back (NTP, a VM resumed) does not keep a leader that cannot renew acting", async () => {
+  const store = new LeaseStore();
+  const connA = connection(store);
+  const connB = connection(store);
+  const a = elector(connA, "replica-a");
+  a.start();
+  await until("a to lead", () => a.isLeader);
+  const b = elector(connB, "replica-b");
+  b.start();
+  // A's clock steps back an hour, then its API server connection is lost: its renew deadline
+  // must still pass (it was measured on the wall clock: an hour of 'renewed just now').
+  setSystemTime(new Date(Date.now() - 3_600_000));
+  connA.blackHoled = true;
+  try {
+    await until("b to take over", () => b.isLeader);
+    expect(a.isLeader).toBe(false);
+  } finally {
+    connA.blackHoled = false;
+    setSystemTime();
+  }
 });

@@ -1,6 +1,9 @@
 // Leader election on a coordination.k8s.io/v1 Lease, as client-go does it: the holder renews
 // every retryPeriod; others take over once they have seen the record unchanged for a whole
-// leaseDuration (their own clock, so skew between replicas does not matter).
+// leaseDuration (their own clock, so skew between replicas does not matter). Durations are
+// measured on the monotonic clock (as Go's time.Now() does for client-go): a wall clock stepped
+// by NTP or a resumed VM must not keep a leader that cannot renew acting, nor let a follower
+// take a Lease that is being renewed. Only the times written into the Lease are wall-clock.
 import type { Logger } from "../../cli/log.ts";
 import { KubeApiError, type KubeRest } from "./rest.ts";
 
@@ -23,6 +26,11 @@ interface Lease {
     renewTime?: string | null;
     leaseTransitions?: number;
   };
+}
+
+/** Milliseconds on a clock that never jumps (performance.now()), for every duration here. */
+function monotonicNow(): number {
+  return performance.now();
 }
 
 function microTime(): string {
@@ -51,7 +59,7 @@ export class LeaderElector {
    * at its timeout; past renewDeadline another replica may soon take the Lease, so stop acting.
    */
   get isLeader(): boolean {
-    return this.leading && Date.now() - this.lastRenew <= this.settings.renewDeadline * 1000;
+    return this.leading && monotonicNow() - this.lastRenew <= this.settings.renewDeadline * 1000;
   }
 
   private get path(): string {
@@ -71,7 +79,7 @@ export class LeaderElector {
       await this.attempt;
       this.attempt = undefined;
       if (this.stopped) return;
-      if (this.leading && Date.now() - this.lastRenew > this.settings.renewDeadline * 1000) {
+      if (this.leading && monotonicNow() - this.lastRenew > this.settings.renewDeadline * 1000) {
         this.log.error("leader election: could not renew the lease in time, stepping down");
         this.setLeading(false);
       }
@@ -93,7 +101,7 @@ export class LeaderElector {
 
   private async tryAcquireOrRenew(): Promise<void> {
     const { identity, leaseDuration, namespace, name } = this.settings;
-    const now = Date.now();
+    const now = monotonicNow();
     // One attempt may not outlast the renew deadline (the loop then steps down, logged).
     const signal = AbortSignal.timeout(this.settings.renewDeadline * 1000);
     let lease: Lease;
