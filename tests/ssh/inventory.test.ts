@@ -72,6 +72,14 @@ describe("Ansible inventories", () => {
       expect(selectHosts(inventory, "!web*")).toEqual(["lonely", "db1"]);
       expect(selectHosts(inventory, "ungrouped")).toEqual(["lonely"]);
     });
+    test(`${kind}: a ~regex matches from the start of a name, as Ansible's re.match`, () => {
+      // "~b1" selected db1 (a search anywhere): a --run meant for hosts starting with b1 ran on db1.
+      expect(selectHosts(inventory, "~b1")).toEqual([]);
+      expect(selectHosts(inventory, "~eb0[34]")).toEqual([]);
+      expect(selectHosts(inventory, "~db|lone")).toEqual(["lonely", "db1"]);
+      expect(selectHosts(inventory, "~pro")).toEqual(["web01", "web02", "web03", "web04", "db1"]);
+      expect(selectHosts(inventory, "all:!~web0[12]")).toEqual(["lonely", "web03", "web04", "db1"]);
+    });
     test(`${kind}: connection variables, host beats child group beats parent`, () => {
       expect(inventoryTarget(inventory, "web02")).toMatchObject({
         name: "web02",

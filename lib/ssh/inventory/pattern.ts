@@ -58,7 +58,8 @@ function matchTerm(inventory: Inventory, term: string): Set<string> {
   if (term.startsWith("~")) {
     let regex: RegExp;
     try {
-      regex = new RegExp(term.slice(1));
+      // Anchored at the start, as Ansible's re.match: ~web is web*, not anything containing web.
+      regex = new RegExp(`^(?:${term.slice(1)})`);
     } catch (error) {
       throw new Error(`host pattern "${term}": ${(error as Error).message}`);
     }
