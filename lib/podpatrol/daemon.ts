@@ -171,10 +171,12 @@ export function startDaemon(options: DaemonOptions): Daemon {
 
   const done = new Promise<void>((resolve) => {
     const finish = async () => {
-      engine.stop();
       readiness.stop();
       pods.stop();
       nodeInformer?.stop();
+      // The actions under way end (logged, Event sent) before the Lease is handed back: another
+      // replica must not start acting while this one still is.
+      await engine.stop();
       await leadership.stop();
       server?.stop(true);
       untrackMetrics();

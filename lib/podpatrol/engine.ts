@@ -63,6 +63,9 @@ export class PatrolEngine {
   private timer: ReturnType<typeof setInterval> | undefined;
   private processing = false;
   private again = false;
+  private stopped = false;
+  /** Pod and node actions whose API call is under way: stop() waits for them. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   ledger: RemediationLedger;
   readonly breaker: CircuitBreaker;
@@ -113,8 +116,29 @@ export class PatrolEngine {
     this.timer = setInterval(() => this.kick(), 250);
   }
 
-  stop(): void {
+  /**
+   * Starts no action any more and waits (at most `graceMs`) for those under way, so each ends
+   * with its log line, Event and metric before the Lease is handed back and the process exits.
+   */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.inFlight.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Keeps an action's promise until it settles. */
+  private track(action: Promise<void> | undefined): void {
+    if (!action) return;
+    this.inFlight.add(action);
+    void action.finally(() => this.inFlight.delete(action));
   }
 
   // ---- informer callbacks -------------------------------------------------------------------
@@ -297,6 +321,7 @@ export class PatrolEngine {
 
   /** Runs a processing pass soon; passes never overlap. */
   kick(): void {
+    if (this.stopped) return;
     if (this.processing) {
       this.again = true;
       return;
@@ -330,11 +355,11 @@ export class PatrolEngine {
         const pod = this.pods.get(key);
         if (pod) this.evaluatePod(pod);
       }
-      void this.processNode(node, now);
+      this.track(this.processNode(node, now));
     }
     const ready = [...this.candidates.values()].filter((c) => c.notBefore <= now);
     ready.sort((a, b) => a.firstSeen - b.firstSeen);
-    for (const candidate of ready) void this.processCandidate(candidate, now);
+    for (const candidate of ready) this.track(this.processCandidate(candidate, now));
   }
 
   /** Gates one candidate; returns the action's promise when it acts. */

@@ -19,9 +19,12 @@ function harness(flagOverrides: Partial<PatrolFlags> = {}, section: Record<strin
   let evictResult: ActionResult = "success";
   /** Runs while a delete call is in flight (e.g. the watch event of that delete arriving first). */
   let duringDelete: ((p: Pod) => void) | undefined;
+  /** While set, evictions wait for it: an API call in flight. */
+  let evictGate: Promise<void> | undefined;
   const actuator: Actuator = {
     async evict(p: Pod) {
       calls.push(`evict ${p.metadata.name}`);
+      if (evictGate) await evictGate;
       return evictResult;
     },
     async delete(p: Pod, force: boolean) {
@@ -72,6 +75,14 @@ function harness(flagOverrides: Partial<PatrolFlags> = {}, section: Record<strin
     },
     onDelete: (hook: (p: Pod) => void) => {
       duringDelete = hook;
+    },
+    /** Evictions hang until the returned function is called. */
+    holdEvictions: () => {
+      let release = () => {};
+      evictGate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return release;
     },
   };
 }
@@ -415,5 +426,28 @@ describe("engine", () => {
     await h.settle();
     expect(h.calls).toEqual([]);
     expect(h.events[0]?.message).toContain("bare-pod");
+  });
+
+  test("stop() waits for the action in flight, and starts none after it", async () => {
+    // SIGTERM while an eviction is on its way: the daemon released the Lease and exited at once,
+    // so the eviction the API server carried out had no log line, no Event, no metric.
+    const h = harness();
+    const release = h.holdEvictions();
+    h.engine.podUpserted(crashed("a"), undefined);
+    await h.settle();
+    expect(h.calls).toEqual(["evict a"]);
+    let stopped = false;
+    const stopping = h.engine.stop().then(() => {
+      stopped = true;
+    });
+    // A pod arriving while stopping is not acted on.
+    h.engine.podUpserted(crashed("z", "z", "other"), undefined);
+    await h.settle();
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(h.calls).toEqual(["evict a"]);
+    expect(h.events.map((e) => e.reason)).toEqual(["PatrolEvicted"]);
+    expect(h.logs.some((l) => l.includes("evict (") && l.includes("shop/a"))).toBe(true);
   });
 });
