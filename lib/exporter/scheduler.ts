@@ -52,7 +52,8 @@ export class Scheduler {
   }
 
   private async runOnce(spec: CheckSpec): Promise<void> {
-    const started = Date.now();
+    // Monotonic: a wall clock stepped back during the run would postpone the next by the step.
+    const started = performance.now();
     await this.slot();
     const signal = this.controller.signal;
     try {
@@ -68,7 +69,7 @@ export class Scheduler {
     } finally {
       this.release();
       const next = started + spec.interval * 1000;
-      this.schedule(spec, Math.max(0, next - Date.now()));
+      this.schedule(spec, Math.max(0, next - performance.now()));
     }
   }
 

@@ -83,7 +83,8 @@ async function bootTime(): Promise<number | undefined> {
 let table: { at: number; stats: Map<number, NonNullable<ReturnType<typeof readStat>>> } | undefined;
 
 function processTable(): Map<number, NonNullable<ReturnType<typeof readStat>>> {
-  const now = Date.now();
+  // Monotonic: with the wall clock stepped back, the last scan would be reused until it caught up.
+  const now = performance.now();
   if (table && now - table.at < 1000) return table.stats;
   const stats = new Map<number, NonNullable<ReturnType<typeof readStat>>>();
   for (const name of readdirSync("/proc")) {
