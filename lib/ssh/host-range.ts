@@ -4,6 +4,8 @@
  */
 
 const bracket = /\[([^\]]*)\]/;
+/** The most names one pattern may expand to. */
+const maxHosts = 100_000;
 
 /** Expands every bracket of a host name; a name without brackets is returned as is. */
 export function expandHostRange(pattern: string): string[] {
@@ -21,6 +23,9 @@ export function expandHostRange(pattern: string): string[] {
   const values: string[] = [];
   for (const part of inner.split(",")) values.push(...expandPart(part, pattern));
   const tails = expandHostRange(after);
+  // Per bracket and in all: a[0-99999][0-99999] would be 10^10 names (memory gone, no message).
+  if (values.length * tails.length > maxHosts)
+    throw new Error(`host range "${pattern}": more than ${maxHosts} hosts`);
   const out: string[] = [];
   for (const value of values) for (const tail of tails) out.push(before + value + tail);
   return out;
@@ -36,8 +41,8 @@ function expandPart(part: string, pattern: string): string[] {
     const end = Number(endText);
     const step = stepText ? Number(stepText) : 1;
     if (end < start || step < 1) throw new Error(`host range "${pattern}": empty range "${text}"`);
-    if ((end - start) / step > 100_000)
-      throw new Error(`host range "${pattern}": more than 100000 hosts`);
+    if ((end - start) / step > maxHosts)
+      throw new Error(`host range "${pattern}": more than ${maxHosts} hosts`);
     const width = startText.length > 1 && startText.startsWith("0") ? startText.length : 0;
     const out: string[] = [];
     for (let n = start; n <= end; n += step) out.push(String(n).padStart(width, "0"));

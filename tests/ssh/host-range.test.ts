@@ -18,6 +18,13 @@ describe("host ranges", () => {
     expect(() => expandHostRange("web[5-1]")).toThrow(/web\[5-1\]/);
     expect(() => expandHostRange("web[x-]")).toThrow(/not a range/);
   });
+  test("a pattern expanding to more than 100000 names in all is refused (each bracket alone was checked)", () => {
+    expect(() => expandHostRange("a[0-99999][0-99999]")).toThrow(
+      'host range "a[0-99999][0-99999]": more than 100000 hosts',
+    );
+    expect(() => expandHostRange("a[0-60000,0-60000]")).toThrow("more than 100000 hosts");
+    expect(expandHostRange("a[0-99][0-999]")).toHaveLength(100_000);
+  });
   test("folding back for grouped output", () => {
     expect(foldHostNames(["web01", "web02", "web03", "web05", "db1"])).toBe("web[01-03,05],db1");
     expect(foldHostNames(["u@127.0.0.2:2222", "u@127.0.0.3:2222"])).toBe("u@127.0.0.[2-3]:2222");
