@@ -102,7 +102,8 @@ export function buildConfig(flags: PatrolFlags, section: Record<string, unknown>
     ),
     perNodePerMinute: readInteger(limitsRaw, "perNodePerMinute", d.perNodePerMinute, L, 1),
     disruptionBudget: readInteger(limitsRaw, "disruptionBudget", d.disruptionBudget, L, 1),
-    budgetWindow: readDuration(limitsRaw, "budgetWindow", d.budgetWindow, L),
+    // At least 1 s: a window of 0 counts nothing, and the budget would never apply.
+    budgetWindow: readDuration(limitsRaw, "budgetWindow", d.budgetWindow, L, 1),
   };
 
   const breakerRaw = mapping(section.breaker, "podpatrol.breaker");
@@ -113,7 +114,8 @@ export function buildConfig(flags: PatrolFlags, section: Record<string, unknown>
     ratio: readNumber(breakerRaw, "ratio", b.ratio, B, 0, 1),
     minFailing: readInteger(breakerRaw, "minFailing", b.minFailing, B, 1),
     maxRemediations: readInteger(breakerRaw, "maxRemediations", b.maxRemediations, B, 1),
-    window: readDuration(breakerRaw, "window", b.window, B),
+    // At least 1 s: a window of 0 counts no remediation, and maxRemediations never trips.
+    window: readDuration(breakerRaw, "window", b.window, B, 1),
   };
 
   checkNamespaces(flags.namespace, "--namespace");

@@ -82,4 +82,18 @@ describe("podpatrol config", () => {
         "--node-lost-unhealthy-threshold",
       );
   });
+
+  test("a window of 0 (which would turn its safety valve off, silently) is an error naming the key", () => {
+    // limits.budgetWindow 0: the disruption budget counted nothing and never applied; breaker
+    // window 0: no remediation was ever counted, so maxRemediations never tripped.
+    for (const [section, key] of [
+      ["limits", "budgetWindow"],
+      ["breaker", "window"],
+    ] as const)
+      for (const value of [0, "0s"])
+        expect(() => buildConfig(flags, { [section]: { [key]: value } })).toThrow(
+          `podpatrol.${section}.${key}: expected a duration of at least 1s`,
+        );
+    expect(buildConfig(flags, { limits: { budgetWindow: "1s" } }).limits.budgetWindow).toBe(1);
+  });
 });

@@ -60,26 +60,33 @@ export function readNumber(
   return value;
 }
 
-/** A duration in seconds from "10m", "90s" or a number of seconds. */
+/** A duration in seconds from "10m", "90s" or a number of seconds, at least `min` seconds. */
 export function readDuration(
   raw: Record<string, unknown>,
   key: string,
   fallback: number,
   where: string,
+  min = 0,
 ): number {
   const value = raw[key];
   if (value === undefined) return fallback;
-  if (typeof value === "number" && Number.isFinite(value) && value >= 0) return value;
-  if (typeof value === "string") {
+  let seconds: number;
+  if (typeof value === "number" && Number.isFinite(value) && value >= 0) seconds = value;
+  else if (typeof value === "string") {
     try {
-      return parseDuration(value);
+      seconds = parseDuration(value);
     } catch (error) {
       throw new ConfigError(`${where}.${key}: ${(error as Error).message}`);
     }
-  }
-  throw new ConfigError(
-    `${where}.${key}: expected a duration such as 30s or 10m, got ${JSON.stringify(value)}`,
-  );
+  } else
+    throw new ConfigError(
+      `${where}.${key}: expected a duration such as 30s or 10m, got ${JSON.stringify(value)}`,
+    );
+  if (seconds < min)
+    throw new ConfigError(
+      `${where}.${key}: expected a duration of at least ${min}s, got ${JSON.stringify(value)}`,
+    );
+  return seconds;
 }
 
 export function readEnum<T extends string>(
