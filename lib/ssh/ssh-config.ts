@@ -52,13 +52,20 @@ export class SshConfig {
       }
     }
     const one = (key: string) => seen.get(key)?.join(" ");
+    // Decimal digits, as ssh reads them (Number() took 0x16 and 1e3).
     const number = (key: string): number | undefined => {
       const value = one(key);
       if (value === undefined) return undefined;
-      const parsed = Number(value);
-      if (!Number.isFinite(parsed) || parsed < 0)
+      if (!/^\d+$/.test(value))
         throw new Error(`ssh config for ${host}: ${key} "${value}" is not a number`);
-      return parsed;
+      return Number(value);
+    };
+    const port = (): number | undefined => {
+      const value = one("port");
+      if (value === undefined) return undefined;
+      if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535)
+        throw new Error(`ssh config for ${host}: port "${value}" is not a port (1-65535)`);
+      return Number(value);
     };
     const time = (key: string): number | undefined => {
       const value = one(key);
@@ -83,7 +90,7 @@ export class SshConfig {
     };
     set("hostName", one("hostname"));
     set("user", one("user"));
-    set("port", number("port"));
+    set("port", port());
     set("identitiesOnly", yes("identitiesonly"));
     set("identityAgent", one("identityagent"));
     set("proxyJump", one("proxyjump"));

@@ -108,6 +108,22 @@ describe("ssh_config", () => {
     expect(commented.resolve("db-1")).toMatchObject({ port: 2222, hostName: "%h.db", user: "u#1" });
   });
 
+  test("Port is a decimal 1-65535 and counts are decimal, as ssh reads them (not 0x16, 1e3, 70000)", () => {
+    const resolve = (lines: string) => () =>
+      parseSshConfig(`Host *\n${lines}\n`, "config", home).resolve("h");
+    for (const port of ["70000", "0", "0x16", "1e3", "22.5"])
+      expect(resolve(`  Port ${port}`)).toThrow(
+        `ssh config for h: port "${port}" is not a port (1-65535)`,
+      );
+    expect(resolve("  ServerAliveCountMax 0x3")).toThrow(
+      'serveralivecountmax "0x3" is not a number',
+    );
+    expect(resolve("  Port 65535\n  ServerAliveCountMax 3")()).toMatchObject({
+      port: 65535,
+      serverAliveCountMax: 3,
+    });
+  });
+
   test("the first jump host's own ProxyJump comes before it, as with ssh; a loop is an error", () => {
     const chained = parseSshConfig(
       `Host app-*
