@@ -76,7 +76,16 @@ function applyLimit(inventory: Inventory, names: string[], limit: string | undef
         `--limit ${limit}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
       );
     }
-    allowed = new Set(content.split(/\s+/).filter((word) => word && !word.startsWith("#")));
+    // As Ansible reads @FILE: one pattern per line (a retry file's host names are patterns too);
+    // blank lines and # comment lines skipped. A name not in the inventory (a host given on the
+    // command line) is allowed as written.
+    allowed = new Set<string>();
+    for (const raw of content.split("\n")) {
+      const line = raw.trim();
+      if (!line || line.startsWith("#")) continue;
+      allowed.add(line);
+      for (const host of selectHosts(inventory, line)) allowed.add(host);
+    }
   } else {
     allowed = new Set(selectHosts(inventory, limit));
   }
