@@ -3,6 +3,7 @@ import { onlyKeys, optNumber } from "../fields.ts";
 import { earliestExpiry, type PeerCertificate, pemCertificates } from "../net/certs.ts";
 import { dial, type IpProtocol, type TlsSettings } from "../net/dial.ts";
 import type { CheckKind } from "../types.ts";
+import { readLocalFile } from "./local-file.ts";
 import { parseIpProtocol, recordTlsVersion, splitHostPort, tlsMetrics } from "./shared.ts";
 import { parseTlsConfig } from "./tls-config.ts";
 
@@ -11,6 +12,9 @@ export interface CertSettings {
   tls: TlsSettings;
   ipProtocol: IpProtocol;
 }
+
+/** A CA bundle is a few hundred KiB: this bounds what a PEM target can make the exporter hold. */
+const maxPemBytes = 16 * 1024 * 1024;
 
 /** "/etc/ssl/x.pem", "./x.pem" or "file:x.pem" is a local file; anything else host:port. */
 export function localPemPath(target: string): string | undefined {
@@ -55,8 +59,15 @@ export const certCheck: CheckKind<CertSettings> = {
     let trusted = true;
     const path = localPemPath(target);
     if (path) {
+      let text: string;
       try {
-        chain = pemCertificates(await Bun.file(path).text(), path);
+        text = await readLocalFile(path, maxPemBytes);
+      } catch (error) {
+        const { code, message } = error as NodeJS.ErrnoException;
+        return result.fail(code ? message : `${path}: ${message}`);
+      }
+      try {
+        chain = pemCertificates(text, path);
       } catch (error) {
         return result.fail((error as Error).message);
       }

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { onlyKeys, optNumber, optSize, optString, regex } from "../fields.ts";
 import type { CheckKind } from "../types.ts";
+import { readLocalFile } from "./local-file.ts";
 
 export interface ProcessSettings {
   cmdline: RegExp | undefined;
@@ -10,6 +11,9 @@ export interface ProcessSettings {
   maxCount: number | undefined;
   maxRssBytes: number | undefined;
 }
+
+/** A pid and a newline, with room to spare. */
+const maxPidfileBytes = 4096;
 
 /** Linux reports CPU times in clock ticks; USER_HZ is 100 on every mainstream kernel build. */
 const ticksPerSecond = 100;
@@ -106,7 +110,7 @@ async function findProcesses(target: string, settings: ProcessSettings): Promise
   if (target.startsWith("/")) {
     let text: string;
     try {
-      text = await readFile(target, "utf8");
+      text = await readLocalFile(target, maxPidfileBytes);
     } catch (error) {
       throw new Error(`pidfile ${target}: ${(error as Error).message}`);
     }
