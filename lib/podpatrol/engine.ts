@@ -39,6 +39,8 @@ interface Candidate {
 
 const NODE_LOST = "node-lost";
 
+/** When a request the API server throttled (429 without a budget) is tried again. */
+const throttledRetryMs = 5_000;
 export class PatrolEngine {
   readonly pods = new Map<string, Pod>();
   readonly nodes = new Map<string, Node>();
@@ -539,6 +541,18 @@ export class PatrolEngine {
         `eviction refused by a PodDisruptionBudget (429); retrying in ${this.config.evictionRetry}s, never bypassing it`,
         done,
         "Warning",
+      );
+      return;
+    }
+    if (result === "throttled") {
+      // Not a budget: the API server is busy. Tried again soon; no Event blames a PDB.
+      failCurrentSpan("the API server throttled the request (429)");
+      this.limiter.release(scope, stamp);
+      this.retryAt(c, done + throttledRetryMs);
+      this.log(
+        "warn",
+        `${action} pod ${c.podKey}: the API server is throttling requests (429 Too Many Requests); retrying in ${throttledRetryMs / 1000}s`,
+        { rule: c.rule, action, pod: c.podKey },
       );
       return;
     }

@@ -216,6 +216,28 @@ describe("engine", () => {
     expect(h.events.at(-1)?.reason).toBe("PatrolEvicted");
   });
 
+  test("the API server throttling the eviction (429, no budget) is retried soon, no PDB blamed", async () => {
+    const h = harness({}, { "eviction-retry": "60s" });
+    h.engine.podUpserted(healthy("b"), undefined);
+    h.engine.podUpserted(healthy("c"), undefined);
+    h.blockEvictions("throttled");
+    h.engine.podUpserted(crashed("a"), undefined);
+    await h.settle();
+    expect(h.calls).toEqual(["evict a"]);
+    expect(h.events.map((e) => e.message).join("")).not.toContain("PodDisruptionBudget");
+    expect(h.logs.join("")).toContain(
+      "the API server is throttling requests (429 Too Many Requests)",
+    );
+    expect(await h.registry.metrics()).toContain(
+      'opsctl_podpatrol_actions_total{rule="crashloop",action="evict",result="throttled"} 1',
+    );
+    h.blockEvictions("success");
+    h.advance(6_000); // well before eviction-retry's 60 s
+    await h.settle();
+    expect(h.calls).toEqual(["evict a", "evict a"]);
+    expect(h.events.at(-1)?.reason).toBe("PatrolEvicted");
+  });
+
   test("a pod that changed between decision and action (409) is judged again, not counted done", async () => {
     const h = harness();
     for (const p of [healthy("b"), healthy("c"), healthy("d")]) h.engine.podUpserted(p, undefined);

@@ -7,7 +7,11 @@ import { NODE_LOST_TAINT } from "../rules/node-lost/rule.ts";
 import { KubeApiError, type KubeRest } from "./rest.ts";
 
 /** gone: no such pod (404). changed: the pod is not the copy the decision was made on (409). */
-export type ActionResult = "success" | "blocked" | "gone" | "changed";
+/**
+ * blocked: a PodDisruptionBudget refused the eviction; throttled: the API server's own rate limit
+ * (priority and fairness) refused the request. Both are a 429; only the first is about the pod.
+ */
+export type ActionResult = "success" | "blocked" | "throttled" | "gone" | "changed";
 
 export interface Actuator {
   evict(pod: Pod): Promise<ActionResult>;
@@ -46,8 +50,10 @@ export class KubeActuator implements Actuator {
       });
       return "success";
     } catch (error) {
-      // 429: a PodDisruptionBudget forbids it now. Retried later, never bypassed.
-      if (error instanceof KubeApiError && error.status === 429) return "blocked";
+      // 429: a PodDisruptionBudget forbids it now (retried later, never bypassed), or the API
+      // server throttles requests, which its message tells apart ("...disruption budget...").
+      if (error instanceof KubeApiError && error.status === 429)
+        return /disruption budget/i.test(error.message) ? "blocked" : "throttled";
       const result = missed(error);
       if (result) return result;
       throw error;
