@@ -37,6 +37,24 @@ test("a leader whose API requests hang has stopped acting before another replica
   }
 });
 
+test("stopped with its API server hung, a leader gives up releasing the Lease after renewDeadline", async () => {
+  const store = new LeaseStore();
+  const conn = connection(store);
+  const a = elector(conn, "replica-a");
+  a.start();
+  await until("a to lead", () => a.isLeader);
+  conn.blackHoled = true;
+  try {
+    // Before, the release's requests had no deadline of their own here (30 s each for real):
+    // stop() never returned on a black-holed connection.
+    await a.stop();
+    expect(a.isLeader).toBe(false);
+    expect(store.lease?.spec.holderIdentity).toBe("replica-a"); // not released: it expires
+  } finally {
+    conn.blackHoled = false;
+  }
+});
+
 test("stopped while its request for the Lease is under way, a replica hands back what it gets", async () => {
   const store = new LeaseStore();
   const conn = connection(store);

@@ -184,10 +184,14 @@ export class LeaderElector {
     await this.attempt;
     if (!this.leading) return;
     this.setLeading(false);
+    // As long as a renewal gets, for both requests: on a hung API server the release must not
+    // outlast the pod's termination grace (each request would wait its 30 s default).
+    const signal = AbortSignal.timeout(this.settings.renewDeadline * 1000);
     try {
-      const lease = await this.rest.request<Lease>("GET", this.path);
+      const lease = await this.rest.request<Lease>("GET", this.path, { signal });
       if (lease.spec.holderIdentity !== this.settings.identity) return;
       await this.rest.request("PUT", this.path, {
+        signal,
         body: {
           apiVersion: "coordination.k8s.io/v1",
           kind: "Lease",
