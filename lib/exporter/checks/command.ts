@@ -120,6 +120,9 @@ export const commandCheck: CheckKind<CommandSettings> = {
       });
     } finally {
       signal.removeEventListener("abort", onAbort);
+      // A child that left the group (setsid) may hold the other ends for ever: ours close now.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
     }
     if (signal.aborted) throw signal.reason;
     if (exit.error) return result.fail(`${argv[0]}: ${exit.error.message}`);
