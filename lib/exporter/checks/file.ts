@@ -83,10 +83,14 @@ export const fileCheck: CheckKind<FileSettings> = {
     } catch (error) {
       throw new Error(`${where}.name: ${(error as Error).message}`);
     }
+    const maxDepth = optNumber(raw, "max_depth", where) ?? 64;
+    // -1 walked nothing: 0 files, as if the directory were empty.
+    if (!Number.isInteger(maxDepth) || maxDepth < 0)
+      throw new Error(`${where}.max_depth: expected a whole number, 0 or more (got ${maxDepth})`);
     return {
       match,
       recursive: bool(raw, "recursive", where, false),
-      maxDepth: optNumber(raw, "max_depth", where) ?? 64,
+      maxDepth,
       minCount: optNumber(raw, "min_count", where),
       maxCount: optNumber(raw, "max_count", where),
       maxTotalBytes: optSize(raw, "max_total_bytes", where),
