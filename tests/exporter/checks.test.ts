@@ -131,6 +131,41 @@ describe("http", () => {
     expect(missing.error).toContain("x-missing missing");
   });
 
+  test("a body of megabytes in many small pieces (plain and chunked) arrives whole and in order", async () => {
+    const piece = (i: number) => `${String(i).padStart(8, "0")}${"x".repeat(8184)}`;
+    const pieces = 400; // 400 x 8 KiB: ~3.2 MiB, read in many packets
+    const whole = Array.from({ length: pieces }, (_, i) => piece(i)).join("") + "END-MARKER";
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(request) {
+        if (new URL(request.url).pathname === "/plain") return new Response(whole);
+        let i = 0;
+        const stream = new ReadableStream({
+          pull(controller) {
+            if (i < pieces) controller.enqueue(new TextEncoder().encode(piece(i++)));
+            else {
+              controller.enqueue(new TextEncoder().encode("END-MARKER"));
+              controller.close();
+            }
+          },
+        });
+        return new Response(stream);
+      },
+    });
+    try {
+      for (const path of ["/plain", "/chunked"]) {
+        const result = await check("http", `http://127.0.0.1:${server.port}${path}`, {
+          fail_if_body_not_matches_regexp: ["^00000000x+00000001x+.*00000399x+END-MARKER$"],
+        });
+        expect([path, result.error, result.success]).toEqual([path, undefined, true]);
+        expect(detail(result, "http_content_length")).toBe(whole.length);
+      }
+    } finally {
+      server.stop(true);
+    }
+  });
+
   // blackbox's regexes are Go's: (?i) flags, and ^/$ at the body's ends unless (?m).
   test("body regexes in Go RE2 syntax, on the body 'service healthy\\n'", async () => {
     const body = (key: string, pattern: string) =>

@@ -142,7 +142,15 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
 
 /** Incremental response parser: push() returns true once the whole message has arrived. */
 class ResponseReader {
-  private buffer: Buffer = Buffer.alloc(0);
+  /**
+   * What arrived so far is store[0, length): grown by doubling. Joining each packet onto the
+   * whole (Buffer.concat) copied a 10 MiB body hundreds of times over.
+   */
+  private store: Buffer = Buffer.alloc(0);
+  private length = 0;
+  private get buffer(): Buffer {
+    return this.store.subarray(0, this.length);
+  }
   private head: { status: number; httpVersion: string; headers: [string, string][] } | undefined;
   private bodyStart = 0;
   private contentLength: number | undefined;
@@ -157,7 +165,14 @@ class ResponseReader {
   ) {}
 
   push(data: Buffer): boolean {
-    this.buffer = this.buffer.length === 0 ? data : Buffer.concat([this.buffer, data]);
+    if (this.length + data.length > this.store.length) {
+      const size = Math.max(this.store.length * 2, this.length + data.length, 16 * 1024);
+      const grown = Buffer.allocUnsafe(size);
+      this.store.copy(grown, 0, 0, this.length);
+      this.store = grown;
+    }
+    data.copy(this.store, this.length);
+    this.length += data.length;
     if (!this.head) {
       const end = this.buffer.indexOf("\r\n\r\n");
       if (end < 0) {
