@@ -134,7 +134,7 @@ describe("http", () => {
   test("a body of megabytes in many small pieces (plain and chunked) arrives whole and in order", async () => {
     const piece = (i: number) => `${String(i).padStart(8, "0")}${"x".repeat(8184)}`;
     const pieces = 400; // 400 x 8 KiB: ~3.2 MiB, read in many packets
-    const whole = Array.from({ length: pieces }, (_, i) => piece(i)).join("") + "END-MARKER";
+    const whole = `${Array.from({ length: pieces }, (_, i) => piece(i)).join("")}END-MARKER`;
     const server = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
