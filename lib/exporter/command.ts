@@ -31,15 +31,30 @@ export async function runExporter(ctx: ExporterContext): Promise<number> {
     if (!source) return { checks: [], modules: new Map() };
     return loadExporterConfig(source, defaults, options.checksFile ? "file" : "exporter-section");
   };
-  let config: ExporterConfig;
+  // SIGHUP's default action kills the process: a `systemctl reload` right after a start (while
+  // the config loads, before the daemon listens) is held and done once it serves.
+  const daemonMode = !options.checkConfig && !options.once;
+  const held = { hangup: false };
+  const holdHangup = () => {
+    held.hangup = true;
+  };
+  if (daemonMode) process.on("SIGHUP", holdHangup);
   try {
-    config = await load();
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
+    let config: ExporterConfig;
+    try {
+      config = await load();
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+    if (options.checkConfig) return reportValid(ctx, source, config);
+    if (options.once) return runOnce(ctx, config);
+    return await serve(ctx, source, config, load, () => {
+      process.off("SIGHUP", holdHangup);
+      return held.hangup;
+    });
+  } finally {
+    process.off("SIGHUP", holdHangup);
   }
-  if (options.checkConfig) return reportValid(ctx, source, config);
-  if (options.once) return runOnce(ctx, config);
-  return serve(ctx, source, config, load);
 }
 
 /** --check-config: the config loaded, so it is valid; say what it holds. */
@@ -90,6 +105,8 @@ async function serve(
   source: string | undefined,
   config: ExporterConfig,
   load: () => Promise<ExporterConfig>,
+  /** Stops holding SIGHUPs; true if one came while starting. */
+  releaseHangups: () => boolean,
 ): Promise<number> {
   const { options, log } = ctx;
   if (!source)
@@ -112,6 +129,10 @@ async function serve(
   await daemon.start(config);
   const onHangup = () => void daemon.reload();
   process.on("SIGHUP", onHangup);
+  if (releaseHangups()) {
+    log.info("SIGHUP while starting: reloading the configuration now", { file: source });
+    void daemon.reload();
+  }
   const unwatch =
     source && options.watchInterval > 0
       ? watchFile(source, options.watchInterval, () => {
