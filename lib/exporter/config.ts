@@ -17,6 +17,8 @@ import {
 import { shownTarget } from "./target-text.ts";
 import type { CheckSpec } from "./types.ts";
 
+/** The shortest check interval: Prometheus scrapes every few seconds at most. */
+const minIntervalSeconds = 1;
 export interface ExporterConfig {
   checks: CheckSpec[];
   modules: Map<string, CheckSpec>;
@@ -67,6 +69,11 @@ function parseOne(raw: unknown, where: string, defaults: Defaults, probe: boolea
   ] as const)
     if (seconds > maxTimerSeconds)
       throw new Error(`${where}.${key}: ${seconds}s is longer than a timer can wait (24 days)`);
+  // A check every few milliseconds is a typo (30ms for 30s), and would run ~30 times a second.
+  if (!probe && interval < minIntervalSeconds)
+    throw new Error(
+      `${where}.interval: ${interval}s is under ${minIntervalSeconds}s (a typo of s?)`,
+    );
   if (!probe && timeout > interval)
     throw new Error(`${where}.timeout: ${timeout}s is longer than the interval (${interval}s)`);
   const labels = stringMap(raw, "labels", where);

@@ -27,8 +27,7 @@ export const exporterOptions = {
   },
   defaultInterval: {
     type: "duration",
-    min: 0,
-    minExclusive: true,
+    min: 1,
     timer: true,
     description: "Interval of checks that set none",
     default: 30,

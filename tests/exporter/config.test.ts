@@ -77,6 +77,11 @@ describe("parseExporterConfig", () => {
       'checks[0] (a).interval: "soon" is not a duration',
     ],
     [
+      "an interval of milliseconds (a typo of s)",
+      { checks: [{ name: "a", kind: "file", target: "/tmp", interval: "30ms" }] },
+      "checks[0] (a).interval: 0.03s is under 1s (a typo of s?)",
+    ],
+    [
       "timeout > interval",
       { checks: [{ name: "a", kind: "file", target: "/tmp", interval: "5s", timeout: "10s" }] },
       "timeout: 10s is longer than the interval (5s)",

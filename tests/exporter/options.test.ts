@@ -25,6 +25,7 @@ describe("exporter flags", () => {
     ["--concurrency", "0"],
     ["--concurrency=-3"],
     ["--default-interval", "0"],
+    ["--default-interval", "500ms"],
     ["--default-timeout", "0s"],
     // Longer than a timer can wait (24.8 days): it would fire at once, every millisecond.
     ["--default-interval", "30d"],
