@@ -1,6 +1,9 @@
 /** Secrets kept out of what a tool prints: logs, errors and `opsctl config show` get pasted into tickets. */
 
-/** A URL with its password replaced by *** (http://ops:***@host/); any other text as it is. */
+/**
+ * A URL with its password replaced by "xxxxx" (http://ops:xxxxx@host/), as Go's url.Redacted()
+ * shows it; any other text as it is.
+ */
 export function hidePassword(text: string): string {
   if (!text.includes("@")) return text;
   let url: URL;
@@ -10,6 +13,6 @@ export function hidePassword(text: string): string {
     return text;
   }
   if (!url.password) return text;
-  url.password = "***";
+  url.password = "xxxxx";
   return url.href;
 }

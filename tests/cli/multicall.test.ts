@@ -67,7 +67,7 @@ describe("multi-call dispatch (compiled)", () => {
     for (const args of [["--json"], []]) {
       const result = await run([multicall, "config", "show", ...args], { cwd, env: secretEnv });
       expect(result.exitCode).toBe(0);
-      expect(result.stdout).toContain("http://ops:***@127.0.0.1:9091/");
+      expect(result.stdout).toContain("http://ops:xxxxx@127.0.0.1:9091/");
       expect(result.stdout).not.toContain("s3cr3t");
     }
   });

@@ -16,7 +16,8 @@ function elector(conn: ReturnType<typeof connection>, identity: string): LeaderE
   return e;
 }
 
-test("a leader whose API requests hang has stopped acting before another replica takes over", async () => {
+/** Two replicas on one Lease store: replica-a leads, replica-b has started and waits. */
+async function aLeadingBWaiting() {
   const store = new LeaseStore();
   const connA = connection(store);
   const connB = connection(store);
@@ -25,6 +26,11 @@ test("a leader whose API requests hang has stopped acting before another replica
   await until("a to lead", () => a.isLeader);
   const b = elector(connB, "replica-b");
   b.start();
+  return { store, connA, connB, a, b };
+}
+
+test("a leader whose API requests hang has stopped acting before another replica takes over", async () => {
+  const { store, connA, a, b } = await aLeadingBWaiting();
   // A's API server connection is black-holed: its renewals never answer (until they time out).
   connA.blackHoled = true;
   try {
@@ -76,14 +82,7 @@ test("stopped while its request for the Lease is under way, a replica hands back
 });
 
 test("a wall clock stepped back (NTP, a VM resumed) does not keep a leader that cannot renew acting", async () => {
-  const store = new LeaseStore();
-  const connA = connection(store);
-  const connB = connection(store);
-  const a = elector(connA, "replica-a");
-  a.start();
-  await until("a to lead", () => a.isLeader);
-  const b = elector(connB, "replica-b");
-  b.start();
+  const { connA, a, b } = await aLeadingBWaiting();
   // A's clock steps back an hour, then its API server connection is lost: its renew deadline
   // must still pass (it was measured on the wall clock: an hour of 'renewed just now').
   setSystemTime(new Date(Date.now() - 3_600_000));
