@@ -8,15 +8,16 @@
  */
 import {
   closeSync,
-  createReadStream,
-  createWriteStream,
   fchmodSync,
   fchownSync,
   fstatSync,
   fsyncSync,
   futimesSync,
+  read,
+  write,
 } from "node:fs";
 import { pipeline } from "node:stream/promises";
+import { promisify } from "node:util";
 import { createGzip } from "node:zlib";
 import type { FsPath } from "../path.ts";
 import type { FileStat } from "../stat.ts";
@@ -88,11 +89,7 @@ async function compressAtomically(site: CompressSite, seen: FileStat): Promise<C
     tempFd = site.createTemp(seen.mode & 0o7777);
     tempCreated = true;
     keepOwnerAndMode(tempFd, opened);
-    await pipeline(
-      createReadStream("", { fd: source, autoClose: false, start: 0 }),
-      createGzip(),
-      createWriteStream("", { fd: tempFd, autoClose: false }),
-    );
+    await gzipInto(source, tempFd);
     fsyncSync(tempFd);
     futimesSync(tempFd, seen.atime, seen.mtime);
     const compressedSize = fstatSync(tempFd).size;
@@ -116,6 +113,35 @@ async function compressAtomically(site: CompressSite, seen: FileStat): Promise<C
         // Already gone: nothing to clean up.
       }
     }
+  }
+}
+
+const readAt = promisify(read);
+const writeAt = promisify(write);
+const chunkSize = 256 * 1024;
+
+/**
+ * gzip from one descriptor into another; both stay open, whatever happens. Not through
+ * createReadStream/createWriteStream({ fd, autoClose: false }): Bun's close their descriptor when
+ * they fail (a full disk), so our own close then failed with EBADF, which hid the ENOSPC and
+ * skipped removing the half-written temp (or closed a descriptor opened meanwhile).
+ */
+async function gzipInto(source: number, target: number): Promise<void> {
+  await pipeline(chunksOf(source), createGzip(), async (gzipped: AsyncIterable<Buffer>) => {
+    for await (const chunk of gzipped)
+      for (let offset = 0; offset < chunk.length; )
+        offset += (await writeAt(target, chunk, offset, chunk.length - offset, null)).bytesWritten;
+  });
+}
+
+/** The file from its start, in fresh buffers (gzip may still hold the previous one). */
+async function* chunksOf(fd: number): AsyncGenerator<Buffer> {
+  for (let position = 0; ; ) {
+    const buffer = Buffer.allocUnsafe(chunkSize);
+    const { bytesRead } = await readAt(fd, buffer, 0, chunkSize, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
   }
 }
 
