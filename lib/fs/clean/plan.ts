@@ -45,16 +45,18 @@ export function logMatcher(policy: CleanPolicy): NameMatcher {
   const match = compileGlobs(policy.match) ?? (() => false);
   const exclude = compileGlobs(policy.exclude);
   const compressing = policy.compressAfter !== undefined;
+  // The log a .gz or a temp came from: an --exclude'd log's archives are protected with it.
+  const isLog = (log: string) => match(log) && !exclude?.(log);
   return (name) => {
     if (exclude?.(name)) return false;
     if (compressing) {
       // A compression's temp (a dead run's is removed once stale), never a log of its own.
       const log = logNameOfTemp(name);
-      if (log !== undefined) return match(log);
+      if (log !== undefined) return isLog(log);
     }
     if (match(name)) return true;
     // What an earlier run compressed expires like the log it came from.
-    return compressing && name.endsWith(".gz") && match(name.slice(0, -3));
+    return compressing && name.endsWith(".gz") && isLog(name.slice(0, -3));
   };
 }
 
@@ -65,11 +67,13 @@ export function logMatcherBytes(policy: CleanPolicy): ByteNameMatcher | undefine
   const exclude = policy.exclude.length > 0 ? compileGlobsToBytes(policy.exclude) : undefined;
   if (policy.exclude.length > 0 && !exclude) return undefined;
   const compressing = policy.compressAfter !== undefined;
+  const isLog: ByteNameMatcher = (buf, start, end) =>
+    match(buf, start, end) && !exclude?.(buf, start, end);
   return (buf, start, end) => {
     if (exclude?.(buf, start, end)) return false;
     if (compressing) {
       const logEnd = logEndOfTemp(buf, start, end);
-      if (logEnd >= 0) return match(buf, start, logEnd);
+      if (logEnd >= 0) return isLog(buf, start, logEnd);
     }
     if (match(buf, start, end)) return true;
     return (
@@ -78,7 +82,7 @@ export function logMatcherBytes(policy: CleanPolicy): ByteNameMatcher | undefine
       buf[end - 3] === 0x2e &&
       buf[end - 2] === 0x67 &&
       buf[end - 1] === 0x7a &&
-      match(buf, start, end - 3)
+      isLog(buf, start, end - 3)
     );
   };
 }
