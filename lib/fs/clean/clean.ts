@@ -7,7 +7,7 @@
 import { withSpan } from "../../telemetry/span.ts";
 import { mountKey } from "../mounts.ts";
 import { displayPath, type FsPath, toBytes } from "../path.ts";
-import { walk } from "../walk.ts";
+import { type WalkError, walk } from "../walk.ts";
 import {
   archiveOf,
   Changed,
@@ -116,6 +116,7 @@ export async function clean(
   const isLog = logMatcher(options);
   const isLogBytes = logMatcherBytes(options);
   const { mountPoints } = options;
+  const roots = options.roots.map((root) => toBytes(root.real));
   const walker = walk(
     options.roots.map((root) => root.real),
     {
@@ -134,7 +135,7 @@ export async function clean(
       needsStat: () => true,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.beforeOpenDir ? { beforeOpenDir: options.beforeOpenDir } : {}),
-      onError: (error) => emit({ event: "error", ...error }),
+      onError: (error) => emit(vanished(error, roots) ?? { event: "error", ...error }),
     },
   );
   const actor = new Actor(options, summary, emit);
@@ -175,6 +176,20 @@ export async function clean(
   summary.dirs = walker.stats.dirs;
   summary.durationSeconds = (performance.now() - started) / 1000;
   return summary;
+}
+
+/**
+ * A log or a directory below a root that was removed (logrotate, the app, kubelet) between its
+ * listing and its stat or open: nothing left to clean, a skip as for a log gone before its unlink,
+ * not a failure. A root that is gone stays an error.
+ */
+function vanished(error: WalkError, roots: readonly Buffer[]): CleanEvent | undefined {
+  if (error.code !== "ENOENT" || error.op === "root") return undefined;
+  if (error.op === "stat")
+    return { event: "skip", path: error.path, reason: "vanished before it was examined" };
+  const path = toBytes(error.path);
+  if (roots.some((root) => root.equals(path))) return undefined;
+  return { event: "skip", path: error.path, reason: "vanished before it was read" };
 }
 
 /**
