@@ -2,7 +2,12 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { clean } from "../../lib/fs/clean/clean.ts";
-import { type CleanPolicy, logMatcher, logMatcherBytes } from "../../lib/fs/clean/plan.ts";
+import {
+  type CleanPolicy,
+  logMatcher,
+  logMatcherBytes,
+  planDirectory,
+} from "../../lib/fs/clean/plan.ts";
 import { cleanOptions } from "./clean-options.ts";
 import { dir, exists, file, tempDir } from "./tree.ts";
 
@@ -51,5 +56,37 @@ describe("clean engine and --exclude", () => {
     expect(exists(join(root, "audit.log.gz"))).toBe(true);
     expect(exists(join(root, "app.log.gz"))).toBe(false);
     expect(summary.deleted).toBe(1);
+  });
+});
+
+describe("planDirectory and archives", () => {
+  test("--compress-after leaves archives compressed by other tools (xz, zstd, bzip2...) as they are", () => {
+    const now = Date.now();
+    const day = 86_400_000;
+    const entry = (name: string) => ({
+      path: `/logs/${name}`,
+      name,
+      kind: "file" as const,
+      followed: false,
+      depth: 1,
+      stat: {
+        dev: 1,
+        ino: name.length,
+        mode: 0o100644,
+        size: 100,
+        mtimeMs: now - 3 * day,
+        atimeMs: now,
+        ctimeMs: now,
+        isFile: () => true,
+        isDirectory: () => false,
+        isSymbolicLink: () => false,
+      },
+    });
+    const names = ["app.log.1", "app.log.2.xz", "app.log.3.zst", "app.log.4.bz2", "app.log.5.gz"];
+    const plan = planDirectory(names.map(entry) as never, {
+      ...policy({ match: ["*.log.*"], compressAfter: 1 }),
+      now,
+    });
+    expect(plan.map((file) => [file.action, file.name])).toEqual([["compress", "app.log.1"]]);
   });
 });

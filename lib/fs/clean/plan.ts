@@ -87,6 +87,12 @@ export function logMatcherBytes(policy: CleanPolicy): ByteNameMatcher | undefine
   };
 }
 
+/**
+ * Archives already compressed, left as they are by --compress-after: logrotate's compresscmd may
+ * be xz or zstd, and `--match '*.log.*'` matches them (gzipping gave app.log.2.xz.gz).
+ */
+const compressedArchive = /\.(gz|xz|zst|bz2|lz4|lzma|lz|zip|7z|tgz|txz|tbz2)$/i;
+
 export function planDirectory(entries: readonly WalkEntry[], policy: CleanPolicy): PlannedFile[] {
   const compressing = policy.compressAfter !== undefined;
   const plan: PlannedFile[] = [];
@@ -121,7 +127,7 @@ export function planDirectory(entries: readonly WalkEntry[], policy: CleanPolicy
     } else if (
       compressBefore !== undefined &&
       stat.mtimeMs < compressBefore &&
-      !entry.name.endsWith(".gz")
+      !compressedArchive.test(entry.name)
     ) {
       plan.push({ action: "compress", path: entry.path, name: entry.name, stat });
     }
