@@ -11,6 +11,8 @@ export interface FileStat {
   atimeMs: number;
   /** Last change of the inode (NaN where unknown): utimes cannot set it back. */
   ctimeMs: number;
+  /** Hard links to the inode: removing one of several frees nothing. */
+  nlink: number;
   readonly mtime: Date;
   readonly atime: Date;
   isFile(): boolean;

@@ -101,7 +101,12 @@ export function removeIfUnchanged(path: FsPath, seen: FileStat): number {
   const now = lstatSync(path);
   if (!sameFile(seen, now)) throw new Changed(changedReasons.file);
   unlinkSync(path);
-  return now.size;
+  return bytesFreedBy(now);
+}
+
+/** What removing a file gives back: nothing while another hard link keeps its data. */
+export function bytesFreedBy(stat: FileStat): number {
+  return stat.nlink > 1 ? 0 : stat.size;
 }
 
 /** Where compressing `path` puts it. */

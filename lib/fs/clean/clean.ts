@@ -10,6 +10,7 @@ import { displayPath, type FsPath, toBytes } from "../path.ts";
 import { type WalkError, walk } from "../walk.ts";
 import {
   archiveOf,
+  bytesFreedBy,
   Changed,
   ensureCompressible,
   ensureNoArchive,
@@ -264,9 +265,9 @@ class Actor {
         }
         if (file.action === "delete") {
           this.summary.deleted++;
-          this.summary.bytesFreed += file.stat.size;
+          this.summary.bytesFreed += bytesFreedBy(file.stat);
         } else this.summary.compressed++;
-        this.report(file, file.action === "delete" ? file.stat.size : null);
+        this.report(file, file.action === "delete" ? bytesFreedBy(file.stat) : null);
       }
       return;
     }
@@ -415,8 +416,10 @@ class Actor {
         const root = this.roots.openFor(plan.dir);
         const done = await compressLog(root, plan.dir, plan.dev, plan.ino, file.path, file.stat);
         this.summary.compressed++;
-        this.summary.bytesFreed += done.bytesFreed;
-        this.report(file, done.bytesFreed, done.target);
+        // With other hard links the log's data stays: the .gz adds to the disk, frees nothing.
+        const freed = file.stat.nlink > 1 ? 0 : done.bytesFreed;
+        this.summary.bytesFreed += freed;
+        this.report(file, freed, done.target);
       } catch (error) {
         this.failed(file, error);
       }

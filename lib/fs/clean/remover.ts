@@ -10,7 +10,7 @@ import { nativeFs } from "../native/dir.ts";
 import { errnoError } from "../native/libc.ts";
 import { type FsPath, toText } from "../path.ts";
 import type { FileStat } from "../stat.ts";
-import { Changed, changedReasons, sameFile } from "./act.ts";
+import { bytesFreedBy, Changed, changedReasons, sameFile } from "./act.ts";
 import type { OpenRoot } from "./beneath-root.ts";
 
 export class DirectoryRemover {
@@ -58,7 +58,7 @@ export class DirectoryRemover {
     if (!sameFile(seen, now)) throw new Changed(changedReasons.file);
     const failed = native.unlinkName(this.fd, name);
     if (failed) throw errnoError(failed, "unlink", this.describe(name));
-    return now.size;
+    return bytesFreedBy(now);
   }
 
   close(): void {

@@ -50,6 +50,7 @@ export class NativeStat implements FileStat {
     readonly mtimeMs: number,
     readonly atimeMs: number,
     readonly ctimeMs: number = Number.NaN,
+    readonly nlink: number = 1,
   ) {}
   get mtime(): Date {
     return new Date(this.mtimeMs);
@@ -323,6 +324,7 @@ export class NativeFs {
       ms(112),
       ms(64),
       ms(96),
+      v.getUint32(16, true),
     );
   }
 
