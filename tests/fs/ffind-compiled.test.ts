@@ -168,6 +168,17 @@ describe("ffind: the compiled walk finds exactly what the JavaScript walk finds"
     expect(found).toContain(join(root, "svc0", "part0", "f0.log"));
   });
 
+  test("an unwritable $TMPDIR (Bun's cc writes its headers there) does not stop the compiled walk", async () => {
+    const readOnly = dir(join(base, "read-only-tmp"));
+    chmodSync(readOnly, 0o555);
+    const args = [root, "--name", "*.log", "--count", "--log-level", "debug"];
+    const compiled = await ffind(args, { TMPDIR: readOnly }, true);
+    const portable = await ffind(args, { OPSCTL_FS_COMPILED: "0" }, true);
+    expect(walkerOf(compiled.stderr)).toEqual(["compiled"]);
+    expect(compiled.stdout.toString()).toBe(portable.stdout.toString());
+    expect(Number(compiled.stdout.toString())).toBeGreaterThan(200);
+  });
+
   test("symlinks are reported, never followed: nothing from outside the root", async () => {
     const result = await ffind([root, "-0", "--hidden"]);
     const found = pathSet(result.stdout);

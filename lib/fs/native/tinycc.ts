@@ -1,7 +1,8 @@
 /**
- * C compiled at run time by the TinyCC built into Bun (bun:ffi cc, a few ms), for the file tools'
- * threads (walker.c, remover.c). The source goes in through a memfd (nothing written to disk,
- * works on a read-only root) with -nostdlib: a host without libc's development files has neither
+ * C compiled at run time by the TinyCC built into Bun (bun:ffi cc, a few ms), for ffind's threads
+ * (walker.c). The source goes in through a memfd (Bun's cc also refreshes its own headers in
+ * $TMPDIR/bun-cc-<uid> when it can; unwritable, it compiles all the same, as walker.c includes
+ * none) with -nostdlib: a host without libc's development files has neither
  * headers nor linker script, so a C file includes nothing and gets libc's functions as pointers
  * (dlsym) through its `<prefix>_setup(table)`, in the order it declares them. Undefined wherever
  * that fails (not Linux, no TinyCC for the target, no memfd, no executable memory, a layout check
