@@ -132,8 +132,10 @@ export function buildConfig(flags: PatrolFlags, section: Record<string, unknown>
     limits,
     breaker,
     cooldown: flags.cooldown,
-    evictionRetry: readDuration(section, "eviction-retry", 10, "podpatrol"),
-    reportInterval: readDuration(section, "report-interval", 600, "podpatrol"),
+    // At least 1s: 0 retried a refused eviction on every pass (every 250 ms, at the API server)
+    // and repeated the same not-acting Event on every check.
+    evictionRetry: readDuration(section, "eviction-retry", 10, "podpatrol", 1),
+    reportInterval: readDuration(section, "report-interval", 600, "podpatrol", 1),
   };
 }
 

@@ -96,4 +96,13 @@ describe("podpatrol config", () => {
         );
     expect(buildConfig(flags, { limits: { budgetWindow: "1s" } }).limits.budgetWindow).toBe(1);
   });
+
+  test("eviction-retry and report-interval of 0 (a retry every pass, an Event every check) are errors", () => {
+    for (const key of ["eviction-retry", "report-interval"])
+      for (const value of [0, "0s", "500ms"])
+        expect(() => buildConfig(flags, { [key]: value })).toThrow(
+          `podpatrol.${key}: expected a duration of at least 1s`,
+        );
+    expect(buildConfig(flags, { "eviction-retry": "1s" }).evictionRetry).toBe(1);
+  });
 });
