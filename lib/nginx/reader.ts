@@ -139,21 +139,13 @@ export async function feedStream(
   signal?: AbortSignal,
 ): Promise<void> {
   const chunks = stream[Symbol.asyncIterator]();
-  // A quiet stream (stdin, a pipe from `ssh host tail -F`) may send nothing for hours: a stop
-  // (SIGTERM from `timeout`, Ctrl-C) ends the wait instead of waiting for the next chunk.
-  let stop: (() => void) | undefined;
-  const stopped = new Promise<"stopped">((resolve) => {
-    stop = () => resolve("stopped");
-  });
-  if (signal?.aborted) return;
-  signal?.addEventListener("abort", stop as () => void, { once: true });
   let waiting = false;
   let ended = false;
   try {
     for (;;) {
       if (signal?.aborted) return;
       waiting = true;
-      const next = await Promise.race([chunks.next(), stopped]);
+      const next = await nextOrStop(chunks, signal);
       if (next === "stopped") return;
       waiting = false;
       if (next.done) {
@@ -164,7 +156,6 @@ export async function feedStream(
       feeder.push(next.value);
     }
   } finally {
-    signal?.removeEventListener("abort", stop as () => void);
     // Left early (a stop, an error): the stream is ended as for-await would end it, closing a
     // file it opened; awaited, except while a read is still pending (it would wait for that).
     if (!ended) {
@@ -173,6 +164,33 @@ export async function feedStream(
       else await closing;
     }
   }
+}
+
+/**
+ * The next chunk, or "stopped" as soon as the signal aborts: a quiet stream (stdin, a pipe from
+ * `ssh host tail -F`) may send nothing for hours, and a stop (SIGTERM from `timeout`, Ctrl-C)
+ * must not wait for it. A promise and a listener per chunk, both let go after it: racing one
+ * long-lived "stopped" promise kept every chunk reachable (1 GB of a .gz read: 1 GB of RSS).
+ */
+function nextOrStop(
+  chunks: AsyncIterator<Uint8Array>,
+  signal: AbortSignal | undefined,
+): Promise<IteratorResult<Uint8Array> | "stopped"> {
+  if (!signal) return chunks.next();
+  return new Promise((resolve, reject) => {
+    const stop = () => resolve("stopped");
+    signal.addEventListener("abort", stop, { once: true });
+    chunks.next().then(
+      (next) => {
+        signal.removeEventListener("abort", stop);
+        resolve(next);
+      },
+      (error) => {
+        signal.removeEventListener("abort", stop);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** A file read front to back as a stream (named pipes, which have no size to read up to). */

@@ -2,7 +2,7 @@
 import { expect, test } from "bun:test";
 import { Analyzer } from "../../lib/nginx/analyzer.ts";
 import { resolveFormat } from "../../lib/nginx/format.ts";
-import { LineFeeder } from "../../lib/nginx/reader.ts";
+import { feedStream, LineFeeder } from "../../lib/nginx/reader.ts";
 
 const good = (i: number) =>
   `10.0.0.${i} - - [26/Nov/2026:10:00:00 +0000] "GET /p HTTP/1.1" 200 1 "-" "curl/8"\n`;
@@ -35,4 +35,29 @@ test("a long line still under the cap is read whole", () => {
   feeder.finish();
   expect(analyzer.requests).toBe(2);
   expect(analyzer.bad).toBe(0);
+});
+
+test("feedStream with a stop signal lets each chunk go once fed (racing one long-lived promise kept them all)", async () => {
+  const analyzer = new Analyzer({ format: resolveFormat("combined") });
+  const feeder = new LineFeeder(analyzer);
+  const line = new TextEncoder().encode(good(1));
+  const fed: WeakRef<Uint8Array>[] = [];
+  let aliveMidway = -1;
+  async function* chunks() {
+    for (let i = 0; i < 60; i++) {
+      const chunk = new Uint8Array(64 * 1024 - ((64 * 1024) % line.length));
+      for (let at = 0; at < chunk.length; at += line.length) chunk.set(line, at);
+      fed.push(new WeakRef(chunk));
+      yield chunk;
+      if (i === 50) {
+        Bun.gc(true);
+        aliveMidway = fed.filter((ref) => ref.deref() !== undefined).length;
+      }
+    }
+  }
+  await feedStream(chunks(), feeder, new AbortController().signal);
+  expect(analyzer.requests).toBe(60 * Math.floor((64 * 1024) / line.length));
+  // The chunk just fed may still be referenced; 51 were before the leak was fixed.
+  expect(aliveMidway).toBeGreaterThanOrEqual(0);
+  expect(aliveMidway).toBeLessThan(5);
 });
