@@ -53,7 +53,8 @@ describe("clean engine: logs and directories that vanish during the walk", () =>
       return statEntry(fd, start);
     });
     try {
-      const { summary, events } = await run(cleanOptions(root));
+      // The spy is on the JavaScript walk's stat (clean-compiled.test.ts covers the threads').
+      const { summary, events } = await run(cleanOptions(root, { walker: "javascript" }));
       expect(events).toEqual([
         { event: "skip", path: log, reason: "vanished before it was examined" },
       ]);

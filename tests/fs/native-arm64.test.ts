@@ -87,5 +87,23 @@ describe("linux-arm64 native file layer (under qemu-user)", () => {
     expect(exists(join(logs, "app", "old.log"))).toBe(false);
     expect(exists(join(logs, "app", "new.log"))).toBe(true);
     expect(readdirSync(join(logs, "app")).sort()).toEqual(["mid.log.gz", "new.log"]);
+    // Without compression logclean runs on the compiled threads too (lib/fs/native/clean.c),
+    // keeping the newest of two old logs.
+    file(join(logs, "app", "a.log"), 20);
+    file(join(logs, "app", "b.log"), 30);
+    const threaded = await run([
+      ...qemu,
+      logclean,
+      logs,
+      "--keep-newest",
+      "2",
+      "--json",
+      "--log-level",
+      "debug",
+    ]);
+    expect(threaded.exitCode).toBe(0);
+    expect(threaded.stderr).toContain('"walker":"compiled"');
+    expect(threaded.stdout).toContain(`"path":"${logs}/app/b.log"`);
+    expect(readdirSync(join(logs, "app")).sort()).toEqual(["a.log", "mid.log.gz", "new.log"]);
   }, 120_000);
 });

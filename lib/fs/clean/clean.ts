@@ -15,12 +15,13 @@ import {
   ensureCompressible,
   ensureNoArchive,
   enterDirectory,
-  NotCompressible,
   removeIfUnchanged,
   verifyDirectory,
 } from "./act.ts";
 import { RootDescriptors } from "./beneath-root.ts";
+import { cleanRootCompiled, compiledClean } from "./clean-compiled.ts";
 import { compressLog } from "./compress.ts";
+import { failureEvent } from "./failure-event.ts";
 import {
   type CleanPolicy,
   logMatcher,
@@ -47,6 +48,10 @@ export interface CleanOptions extends CleanPolicy {
   beforeAct?: (file: PlannedFile) => void | Promise<void>;
   /** Runs right before the walk opens each directory (tests swap one for a symlink there). */
   beforeOpenDir?: (dir: FsPath) => void;
+  /** Threads of clean-compiled.ts's walk (default 4). */
+  threads?: number;
+  /** "javascript": clean.ts's own walk even where clean-compiled.ts's would run (tests of its parts). */
+  walker?: "javascript";
   /** Called after each directory, for progress. */
   onProgress?: (summary: Readonly<CleanSummary>) => void;
   /**
@@ -80,6 +85,8 @@ export interface CleanSummary {
   errors: number;
   bytesFreed: number;
   dryRun: boolean;
+  /** Which walk ran (for --log-level debug): clean-compiled.ts's threads or the one here. */
+  walker?: "compiled" | "javascript";
   /** Set when --max-delete stopped the run before any change. */
   valve?: { wouldDelete: number; maxDelete: number };
   durationSeconds: number;
@@ -114,6 +121,33 @@ export async function clean(
     else if (event.event === "skip") summary.skipped++;
     onEvent(event);
   };
+  const compiled = compiledClean(options);
+  let roots = options.roots;
+  if (compiled) {
+    summary.walker = "compiled";
+    // A root the threads could not start on (a pids limit) is cleaned below, the usual way.
+    const left: RootCheck[] = [];
+    for (const root of options.roots) {
+      if (options.signal?.aborted) break;
+      if (!(await cleanRootCompiled(root, options, compiled, summary, emit))) left.push(root);
+    }
+    roots = left;
+  }
+  if (roots.length > 0 && !options.signal?.aborted) {
+    if (roots.length === options.roots.length) summary.walker = "javascript";
+    await cleanWalked({ ...options, roots }, summary, emit);
+  }
+  summary.durationSeconds = (performance.now() - started) / 1000;
+  return summary;
+}
+
+/** clean.ts's own way: the walk here, deletions on the remover Worker, compression on a pool. */
+async function cleanWalked(
+  options: CleanOptions,
+  summary: CleanSummary,
+  emit: (event: CleanEvent) => void,
+): Promise<void> {
+  const before = { scanned: summary.scanned, dirs: summary.dirs };
   const isLog = logMatcher(options);
   const isLogBytes = logMatcherBytes(options);
   const { mountPoints } = options;
@@ -154,8 +188,8 @@ export async function clean(
           for (const file of files) if (file.action === "delete") plannedDeletes++;
         }
       }
-      summary.scanned = walker.stats.entries;
-      summary.dirs = walker.stats.dirs;
+      summary.scanned = before.scanned + walker.stats.entries;
+      summary.dirs = before.dirs + walker.stats.dirs;
       options.onProgress?.(summary);
     }
     if (options.maxDelete !== undefined) {
@@ -173,10 +207,8 @@ export async function clean(
   } finally {
     actor.close();
   }
-  summary.scanned = walker.stats.entries;
-  summary.dirs = walker.stats.dirs;
-  summary.durationSeconds = (performance.now() - started) / 1000;
-  return summary;
+  summary.scanned = before.scanned + walker.stats.entries;
+  summary.dirs = before.dirs + walker.stats.dirs;
 }
 
 /**
@@ -451,35 +483,6 @@ class Actor {
   }
 
   private failed(file: PlannedFile, error: unknown): void {
-    if (error instanceof Changed) {
-      this.emit({ event: "skip", path: file.path, reason: error.message });
-      return;
-    }
-    const err = error as NodeJS.ErrnoException;
-    if (err.code === "ENOENT") {
-      // Someone else (logrotate, a person) removed it first: nothing left to do.
-      this.emit({ event: "skip", path: file.path, reason: "vanished before it was touched" });
-      return;
-    }
-    this.emit({
-      event: "error",
-      path: file.path,
-      op: file.action,
-      code: err.code ?? "EUNKNOWN",
-      message: describe(err),
-    });
+    this.emit(failureEvent(file.path, file.action, error));
   }
-}
-
-function describe(error: NodeJS.ErrnoException): string {
-  if (error instanceof NotCompressible) return error.message;
-  const known: Record<string, string> = {
-    EACCES: "permission denied",
-    EPERM: "operation not permitted",
-    EROFS: "read-only filesystem",
-    EBUSY: "resource busy",
-    // The node:fs way cannot enter a directory past PATH_MAX (the native layer can).
-    ENAMETOOLONG: "path longer than PATH_MAX (4096 bytes); left in place",
-  };
-  return (error.code && known[error.code]) || error.message;
 }

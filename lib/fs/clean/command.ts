@@ -103,6 +103,7 @@ export async function runLogclean(
       crossDevices: options.crossDevices,
       mountPoints,
       dryRun: options.dryRun,
+      threads: options.threads,
       signal: ctx.signal,
       ...(options.compressAfter !== undefined ? { compressAfter: options.compressAfter } : {}),
       ...(options.keepNewest !== undefined ? { keepNewest: options.keepNewest } : {}),
@@ -121,6 +122,11 @@ export async function runLogclean(
   );
   flushLines();
   ctx.progress.clear();
+  ctx.log.debug("walk finished", {
+    walker: summary.walker ?? "javascript",
+    dirs: summary.dirs,
+    entries: summary.scanned,
+  });
   ctx.metrics.itemsProcessed.inc(summary.scanned);
   // Once at the end: a counter update per file costs more than the unlink on big runs.
   if (!summary.dryRun) {

@@ -38,5 +38,13 @@ export const logcleanOptions = {
     type: "boolean",
     description: "Descend into other filesystems and mount points",
   },
+  threads: {
+    type: "integer",
+    default: 4,
+    min: 1,
+    max: 256,
+    description: "Threads walking and deleting at once on Linux (1: gentlest on a busy disk)",
+    valueHint: "N",
+  },
   force: { type: "boolean", description: "Allow /, /home, $HOME or a filesystem root as DIR" },
 } as const;

@@ -8,8 +8,12 @@
 
 import type { Pointer } from "bun:ffi";
 import type { ByteGlob } from "../glob.ts";
+import cleanSource from "./clean.c" with { type: "text" };
 import { compileC } from "./tinycc.ts";
-import source from "./walker.c" with { type: "text" };
+import walkerSource from "./walker.c" with { type: "text" };
+
+/** One translation unit: clean.c uses walker.c's pieces, walker.c calls clean.c for logclean. */
+const source = `${walkerSource}\n${cleanSource}`;
 
 export interface CompiledWalkPlan {
   threads: number;
@@ -26,10 +30,26 @@ export interface CompiledWalkPlan {
   /** open(2) flags for a directory below the root, and O_NOFOLLOW (they differ by architecture). */
   openFlags: number;
   nofollow: number;
+  /** logclean's walk (clean.c): logs examined, planned and deleted on the threads. */
+  clean?: CompiledCleanPlan;
+}
+
+/** What clean.c needs of logclean's policy; `globs` (above) are the --match globs. */
+export interface CompiledCleanPlan {
+  dryRun: boolean;
+  crossDevices: boolean;
+  keepNewest: number;
+  exclude: readonly ByteGlob[];
+  /** Logs whose mtime (ms) is before this are deleted. */
+  deleteBeforeMs: number;
+  minSize?: number;
 }
 
 export interface CompiledWalkSink {
-  /** Whole paths, each followed by the separator, in chunks of about 64 KiB. */
+  /**
+   * Whole paths, each followed by the separator, in chunks of about 64 KiB; for a clean walk,
+   * clean.c's records instead (clean-records.ts).
+   */
   paths(bytes: Uint8Array): void;
   /** A directory that could not be read: its path below the root ("" = the root), errno, the call. */
   error(below: Buffer, errno: number, call: string): void;
@@ -79,7 +99,15 @@ const at = {
   counters: 64,
   globs: 96,
   prefix: 96 + globBytesLimit,
-  size: 96 + globBytesLimit + prefixLimit,
+  clean: 96 + globBytesLimit + prefixLimit,
+  dryRun: 100 + globBytesLimit + prefixLimit,
+  crossDevices: 104 + globBytesLimit + prefixLimit,
+  keepNewest: 108 + globBytesLimit + prefixLimit,
+  excludeCount: 112 + globBytesLimit + prefixLimit,
+  deleteBefore: 128 + globBytesLimit + prefixLimit,
+  minSize: 136 + globBytesLimit + prefixLimit,
+  excludes: 144 + globBytesLimit + prefixLimit,
+  size: 144 + 2 * globBytesLimit + prefixLimit,
 };
 /** The call that failed, by walker.c's OP_ number in an error record. */
 const calls = ["open", "openat2", "getdents64"];
@@ -103,6 +131,8 @@ const libcFunctions = [
   "statx",
   "close",
   "__errno_location",
+  "realloc",
+  "unlinkat",
 ];
 
 interface Symbols {
@@ -140,7 +170,18 @@ function compile(): CompiledWalker | undefined {
     "walker_setup",
   );
   if (!c) return undefined;
-  const layout = [at.size, at.counters, at.globs, at.prefix, at.stop, chunkData, at.outOfMemory];
+  const layout = [
+    at.size,
+    at.counters,
+    at.globs,
+    at.prefix,
+    at.stop,
+    chunkData,
+    at.outOfMemory,
+    at.clean,
+    at.deleteBefore,
+    at.excludes,
+  ];
   if (layout.some((offset, field) => Number(c.walker_layout(field)) !== offset)) return undefined;
   return { walk: (rootFd, plan, sink, signal) => walk(ffi, c, rootFd, plan, sink, signal) };
 }
@@ -167,14 +208,19 @@ async function walk(
   int(at.nofollow, plan.nofollow);
   int(at.useOpenat2, process.env.OPSCTL_FS_OPENAT2 === "0" ? 0 : 1);
   int(at.globCount, plan.globs.length);
-  let offset = at.globs;
-  for (const glob of plan.globs) {
-    control[offset] = globKinds[glob.kind];
-    control[offset + 1] = glob.bytes.length;
-    control.set(glob.bytes, offset + 2);
-    offset += 2 + glob.bytes.length;
-  }
+  putGlobs(control, at.globs, plan.globs);
   int(at.prefixLen, plan.prefix.length);
+  const { clean } = plan;
+  if (clean) {
+    int(at.clean, 1);
+    int(at.dryRun, clean.dryRun ? 1 : 0);
+    int(at.crossDevices, clean.crossDevices ? 1 : 0);
+    int(at.keepNewest, Math.min(clean.keepNewest, 2 ** 31 - 1));
+    int(at.excludeCount, clean.exclude.length);
+    putGlobs(control, at.excludes, clean.exclude);
+    view.setFloat64(at.deleteBefore, clean.deleteBeforeMs, true);
+    view.setFloat64(at.minSize, clean.minSize ?? -1, true);
+  }
   control.set(plan.prefix, at.prefix);
   const counter = (index: number) => view.getFloat64(at.counters + index * 8, true);
 
@@ -232,6 +278,17 @@ async function walk(
   if (view.getInt32(at.outOfMemory, true) !== 0)
     throw new Error("the walker threads ran out of memory: the walk stopped before its end");
   return { matched: counter(0), entries: counter(1), dirs: counter(2), errors: counter(3) };
+}
+
+/** Globs as walker.c reads them: per glob a kind byte, a length byte, the bytes. */
+function putGlobs(control: Uint8Array, start: number, globs: readonly ByteGlob[]): void {
+  let offset = start;
+  for (const glob of globs) {
+    control[offset] = globKinds[glob.kind];
+    control[offset + 1] = glob.bytes.length;
+    control.set(glob.bytes, offset + 2);
+    offset += 2 + glob.bytes.length;
+  }
 }
 
 /** Error records: errno, the call (i32 each), the path's length (i32), the path below the root. */

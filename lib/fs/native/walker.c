@@ -33,6 +33,8 @@ static struct {
   int (*statx)(int, const char *, int, unsigned, void *);
   int (*close)(int);
   int *(*errno_at)(void);
+  void *(*realloc)(void *, usize);
+  int (*unlinkat)(int, const char *, int);
 } c;
 
 /* Filled by JavaScript before walker_start; the same layout as compiled-walker.ts. */
@@ -60,6 +62,18 @@ struct control {
   /* globs: per glob one kind byte (0 exact, 1 suffix, 2 prefix), one length byte, the bytes */
   unsigned char globs[4096];
   unsigned char prefix[4096];
+  /* logclean's walk (clean.c); clean = 0 for ffind's */
+  int clean;
+  int dry_run;
+  int cross_devices;
+  int keep_newest;
+  int exclude_count;
+  unsigned root_dev_major; /* filled by clean_start */
+  unsigned root_dev_minor;
+  int mount_roots_known;   /* statx reports STATX_ATTR_MOUNT_ROOT (Linux 5.8) */
+  double delete_before_ms; /* mtimes before this are deleted */
+  double min_size;         /* -1: no --min-size */
+  unsigned char excludes[4096]; /* as globs */
 };
 
 enum { KIND_FILE = 1, KIND_DIR = 2, KIND_LINK = 4, KIND_OTHER = 8 };
@@ -105,12 +119,24 @@ struct walk {
   int started;
 };
 
+/* The logs of one directory as examined, for clean.c: names end to end, one record each. */
+struct planned;
+struct plan {
+  struct planned *files;
+  int count;
+  int cap;
+  char *names;
+  usize names_len;
+  usize names_cap;
+};
+
 struct thread {
   struct walk *walk;
   unsigned char *dents;
   struct chunk *out;
   struct chunk *errors;
   double matched, entries, dirs, errors_seen;
+  struct plan plan; /* logclean: the current directory's logs (clean.c) */
 };
 
 static void copy(void *to, const void *from, usize n) {
@@ -291,10 +317,9 @@ static int open_beneath(struct walk *w, struct task *task, int *op) {
   return open_in_steps(w, task->path, task->len);
 }
 
-static int glob_matches(struct control *k, const unsigned char *name, usize len) {
-  if (k->glob_count == 0) return 1;
-  const unsigned char *g = k->globs;
-  for (int i = 0; i < k->glob_count; i++) {
+/* Whether a name matches one of `count` globs (per glob: a kind byte, a length byte, the bytes). */
+static int globs_match(const unsigned char *g, int count, const unsigned char *name, usize len) {
+  for (int i = 0; i < count; i++) {
     int kind = g[0];
     usize n = g[1];
     const unsigned char *text = g + 2;
@@ -307,6 +332,17 @@ static int glob_matches(struct control *k, const unsigned char *name, usize len)
   }
   return 0;
 }
+
+static int glob_matches(struct control *k, const unsigned char *name, usize len) {
+  return k->glob_count == 0 || globs_match(k->globs, k->glob_count, name, len);
+}
+
+/* logclean's part (clean.c, compiled after this file). */
+static int clean_may_descend(struct thread *t, int dir_fd, const char *name);
+static void clean_consider(struct thread *t, struct task *task, int dir_fd, const char *name, usize len);
+static void clean_act(struct thread *t, struct task *task, int dir_fd);
+static void clean_free(struct thread *t);
+static int clean_start(struct control *k);
 
 static int kind_of(int dir_fd, const char *name, int type) {
   if (type == DT_REG) return KIND_FILE;
@@ -353,7 +389,7 @@ static void read_dir(struct thread *t, struct task *task) {
       t->entries++;
       usize len = name_length(name);
       int kind = kind_of(fd, name, entry[18]);
-      if (kind == KIND_DIR && descend) {
+      if (kind == KIND_DIR && descend && (!k->clean || clean_may_descend(t, fd, name))) {
         struct task *child = c.malloc(sizeof(struct task) + task->len + 1 + len + 1);
         if (!child) {
           out_of_memory(w);
@@ -369,6 +405,10 @@ static void read_dir(struct thread *t, struct task *task) {
           else children = child;
           last_child = child;
         }
+      }
+      if (k->clean) {
+        if (kind == KIND_FILE) clean_consider(t, task, fd, name, len);
+        continue;
       }
       if (!shown || !(k->type_mask & kind) || !glob_matches(k, (const unsigned char *)name, len))
         continue;
@@ -391,6 +431,7 @@ static void read_dir(struct thread *t, struct task *task) {
     }
     if (stopped(w)) break;
   }
+  if (k->clean) clean_act(t, task, fd);
   if (fd != k->root_fd) c.close(fd);
   c.lock(w->lock);
   if (children) {
@@ -436,6 +477,7 @@ static void *worker(void *arg) {
   int last = --w->running == 0;
   if (last) *(volatile int *)&w->control->done = 1;
   c.unlock(w->lock);
+  clean_free(t);
   c.free(t->dents);
   c.free(t);
   if (last) w->notify(2);
@@ -453,6 +495,9 @@ long walker_layout(int field) {
     case 4: return (long)&k->stop;
     case 6: return (long)&k->out_of_memory;
     case 5: return (long)((struct chunk *)0)->data;
+    case 7: return (long)&k->clean;
+    case 8: return (long)&k->delete_before_ms;
+    case 9: return (long)&k->excludes;
   }
   return -1;
 }
@@ -484,6 +529,11 @@ struct walk *walker_start(struct control *control, void (*notify)(int)) {
   root->len = 0;
   root->path[0] = 0;
   w->stack = root;
+  if (control->clean && !clean_start(control)) {
+    c.free(root);
+    c.free(w);
+    return 0;
+  }
   int threads = control->threads < 1 ? 1 : control->threads > MAX_THREADS ? MAX_THREADS : control->threads;
   c.lock(w->lock);
   for (int i = 0; i < threads; i++) {
