@@ -2,6 +2,8 @@
  * Paths on Linux are bytes. A path is kept as a JS string while every component is valid UTF-8
  * (the fast, common case) and as a Buffer of raw bytes once one is not: node:fs accepts both.
  */
+
+import { isUtf8 as isValidUtf8 } from "node:buffer";
 import { win32 } from "node:path";
 
 export type FsPath = string | Buffer;
@@ -41,9 +43,12 @@ export function toText(path: FsPath): string {
   return typeof path === "string" ? path : path.toString("utf8");
 }
 
-/** True when the bytes are valid UTF-8 (they survive a decode/encode round trip). */
-export function isUtf8(bytes: Buffer): boolean {
-  return Buffer.from(bytes.toString("utf8")).equals(bytes);
+/**
+ * True when the bytes are valid UTF-8 (they survive a decode/encode round trip: no surrogates,
+ * no overlong forms). node:buffer's check allocates nothing, where a round trip made two copies.
+ */
+export function isUtf8(bytes: Uint8Array): boolean {
+  return isValidUtf8(bytes);
 }
 
 /** A path as the walk gives it: text when its bytes are UTF-8, the bytes themselves otherwise. */

@@ -208,24 +208,29 @@ const strace = (...injects: string[]) => [
   ...injects.flatMap((inject) => ["-e", inject]),
 ];
 
-/** A root with one directory `sub` holding one old log; and a place outside it. */
-function oneLog(name: string) {
+/**
+ * A root with one directory `sub` holding an old log and, with `kept`, an old log newer than it
+ * (kept by --keep-newest 1); and a place outside it.
+ */
+function oneLog(name: string, kept = false) {
   const at = dir(join(base, name));
   const root = dir(join(at, "root"));
   const log = join(dir(join(root, "sub")), "app.log");
   file(log, 30);
+  if (kept) file(join(root, "sub", "newer.log"), 20);
   const outside = dir(join(at, "outside"));
   file(join(outside, "app.log"), 30);
   return { root, log, outside };
 }
 
 describe("logclean's compiled threads when the tree changes under them", () => {
-  // openat2 calls: the first opens sub, the second opens it again right before its deletions
-  // (the directory must still be the one read); the log's re-check and unlink follow.
-  test("a log written to after it was examined is left in place: a skip, exit 0", async () => {
-    const { root, log } = oneLog("appended");
+  // With --keep-newest a directory's logs are planned once it is read: openat2 calls, the first
+  // opens sub, the second opens it again right before its deletions (the directory must still
+  // be the one read); each log's re-check and unlink follow.
+  test("--keep-newest: a log written to after it was examined is left in place: a skip, exit 0", async () => {
+    const { root, log } = oneLog("appended", true);
     const running = logclean(
-      [root, "--json"],
+      [root, "--json", "--keep-newest", "1"],
       {},
       {
         wrapper: strace("trace=openat2", "inject=openat2:delay_enter=1500000:when=2"),
@@ -245,10 +250,10 @@ describe("logclean's compiled threads when the tree changes under them", () => {
     );
   });
 
-  test("a directory swapped for a symlink after it was read: nothing deleted through it", async () => {
-    const { root, log, outside } = oneLog("swapped");
+  test("--keep-newest: a directory swapped for a symlink after it was read: nothing deleted through it", async () => {
+    const { root, log, outside } = oneLog("swapped", true);
     const running = logclean(
-      [root, "--json"],
+      [root, "--json", "--keep-newest", "1"],
       {},
       {
         wrapper: strace("trace=openat2", "inject=openat2:delay_enter=1500000:when=2"),
@@ -269,6 +274,30 @@ describe("logclean's compiled threads when the tree changes under them", () => {
         reason: "directory was replaced by a symlink or a file since it was read",
       }),
     );
+  });
+
+  test("a directory swapped for a symlink before it is opened is not followed; the swap is named", async () => {
+    const { root, outside } = oneLog("swapped-early");
+    // The first openat2 (sub, the only subdirectory) waits 1.5 s; the swap happens meanwhile.
+    const running = logclean(
+      [root, "--json"],
+      {},
+      {
+        wrapper: strace("trace=openat2", "inject=openat2:delay_enter=1500000:when=1"),
+      },
+    );
+    await Bun.sleep(700);
+    renameSync(join(root, "sub"), join(root, "sub.old"));
+    symlinkSync(outside, join(root, "sub"));
+    const result = await running;
+    expect(exists(join(outside, "app.log"))).toBe(true);
+    expect(exists(join(root, "sub.old", "app.log"))).toBe(true);
+    const error = JSON.parse(result.stderr.trim());
+    expect([result.exitCode, error.level, error.msg]).toEqual([
+      1,
+      "error",
+      `${join(root, "sub")}: a symlink is on its path (swapped in since its parent was read); not followed`,
+    ]);
   });
 
   test("a log renamed away between the listing and its stat is a skip, not an error", async () => {

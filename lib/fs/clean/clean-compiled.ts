@@ -23,7 +23,7 @@ import {
   O_NOFOLLOW,
   O_RDONLY,
 } from "../native/libc.ts";
-import { type FsPath, joinPath, textIfUtf8, toBytes, toText } from "../path.ts";
+import { type FsPath, isUtf8, joinPath, textIfUtf8, toBytes, toText } from "../path.ts";
 import { openDirError, walkError } from "../walk.ts";
 import { Changed, changedReasons } from "./act.ts";
 import { OpenRoot } from "./beneath-root.ts";
@@ -101,8 +101,14 @@ export async function cleanRootCompiled(
   }
   if (!open) return false;
   const prefix = toBytes(joinPath(root.real, ""));
+  const prefixText = typeof root.real === "string" ? prefix.toString() : undefined;
+  // Text joined to text where both are UTF-8 (the usual case): no copy of the bytes per file.
   const pathOf = (below: Buffer): FsPath =>
-    below.length === 0 ? root.real : textIfUtf8(Buffer.concat([prefix, below]));
+    below.length === 0
+      ? root.real
+      : prefixText !== undefined && isUtf8(below)
+        ? prefixText + below.toString()
+        : textIfUtf8(Buffer.concat([prefix, below]));
   const { dryRun } = options;
   const onRecords = (bytes: Uint8Array) => {
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -1,13 +1,15 @@
 /*
  * logclean's work on walker.c's threads (compiled after it, one source): each thread examines
- * the logs of the directory it reads (statx), plans them as clean.ts's planDirectory does (newest
- * first, --keep-newest, --min-size, --days) and deletes each right there through the directory's
- * descriptor: statx again, the same file still (inode, device, size, mtime), then unlinkat. The
- * walk, the stat and the unlinks all run on the threads; JavaScript only turns the records below
+ * the logs of the directory it reads (statx, through the directory's descriptor) and deletes
+ * those that have expired there and then (unlinkat), as find -delete does: the look that decides
+ * is the check right before the unlink. With --keep-newest the directory's logs are planned
+ * together once it is read (newest first, as clean.ts's planDirectory), then the directory is
+ * opened again from the root to check it is still the one read, and each log is examined again
+ * (inode, device, size, mtime) right before its unlink. JavaScript only turns the records below
  * into report lines. Everything else logclean does (compression, --max-delete's whole plan
  * first) stays in clean.ts.
  *
- * A record per planned or failed file: struct record, then the path below the root.
+ * A record per deleted, planned or failed file: struct record, then the path below the root.
  */
 
 struct planned {
@@ -109,6 +111,31 @@ static void emit(struct thread *t, struct task *task, const char *name, int name
   append(t, &t->out, pieces, 4); /* on failure the walk stops (out_of_memory) */
 }
 
+/*
+ * Deletes an expired log as soon as it is examined (or says it would): the statx just made is the
+ * check right before the unlink, nothing runs between them (find -delete's way). Only with
+ * --keep-newest must the whole directory be read first, and each log is examined again then.
+ */
+static void act_now(struct thread *t, struct task *task, int dir_fd, const char *name, int len,
+                    struct examined *e, double mtime_ms) {
+  struct record r;
+  zero(&r, sizeof r);
+  r.size = (double)e->size;
+  r.mtime_ms = mtime_ms;
+  r.freed = e->nlink > 1 ? 0 : (double)e->size;
+  if (t->walk->control->dry_run) {
+    r.type = WOULD_DELETE;
+  } else if (c.unlinkat(dir_fd, name, 0) != 0) {
+    r.type = ACT_FAILED;
+    r.code = *c.errno_at();
+    r.op = OP_UNLINK;
+    r.freed = 0;
+  } else {
+    r.type = DELETED;
+  }
+  emit(t, task, name, len, &r);
+}
+
 static void clean_consider(struct thread *t, struct task *task, int dir_fd, const char *name,
                            usize len) {
   struct control *k = t->walk->control;
@@ -128,6 +155,13 @@ static void clean_consider(struct thread *t, struct task *task, int dir_fd, cons
   t->matched++;
   if ((e.mode & S_IFMT) != S_IFREG) return;
   if (k->min_size >= 0 && (double)e.size < k->min_size) return;
+  /* JavaScript's mtimeMs, computed the same way, so both ways take the same files. */
+  double mtime_ms = (double)e.mtime_sec * 1000.0 + (double)e.mtime_nsec / 1e6;
+  if (k->keep_newest == 0) {
+    /* Nothing but this file decides: it is unlinked right after this look at it. */
+    if (mtime_ms < k->delete_before_ms) act_now(t, task, dir_fd, name, (int)len, &e, mtime_ms);
+    return;
+  }
   struct plan *p = &t->plan;
   if (p->count == p->cap) {
     int cap = p->cap ? p->cap * 2 : 64;
@@ -162,8 +196,7 @@ static void clean_consider(struct thread *t, struct task *task, int dir_fd, cons
   f->mtime_nsec = e.mtime_nsec;
   f->dev_major = e.dev_major;
   f->dev_minor = e.dev_minor;
-  /* JavaScript's mtimeMs, computed the same way, so both walks take the same files. */
-  f->mtime_ms = (double)e.mtime_sec * 1000.0 + (double)e.mtime_nsec / 1e6;
+  f->mtime_ms = mtime_ms;
 }
 
 /* Newest first and stable (ties in directory order), as planDirectory's sort. */
