@@ -348,3 +348,36 @@ describe("logclean's compiled threads when the tree changes under them", () => {
     expect(events.filter((event) => event.event === "delete")).toHaveLength(2);
   });
 });
+
+describe("logclean's compiled threads stop between files", () => {
+  test("SIGTERM during a run: the file being unlinked is the last one, exit 143", async () => {
+    const at = dir(join(base, "stop"));
+    const root = dir(join(at, "root"));
+    const names = ["a.log", "b.log", "c.log", "d.log", "e.log", "f.log"];
+    for (const name of names) file(join(root, name), 30);
+    // The second unlink waits 1.5 s; the signal comes meanwhile.
+    const proc = Bun.spawn(
+      [
+        ...strace("trace=unlinkat", "inject=unlinkat:delay_enter=1500000:when=2"),
+        bin,
+        root,
+        "--json",
+        "--threads",
+        "1",
+      ],
+      { stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } },
+    );
+    await Bun.sleep(700);
+    const child = Bun.spawnSync(["pgrep", "-P", String(proc.pid)])
+      .stdout.toString()
+      .trim();
+    expect(child).toMatch(/^\d+$/);
+    process.kill(Number(child), "SIGTERM");
+    const [exitCode, stdout] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
+    expect(exitCode).toBe(143);
+    const left = names.filter((name) => exists(join(root, name)));
+    expect(left).toHaveLength(4);
+    const deleted = stdout.split("\n").filter((line) => line.includes('"event":"delete"'));
+    expect(deleted).toHaveLength(2);
+  });
+});

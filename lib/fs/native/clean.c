@@ -140,6 +140,8 @@ static void clean_consider(struct thread *t, struct task *task, int dir_fd, cons
                            usize len) {
   struct control *k = t->walk->control;
   const unsigned char *bytes = (const unsigned char *)name;
+  /* Ctrl-C, SIGTERM: no file more (the rest of a 64 KiB listing can be thousands). */
+  if (stopped(t->walk)) return;
   if (!globs_match(k->globs, k->glob_count, bytes, len)) return;
   if (k->exclude_count > 0 && globs_match(k->excludes, k->exclude_count, bytes, len)) return;
   struct examined e;

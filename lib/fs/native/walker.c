@@ -196,7 +196,8 @@ static void enqueue(struct walk *w, struct chunk *chunk) {
 static void hand_over(struct walk *w, struct chunk *chunk) {
   c.lock(w->lock);
   while (w->queued >= MAX_QUEUED_CHUNKS && !stopped(w)) c.wait(w->room, w->lock);
-  if (stopped(w)) c.free(chunk);
+  /* logclean's records say what was deleted: reported even after a stop. */
+  if (stopped(w) && !w->control->clean) c.free(chunk);
   else enqueue(w, chunk);
   c.unlock(w->lock);
 }
@@ -470,7 +471,7 @@ static void *worker(void *arg) {
     c.unlock(w->lock);
   }
   c.lock(w->lock);
-  if (t->out && t->out->len > 0 && !stopped(w)) enqueue(w, t->out);
+  if (t->out && t->out->len > 0 && (!stopped(w) || w->control->clean)) enqueue(w, t->out);
   else if (t->out) c.free(t->out);
   if (t->errors && t->errors->len > 0) enqueue(w, t->errors);
   else if (t->errors) c.free(t->errors);
