@@ -300,6 +300,34 @@ describe("logclean's compiled threads when the tree changes under them", () => {
     ]);
   });
 
+  for (const kind of ["tmpfs", "bind"] as const) {
+    test(`a ${kind} mounted on a directory after its mount check, before its open, is not entered`, async () => {
+      const { root, log, outside } = oneLog(`mounted-late-${kind}`);
+      // The first openat2 (sub) waits 1.5 s; the mount happens meanwhile.
+      const running = logclean(
+        [root, "--json"],
+        {},
+        { wrapper: strace("trace=openat2", "inject=openat2:delay_enter=1500000:when=1") },
+      );
+      await Bun.sleep(700);
+      const sub = join(root, "sub");
+      const source = kind === "tmpfs" ? ["-t", "tmpfs", "tmpfs"] : ["--bind", outside];
+      const mounted = Bun.spawnSync(["mount", ...source, sub]);
+      try {
+        expect(mounted.exitCode).toBe(0);
+        if (kind === "tmpfs") file(join(sub, "app.log"), 30);
+        const result = await running;
+        expect(result.exitCode).toBe(0);
+        expect(exists(join(sub, "app.log"))).toBe(true);
+        expect(records(result.stdout, root).join("\n")).not.toContain('"event":"delete"');
+      } finally {
+        Bun.spawnSync(["umount", "-l", sub]);
+      }
+      expect(exists(log)).toBe(true);
+      expect(exists(join(outside, "app.log"))).toBe(true);
+    });
+  }
+
   test("a log renamed away between the listing and its stat is a skip, not an error", async () => {
     const { root, log } = oneLog("renamed");
     // getdents64 calls (strace counts them per thread): the root's two, then sub's first,

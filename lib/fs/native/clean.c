@@ -84,15 +84,31 @@ static int clean_start(struct control *k) {
   return k->cross_devices || k->mount_roots_known;
 }
 
-/* A subdirectory on the root's filesystem and no mount point (looked at before it is opened). */
+/* On the root's filesystem and no mount point (bind mounts included). */
+static int on_root_mount(struct control *k, struct examined *dir) {
+  if (dir->attributes & STATX_ATTR_MOUNT_ROOT) return 0;
+  return dir->dev_major == k->root_dev_major && dir->dev_minor == k->root_dev_minor;
+}
+
+/* A subdirectory the walk may enter (looked at before it is opened). */
 static int clean_may_descend(struct thread *t, int dir_fd, const char *name) {
   struct control *k = t->walk->control;
   if (k->cross_devices) return 1;
   struct examined dir;
   /* Failing here, the open that follows reports why. */
   if (examine(dir_fd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, &dir) != 0) return 1;
-  if (dir.attributes & STATX_ATTR_MOUNT_ROOT) return 0;
-  return dir.dev_major == k->root_dev_major && dir.dev_minor == k->root_dev_minor;
+  return on_root_mount(k, &dir);
+}
+
+/*
+ * The directory just opened is still one the walk may enter: a filesystem mounted on it since
+ * clean_may_descend looked is not read (as clean.ts's walk checks the device it opened).
+ */
+static int clean_may_read(struct thread *t, int fd) {
+  struct control *k = t->walk->control;
+  if (k->cross_devices) return 1;
+  struct examined dir;
+  return examine(fd, "", AT_EMPTY_PATH, &dir) == 0 && on_root_mount(k, &dir);
 }
 
 static void emit(struct thread *t, struct task *task, const char *name, int name_len,

@@ -340,6 +340,7 @@ static int glob_matches(struct control *k, const unsigned char *name, usize len)
 
 /* logclean's part (clean.c, compiled after this file). */
 static int clean_may_descend(struct thread *t, int dir_fd, const char *name);
+static int clean_may_read(struct thread *t, int fd);
 static void clean_consider(struct thread *t, struct task *task, int dir_fd, const char *name, usize len);
 static void clean_act(struct thread *t, struct task *task, int dir_fd);
 static void clean_free(struct thread *t);
@@ -366,6 +367,10 @@ static void read_dir(struct thread *t, struct task *task) {
   if (fd < 0) {
     report(t, task, -fd, op);
     flush_errors(t);
+    return;
+  }
+  if (k->clean && task->depth > 0 && !clean_may_read(t, fd)) {
+    c.close(fd);
     return;
   }
   t->dirs++;
