@@ -185,6 +185,29 @@ describe("logclean: the compiled threads do exactly what the JavaScript way does
     });
   });
 
+  test("a root that cannot be read: the same error record (op readdir) as the JavaScript way", async () => {
+    const events: string[][] = [];
+    for (const env of [{}, { OPSCTL_FS_COMPILED: "0" }] as Record<string, string>[]) {
+      const root = dir(join(base, `unreadable-root-${events.length}`, "root"));
+      file(join(root, "old.log"), 30);
+      chmodSync(root, 0o711); // searchable, not readable, by nobody
+      const result = await logclean([root, "--json"], env, { asUser: true });
+      expect(result.exitCode).toBe(1);
+      expect(exists(join(root, "old.log"))).toBe(true);
+      events.push(records(result.stdout, root));
+    }
+    expect(events[0]?.[0]).toBe(
+      JSON.stringify({
+        event: "error",
+        path: "ROOT",
+        op: "readdir",
+        code: "EACCES",
+        message: "permission denied",
+      }),
+    );
+    expect(events[0]).toEqual(events[1] as string[]);
+  });
+
   test("compression, --max-delete and globs past a prefix or suffix take the JavaScript way", async () => {
     const { root } = makeTree(dir(join(base, "fallbacks")));
     for (const args of [

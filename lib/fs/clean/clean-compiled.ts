@@ -92,10 +92,13 @@ export async function cleanRootCompiled(
     open = OpenRoot.open(root);
   } catch (error) {
     // As the walk reports a root it cannot open (gone, replaced): an error, the others go on.
+    // Its op as there: "root" when the root is gone (its lstat fails), "readdir" when it is
+    // there but cannot be opened (EACCES).
+    const gone = (error as NodeJS.ErrnoException).code === "ENOENT";
     emit(
       error instanceof Changed
         ? { event: "error", path: root.real, op: "root", code: "ECHANGED", message: error.message }
-        : { event: "error", ...walkError(root.real, "root", error) },
+        : { event: "error", ...walkError(root.real, gone ? "root" : "readdir", error) },
     );
     return true;
   }
