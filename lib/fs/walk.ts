@@ -386,7 +386,10 @@ export class Walker implements AsyncIterable<WalkBatch> {
           });
           return;
         }
-        if ((this.options.sameDevice ?? false) && stat.dev !== task.rootDev) return;
+        // A mount point below the root (bind mounts share the device): mounted since the
+        // mount table was read, after its parent's listing, it is not read either.
+        const mounted = stat.dev !== task.rootDev || (task.parent !== undefined && stat.mountRoot);
+        if ((this.options.sameDevice ?? false) && mounted) return;
         task.dev = stat.dev;
         task.ino = stat.ino;
       }

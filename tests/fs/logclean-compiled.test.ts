@@ -323,15 +323,20 @@ describe("logclean's compiled threads when the tree changes under them", () => {
     ]);
   });
 
-  for (const kind of ["tmpfs", "bind"] as const) {
-    test(`a ${kind} mounted on a directory after its mount check, before its open, is not entered`, async () => {
-      const { root, log, outside } = oneLog(`mounted-late-${kind}`);
+  for (const [kind, walker] of [
+    ["tmpfs", "compiled"],
+    ["bind", "compiled"],
+    ["tmpfs", "javascript"],
+    ["bind", "javascript"],
+  ] as const) {
+    test(`a ${kind} mounted on a directory after its mount check, before its open, is not entered (${walker})`, async () => {
+      const { root, log, outside } = oneLog(`mounted-late-${kind}-${walker}`);
+      const env: Record<string, string> =
+        walker === "javascript" ? { OPSCTL_FS_COMPILED: "0" } : {};
       // The first openat2 (sub) waits 1.5 s; the mount happens meanwhile.
-      const running = logclean(
-        [root, "--json"],
-        {},
-        { wrapper: strace("trace=openat2", "inject=openat2:delay_enter=1500000:when=1") },
-      );
+      const running = logclean([root, "--json", "--log-level", "debug"], env, {
+        wrapper: strace("trace=openat2", "inject=openat2:delay_enter=1500000:when=1"),
+      });
       await Bun.sleep(700);
       const sub = join(root, "sub");
       const source = kind === "tmpfs" ? ["-t", "tmpfs", "tmpfs"] : ["--bind", outside];
@@ -341,6 +346,7 @@ describe("logclean's compiled threads when the tree changes under them", () => {
         if (kind === "tmpfs") file(join(sub, "app.log"), 30);
         const result = await running;
         expect(result.exitCode).toBe(0);
+        expect(walkerOf(result.stderr)).toEqual([walker]);
         expect(exists(join(sub, "app.log"))).toBe(true);
         expect(records(result.stdout, root).join("\n")).not.toContain('"event":"delete"');
       } finally {

@@ -36,6 +36,7 @@ export const DT_REG = 8;
 export const DT_LNK = 10;
 
 const S_IFMT = 0o170000;
+const STATX_ATTR_MOUNT_ROOT = 0x2000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
@@ -51,6 +52,8 @@ export class NativeStat implements FileStat {
     readonly atimeMs: number,
     readonly ctimeMs: number = Number.NaN,
     readonly nlink: number = 1,
+    /** The root of a mount (bind mounts included): statx's STATX_ATTR_MOUNT_ROOT (Linux 5.8). */
+    readonly mountRoot = false,
   ) {}
   get mtime(): Date {
     return new Date(this.mtimeMs);
@@ -325,6 +328,7 @@ export class NativeFs {
       ms(64),
       ms(96),
       v.getUint32(16, true),
+      (v.getUint32(8, true) & STATX_ATTR_MOUNT_ROOT) !== 0,
     );
   }
 
