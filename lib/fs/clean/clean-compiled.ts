@@ -1,7 +1,7 @@
 /**
- * logclean on the compiled walker's threads (native/clean.c): the walk, each log's statx, the
- * plan per directory, the re-check and the unlink all run there, as clean.ts does them; this
- * thread turns the records into events. For runs clean.ts would make of simple globs (`*.log`,
+ * logclean on the compiled walker's threads (native/clean.c): the walk, each log's statx and its
+ * unlink (with --keep-newest: the plan per directory and the re-checks too) all run there; this
+ * thread turns their records into the events clean.ts would give. For runs clean.ts would make of simple globs (`*.log`,
  * `app.log.*`), no compression, no --max-delete, no tracing and no test hooks; anything else,
  * and hosts where the walker cannot be compiled or started, take clean.ts's way.
  */
@@ -9,6 +9,7 @@ import { tracingEnabled } from "../../telemetry/span.ts";
 import { type ByteGlob, simpleGlob } from "../glob.ts";
 import {
   type CompiledWalker,
+  calls,
   compiledWalker,
   globBytesLimit,
   prefixLimit,
@@ -73,8 +74,6 @@ const defaultThreads = 4;
 const recordHeader = 40;
 const record = { deleted: 0, wouldDelete: 1, changed: 2, actFailed: 3, statFailed: 4 } as const;
 const changedBy = [changedReasons.file, changedReasons.dirSwapped, changedReasons.dirReplaced];
-/** walker.c's and clean.c's OP_ numbers. */
-const calls = ["open", "openat2", "getdents64", "statx", "unlink"];
 
 /**
  * Cleans every root, one after the other, on the threads; `false` for a root the threads could
@@ -157,7 +156,6 @@ export async function cleanRootCompiled(
         threads: options.threads ?? defaultThreads,
         hidden: true,
         globs: match,
-        separator: "\n",
         prefix,
         openFlags: O_RDONLY | O_DIRECTORY | O_CLOEXEC,
         nofollow: O_NOFOLLOW,

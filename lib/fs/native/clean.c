@@ -79,9 +79,8 @@ static int clean_start(struct control *k) {
   if (examine(k->root_fd, "", AT_EMPTY_PATH, &root) != 0) return 0;
   k->root_dev_major = root.dev_major;
   k->root_dev_minor = root.dev_minor;
-  k->mount_roots_known = (root.attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0;
-  /* Without the mount-root bit a bind mount of the same filesystem would be crossed. */
-  return k->cross_devices || k->mount_roots_known;
+  /* Without statx's mount-root bit (Linux 5.8) a bind mount of the same filesystem would be crossed. */
+  return k->cross_devices || (root.attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0;
 }
 
 /* On the root's filesystem and no mount point (bind mounts included). */

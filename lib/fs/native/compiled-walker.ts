@@ -48,7 +48,7 @@ export interface CompiledCleanPlan {
 export interface CompiledWalkSink {
   /**
    * Whole paths, each followed by the separator, in chunks of about 64 KiB; for a clean walk,
-   * clean.c's records instead (clean-records.ts).
+   * clean.c's records instead (read by lib/fs/clean/clean-compiled.ts).
    */
   paths(bytes: Uint8Array): void;
   /** A directory that could not be read: its path below the root ("" = the root), errno, the call. */
@@ -109,8 +109,8 @@ const at = {
   excludes: 144 + globBytesLimit + prefixLimit,
   size: 144 + 2 * globBytesLimit + prefixLimit,
 };
-/** The call that failed, by walker.c's OP_ number in an error record. */
-const calls = ["open", "openat2", "getdents64"];
+/** The call that failed, by walker.c's and clean.c's OP_ numbers (error and clean records). */
+export const calls = ["open", "openat2", "getdents64", "statx", "unlink"];
 const chunkData = 32;
 const kindBits = { file: 1, dir: 2, symlink: 4 } as const;
 const globKinds = { exact: 0, suffix: 1, prefix: 2 } as const;

@@ -70,7 +70,7 @@ struct control {
   int exclude_count;
   unsigned root_dev_major; /* filled by clean_start */
   unsigned root_dev_minor;
-  int mount_roots_known;   /* statx reports STATX_ATTR_MOUNT_ROOT (Linux 5.8) */
+  int pad2;
   double delete_before_ms; /* mtimes before this are deleted */
   double min_size;         /* -1: no --min-size */
   unsigned char excludes[4096]; /* as globs */
