@@ -246,22 +246,40 @@ function oneLog(name: string, kept = false) {
   return { root, log, outside };
 }
 
+/**
+ * logclean run under strace with one system call held 1.5 s (its `when`-th call, held on entry or
+ * on exit); `meanwhile` changes the tree 0.7 s in, while the call waits.
+ */
+async function whileHeld(
+  args: string[],
+  held: { call: string; when: number; on?: "enter" | "exit" },
+  meanwhile: () => void,
+  env: Record<string, string> = {},
+) {
+  const inject = `inject=${held.call}:delay_${held.on ?? "enter"}=1500000:when=${held.when}`;
+  const running = logclean(args, env, { wrapper: strace(`trace=${held.call}`, inject) });
+  await Bun.sleep(700);
+  meanwhile();
+  return running;
+}
+
+/** `sub` of the root moved aside and a symlink to `outside` put in its place. */
+function swapForSymlink(root: string, outside: string): void {
+  renameSync(join(root, "sub"), join(root, "sub.old"));
+  symlinkSync(outside, join(root, "sub"));
+}
+
 describe("logclean's compiled threads when the tree changes under them", () => {
   // With --keep-newest a directory's logs are planned once it is read: openat2 calls, the first
   // opens sub, the second opens it again right before its deletions (the directory must still
   // be the one read); each log's re-check and unlink follow.
   test("--keep-newest: a log written to after it was examined is left in place: a skip, exit 0", async () => {
     const { root, log } = oneLog("appended", true);
-    const running = logclean(
+    const result = await whileHeld(
       [root, "--json", "--keep-newest", "1"],
-      {},
-      {
-        wrapper: strace("trace=openat2", "inject=openat2:delay_enter=1500000:when=2"),
-      },
+      { call: "openat2", when: 2 },
+      () => appendFileSync(log, "one more line\n"),
     );
-    await Bun.sleep(700);
-    appendFileSync(log, "one more line\n");
-    const result = await running;
     expect(result.exitCode).toBe(0);
     expect(exists(log)).toBe(true);
     expect(records(result.stdout, root)).toContain(
@@ -275,17 +293,11 @@ describe("logclean's compiled threads when the tree changes under them", () => {
 
   test("--keep-newest: a directory swapped for a symlink after it was read: nothing deleted through it", async () => {
     const { root, log, outside } = oneLog("swapped", true);
-    const running = logclean(
+    const result = await whileHeld(
       [root, "--json", "--keep-newest", "1"],
-      {},
-      {
-        wrapper: strace("trace=openat2", "inject=openat2:delay_enter=1500000:when=2"),
-      },
+      { call: "openat2", when: 2 },
+      () => swapForSymlink(root, outside),
     );
-    await Bun.sleep(700);
-    renameSync(join(root, "sub"), join(root, "sub.old"));
-    symlinkSync(outside, join(root, "sub"));
-    const result = await running;
     expect(result.exitCode).toBe(0);
     expect(exists(join(outside, "app.log"))).toBe(true);
     expect(exists(join(root, "sub.old", "app.log"))).toBe(true);
@@ -301,18 +313,10 @@ describe("logclean's compiled threads when the tree changes under them", () => {
 
   test("a directory swapped for a symlink before it is opened is not followed; the swap is named", async () => {
     const { root, outside } = oneLog("swapped-early");
-    // The first openat2 (sub, the only subdirectory) waits 1.5 s; the swap happens meanwhile.
-    const running = logclean(
-      [root, "--json"],
-      {},
-      {
-        wrapper: strace("trace=openat2", "inject=openat2:delay_enter=1500000:when=1"),
-      },
+    // The first openat2 (sub, the only subdirectory) waits; the swap happens meanwhile.
+    const result = await whileHeld([root, "--json"], { call: "openat2", when: 1 }, () =>
+      swapForSymlink(root, outside),
     );
-    await Bun.sleep(700);
-    renameSync(join(root, "sub"), join(root, "sub.old"));
-    symlinkSync(outside, join(root, "sub"));
-    const result = await running;
     expect(exists(join(outside, "app.log"))).toBe(true);
     expect(exists(join(root, "sub.old", "app.log"))).toBe(true);
     const error = JSON.parse(result.stderr.trim());
@@ -333,18 +337,22 @@ describe("logclean's compiled threads when the tree changes under them", () => {
       const { root, log, outside } = oneLog(`mounted-late-${kind}-${walker}`);
       const env: Record<string, string> =
         walker === "javascript" ? { OPSCTL_FS_COMPILED: "0" } : {};
-      // The first openat2 (sub) waits 1.5 s; the mount happens meanwhile.
-      const running = logclean([root, "--json", "--log-level", "debug"], env, {
-        wrapper: strace("trace=openat2", "inject=openat2:delay_enter=1500000:when=1"),
-      });
-      await Bun.sleep(700);
       const sub = join(root, "sub");
       const source = kind === "tmpfs" ? ["-t", "tmpfs", "tmpfs"] : ["--bind", outside];
-      const mounted = Bun.spawnSync(["mount", ...source, sub]);
+      let mounted = -1;
+      // The first openat2 (sub) waits; the mount happens meanwhile.
+      const running = whileHeld(
+        [root, "--json", "--log-level", "debug"],
+        { call: "openat2", when: 1 },
+        () => {
+          mounted = Bun.spawnSync(["mount", ...source, sub]).exitCode;
+          if (mounted === 0 && kind === "tmpfs") file(join(sub, "app.log"), 30);
+        },
+        env,
+      );
       try {
-        expect(mounted.exitCode).toBe(0);
-        if (kind === "tmpfs") file(join(sub, "app.log"), 30);
         const result = await running;
+        expect(mounted).toBe(0);
         expect(result.exitCode).toBe(0);
         expect(walkerOf(result.stderr)).toEqual([walker]);
         expect(exists(join(sub, "app.log"))).toBe(true);
@@ -361,16 +369,11 @@ describe("logclean's compiled threads when the tree changes under them", () => {
     const { root, log } = oneLog("renamed");
     // getdents64 calls (strace counts them per thread): the root's two, then sub's first,
     // which returns late.
-    const running = logclean(
+    const result = await whileHeld(
       [root, "--json", "--threads", "1"],
-      {},
-      {
-        wrapper: strace("trace=getdents64", "inject=getdents64:delay_exit=1500000:when=3"),
-      },
+      { call: "getdents64", when: 3, on: "exit" },
+      () => renameSync(log, `${log}.1`),
     );
-    await Bun.sleep(700);
-    renameSync(log, `${log}.1`);
-    const result = await running;
     expect(result.exitCode).toBe(0);
     expect(exists(`${log}.1`)).toBe(true);
     const events = records(result.stdout, root);
