@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
 import type { BuildInfo } from "../cli/version.ts";
+import { ensureScanWasm } from "../nginx/engine/build-engine.ts";
 import { executableName, type Target } from "./targets.ts";
 
 /** release = minify + bytecode + splitting (fastest start, measured in bench/startup); the others are for that bench. */
@@ -62,6 +63,8 @@ export function compileArgs(input: CompileInput): { args: string[]; outfile: str
 
 /** Runs `bun build --compile` with the release flags; returns the output path. */
 export async function compileTool(input: CompileInput): Promise<string> {
+  // nginxlog embeds its WebAssembly scanner, built from source first (a no-op when up to date).
+  await ensureScanWasm();
   const { args, outfile } = compileArgs(input);
   const proc = Bun.spawn([process.execPath, ...args], {
     cwd: input.root,

@@ -5,6 +5,12 @@
  */
 
 import { bytesToLatin1, decodeValue } from "./decode.ts";
+import {
+  badReasons,
+  recordFloat as F,
+  recordField as I,
+  ScanEngine,
+} from "./engine/scan-engine.ts";
 import { parseCount, parseMillis, parseStatus, TimeParser } from "./fields.ts";
 import {
   bytesEqual,
@@ -16,6 +22,7 @@ import {
   whereHolds,
 } from "./filter.ts";
 import type { LogFormat } from "./format.ts";
+import { readBufferSize } from "./reader.ts";
 import { LineScanner } from "./scanner.ts";
 import { DDSketch } from "./sketch/ddsketch.ts";
 import { hashRange } from "./sketch/hash.ts";
@@ -141,7 +148,24 @@ export class Analyzer {
   private readonly badExampleLimit: number;
   source = "-";
 
-  // Per-line derived ranges, valid after a line is scanned.
+  // The current line's values, valid after it is scanned (by line() or from a scan record).
+  private lineStatus = 0;
+  private size = 0;
+  private requestMillis = -1;
+  private upstreamMillis = -1;
+  private addrStart = 0;
+  private addrEnd = 0;
+  private addrHash = 0;
+  private pathHash = 0;
+  private uriHash = 0;
+  private agentStart = 0;
+  private agentEnd = 0;
+  private agentHash = 0;
+  private refererStart = 0;
+  private refererEnd = 0;
+  private refererHash = 0;
+  /** The WebAssembly scanner, when it can run and every line is counted the same way (no filter, no records). */
+  private readonly engine: ScanEngine | undefined;
   uriStart = 0;
   uriEnd = 0;
   pathEnd = 0;
@@ -209,16 +233,27 @@ export class Analyzer {
     this.iRequestTime = index(valueSources.requestTime);
     this.iUpstreamTime = index(valueSources.upstreamTime);
     this.view = new RecordView(this);
+    this.engine =
+      this.filter.active || this.onRecord
+        ? undefined
+        : ScanEngine.create(this.format, readBufferSize);
+  }
+
+  /** A read buffer of `size` bytes: the scan engine's own when it has one that size. */
+  readBuffer(size: number): Uint8Array {
+    const engine = this.engine;
+    return engine && engine.buffer.length === size ? engine.buffer : new Uint8Array(size);
   }
 
   /** Analyses every line in buf[start, end); a final line without "\n" counts too. */
   feed(buf: Uint8Array, start: number, end: number, firstLineNumber: number): number {
-    let lineNumber = firstLineNumber;
-    let pos = start;
     if (this.buf !== buf) {
       this.buf = buf;
       this.bytesView = new DataView(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength);
     }
+    if (this.engine?.buffer === buf) return this.feedScanned(buf, start, end, firstLineNumber);
+    let lineNumber = firstLineNumber;
+    let pos = start;
     while (pos < end) {
       let eol = buf.indexOf(10, pos);
       if (eol < 0 || eol >= end) eol = end;
@@ -227,6 +262,68 @@ export class Analyzer {
       if (lineEnd > pos) this.line(buf, pos, lineEnd, lineNumber);
       lineNumber++;
       pos = eol + 1;
+    }
+    return lineNumber;
+  }
+
+  /** feed() through the WebAssembly scanner: a batch of records at a time, then counted here. */
+  private feedScanned(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    firstLineNumber: number,
+  ): number {
+    const engine = this.engine as ScanEngine;
+    const ints = engine.ints;
+    const floats = engine.floats;
+    const perRecord = engine.intsPerRecord;
+    const floatsPerRecord = engine.floatsPerRecord;
+    let lineNumber = firstLineNumber;
+    let pos = start;
+    while (pos < end) {
+      const records = engine.scan(pos, end);
+      for (let k = 0; k < records; k++) {
+        const r = k * perRecord;
+        this.lines++;
+        const kind = ints[r + I.kind] as number;
+        if (kind !== 0) {
+          this.rejectLine(
+            buf,
+            ints[r + I.lineStart] as number,
+            ints[r + I.lineEnd] as number,
+            lineNumber + (ints[r + I.line] as number),
+            badReasons[kind] as string,
+          );
+          continue;
+        }
+        const f = k * floatsPerRecord;
+        this.lineStatus = ints[r + I.status] as number;
+        this.time = floats[f + F.time] as number;
+        this.size = floats[f + F.size] as number;
+        this.requestMillis = this.tracks.latency ? (floats[f + F.requestMillis] as number) : -1;
+        this.upstreamMillis = this.tracks.latency ? (floats[f + F.upstreamMillis] as number) : -1;
+        this.methodStart = ints[r + I.methodStart] as number;
+        this.methodEnd = ints[r + I.methodEnd] as number;
+        this.protocolStart = ints[r + I.protocolStart] as number;
+        this.protocolEnd = ints[r + I.protocolEnd] as number;
+        this.uriStart = ints[r + I.uriStart] as number;
+        this.pathEnd = ints[r + I.pathEnd] as number;
+        this.uriEnd = ints[r + I.uriEnd] as number;
+        this.pathHash = ints[r + I.pathHash] as number;
+        this.uriHash = ints[r + I.uriHash] as number;
+        this.addrStart = ints[r + I.addrStart] as number;
+        this.addrEnd = ints[r + I.addrEnd] as number;
+        this.addrHash = ints[r + I.addrHash] as number;
+        this.agentStart = ints[r + I.agentStart] as number;
+        this.agentEnd = ints[r + I.agentEnd] as number;
+        this.agentHash = ints[r + I.agentHash] as number;
+        this.refererStart = ints[r + I.refererStart] as number;
+        this.refererEnd = ints[r + I.refererEnd] as number;
+        this.refererHash = ints[r + I.refererHash] as number;
+        this.countLine(buf);
+      }
+      lineNumber += engine.passed();
+      pos = engine.stopped();
     }
     return lineNumber;
   }
@@ -257,7 +354,6 @@ export class Analyzer {
   line(buf: Uint8Array, start: number, end: number, lineNumber: number): void {
     this.lines++;
     const scanner = this.scanner;
-    const view = this.bytesView;
     if (!scanner.scan(buf, start, end)) {
       this.rejectLine(buf, start, end, lineNumber, "does not match the log format");
       return;
@@ -293,10 +389,60 @@ export class Analyzer {
       this.filtered++;
       return;
     }
+    const view = this.bytesView;
+    this.lineStatus = status;
+    this.size =
+      this.iBytes >= 0
+        ? parseCount(buf, starts[this.iBytes] as number, ends[this.iBytes] as number)
+        : -1;
+    this.requestMillis =
+      this.iRequestTime >= 0 && this.tracks.latency
+        ? parseMillis(buf, starts[this.iRequestTime] as number, ends[this.iRequestTime] as number)
+        : -1;
+    this.upstreamMillis =
+      this.iUpstreamTime >= 0 && this.tracks.latency
+        ? parseMillis(buf, starts[this.iUpstreamTime] as number, ends[this.iUpstreamTime] as number)
+        : -1;
+    if (this.iAddr >= 0 && this.tracks.ips) {
+      const s = starts[this.iAddr] as number;
+      const e = ends[this.iAddr] as number;
+      this.addrStart = s;
+      this.addrEnd = e;
+      this.addrHash = hashRange(view, buf, s, e);
+    }
+    const us = this.uriStart;
+    const ue = this.uriEnd;
+    const pe = this.pathEnd;
+    if (ue > us && this.tracks.paths) {
+      this.pathHash = hashRange(view, buf, us, pe);
+      this.uriHash = pe === ue ? this.pathHash : hashRange(view, buf, us, ue);
+    }
+    if (this.iAgent >= 0 && this.tracks.agents) {
+      const s = starts[this.iAgent] as number;
+      const e = ends[this.iAgent] as number;
+      this.agentStart = s;
+      this.agentEnd = e;
+      this.agentHash = hashRange(view, buf, s, e);
+    }
+    if (this.iReferer >= 0 && this.tracks.referers) {
+      const s = starts[this.iReferer] as number;
+      const e = ends[this.iReferer] as number;
+      this.refererStart = s;
+      this.refererEnd = e;
+      this.refererHash = hashRange(view, buf, s, e);
+    }
+    this.countLine(buf);
+  }
+
+  /** Counts the current line (its values already in this.lineStatus, this.size, ...) into every table. */
+  private countLine(buf: Uint8Array): void {
+    const view = this.bytesView;
+    const status = this.lineStatus;
+    const time = this.time;
     this.requests++;
     let size = 0;
     if (this.iBytes >= 0) {
-      size = parseCount(buf, starts[this.iBytes] as number, ends[this.iBytes] as number);
+      size = this.size;
       if (size < 0) size = 0;
       this.byteTotal[0] = (this.byteTotal[0] as number) + size;
     }
@@ -305,34 +451,21 @@ export class Analyzer {
     this.methods.add(view, buf, this.methodStart, this.methodEnd);
     this.protocols.add(view, buf, this.protocolStart, this.protocolEnd);
 
-    let requestMillis = -1;
-    if (this.iRequestTime >= 0 && this.tracks.latency) {
-      requestMillis = parseMillis(
-        buf,
-        starts[this.iRequestTime] as number,
-        ends[this.iRequestTime] as number,
-      );
-      if (requestMillis >= 0) {
-        const sketch =
-          statusClass >= 0
-            ? (this.requestTimeByClass[statusClass] as DDSketch)
-            : this.requestTimeUnclassed;
-        sketch.addMillis(requestMillis);
-      }
+    const requestMillis = this.iRequestTime >= 0 ? this.requestMillis : -1;
+    if (requestMillis >= 0) {
+      const sketch =
+        statusClass >= 0
+          ? (this.requestTimeByClass[statusClass] as DDSketch)
+          : this.requestTimeUnclassed;
+      sketch.addMillis(requestMillis);
     }
-    if (this.iUpstreamTime >= 0 && this.tracks.latency) {
-      const millis = parseMillis(
-        buf,
-        starts[this.iUpstreamTime] as number,
-        ends[this.iUpstreamTime] as number,
-      );
-      if (millis >= 0) {
-        const sketch =
-          statusClass >= 0
-            ? (this.upstreamTimeByClass[statusClass] as DDSketch)
-            : this.upstreamTimeUnclassed;
-        sketch.addMillis(millis);
-      }
+    const upstreamMillis = this.iUpstreamTime >= 0 ? this.upstreamMillis : -1;
+    if (upstreamMillis >= 0) {
+      const sketch =
+        statusClass >= 0
+          ? (this.upstreamTimeByClass[statusClass] as DDSketch)
+          : this.upstreamTimeUnclassed;
+      sketch.addMillis(upstreamMillis);
     }
 
     if (!Number.isNaN(time)) {
@@ -349,20 +482,18 @@ export class Analyzer {
     }
 
     if (this.iAddr >= 0 && this.tracks.ips) {
-      const as = starts[this.iAddr] as number;
-      const ae = ends[this.iAddr] as number;
-      const h = hashRange(view, buf, as, ae);
-      this.top.ip.offer(h, buf, as, ae, 0);
+      const h = this.addrHash;
+      this.top.ip.offer(h, buf, this.addrStart, this.addrEnd, 0);
       this.ipDistinct.add(h);
     }
     const us = this.uriStart;
     const ue = this.uriEnd;
     const pe = this.pathEnd;
     if (ue > us && this.tracks.paths) {
-      const pathHash = hashRange(view, buf, us, pe);
+      const pathHash = this.pathHash;
       const slot = this.top.path.offer(pathHash, buf, us, pe, 0);
       this.pathDistinct.add(pathHash);
-      this.top.pathQuery.offer(pe === ue ? pathHash : hashRange(view, buf, us, ue), buf, us, ue, 0);
+      this.top.pathQuery.offer(this.uriHash, buf, us, ue, 0);
       if (status >= 400) this.offerStatusPath(buf, status, us, pe, pathHash);
       if (slot >= 0) {
         let sketch = this.pathSketches[slot];
@@ -376,16 +507,10 @@ export class Analyzer {
         }
       }
     }
-    if (this.iAgent >= 0 && this.tracks.agents) {
-      const s = starts[this.iAgent] as number;
-      const e = ends[this.iAgent] as number;
-      this.top.userAgent.offer(hashRange(view, buf, s, e), buf, s, e, 0);
-    }
-    if (this.iReferer >= 0 && this.tracks.referers) {
-      const s = starts[this.iReferer] as number;
-      const e = ends[this.iReferer] as number;
-      this.top.referer.offer(hashRange(view, buf, s, e), buf, s, e, 0);
-    }
+    if (this.iAgent >= 0 && this.tracks.agents)
+      this.top.userAgent.offer(this.agentHash, buf, this.agentStart, this.agentEnd, 0);
+    if (this.iReferer >= 0 && this.tracks.referers)
+      this.top.referer.offer(this.refererHash, buf, this.refererStart, this.refererEnd, 0);
     if (this.onRecord) this.onRecord(this.view);
   }
 

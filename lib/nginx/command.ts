@@ -7,6 +7,7 @@ import type { ToolContext } from "../cli/types.ts";
 import { writeFileAtomic } from "../fs/write-atomic.ts";
 import { type AnalyzeResult, analyzeSources } from "./analyze.ts";
 import { type TableGroup, tableGroups } from "./analyzer.ts";
+import { wasmLinesScanned } from "./engine/scan-engine.ts";
 import { exportColumns, type RecordSink, sinkFor } from "./export.ts";
 import type { FilterSpec } from "./filter.ts";
 import { checkFilterFields, compileFilter } from "./filter.ts";
@@ -214,6 +215,8 @@ export async function runNginxlog(
         bytes: result.bytesRead,
         seconds,
         gbPerSecond: result.bytesRead / seconds / 1e9,
+        // Lines this thread scanned in WebAssembly (Workers scan their own ranges).
+        wasmLines: wasmLinesScanned(),
       });
     }
     if (options.bucket && summary.bucketSeconds > options.bucket)

@@ -237,13 +237,10 @@ export class TimeParser {
     return true;
   }
 
+  /** The zone's bytes as remembered, exactly: a ':' where a digit was is a different zone (NaN). */
   private sameZone(buf: Uint8Array, start: number): boolean {
     const zone = this.zone;
-    for (let i = 0; i < 6; i++) {
-      const b = buf[start + i] ?? 0;
-      if (b === 0x3a) continue;
-      if (b !== zone[i]) return false;
-    }
+    for (let i = 0; i < 6; i++) if ((buf[start + i] ?? 0) !== zone[i]) return false;
     return true;
   }
 
@@ -256,8 +253,7 @@ export class TimeParser {
   ): void {
     this.cachedDay.set(buf.subarray(dayStart, dayStart + length));
     this.cachedLength = length;
-    for (let i = 0; i < 6; i++)
-      this.zone[i] = buf[zoneStart + i] === 0x3a ? 0 : (buf[zoneStart + i] ?? 0);
+    for (let i = 0; i < 6; i++) this.zone[i] = buf[zoneStart + i] ?? 0;
     this.cachedEpoch = epoch;
   }
 }

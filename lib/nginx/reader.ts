@@ -33,7 +33,7 @@ export class LineFeeder {
     size = readBufferSize,
     private readonly maxLine = maxLineBytes,
   ) {
-    this.buf = new Uint8Array(size);
+    this.buf = analyzer.readBuffer(size);
     this.lineNumber = firstLineNumber;
   }
 

@@ -83,6 +83,11 @@ export class LineScanner {
     this.compiled = this.generate();
   }
 
+  /** How variable i's end is found (the WebAssembly scanner takes the same kinds). */
+  kindOf(i: number): number {
+    return this.kinds[i] as number;
+  }
+
   /** Fills starts/ends for buf[start, end) (end excludes the newline); false if the line does not fit. */
   scan(buf: Uint8Array, start: number, end: number): boolean {
     return this.compiled(buf, start, end, this.starts, this.ends);

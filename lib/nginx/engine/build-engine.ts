@@ -1,0 +1,51 @@
+/**
+ * Compiles nginxlog's WebAssembly scanner (assembly/scan.ts, AssemblyScript) into scan.wasm
+ * beside it. A build step, not a run-time one: build.ts, the tests' compile helper and their
+ * preload call ensureScanWasm(), which compiles only when scan.wasm is missing or older than its
+ * source. `bun lib/nginx/engine/build-engine.ts` does it by hand.
+ */
+import { existsSync, renameSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+const here = import.meta.dir;
+export const scanSource = join(here, "assembly", "scan.ts");
+export const scanWasm = join(here, "scan.wasm");
+
+/**
+ * The memory is fixed (256 KiB records and format, the 1 MiB read buffer): no growth, so the
+ * JavaScript views on it never detach.
+ */
+const ascFlags = [
+  "-O3",
+  "--runtime",
+  "stub",
+  "--enable",
+  "simd",
+  "--noAssert",
+  "--initialMemory",
+  "64",
+  "--maximumMemory",
+  "64",
+];
+
+export async function ensureScanWasm(): Promise<void> {
+  if (existsSync(scanWasm) && statSync(scanWasm).mtimeMs >= statSync(scanSource).mtimeMs) return;
+  const asc = await import("assemblyscript/asc");
+  const output: string[] = [];
+  const stream = { write: (text: string) => output.push(String(text)) };
+  // Written beside and renamed: a build running at the same time never reads half a file.
+  const partial = `${scanWasm}.${process.pid}.partial`;
+  try {
+    const { error } = await asc.main([scanSource, ...ascFlags, "-o", partial], {
+      stdout: stream as never,
+      stderr: stream as never,
+    });
+    if (error)
+      throw new Error(`compiling ${scanSource} failed: ${error.message}\n${output.join("")}`);
+    renameSync(partial, scanWasm);
+  } finally {
+    rmSync(partial, { force: true });
+  }
+}
+
+if (import.meta.main) await ensureScanWasm();

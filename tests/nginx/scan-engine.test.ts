@@ -1,0 +1,201 @@
+/**
+ * nginxlog's WebAssembly scanner (lib/nginx/engine) against the JavaScript scanner it stands in
+ * for: the same log through both must give the same summary, byte for byte, on ordinary lines
+ * and on the odd ones (bad status, bad times, list values, JSON escapes, CR, empty lines, a line
+ * longer than the read buffer, a last line without "\n").
+ */
+import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { Analyzer } from "../../lib/nginx/analyzer.ts";
+import { wasmLinesScanned } from "../../lib/nginx/engine/scan-engine.ts";
+import { compileFormat, type Escape, presets } from "../../lib/nginx/format.ts";
+import { LineFeeder } from "../../lib/nginx/reader.ts";
+import { compileOnce, nginxlog } from "./helpers.ts";
+
+const savedSwitch = process.env.OPSCTL_NGINX_WASM;
+afterEach(() => {
+  if (savedSwitch === undefined) delete process.env.OPSCTL_NGINX_WASM;
+  else process.env.OPSCTL_NGINX_WASM = savedSwitch;
+});
+
+/** The summary of `text` analysed in chunks of `chunk` bytes, and how many lines WebAssembly scanned. */
+function analyse(text: Uint8Array, format: string, escaping: Escape, wasm: boolean, chunk = 65536) {
+  process.env.OPSCTL_NGINX_WASM = wasm ? "1" : "0";
+  const analyzer = new Analyzer({ format: compileFormat(format, escaping), badExampleLimit: 50 });
+  const before = wasmLinesScanned();
+  const feeder = new LineFeeder(analyzer);
+  for (let at = 0; at < text.length; at += chunk) feeder.push(text.subarray(at, at + chunk));
+  feeder.finish();
+  return {
+    json: JSON.stringify(analyzer.summary(["test"])),
+    wasmLines: wasmLinesScanned() - before,
+  };
+}
+
+function expectSameSummary(
+  text: string | Uint8Array,
+  format: string,
+  escaping: Escape = "default",
+) {
+  const bytes = typeof text === "string" ? Buffer.from(text, "latin1") : text;
+  const js = analyse(bytes, format, escaping, false);
+  const wasm = analyse(bytes, format, escaping, true);
+  expect(js.wasmLines).toBe(0);
+  expect(wasm.wasmLines).toBeGreaterThan(0);
+  expect(wasm.json).toBe(js.json);
+  return JSON.parse(wasm.json) as { lines: number; bad: number; requests: number };
+}
+
+/** A small seeded generator (mulberry32): the same lines on every run. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+function timedLines(count: number, seed: number): string[] {
+  const next = random(seed);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)] as T;
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const ip = `10.${Math.floor(next() * 4)}.${Math.floor(next() * 50)}.${Math.floor(next() * 250)}`;
+    const day = String(1 + Math.floor(next() * 28)).padStart(2, "0");
+    const time = `${day}/${pick(months)}/2026:${String(Math.floor(next() * 24)).padStart(2, "0")}:${String(Math.floor(next() * 60)).padStart(2, "0")}:07 ${pick(["+0000", "-0700", "+0530"])}`;
+    const path =
+      next() < 0.4
+        ? `/item/${Math.floor(next() * 1e6)}?ref=${i}`
+        : `/page/${Math.floor(next() * 300)}`;
+    const request = pick([
+      `GET ${path} HTTP/1.1`,
+      `POST ${path} HTTP/2.0`,
+      `HEAD ${path}`,
+      "-",
+      `PROPFIND ${path} HTTP/1.0`,
+    ]);
+    const status = pick(["200", "200", "304", "404", "500", "502", "101"]);
+    const upstream = pick(["0.004", "-", "0.002, 0.010 : 0.004", "12.5", "0.000", "1.2345678"]);
+    lines.push(
+      `${ip} - - [${time}] "${request}" ${status} ${Math.floor(next() * 90000)} "${pick(["-", "https://example.com/?q=\\x22x\\x22"])}" "${pick(["curl/8.5", 'Mozilla/5.0 (X11; Linux) \\"quoted\\" caf\\xC3\\xA9', ""])}" ${(next() * 3).toFixed(3)} ${upstream}`,
+    );
+  }
+  return lines;
+}
+
+describe("the WebAssembly scanner counts exactly what the JavaScript scanner counts", () => {
+  test("generated timed log: 20000 lines, many unique paths, lists, 1xx-5xx, three zones", () => {
+    const text = `${timedLines(20000, 42).join("\n")}\n`;
+    const summary = expectSameSummary(text, presets.timed as string);
+    expect(summary.lines).toBe(20000);
+    expect(summary.bad).toBe(0);
+  });
+
+  test("odd lines: bad status, bad times, mismatches, CR, empty lines, no final newline", () => {
+    const good = timedLines(50, 7);
+    const odd = [
+      good[0],
+      "",
+      `${good[1]}\r`,
+      '1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 2x0 5 "-" "-" 0.001 -',
+      '1.2.3.4 - - [01/Foo/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "-" 0.001 -',
+      '1.2.3.4 - - [01/Jan/2026:00:00:00 -07:0] "GET / HTTP/1.1" 200 5 "-" "-" 0.001 -',
+      '1.2.3.4 - - [31/Feb/0050:25:61:61 +9999] "GET / HTTP/1.1" 200 5 "-" "-" 0.001 -',
+      '1.2.3.4 - - [00/Dec/9999:00:00:00 -0000] "GET / HTTP/1.1" 599 - "-" "-" - -',
+      "not a log line at all",
+      '1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "-" 0.001',
+      '1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "GET /a?b HTTP/1.1" 200 18446744073709551616 "-" "-" 1x -',
+      '1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "GET /a?b HTTP/1.1" 200 5 "-" "-" 0.001 0.002 : - , 0.5',
+      "\x00\x00\x00\x00",
+      ...good.slice(2),
+      "\r",
+      good[3]?.slice(0, 40) ?? "",
+    ].join("\n");
+    const summary = expectSameSummary(odd, presets.timed as string);
+    // 2x0, Foo, "-07:0", the text, the short line, the NULs, the cut one (hour 25 and Feb 31 are kept, as Date.UTC takes them).
+    expect(summary.bad).toBe(7);
+  });
+
+  test("escape=json format with ISO times, escaped quotes and backslashes", () => {
+    const format =
+      '{"ip":"$remote_addr","time":"$time_iso8601","request":"$request","status":$status,"bytes":$body_bytes_sent,"agent":"$http_user_agent","rt":$request_time}';
+    const lines = [
+      '{"ip":"::1","time":"2026-11-27T10:00:00+00:00","request":"GET /a\\"b\\\\c HTTP/1.1","status":200,"bytes":12,"agent":"x \\"y\\" \\u00e9","rt":0.010}',
+      '{"ip":"::1","time":"2026-13-40T10:00:00-07:00","request":"GET /q?x=1 HTTP/1.1","status":404,"bytes":0,"agent":"","rt":0.000}',
+      '{"ip":"::1","time":"2026-11-27T10:00:00Z","request":"GET / HTTP/1.1","status":200,"bytes":1,"agent":"a","rt":1}',
+      '{"ip":"::1","time":"0099-01-01T00:00:00+01:30","request":"-","status":400,"bytes":0,"agent":"-","rt":0.001}',
+      '{"ip":"::1","time":"2026-11-27T10:00:00+00:00","request":"GET /trunc',
+    ];
+    const summary = expectSameSummary(`${lines.join("\n")}\n`, format, "json");
+    expect(summary.lines).toBe(5);
+  });
+
+  test("separate method/uri/protocol variables and $msec times", () => {
+    const format = "$msec $request_method $request_uri $server_protocol $status $bytes_sent";
+    const lines = [
+      "1700000000.123 GET /x?y=1 HTTP/1.1 200 10",
+      "1700000001.999 POST /x HTTP/2.0 201 -",
+      ".5 GET / HTTP/1.1 200 1",
+      "99999999999999999999.0 GET / HTTP/1.1 200 1",
+      "1700000002 DELETE /z HTTP/1.1 500 7",
+    ];
+    const summary = expectSameSummary(`${lines.join("\n")}\n`, format);
+    expect(summary.bad).toBe(1);
+  });
+
+  test("a line longer than the read buffer: counted as one line; the rest goes through JavaScript alike", () => {
+    const good = timedLines(200, 3);
+    const long = `9.9.9.9 - - [01/Jan/2026:00:00:00 +0000] "GET /${"a".repeat(1_500_000)} HTTP/1.1" 200 5 "-" "-" 0.001 -`;
+    const summary = expectSameSummary(
+      `${[...good.slice(0, 100), long, ...good.slice(100)].join("\n")}\n`,
+      presets.timed as string,
+    );
+    expect(summary.lines).toBe(201);
+    expect(summary.bad).toBe(0);
+  });
+});
+
+describe("the compiled binary", () => {
+  beforeAll(compileOnce, 300_000);
+
+  test("scans in WebAssembly by default; OPSCTL_NGINX_WASM=0 and filters take the JavaScript scanner", async () => {
+    const { writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const file = join(tmpdir(), "scan-engine.log");
+    writeFileSync(file, `${timedLines(3000, 11).join("\n")}\n`);
+    const wasmLines = async (args: string[], env: Record<string, string> = {}) => {
+      const saved = { ...process.env };
+      Object.assign(process.env, env);
+      try {
+        const result = await nginxlog([
+          file,
+          "--format",
+          "timed",
+          "--json",
+          "--log-level",
+          "debug",
+          ...args,
+        ]);
+        expect(result.exitCode).toBe(0);
+        const finished = result.stderr
+          .split("\n")
+          .find((line) => line.includes("analysis finished"));
+        const match = /wasmLines[=":\s]+(\d+)/.exec(finished ?? "");
+        if (!match) throw new Error(`no wasmLines in: ${result.stderr}`);
+        return { lines: Number(match[1]), stdout: result.stdout };
+      } finally {
+        process.env = saved;
+      }
+    };
+    const wasm = await wasmLines([]);
+    const js = await wasmLines([], { OPSCTL_NGINX_WASM: "0" });
+    expect(wasm.lines).toBe(3000);
+    expect(js.lines).toBe(0);
+    expect(wasm.stdout).toBe(js.stdout);
+    expect((await wasmLines(["--status", "5xx"])).lines).toBe(0);
+  });
+});
