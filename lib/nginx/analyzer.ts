@@ -22,7 +22,7 @@ import {
   whereHolds,
 } from "./filter.ts";
 import type { LogFormat } from "./format.ts";
-import { readBufferSize } from "./reader.ts";
+import { maxLineBytes, readBufferSize } from "./reader.ts";
 import { LineScanner } from "./scanner.ts";
 import { DDSketch } from "./sketch/ddsketch.ts";
 import { hashRange } from "./sketch/hash.ts";
@@ -164,7 +164,13 @@ export class Analyzer {
   private refererStart = 0;
   private refererEnd = 0;
   private refererHash = 0;
-  /** The WebAssembly scanner, when it can run and every line is counted the same way (no filter, no records). */
+  /** The path table's slot for this line's path (-1: filter only), and whether it changed hands. */
+  private pathSlot = -1;
+  private pathReplaced = false;
+  /**
+   * The WebAssembly engine, when it can run and every line is counted the same way (no filter,
+   * no records): it scans the lines and counts the top-K tables and distinct counters itself.
+   */
   private readonly engine: ScanEngine | undefined;
   uriStart = 0;
   uriEnd = 0;
@@ -236,13 +242,12 @@ export class Analyzer {
     this.engine =
       this.filter.active || this.onRecord
         ? undefined
-        : ScanEngine.create(this.format, readBufferSize);
+        : ScanEngine.create(this.format, readBufferSize, maxLineBytes, capacity, this.tracks);
   }
 
-  /** A read buffer of `size` bytes: the scan engine's own when it has one that size. */
+  /** A read buffer of `size` bytes: the engine's own (in its memory) while it has room. */
   readBuffer(size: number): Uint8Array {
-    const engine = this.engine;
-    return engine && engine.buffer.length === size ? engine.buffer : new Uint8Array(size);
+    return this.engine?.view(size) ?? new Uint8Array(size);
   }
 
   /** Analyses every line in buf[start, end); a final line without "\n" counts too. */
@@ -251,7 +256,7 @@ export class Analyzer {
       this.buf = buf;
       this.bytesView = new DataView(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength);
     }
-    if (this.engine?.buffer === buf) return this.feedScanned(buf, start, end, firstLineNumber);
+    if (this.engine?.owns(buf)) return this.feedScanned(buf, start, end, firstLineNumber);
     let lineNumber = firstLineNumber;
     let pos = start;
     while (pos < end) {
@@ -281,7 +286,7 @@ export class Analyzer {
     let lineNumber = firstLineNumber;
     let pos = start;
     while (pos < end) {
-      const records = engine.scan(pos, end);
+      const records = engine.scan(buf, pos, end);
       for (let k = 0; k < records; k++) {
         const r = k * perRecord;
         this.lines++;
@@ -309,17 +314,8 @@ export class Analyzer {
         this.uriStart = ints[r + I.uriStart] as number;
         this.pathEnd = ints[r + I.pathEnd] as number;
         this.uriEnd = ints[r + I.uriEnd] as number;
-        this.pathHash = ints[r + I.pathHash] as number;
-        this.uriHash = ints[r + I.uriHash] as number;
-        this.addrStart = ints[r + I.addrStart] as number;
-        this.addrEnd = ints[r + I.addrEnd] as number;
-        this.addrHash = ints[r + I.addrHash] as number;
-        this.agentStart = ints[r + I.agentStart] as number;
-        this.agentEnd = ints[r + I.agentEnd] as number;
-        this.agentHash = ints[r + I.agentHash] as number;
-        this.refererStart = ints[r + I.refererStart] as number;
-        this.refererEnd = ints[r + I.refererEnd] as number;
-        this.refererHash = ints[r + I.refererHash] as number;
+        this.pathSlot = ints[r + I.pathSlot] as number;
+        this.pathReplaced = ints[r + I.pathReplaced] === 1;
         this.countLine(buf);
       }
       lineNumber += engine.passed();
@@ -481,13 +477,19 @@ export class Analyzer {
       }
     }
 
+    const us = this.uriStart;
+    const ue = this.uriEnd;
+    if (this.engine) {
+      // The engine offered this line to the top-K tables: only the path's latency is left.
+      if (ue > us && this.tracks.paths)
+        this.pathLatency(this.pathSlot, this.pathReplaced, requestMillis);
+      return;
+    }
     if (this.iAddr >= 0 && this.tracks.ips) {
       const h = this.addrHash;
       this.top.ip.offer(h, buf, this.addrStart, this.addrEnd, 0);
       this.ipDistinct.add(h);
     }
-    const us = this.uriStart;
-    const ue = this.uriEnd;
     const pe = this.pathEnd;
     if (ue > us && this.tracks.paths) {
       const pathHash = this.pathHash;
@@ -495,23 +497,27 @@ export class Analyzer {
       this.pathDistinct.add(pathHash);
       this.top.pathQuery.offer(this.uriHash, buf, us, ue, 0);
       if (status >= 400) this.offerStatusPath(buf, status, us, pe, pathHash);
-      if (slot >= 0) {
-        let sketch = this.pathSketches[slot];
-        if (sketch && this.top.path.replaced === slot) sketch.reset();
-        if (requestMillis >= 0) {
-          if (!sketch) {
-            sketch = new DDSketch();
-            this.pathSketches[slot] = sketch;
-          }
-          sketch.addMillis(requestMillis);
-        }
-      }
+      this.pathLatency(slot, slot >= 0 && this.top.path.replaced === slot, requestMillis);
     }
     if (this.iAgent >= 0 && this.tracks.agents)
       this.top.userAgent.offer(this.agentHash, buf, this.agentStart, this.agentEnd, 0);
     if (this.iReferer >= 0 && this.tracks.referers)
       this.top.referer.offer(this.refererHash, buf, this.refererStart, this.refererEnd, 0);
     if (this.onRecord) this.onRecord(this.view);
+  }
+
+  /** $request_time of the path in slot `slot` of the path table (its sketch restarts when the slot changed hands). */
+  private pathLatency(slot: number, replaced: boolean, requestMillis: number): void {
+    if (slot < 0) return;
+    let sketch = this.pathSketches[slot];
+    if (sketch && replaced) sketch.reset();
+    if (requestMillis >= 0) {
+      if (!sketch) {
+        sketch = new DDSketch();
+        this.pathSketches[slot] = sketch;
+      }
+      sketch.addMillis(requestMillis);
+    }
   }
 
   /** Method, URI (path + query) and protocol ranges, from $request or their own variables. */
@@ -688,6 +694,7 @@ export class Analyzer {
   }
 
   summary(sources: string[]): Summary {
+    this.engine?.restoreInto(this.top, this.ipDistinct, this.pathDistinct);
     const topState = (sketch: SpaceSaving): TopState => ({
       capacity: sketch.capacity,
       total: sketch.total,

@@ -51,7 +51,8 @@ export class LineFeeder {
         this.filled = 0;
         this.skipping = true;
       } else {
-        const bigger = new Uint8Array(this.buf.length * 2);
+        // The analyzer's (the scan engine's memory, at the same address, while it has room).
+        const bigger = this.analyzer.readBuffer(this.buf.length * 2);
         bigger.set(this.buf);
         this.buf = bigger;
       }

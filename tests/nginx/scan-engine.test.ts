@@ -1,8 +1,9 @@
 /**
- * nginxlog's WebAssembly scanner (lib/nginx/engine) against the JavaScript scanner it stands in
- * for: the same log through both must give the same summary, byte for byte, on ordinary lines
- * and on the odd ones (bad status, bad times, list values, JSON escapes, CR, empty lines, a line
- * longer than the read buffer, a last line without "\n").
+ * nginxlog's WebAssembly engine (lib/nginx/engine: the scan and the top-K tables) against the
+ * JavaScript it stands in for: the same log through both must give the same summary, byte for
+ * byte, on ordinary lines and on the odd ones (bad status, bad times, list values, JSON escapes,
+ * CR, empty lines, a line longer than the read buffer, a last line without "\n", tables far
+ * smaller than the keys).
  */
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { Analyzer } from "../../lib/nginx/analyzer.ts";
@@ -18,9 +19,20 @@ afterEach(() => {
 });
 
 /** The summary of `text` analysed in chunks of `chunk` bytes, and how many lines WebAssembly scanned. */
-function analyse(text: Uint8Array, format: string, escaping: Escape, wasm: boolean, chunk = 65536) {
+function analyse(
+  text: Uint8Array,
+  format: string,
+  escaping: Escape,
+  wasm: boolean,
+  topCapacity: number,
+  chunk = 65536,
+) {
   process.env.OPSCTL_NGINX_WASM = wasm ? "1" : "0";
-  const analyzer = new Analyzer({ format: compileFormat(format, escaping), badExampleLimit: 50 });
+  const analyzer = new Analyzer({
+    format: compileFormat(format, escaping),
+    badExampleLimit: 50,
+    topCapacity,
+  });
   const before = wasmLinesScanned();
   const feeder = new LineFeeder(analyzer);
   for (let at = 0; at < text.length; at += chunk) feeder.push(text.subarray(at, at + chunk));
@@ -35,14 +47,16 @@ function expectSameSummary(
   text: string | Uint8Array,
   format: string,
   escaping: Escape = "default",
+  topCapacity = 1024,
 ) {
   const bytes = typeof text === "string" ? Buffer.from(text, "latin1") : text;
-  const js = analyse(bytes, format, escaping, false);
-  const wasm = analyse(bytes, format, escaping, true);
+  const js = analyse(bytes, format, escaping, false, topCapacity);
+  const wasm = analyse(bytes, format, escaping, true, topCapacity);
   expect(js.wasmLines).toBe(0);
   expect(wasm.wasmLines).toBeGreaterThan(0);
   expect(wasm.json).toBe(js.json);
-  return JSON.parse(wasm.json) as { lines: number; bad: number; requests: number };
+  const summary = JSON.parse(wasm.json) as { lines: number; bad: number; requests: number };
+  return { ...summary, wasmLines: wasm.wasmLines };
 }
 
 /** A small seeded generator (mulberry32): the same lines on every run. */
@@ -92,6 +106,14 @@ describe("the WebAssembly scanner counts exactly what the JavaScript scanner cou
     const summary = expectSameSummary(text, presets.timed as string);
     expect(summary.lines).toBe(20000);
     expect(summary.bad).toBe(0);
+  });
+
+  test("tables far smaller than the keys: every eviction, filter bound and heap move the same", () => {
+    const text = `${timedLines(20000, 5).join("\n")}\n`;
+    for (const capacity of [1, 7, 64]) {
+      const summary = expectSameSummary(text, presets.timed as string, "default", capacity);
+      expect(summary.requests).toBe(20000);
+    }
   });
 
   test("odd lines: bad status, bad times, mismatches, CR, empty lines, no final newline", () => {
@@ -146,7 +168,7 @@ describe("the WebAssembly scanner counts exactly what the JavaScript scanner cou
     expect(summary.bad).toBe(1);
   });
 
-  test("a line longer than the read buffer: counted as one line; the rest goes through JavaScript alike", () => {
+  test("a line longer than the read buffer: the buffer grows within the engine's memory, every line scanned there", () => {
     const good = timedLines(200, 3);
     const long = `9.9.9.9 - - [01/Jan/2026:00:00:00 +0000] "GET /${"a".repeat(1_500_000)} HTTP/1.1" 200 5 "-" "-" 0.001 -`;
     const summary = expectSameSummary(
@@ -154,6 +176,7 @@ describe("the WebAssembly scanner counts exactly what the JavaScript scanner cou
       presets.timed as string,
     );
     expect(summary.lines).toBe(201);
+    expect(summary.wasmLines).toBe(201);
     expect(summary.bad).toBe(0);
   });
 });

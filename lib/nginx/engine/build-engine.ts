@@ -12,21 +12,10 @@ export const scanSource = join(here, "assembly", "scan.ts");
 export const scanWasm = join(here, "scan.wasm");
 
 /**
- * The memory is fixed (256 KiB records and format, the 1 MiB read buffer): no growth, so the
- * JavaScript views on it never detach.
+ * The memory comes from JavaScript (scan-engine.ts sizes it for the tables and the longest line)
+ * and never grows, so the JavaScript views on it never detach.
  */
-const ascFlags = [
-  "-O3",
-  "--runtime",
-  "stub",
-  "--enable",
-  "simd",
-  "--noAssert",
-  "--initialMemory",
-  "64",
-  "--maximumMemory",
-  "64",
-];
+const ascFlags = ["-O3", "--runtime", "stub", "--enable", "simd", "--noAssert", "--importMemory"];
 
 export async function ensureScanWasm(): Promise<void> {
   if (existsSync(scanWasm) && statSync(scanWasm).mtimeMs >= statSync(scanSource).mtimeMs) return;

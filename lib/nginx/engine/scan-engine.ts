@@ -1,12 +1,18 @@
 /**
- * The WebAssembly line scanner (assembly/scan.ts, built into scan.wasm by build-engine.ts): one
- * instance per Analyzer, with the read buffer in its memory so lines are scanned where they
- * were read. Undefined where it cannot run (no WebAssembly, OPSCTL_NGINX_WASM=0): the Analyzer
- * then scans in JavaScript, with the same results.
+ * nginxlog's WebAssembly engine (assembly/scan.ts, built into scan.wasm by build-engine.ts): one
+ * instance per Analyzer, in a memory sized here for its top-K tables and the longest line, with
+ * the read buffer inside it so lines are scanned where they were read. It scans each line and
+ * offers it to the top-K tables and distinct counters; the Analyzer counts the rest from its
+ * records and copies the tables back for the summary (restoreInto). Undefined where it cannot
+ * run (no WebAssembly, OPSCTL_NGINX_WASM=0, a --capacity too large for 32-bit memory): the
+ * Analyzer then does it all in JavaScript, with the same results.
  */
 import { readFileSync } from "node:fs";
 import type { LogFormat } from "../format.ts";
 import { LineScanner } from "../scanner.ts";
+import type { HyperLogLog } from "../sketch/hyperloglog.ts";
+import type { SpaceSaving, SpaceSavingState } from "../sketch/space-saving.ts";
+import type { TopName } from "../summary.ts";
 import { valueSources } from "../variables.ts";
 import scanWasmPath from "./scan.wasm" with { type: "file" };
 
@@ -17,24 +23,17 @@ export const recordField = {
   lineEnd: 2,
   line: 3,
   status: 4,
-  addrStart: 5,
-  addrEnd: 6,
-  addrHash: 7,
-  methodStart: 8,
-  methodEnd: 9,
-  protocolStart: 10,
-  protocolEnd: 11,
-  uriStart: 12,
-  pathEnd: 13,
-  uriEnd: 14,
-  pathHash: 15,
-  uriHash: 16,
-  agentStart: 17,
-  agentEnd: 18,
-  agentHash: 19,
-  refererStart: 20,
-  refererEnd: 21,
-  refererHash: 22,
+  methodStart: 5,
+  methodEnd: 6,
+  protocolStart: 7,
+  protocolEnd: 8,
+  uriStart: 9,
+  pathEnd: 10,
+  uriEnd: 11,
+  pathHash: 12,
+  uriHash: 13,
+  pathSlot: 14,
+  pathReplaced: 15,
 } as const;
 export const recordFloat = { time: 0, size: 1, requestMillis: 2, upstreamMillis: 3 } as const;
 
@@ -47,8 +46,9 @@ export const badReasons = [
 ] as const;
 
 interface ScanExports {
-  memory: WebAssembly.Memory;
   buffer(capacity: number): number;
+  bufferLength(length: number): void;
+  tables(capacity: number, tracked: number): number;
   formatAreas(): number;
   configure(...indexes: number[]): void;
   scan(start: number, end: number): number;
@@ -82,6 +82,45 @@ function scanModule(): WebAssembly.Module | undefined {
 
 const timeKinds: Record<string, number> = { time_local: 1, time_iso8601: 2, msec: 3 };
 
+/** Table groups the engine counts (bit per group, as assembly/scan.ts's tables() reads them). */
+export interface TrackedTops {
+  ips: boolean;
+  paths: boolean;
+  agents: boolean;
+  referers: boolean;
+}
+
+/** Bytes assembly/space-saving.ts allocates for one table (newTable), rounded up generously. */
+function tableBytes(capacity: number, maxKeyBytes: number): number {
+  let tableSize = 16;
+  while (tableSize < capacity * 4) tableSize *= 2;
+  return 128 + (4 << 16) + capacity * (3 * 8 + 4 * 4 + maxKeyBytes) + tableSize * 4 + 16 * 16;
+}
+
+/** Largest memory the engine takes (wasm32 addresses 4 GiB; a --capacity past this runs in JavaScript). */
+const maxMemoryBytes = 2 ** 31;
+
+/** The field layout of assembly/space-saving.ts's Table (an @unmanaged class: declaration order, natural alignment). */
+const tableLayout = {
+  capacity: 0,
+  maxKeyBytes: 4,
+  size: 8,
+  replaced: 12,
+  mask: 16,
+  filterShift: 20,
+  total: 24,
+  counts: 32,
+  errors: 36,
+  ranks: 40,
+  keys: 44,
+  lengths: 48,
+  heap: 52,
+  position: 56,
+  table: 60,
+  filter: 64,
+  arena: 68,
+} as const;
+
 export class ScanEngine {
   /** The read buffer, in the instance's memory: feed() only scans lines that are in it. */
   readonly buffer: Uint8Array;
@@ -90,38 +129,97 @@ export class ScanEngine {
   readonly intsPerRecord: number;
   readonly floatsPerRecord: number;
   private readonly exports: ScanExports;
+  private readonly memory: ArrayBuffer;
+  private readonly bufferAt: number;
+  private readonly reserved: number;
+  private readonly tableList: number;
 
-  private constructor(exports: ScanExports, capacity: number, format: LogFormat) {
+  private constructor(
+    exports: ScanExports,
+    memory: ArrayBuffer,
+    format: LogFormat,
+    capacity: number,
+    reserved: number,
+    topCapacity: number,
+    tracked: TrackedTops,
+  ) {
     this.exports = exports;
-    const memory = exports.memory.buffer;
-    const at = exports.buffer(capacity);
-    this.buffer = new Uint8Array(memory, at, capacity);
+    this.memory = memory;
+    this.reserved = reserved;
+    this.bufferAt = exports.buffer(reserved);
+    this.buffer = this.view(capacity) as Uint8Array;
     const max = exports.maxRecords();
     this.intsPerRecord = exports.recordInts();
     this.floatsPerRecord = exports.recordFloatCount();
     this.ints = new Int32Array(memory, exports.records(), max * this.intsPerRecord);
     this.floats = new Float64Array(memory, exports.recordFloats(), max * this.floatsPerRecord);
+    this.tableList = exports.tables(
+      topCapacity,
+      (tracked.ips ? 1 : 0) |
+        (tracked.paths ? 2 : 0) |
+        (tracked.agents ? 4 : 0) |
+        (tracked.referers ? 8 : 0),
+    );
     this.configure(format);
   }
 
-  /** An engine for `format` with a read buffer of `capacity` bytes, or undefined. */
-  static create(format: LogFormat, capacity: number): ScanEngine | undefined {
+  /**
+   * An engine for `format` with a read buffer of `capacity` bytes that long lines may grow up to
+   * `reserved`, counting top-K tables of `topCapacity` counters; or undefined.
+   */
+  static create(
+    format: LogFormat,
+    capacity: number,
+    reserved: number,
+    topCapacity: number,
+    tracked: TrackedTops,
+  ): ScanEngine | undefined {
     if (process.env.OPSCTL_NGINX_WASM === "0") return undefined;
     const module = scanModule();
     if (!module || format.variables.length > 64) return undefined;
     let literalBytes = 0;
     for (const literal of format.literals) literalBytes += literal.length;
     if (format.leading.length > 256 || literalBytes > 4096) return undefined;
+    const small = Math.min(topCapacity, 1024);
+    const bytes =
+      (1 << 20) + // static data, records, two 16 KiB register arrays
+      reserved +
+      tableBytes(topCapacity, 64) +
+      2 * tableBytes(topCapacity, 256) +
+      tableBytes(Math.min(topCapacity, 2048), 260) +
+      2 * tableBytes(small, 256);
+    if (bytes > maxMemoryBytes) return undefined;
     try {
-      const instance = new WebAssembly.Instance(module, { env: { abort: failed } });
-      return new ScanEngine(instance.exports as unknown as ScanExports, capacity, format);
+      const pages = Math.ceil(bytes / 65536);
+      const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+      const instance = new WebAssembly.Instance(module, { env: { memory, abort: failed } });
+      return new ScanEngine(
+        instance.exports as unknown as ScanExports,
+        memory.buffer,
+        format,
+        capacity,
+        reserved,
+        topCapacity,
+        tracked,
+      );
     } catch {
       return undefined;
     }
   }
 
-  /** Scans buffer[start, end) until the records are full; returns how many it wrote. */
-  scan(start: number, end: number): number {
+  /** The read buffer's first `length` bytes (a longer buffer for a long line starts at the same address), or undefined past the reserve. */
+  view(length: number): Uint8Array | undefined {
+    return length <= this.reserved ? new Uint8Array(this.memory, this.bufferAt, length) : undefined;
+  }
+
+  /** True when `buf` is a view of the read buffer from its start. */
+  owns(buf: Uint8Array): boolean {
+    return buf.buffer === this.memory && buf.byteOffset === this.bufferAt;
+  }
+
+  /** Scans buf[start, end) (buf: a view of the read buffer) until the records are full; returns how many it wrote. */
+  scan(buf: Uint8Array, start: number, end: number): number {
+    this.exports.bufferLength(buf.length);
     const records = this.exports.scan(start, end);
     linesScanned += records;
     return records;
@@ -135,15 +233,53 @@ export class ScanEngine {
     return this.exports.passed();
   }
 
+  /** Copies the engine's top-K tables and distinct counters into the Analyzer's (for its summary). */
+  restoreInto(top: Record<TopName, SpaceSaving>, ips: HyperLogLog, paths: HyperLogLog): void {
+    const list = new Uint32Array(this.memory, this.tableList, 8);
+    const order: TopName[] = ["ip", "path", "pathQuery", "statusPath", "userAgent", "referer"];
+    order.forEach((name, i) => {
+      (top[name] as SpaceSaving).restore(this.tableState(list[i] as number));
+    });
+    ips.registers.set(new Uint8Array(this.memory, list[6] as number, ips.registers.length));
+    paths.registers.set(new Uint8Array(this.memory, list[7] as number, paths.registers.length));
+  }
+
+  private tableState(at: number): SpaceSavingState {
+    const fields = new DataView(this.memory, at, 72);
+    const i32 = (offset: number) => fields.getInt32(offset, true);
+    const address = (offset: number) => fields.getUint32(offset, true);
+    const capacity = i32(tableLayout.capacity);
+    const maxKeyBytes = i32(tableLayout.maxKeyBytes);
+    const filterLength = 2 ** (32 - i32(tableLayout.filterShift));
+    const memory = this.memory;
+    return {
+      capacity,
+      maxKeyBytes,
+      total: fields.getFloat64(tableLayout.total, true),
+      size: i32(tableLayout.size),
+      replaced: i32(tableLayout.replaced),
+      counts: new Float64Array(memory, address(tableLayout.counts), capacity),
+      errors: new Float64Array(memory, address(tableLayout.errors), capacity),
+      ranks: new Float64Array(memory, address(tableLayout.ranks), capacity),
+      keys: new Int32Array(memory, address(tableLayout.keys), capacity),
+      lengths: new Int32Array(memory, address(tableLayout.lengths), capacity),
+      heap: new Int32Array(memory, address(tableLayout.heap), capacity),
+      position: new Int32Array(memory, address(tableLayout.position), capacity),
+      table: new Int32Array(memory, address(tableLayout.table), i32(tableLayout.mask) + 1),
+      filter: new Uint32Array(memory, address(tableLayout.filter), filterLength),
+      arena: new Uint8Array(memory, address(tableLayout.arena), capacity * maxKeyBytes),
+    };
+  }
+
   private configure(format: LogFormat): void {
     const exports = this.exports;
-    const memory = new Uint8Array(exports.memory.buffer);
-    const areas = new Uint32Array(exports.memory.buffer, exports.formatAreas(), 5);
+    const memory = new Uint8Array(this.memory);
+    const areas = new Uint32Array(this.memory, exports.formatAreas(), 5);
     const [leading, kinds, literalStarts, literalLengths, literals] = [...areas];
     memory.set(format.leading, leading);
     const scanner = new LineScanner(format);
-    const starts = new Int32Array(exports.memory.buffer, literalStarts as number, 64);
-    const lengths = new Int32Array(exports.memory.buffer, literalLengths as number, 64);
+    const starts = new Int32Array(this.memory, literalStarts as number, 64);
+    const lengths = new Int32Array(this.memory, literalLengths as number, 64);
     let offset = 0;
     format.literals.forEach((literal, i) => {
       memory[(kinds as number) + i] = scanner.kindOf(i);

@@ -29,6 +29,25 @@ export interface HeavyHitter {
   slot: number;
 }
 
+/** Every part of a SpaceSaving: what the WebAssembly engine's copy hands back (restore). */
+export interface SpaceSavingState {
+  capacity: number;
+  maxKeyBytes: number;
+  total: number;
+  size: number;
+  replaced: number;
+  counts: Float64Array;
+  errors: Float64Array;
+  ranks: Float64Array;
+  keys: Int32Array;
+  lengths: Int32Array;
+  heap: Int32Array;
+  position: Int32Array;
+  table: Int32Array;
+  filter: Uint32Array;
+  arena: Uint8Array;
+}
+
 export class SpaceSaving {
   readonly capacity: number;
   readonly maxKeyBytes: number;
@@ -197,6 +216,33 @@ export class SpaceSaving {
     else this.siftUp(this.position[slot] as number);
     this.replaced = slot;
     return slot;
+  }
+
+  /**
+   * Takes over the state of a copy of this summary kept elsewhere (lib/nginx/engine's
+   * WebAssembly tables, the same algorithm over the same arrays); its sizes must be this one's.
+   */
+  restore(state: SpaceSavingState): void {
+    if (
+      state.capacity !== this.capacity ||
+      state.maxKeyBytes !== this.maxKeyBytes ||
+      state.table.length !== this.table.length ||
+      state.filter.length !== this.filter.length
+    )
+      throw new Error("Space-Saving state of another size");
+    this.total = state.total;
+    this.size = state.size;
+    this.replaced = state.replaced;
+    this.counts.set(state.counts);
+    this.errors.set(state.errors);
+    this.ranks.set(state.ranks);
+    this.keys.set(state.keys);
+    this.lengths.set(state.lengths);
+    this.heap.set(state.heap);
+    this.position.set(state.position);
+    this.table.set(state.table);
+    this.filter.set(state.filter);
+    this.arena.set(state.arena);
   }
 
   /** Key bytes, count and error of one slot. */

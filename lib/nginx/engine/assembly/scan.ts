@@ -3,8 +3,9 @@
  * the same scan, field parsers and hashes as scanner.ts, fields.ts, analyzer.ts's splitRequest
  * and sketch/hash.ts, bit for bit, so a run gives the same summary whichever way its lines go.
  * JavaScript writes the compiled log_format here once (configure), reads lines into `buffer`
- * and calls scan(); each non-empty line becomes one record of `recordInts` int32s and
- * `recordFloats` float64s that the Analyzer counts. Wasm because JSC compiles it to code that
+ * and calls scan(); each non-empty line is offered to the top-K tables and distinct counters
+ * here (space-saving.ts, hyperloglog.ts, copied back for the summary) and becomes one record of
+ * `recordInts` int32s and `recordFloats` float64s that the Analyzer counts the rest of. Wasm because JSC compiles it to code that
  * needs no bounds or type checks per byte, with 64-bit loads and SIMD byte search.
  */
 
@@ -14,25 +15,18 @@ const I_LINE_START: i32 = 1;
 const I_LINE_END: i32 = 2;
 const I_LINE: i32 = 3; // line number relative to scan()'s first
 const I_STATUS: i32 = 4;
-const I_ADDR_START: i32 = 5;
-const I_ADDR_END: i32 = 6;
-const I_ADDR_HASH: i32 = 7;
-const I_METHOD_START: i32 = 8;
-const I_METHOD_END: i32 = 9;
-const I_PROTOCOL_START: i32 = 10;
-const I_PROTOCOL_END: i32 = 11;
-const I_URI_START: i32 = 12;
-const I_PATH_END: i32 = 13;
-const I_URI_END: i32 = 14;
-const I_PATH_HASH: i32 = 15;
-const I_URI_HASH: i32 = 16;
-const I_AGENT_START: i32 = 17;
-const I_AGENT_END: i32 = 18;
-const I_AGENT_HASH: i32 = 19;
-const I_REFERER_START: i32 = 20;
-const I_REFERER_END: i32 = 21;
-const I_REFERER_HASH: i32 = 22;
-const RECORD_INTS: i32 = 24;
+const I_METHOD_START: i32 = 5;
+const I_METHOD_END: i32 = 6;
+const I_PROTOCOL_START: i32 = 7;
+const I_PROTOCOL_END: i32 = 8;
+const I_URI_START: i32 = 9;
+const I_PATH_END: i32 = 10;
+const I_URI_END: i32 = 11;
+const I_PATH_HASH: i32 = 12;
+const I_URI_HASH: i32 = 13;
+const I_PATH_SLOT: i32 = 14; // the path table's slot for the path, -1 if it only went to the filter
+const I_PATH_REPLACED: i32 = 15; // 1 when that slot changed hands on this line
+const RECORD_INTS: i32 = 16;
 const F_TIME: i32 = 0;
 const F_SIZE: i32 = 1;
 const F_REQUEST_MILLIS: i32 = 2;
@@ -59,6 +53,23 @@ const literals = memory.data(4096);
 const starts = memory.data(MAX_VARIABLES * 4);
 const ends = memory.data(MAX_VARIABLES * 4);
 
+import { addHash, newRegisters } from "./hyperloglog";
+import { newTable, offer, Table } from "./space-saving";
+
+// Top-K tables and distinct counters (tables()); null until created.
+let ipTable: Table | null = null;
+let pathTable: Table | null = null;
+let pathQueryTable: Table | null = null;
+let statusPathTable: Table | null = null;
+let agentTable: Table | null = null;
+let refererTable: Table | null = null;
+let ipRegisters: usize = 0;
+let pathRegisters: usize = 0;
+let trackIps = false;
+let trackPaths = false;
+let trackAgents = false;
+let trackReferers = false;
+
 // Which variable holds each value (-1: the format lacks it), as analyzer.ts picks them.
 let iAddr: i32 = -1;
 let iTime: i32 = -1;
@@ -74,11 +85,12 @@ let iAgent: i32 = -1;
 let iRequestTime: i32 = -1;
 let iUpstreamTime: i32 = -1;
 
-const recordIntArea = memory.data(MAX_RECORDS * RECORD_INTS * 4, 16);
-const recordFloatArea = memory.data(MAX_RECORDS * RECORD_FLOATS * 8, 16);
+let recordIntArea: usize = 0;
+let recordFloatArea: usize = 0;
 
 let bufferArea: usize = 0;
-let bufferCapacity: i32 = 0;
+/** Bytes of the buffer JavaScript's view covers: scanner.ts reads nothing past it. */
+let bufferLimit: i32 = 0;
 /** Where the last scan() stopped (the start of the first line it did not take). */
 let stoppedAt: i32 = 0;
 /** Lines scan() passed over, empty ones included (line numbers advance for those too). */
@@ -106,11 +118,21 @@ export function passed(): i32 {
   return linesPassed;
 }
 
-/** The read buffer (offsets in scan() are relative to it), 16 spare bytes for wide loads. */
+/**
+ * The read buffer (offsets in scan() are relative to it), 16 spare bytes for wide loads, and
+ * the records. `capacity` is the longest a line may grow the buffer to: memory JavaScript
+ * reserved, which costs nothing until a read touches it.
+ */
 export function buffer(capacity: i32): usize {
+  recordIntArea = heap.alloc(<usize>(MAX_RECORDS * RECORD_INTS * 4));
+  recordFloatArea = heap.alloc(<usize>(MAX_RECORDS * RECORD_FLOATS * 8));
   bufferArea = heap.alloc(<usize>capacity + 16);
-  bufferCapacity = capacity;
   return bufferArea;
+}
+
+/** The length of the buffer JavaScript reads into now (it grows for long lines). */
+export function bufferLength(length: i32): void {
+  bufferLimit = length;
 }
 
 /** Format area for JavaScript to fill before configure(): leading, kinds, literal starts/lengths, literal bytes. */
@@ -122,6 +144,38 @@ export function formatAreas(): usize {
   store<u32>(table, <u32>literalLength, 12);
   store<u32>(table, <u32>literals, 16);
   return table;
+}
+
+/**
+ * Creates the top-K tables (capacity and key bytes of each, as analyzer.ts sizes them) and the
+ * distinct counters, for the table groups counted; returns where their descriptors are
+ * (Table addresses: ip, path, pathQuery, statusPath, userAgent, referer; then the two register arrays).
+ */
+export function tables(capacity: i32, tracked: i32): usize {
+  trackIps = (tracked & 1) != 0;
+  trackPaths = (tracked & 2) != 0;
+  trackAgents = (tracked & 4) != 0;
+  trackReferers = (tracked & 8) != 0;
+  const small = capacity < 1024 ? capacity : 1024;
+  const statusPaths = capacity < 2048 ? capacity : 2048;
+  ipTable = newTable(capacity, 64, 16);
+  pathTable = newTable(capacity, 256, 16);
+  pathQueryTable = newTable(capacity, 256, 16);
+  statusPathTable = newTable(statusPaths, 260, 16);
+  agentTable = newTable(small, 256, 16);
+  refererTable = newTable(small, 256, 16);
+  ipRegisters = newRegisters();
+  pathRegisters = newRegisters();
+  const list = memory.data(8 * 4);
+  store<u32>(list, <u32>changetype<usize>(ipTable));
+  store<u32>(list, <u32>changetype<usize>(pathTable), 4);
+  store<u32>(list, <u32>changetype<usize>(pathQueryTable), 8);
+  store<u32>(list, <u32>changetype<usize>(statusPathTable), 12);
+  store<u32>(list, <u32>changetype<usize>(agentTable), 16);
+  store<u32>(list, <u32>changetype<usize>(refererTable), 20);
+  store<u32>(list, <u32>ipRegisters, 24);
+  store<u32>(list, <u32>pathRegisters, 28);
+  return list;
 }
 
 export function configure(
@@ -453,7 +507,7 @@ function recordLine(buf: usize, start: i32, end: i32, line: i32, index: i32): vo
   store<i32>(r, start, I_LINE_START * 4);
   store<i32>(r, end, I_LINE_END * 4);
   store<i32>(r, line, I_LINE * 4);
-  if (!scanLine(buf, start, end, bufferCapacity)) {
+  if (!scanLine(buf, start, end, bufferLimit)) {
     store<i32>(r, 1, I_KIND * 4);
     return;
   }
@@ -482,26 +536,37 @@ function recordLine(buf: usize, start: i32, end: i32, line: i32, index: i32): vo
   store<f64>(f, iBytes >= 0 ? parseCount(buf, startOf(iBytes), endOf(iBytes)) : -1, F_SIZE * 8);
   store<f64>(f, iRequestTime >= 0 ? parseMillis(buf, startOf(iRequestTime), endOf(iRequestTime)) : -1, F_REQUEST_MILLIS * 8);
   store<f64>(f, iUpstreamTime >= 0 ? parseMillis(buf, startOf(iUpstreamTime), endOf(iUpstreamTime)) : -1, F_UPSTREAM_MILLIS * 8);
-  if (iAddr >= 0) {
+  // The top-K tables and distinct counters, as analyzer.ts's countLine offers them.
+  if (iAddr >= 0 && trackIps) {
     const s = startOf(iAddr);
     const e = endOf(iAddr);
-    store<i32>(r, s, I_ADDR_START * 4);
-    store<i32>(r, e, I_ADDR_END * 4);
-    store<i32>(r, hashRange(buf, s, e), I_ADDR_HASH * 4);
+    const h = hashRange(buf, s, e);
+    offer(changetype<Table>(ipTable), h, buf, s, e, 0);
+    addHash(ipRegisters, h);
   }
-  if (iAgent >= 0) {
+  const us = load<i32>(r, I_URI_START * 4);
+  const pe = load<i32>(r, I_PATH_END * 4);
+  const ue = load<i32>(r, I_URI_END * 4);
+  if (ue > us && trackPaths) {
+    const paths = changetype<Table>(pathTable);
+    const pathHash = load<i32>(r, I_PATH_HASH * 4);
+    const slot = offer(paths, pathHash, buf, us, pe, 0);
+    store<i32>(r, slot, I_PATH_SLOT * 4);
+    store<i32>(r, slot >= 0 && paths.replaced == slot ? 1 : 0, I_PATH_REPLACED * 4);
+    addHash(pathRegisters, pathHash);
+    offer(changetype<Table>(pathQueryTable), load<i32>(r, I_URI_HASH * 4), buf, us, ue, 0);
+    if (status >= 400)
+      offer(changetype<Table>(statusPathTable), (pathHash ^ status) * 0x9e3779b1, buf, us, pe, status);
+  }
+  if (iAgent >= 0 && trackAgents) {
     const s = startOf(iAgent);
     const e = endOf(iAgent);
-    store<i32>(r, s, I_AGENT_START * 4);
-    store<i32>(r, e, I_AGENT_END * 4);
-    store<i32>(r, hashRange(buf, s, e), I_AGENT_HASH * 4);
+    offer(changetype<Table>(agentTable), hashRange(buf, s, e), buf, s, e, 0);
   }
-  if (iReferer >= 0) {
+  if (iReferer >= 0 && trackReferers) {
     const s = startOf(iReferer);
     const e = endOf(iReferer);
-    store<i32>(r, s, I_REFERER_START * 4);
-    store<i32>(r, e, I_REFERER_END * 4);
-    store<i32>(r, hashRange(buf, s, e), I_REFERER_HASH * 4);
+    offer(changetype<Table>(refererTable), hashRange(buf, s, e), buf, s, e, 0);
   }
 }
 
