@@ -10,7 +10,7 @@ import { Analyzer } from "../../lib/nginx/analyzer.ts";
 import { wasmLinesScanned } from "../../lib/nginx/engine/scan-engine.ts";
 import { compileFormat, type Escape, presets } from "../../lib/nginx/format.ts";
 import { LineFeeder } from "../../lib/nginx/reader.ts";
-import { compileOnce, nginxlog } from "./helpers.ts";
+import { compileOnce, nginxlog, timedLines } from "./helpers.ts";
 
 const savedSwitch = process.env.OPSCTL_NGINX_WASM;
 afterEach(() => {
@@ -57,47 +57,6 @@ function expectSameSummary(
   expect(wasm.json).toBe(js.json);
   const summary = JSON.parse(wasm.json) as { lines: number; bad: number; requests: number };
   return { ...summary, wasmLines: wasm.wasmLines };
-}
-
-/** A small seeded generator (mulberry32): the same lines on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-function timedLines(count: number, seed: number): string[] {
-  const next = random(seed);
-  const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)] as T;
-  const lines: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const ip = `10.${Math.floor(next() * 4)}.${Math.floor(next() * 50)}.${Math.floor(next() * 250)}`;
-    const day = String(1 + Math.floor(next() * 28)).padStart(2, "0");
-    const time = `${day}/${pick(months)}/2026:${String(Math.floor(next() * 24)).padStart(2, "0")}:${String(Math.floor(next() * 60)).padStart(2, "0")}:07 ${pick(["+0000", "-0700", "+0530"])}`;
-    const path =
-      next() < 0.4
-        ? `/item/${Math.floor(next() * 1e6)}?ref=${i}`
-        : `/page/${Math.floor(next() * 300)}`;
-    const request = pick([
-      `GET ${path} HTTP/1.1`,
-      `POST ${path} HTTP/2.0`,
-      `HEAD ${path}`,
-      "-",
-      `PROPFIND ${path} HTTP/1.0`,
-    ]);
-    const status = pick(["200", "200", "304", "404", "500", "502", "101"]);
-    const upstream = pick(["0.004", "-", "0.002, 0.010 : 0.004", "12.5", "0.000", "1.2345678"]);
-    lines.push(
-      `${ip} - - [${time}] "${request}" ${status} ${Math.floor(next() * 90000)} "${pick(["-", "https://example.com/?q=\\x22x\\x22"])}" "${pick(["curl/8.5", 'Mozilla/5.0 (X11; Linux) \\"quoted\\" caf\\xC3\\xA9', ""])}" ${(next() * 3).toFixed(3)} ${upstream}`,
-    );
-  }
-  return lines;
 }
 
 describe("the WebAssembly scanner counts exactly what the JavaScript scanner counts", () => {
