@@ -245,9 +245,22 @@ export class Analyzer {
         : ScanEngine.create(this.format, readBufferSize, maxLineBytes, capacity, this.tracks);
   }
 
-  /** A read buffer of `size` bytes: the engine's own (in its memory) while it has room. */
+  /** A read buffer of `size` bytes: the engine's own (in its memory) when it has one. */
   readBuffer(size: number): Uint8Array {
-    return this.engine?.view(size) ?? new Uint8Array(size);
+    const engine = this.engine;
+    return engine && engine.buffer.length === size ? engine.buffer : new Uint8Array(size);
+  }
+
+  /** `buf` (from readBuffer) grown to `size` bytes, its bytes kept: in place in the engine's memory. */
+  growBuffer(buf: Uint8Array, size: number): Uint8Array {
+    if (this.engine?.owns(buf)) {
+      const grown = this.engine.grow(size);
+      if (grown) return grown;
+      throw new Error(`no memory for a line of ${size / 2} bytes or more`);
+    }
+    const bigger = new Uint8Array(size);
+    bigger.set(buf);
+    return bigger;
   }
 
   /** Analyses every line in buf[start, end); a final line without "\n" counts too. */

@@ -51,10 +51,7 @@ export class LineFeeder {
         this.filled = 0;
         this.skipping = true;
       } else {
-        // The analyzer's (the scan engine's memory, at the same address, while it has room).
-        const bigger = this.analyzer.readBuffer(this.buf.length * 2);
-        bigger.set(this.buf);
-        this.buf = bigger;
+        this.buf = this.analyzer.growBuffer(this.buf, this.buf.length * 2);
       }
     }
     return this.buf.subarray(this.filled);

@@ -123,20 +123,21 @@ const tableLayout = {
 
 export class ScanEngine {
   /** The read buffer, in the instance's memory: feed() only scans lines that are in it. */
-  readonly buffer: Uint8Array;
-  readonly ints: Int32Array;
-  readonly floats: Float64Array;
+  buffer: Uint8Array;
+  /** The records of the last scan (views, renewed when the memory grows). */
+  ints: Int32Array;
+  floats: Float64Array;
   readonly intsPerRecord: number;
   readonly floatsPerRecord: number;
   private readonly exports: ScanExports;
-  private readonly memory: ArrayBuffer;
+  private readonly memory: WebAssembly.Memory;
   private readonly bufferAt: number;
   private readonly reserved: number;
   private readonly tableList: number;
 
   private constructor(
     exports: ScanExports,
-    memory: ArrayBuffer,
+    memory: WebAssembly.Memory,
     format: LogFormat,
     capacity: number,
     reserved: number,
@@ -146,13 +147,6 @@ export class ScanEngine {
     this.exports = exports;
     this.memory = memory;
     this.reserved = reserved;
-    this.bufferAt = exports.buffer(reserved);
-    this.buffer = this.view(capacity) as Uint8Array;
-    const max = exports.maxRecords();
-    this.intsPerRecord = exports.recordInts();
-    this.floatsPerRecord = exports.recordFloatCount();
-    this.ints = new Int32Array(memory, exports.records(), max * this.intsPerRecord);
-    this.floats = new Float64Array(memory, exports.recordFloats(), max * this.floatsPerRecord);
     this.tableList = exports.tables(
       topCapacity,
       (tracked.ips ? 1 : 0) |
@@ -160,6 +154,14 @@ export class ScanEngine {
         (tracked.agents ? 4 : 0) |
         (tracked.referers ? 8 : 0),
     );
+    // Allocated last, so a long line can grow the memory and the buffer with it in place.
+    this.bufferAt = exports.buffer(capacity);
+    this.intsPerRecord = exports.recordInts();
+    this.floatsPerRecord = exports.recordFloatCount();
+    this.buffer = this.view(capacity);
+    this.ints = new Int32Array(0);
+    this.floats = new Float64Array(0);
+    this.renewRecords();
     this.configure(format);
   }
 
@@ -183,19 +185,23 @@ export class ScanEngine {
     const small = Math.min(topCapacity, 1024);
     const bytes =
       (1 << 20) + // static data, records, two 16 KiB register arrays
-      reserved +
+      capacity +
       tableBytes(topCapacity, 64) +
       2 * tableBytes(topCapacity, 256) +
       tableBytes(Math.min(topCapacity, 2048), 260) +
       2 * tableBytes(small, 256);
-    if (bytes > maxMemoryBytes) return undefined;
+    if (bytes + reserved > maxMemoryBytes) return undefined;
     try {
-      const pages = Math.ceil(bytes / 65536);
-      const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+      // Only what a run with ordinary lines needs: a larger memory (reserved for a 64 MiB line)
+      // made JSC count it as live memory and collect garbage late (a .gz run peaked at 364 MiB).
+      const memory = new WebAssembly.Memory({
+        initial: Math.ceil(bytes / 65536),
+        maximum: Math.ceil((bytes + reserved) / 65536),
+      });
       const instance = new WebAssembly.Instance(module, { env: { memory, abort: failed } });
       return new ScanEngine(
         instance.exports as unknown as ScanExports,
-        memory.buffer,
+        memory,
         format,
         capacity,
         reserved,
@@ -207,14 +213,36 @@ export class ScanEngine {
     }
   }
 
-  /** The read buffer's first `length` bytes (a longer buffer for a long line starts at the same address), or undefined past the reserve. */
-  view(length: number): Uint8Array | undefined {
-    return length <= this.reserved ? new Uint8Array(this.memory, this.bufferAt, length) : undefined;
+  /** The read buffer's first `length` bytes (at most its present size). */
+  private view(length: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, this.bufferAt, length);
+  }
+
+  private renewRecords(): void {
+    const memory = this.memory.buffer;
+    const max = this.exports.maxRecords();
+    this.ints = new Int32Array(memory, this.exports.records(), max * this.intsPerRecord);
+    this.floats = new Float64Array(memory, this.exports.recordFloats(), max * this.floatsPerRecord);
+  }
+
+  /**
+   * The read buffer grown to `length` bytes for a long line, its bytes kept (the memory grows
+   * behind it; the old views are detached). Undefined past the reserve.
+   */
+  grow(length: number): Uint8Array | undefined {
+    if (length > this.reserved) return undefined;
+    const missing = this.bufferAt + length + 16 - this.memory.buffer.byteLength;
+    if (missing > 0) {
+      this.memory.grow(Math.ceil(missing / 65536));
+      this.renewRecords();
+    }
+    this.buffer = this.view(length);
+    return this.buffer;
   }
 
   /** True when `buf` is a view of the read buffer from its start. */
   owns(buf: Uint8Array): boolean {
-    return buf.buffer === this.memory && buf.byteOffset === this.bufferAt;
+    return buf.buffer === this.memory.buffer && buf.byteOffset === this.bufferAt;
   }
 
   /** Scans buf[start, end) (buf: a view of the read buffer) until the records are full; returns how many it wrote. */
@@ -235,23 +263,24 @@ export class ScanEngine {
 
   /** Copies the engine's top-K tables and distinct counters into the Analyzer's (for its summary). */
   restoreInto(top: Record<TopName, SpaceSaving>, ips: HyperLogLog, paths: HyperLogLog): void {
-    const list = new Uint32Array(this.memory, this.tableList, 8);
+    const memory = this.memory.buffer;
+    const list = new Uint32Array(memory, this.tableList, 8);
     const order: TopName[] = ["ip", "path", "pathQuery", "statusPath", "userAgent", "referer"];
     order.forEach((name, i) => {
       (top[name] as SpaceSaving).restore(this.tableState(list[i] as number));
     });
-    ips.registers.set(new Uint8Array(this.memory, list[6] as number, ips.registers.length));
-    paths.registers.set(new Uint8Array(this.memory, list[7] as number, paths.registers.length));
+    ips.registers.set(new Uint8Array(memory, list[6] as number, ips.registers.length));
+    paths.registers.set(new Uint8Array(memory, list[7] as number, paths.registers.length));
   }
 
   private tableState(at: number): SpaceSavingState {
-    const fields = new DataView(this.memory, at, 72);
+    const memory = this.memory.buffer;
+    const fields = new DataView(memory, at, 72);
     const i32 = (offset: number) => fields.getInt32(offset, true);
     const address = (offset: number) => fields.getUint32(offset, true);
     const capacity = i32(tableLayout.capacity);
     const maxKeyBytes = i32(tableLayout.maxKeyBytes);
     const filterLength = 2 ** (32 - i32(tableLayout.filterShift));
-    const memory = this.memory;
     return {
       capacity,
       maxKeyBytes,
@@ -273,13 +302,13 @@ export class ScanEngine {
 
   private configure(format: LogFormat): void {
     const exports = this.exports;
-    const memory = new Uint8Array(this.memory);
-    const areas = new Uint32Array(this.memory, exports.formatAreas(), 5);
+    const memory = new Uint8Array(this.memory.buffer);
+    const areas = new Uint32Array(this.memory.buffer, exports.formatAreas(), 5);
     const [leading, kinds, literalStarts, literalLengths, literals] = [...areas];
     memory.set(format.leading, leading);
     const scanner = new LineScanner(format);
-    const starts = new Int32Array(this.memory, literalStarts as number, 64);
-    const lengths = new Int32Array(this.memory, literalLengths as number, 64);
+    const starts = new Int32Array(this.memory.buffer, literalStarts as number, 64);
+    const lengths = new Int32Array(this.memory.buffer, literalLengths as number, 64);
     let offset = 0;
     format.literals.forEach((literal, i) => {
       memory[(kinds as number) + i] = scanner.kindOf(i);

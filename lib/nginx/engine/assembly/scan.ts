@@ -119,9 +119,9 @@ export function passed(): i32 {
 }
 
 /**
- * The read buffer (offsets in scan() are relative to it), 16 spare bytes for wide loads, and
- * the records. `capacity` is the longest a line may grow the buffer to: memory JavaScript
- * reserved, which costs nothing until a read touches it.
+ * The records and the read buffer (offsets in scan() are relative to it; 16 spare bytes for
+ * wide loads). Called after tables(): the buffer is the last allocation, so JavaScript can grow
+ * the memory behind it for a long line.
  */
 export function buffer(capacity: i32): usize {
   recordIntArea = heap.alloc(<usize>(MAX_RECORDS * RECORD_INTS * 4));
