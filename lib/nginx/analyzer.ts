@@ -448,46 +448,25 @@ export class Analyzer {
     const view = this.bytesView;
     const status = this.lineStatus;
     const time = this.time;
-    this.requests++;
     let size = 0;
     if (this.iBytes >= 0) {
       size = this.size;
       if (size < 0) size = 0;
-      this.byteTotal[0] = (this.byteTotal[0] as number) + size;
     }
-    this.status[status] = (this.status[status] as number) + 1;
     const statusClass = statusClasses[status] as number;
+    const requestMillis = this.iRequestTime >= 0 ? this.requestMillis : -1;
+    // The engine counted the totals and the latency by class already.
+    if (!this.engine) this.countTotals(status, time, size, statusClass, requestMillis);
     this.methods.add(view, buf, this.methodStart, this.methodEnd);
     this.protocols.add(view, buf, this.protocolStart, this.protocolEnd);
 
-    const requestMillis = this.iRequestTime >= 0 ? this.requestMillis : -1;
-    if (requestMillis >= 0) {
-      const sketch =
-        statusClass >= 0
-          ? (this.requestTimeByClass[statusClass] as DDSketch)
-          : this.requestTimeUnclassed;
-      sketch.addMillis(requestMillis);
-    }
-    const upstreamMillis = this.iUpstreamTime >= 0 ? this.upstreamMillis : -1;
-    if (upstreamMillis >= 0) {
-      const sketch =
-        statusClass >= 0
-          ? (this.upstreamTimeByClass[statusClass] as DDSketch)
-          : this.upstreamTimeUnclassed;
-      sketch.addMillis(upstreamMillis);
-    }
-
-    if (!Number.isNaN(time)) {
-      if (time < this.firstTime) this.firstTime = time;
-      if (time > this.lastTime) this.lastTime = time;
-      if (this.tracks.timeline) {
-        const bucket = this.bucketFor(time);
-        bucket.requests++;
-        bucket.bytes += size;
-        if (statusClass >= 0)
-          bucket.classes[statusClass] = (bucket.classes[statusClass] as number) + 1;
-        if (requestMillis >= 0) bucket.requestTime.addMillis(requestMillis);
-      }
+    if (!Number.isNaN(time) && this.tracks.timeline) {
+      const bucket = this.bucketFor(time);
+      bucket.requests++;
+      bucket.bytes += size;
+      if (statusClass >= 0)
+        bucket.classes[statusClass] = (bucket.classes[statusClass] as number) + 1;
+      if (requestMillis >= 0) bucket.requestTime.addMillis(requestMillis);
     }
 
     const us = this.uriStart;
@@ -517,6 +496,38 @@ export class Analyzer {
     if (this.iReferer >= 0 && this.tracks.referers)
       this.top.referer.offer(this.refererHash, buf, this.refererStart, this.refererEnd, 0);
     if (this.onRecord) this.onRecord(this.view);
+  }
+
+  /** Requests, bytes, status codes, the time range and the latency sketches by status class. */
+  private countTotals(
+    status: number,
+    time: number,
+    size: number,
+    statusClass: number,
+    requestMillis: number,
+  ): void {
+    this.requests++;
+    if (this.iBytes >= 0) this.byteTotal[0] = (this.byteTotal[0] as number) + size;
+    this.status[status] = (this.status[status] as number) + 1;
+    if (requestMillis >= 0) {
+      const sketch =
+        statusClass >= 0
+          ? (this.requestTimeByClass[statusClass] as DDSketch)
+          : this.requestTimeUnclassed;
+      sketch.addMillis(requestMillis);
+    }
+    const upstreamMillis = this.iUpstreamTime >= 0 ? this.upstreamMillis : -1;
+    if (upstreamMillis >= 0) {
+      const sketch =
+        statusClass >= 0
+          ? (this.upstreamTimeByClass[statusClass] as DDSketch)
+          : this.upstreamTimeUnclassed;
+      sketch.addMillis(upstreamMillis);
+    }
+    if (!Number.isNaN(time)) {
+      if (time < this.firstTime) this.firstTime = time;
+      if (time > this.lastTime) this.lastTime = time;
+    }
   }
 
   /** $request_time of the path in slot `slot` of the path table (its sketch restarts when the slot changed hands). */
@@ -706,8 +717,29 @@ export class Analyzer {
     return undefined;
   }
 
+  /** Takes what the engine counted (tables, totals, latency by class) into this Analyzer's own. */
+  private takeEngineCounts(engine: ScanEngine): void {
+    engine.restoreInto(this.top, this.ipDistinct, this.pathDistinct);
+    const totals = engine.totals();
+    this.requests = totals.requests;
+    this.byteTotal[0] = totals.bytes;
+    this.firstTime = totals.firstTime;
+    this.lastTime = totals.lastTime;
+    this.status.set(totals.status);
+    const take = (into: DDSketch, from: DDSketch) => {
+      into.reset();
+      into.merge(from);
+    };
+    for (let i = 0; i < 5; i++) {
+      take(this.requestTimeByClass[i] as DDSketch, totals.requestTime[i] as DDSketch);
+      take(this.upstreamTimeByClass[i] as DDSketch, totals.upstreamTime[i] as DDSketch);
+    }
+    take(this.requestTimeUnclassed, totals.requestTime[5] as DDSketch);
+    take(this.upstreamTimeUnclassed, totals.upstreamTime[5] as DDSketch);
+  }
+
   summary(sources: string[]): Summary {
-    this.engine?.restoreInto(this.top, this.ipDistinct, this.pathDistinct);
+    if (this.engine) this.takeEngineCounts(this.engine);
     const topState = (sketch: SpaceSaving): TopState => ({
       capacity: sketch.capacity,
       total: sketch.total,

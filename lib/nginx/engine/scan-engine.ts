@@ -10,6 +10,7 @@
 import { readFileSync } from "node:fs";
 import type { LogFormat } from "../format.ts";
 import { LineScanner } from "../scanner.ts";
+import { binCount, binOfMillis, DDSketch, millisBins } from "../sketch/ddsketch.ts";
 import type { HyperLogLog } from "../sketch/hyperloglog.ts";
 import type { SpaceSaving, SpaceSavingState } from "../sketch/space-saving.ts";
 import type { TopName } from "../summary.ts";
@@ -46,6 +47,7 @@ export const badReasons = [
 ] as const;
 
 interface ScanExports {
+  countAreas(bins: number): number;
   buffer(capacity: number): number;
   bufferLength(length: number): void;
   tables(capacity: number, tracked: number): number;
@@ -88,6 +90,19 @@ export interface TrackedTops {
   paths: boolean;
   agents: boolean;
   referers: boolean;
+  latency: boolean;
+}
+
+/** What assembly/counts.ts counted: countLine's totals and the latency by status class. */
+export interface EngineTotals {
+  requests: number;
+  bytes: number;
+  firstTime: number;
+  lastTime: number;
+  status: Float64Array;
+  /** 1xx-5xx, then the lines without a status class. */
+  requestTime: DDSketch[];
+  upstreamTime: DDSketch[];
 }
 
 /** Bytes assembly/space-saving.ts allocates for one table (newTable), rounded up generously. */
@@ -134,6 +149,7 @@ export class ScanEngine {
   private readonly bufferAt: number;
   private readonly reserved: number;
   private readonly tableList: number;
+  private readonly countList: number;
 
   private constructor(
     exports: ScanExports,
@@ -152,8 +168,12 @@ export class ScanEngine {
       (tracked.ips ? 1 : 0) |
         (tracked.paths ? 2 : 0) |
         (tracked.agents ? 4 : 0) |
-        (tracked.referers ? 8 : 0),
+        (tracked.referers ? 8 : 0) |
+        (tracked.latency ? 16 : 0),
     );
+    this.countList = exports.countAreas(binCount);
+    const [, , , millisAt] = new Uint32Array(memory.buffer, this.countList, 4);
+    new Uint16Array(memory.buffer, millisAt as number, 65536).set(millisBins);
     // Allocated last, so a long line can grow the memory and the buffer with it in place.
     this.bufferAt = exports.buffer(capacity);
     this.intsPerRecord = exports.recordInts();
@@ -198,7 +218,9 @@ export class ScanEngine {
         initial: Math.ceil(bytes / 65536),
         maximum: Math.ceil((bytes + reserved) / 65536),
       });
-      const instance = new WebAssembly.Instance(module, { env: { memory, abort: failed } });
+      const instance = new WebAssembly.Instance(module, {
+        env: { memory, abort: failed, binOfMillis },
+      });
       return new ScanEngine(
         instance.exports as unknown as ScanExports,
         memory,
@@ -271,6 +293,32 @@ export class ScanEngine {
     });
     ips.registers.set(new Uint8Array(memory, list[6] as number, ips.registers.length));
     paths.registers.set(new Uint8Array(memory, list[7] as number, paths.registers.length));
+  }
+
+  /** The totals and latency sketches the engine counted. */
+  totals(): EngineTotals {
+    const memory = this.memory.buffer;
+    const [totalsAt, statusAt, sketchesAt] = new Uint32Array(memory, this.countList, 4);
+    const totals = new Float64Array(memory, totalsAt as number, 4);
+    const sketch = (index: number) => {
+      const at = (sketchesAt as number) + index * (4 + binCount) * 8;
+      const [count, zeros, sum, max] = new Float64Array(memory, at, 4);
+      const result = new DDSketch(new Float64Array(memory, at + 32, binCount).slice());
+      result.count = count as number;
+      result.zeros = zeros as number;
+      result.sum = sum as number;
+      result.max = max as number;
+      return result;
+    };
+    return {
+      requests: totals[0] as number,
+      bytes: totals[1] as number,
+      firstTime: totals[2] as number,
+      lastTime: totals[3] as number,
+      status: new Float64Array(memory, statusAt as number, 600),
+      requestTime: [0, 1, 2, 3, 4, 5].map(sketch),
+      upstreamTime: [6, 7, 8, 9, 10, 11].map(sketch),
+    };
   }
 
   private tableState(at: number): SpaceSavingState {

@@ -23,8 +23,13 @@ function binOfSeconds(seconds: number): number {
 }
 
 /** Bin of every whole millisecond below 65536 ms: nginx times have ms resolution, so no log(). */
-const millisBins = new Uint16Array(65536);
+export const millisBins = new Uint16Array(65536);
 for (let ms = 1; ms < 65536; ms++) millisBins[ms] = binOfSeconds(ms / 1000);
+
+/** The bin addMillis puts a positive whole number of milliseconds in. */
+export function binOfMillis(ms: number): number {
+  return ms < 65536 ? (millisBins[ms] as number) : binOfSeconds(ms / 1000);
+}
 
 /** Bins a sketch's span grows by: 512 bytes, so a sketch holds little more than it uses. */
 const spanChunk = 64;

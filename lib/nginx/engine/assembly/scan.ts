@@ -53,6 +53,9 @@ const literals = memory.data(4096);
 const starts = memory.data(MAX_VARIABLES * 4);
 const ends = memory.data(MAX_VARIABLES * 4);
 
+import { addMillis, countTotals, REQUEST_SKETCHES, UNCLASSED, UPSTREAM_SKETCHES } from "./counts";
+
+export { countAreas } from "./counts";
 import { addHash, newRegisters } from "./hyperloglog";
 import { newTable, offer, Table } from "./space-saving";
 
@@ -69,6 +72,7 @@ let trackIps = false;
 let trackPaths = false;
 let trackAgents = false;
 let trackReferers = false;
+let trackLatency = false;
 
 // Which variable holds each value (-1: the format lacks it), as analyzer.ts picks them.
 let iAddr: i32 = -1;
@@ -156,6 +160,7 @@ export function tables(capacity: i32, tracked: i32): usize {
   trackPaths = (tracked & 2) != 0;
   trackAgents = (tracked & 4) != 0;
   trackReferers = (tracked & 8) != 0;
+  trackLatency = (tracked & 16) != 0;
   const small = capacity < 1024 ? capacity : 1024;
   const statusPaths = capacity < 2048 ? capacity : 2048;
   ipTable = newTable(capacity, 64, 16);
@@ -533,9 +538,18 @@ function recordLine(buf: usize, start: i32, end: i32, line: i32, index: i32): vo
   store<i32>(r, status, I_STATUS * 4);
   store<f64>(f, time, F_TIME * 8);
   splitRequest(buf, r);
-  store<f64>(f, iBytes >= 0 ? parseCount(buf, startOf(iBytes), endOf(iBytes)) : -1, F_SIZE * 8);
-  store<f64>(f, iRequestTime >= 0 ? parseMillis(buf, startOf(iRequestTime), endOf(iRequestTime)) : -1, F_REQUEST_MILLIS * 8);
-  store<f64>(f, iUpstreamTime >= 0 ? parseMillis(buf, startOf(iUpstreamTime), endOf(iUpstreamTime)) : -1, F_UPSTREAM_MILLIS * 8);
+  const size = iBytes >= 0 ? parseCount(buf, startOf(iBytes), endOf(iBytes)) : -1;
+  const requestMillis =
+    iRequestTime >= 0 && trackLatency ? parseMillis(buf, startOf(iRequestTime), endOf(iRequestTime)) : -1;
+  const upstreamMillis =
+    iUpstreamTime >= 0 && trackLatency ? parseMillis(buf, startOf(iUpstreamTime), endOf(iUpstreamTime)) : -1;
+  store<f64>(f, size, F_SIZE * 8);
+  store<f64>(f, requestMillis, F_REQUEST_MILLIS * 8);
+  store<f64>(f, upstreamMillis, F_UPSTREAM_MILLIS * 8);
+  countTotals(status, time, size, iBytes >= 0);
+  const statusClass = status >= 100 ? status / 100 - 1 : UNCLASSED;
+  if (requestMillis >= 0) addMillis(REQUEST_SKETCHES + statusClass, requestMillis);
+  if (upstreamMillis >= 0) addMillis(UPSTREAM_SKETCHES + statusClass, upstreamMillis);
   // The top-K tables and distinct counters, as analyzer.ts's countLine offers them.
   if (iAddr >= 0 && trackIps) {
     const s = startOf(iAddr);
