@@ -110,7 +110,11 @@ export class Analyzer {
   lines = 0;
   bad = 0;
   filtered = 0;
-  requests = 0;
+  private requestCount = 0;
+  /** Lines counted (not bad, not filtered out): the engine's count when it counts them. */
+  get requests(): number {
+    return this.engine ? this.engine.requestCount() : this.requestCount;
+  }
   /**
    * Bytes sent, kept in a Float64Array: a plain field starts as an int32 and overflowing 2^31
    * made the optimised line() bail out (BadType OSR exits) every time it was recompiled.
@@ -269,7 +273,13 @@ export class Analyzer {
       this.buf = buf;
       this.bytesView = new DataView(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength);
     }
-    if (this.engine?.owns(buf)) return this.feedScanned(buf, start, end, firstLineNumber);
+    if (this.engine) {
+      if (this.engine.owns(buf)) return this.feedScanned(buf, start, end, firstLineNumber);
+      // Another buffer (a LineFeeder of another size): its bytes are copied in, up to its end
+      // as the scan may look past a line's end there.
+      const copy = this.engine.copyIn(buf.subarray(start));
+      return this.feedScanned(copy, 0, end - start, firstLineNumber);
+    }
     let lineNumber = firstLineNumber;
     let pos = start;
     while (pos < end) {
@@ -506,7 +516,7 @@ export class Analyzer {
     statusClass: number,
     requestMillis: number,
   ): void {
-    this.requests++;
+    this.requestCount++;
     if (this.iBytes >= 0) this.byteTotal[0] = (this.byteTotal[0] as number) + size;
     this.status[status] = (this.status[status] as number) + 1;
     if (requestMillis >= 0) {
@@ -721,7 +731,7 @@ export class Analyzer {
   private takeEngineCounts(engine: ScanEngine): void {
     engine.restoreInto(this.top, this.ipDistinct, this.pathDistinct);
     const totals = engine.totals();
-    this.requests = totals.requests;
+    this.requestCount = totals.requests;
     this.byteTotal[0] = totals.bytes;
     this.firstTime = totals.firstTime;
     this.lastTime = totals.lastTime;

@@ -25,6 +25,7 @@ function analyse(
   escaping: Escape,
   wasm: boolean,
   topCapacity: number,
+  bufferSize?: number,
   chunk = 65536,
 ) {
   process.env.OPSCTL_NGINX_WASM = wasm ? "1" : "0";
@@ -34,7 +35,7 @@ function analyse(
     topCapacity,
   });
   const before = wasmLinesScanned();
-  const feeder = new LineFeeder(analyzer);
+  const feeder = new LineFeeder(analyzer, 1, bufferSize);
   for (let at = 0; at < text.length; at += chunk) feeder.push(text.subarray(at, at + chunk));
   feeder.finish();
   return {
@@ -48,10 +49,11 @@ function expectSameSummary(
   format: string,
   escaping: Escape = "default",
   topCapacity = 1024,
+  bufferSize?: number,
 ) {
   const bytes = typeof text === "string" ? Buffer.from(text, "latin1") : text;
-  const js = analyse(bytes, format, escaping, false, topCapacity);
-  const wasm = analyse(bytes, format, escaping, true, topCapacity);
+  const js = analyse(bytes, format, escaping, false, topCapacity, bufferSize);
+  const wasm = analyse(bytes, format, escaping, true, topCapacity, bufferSize);
   expect(js.wasmLines).toBe(0);
   expect(wasm.wasmLines).toBeGreaterThan(0);
   expect(wasm.json).toBe(js.json);
@@ -73,6 +75,14 @@ describe("the WebAssembly scanner counts exactly what the JavaScript scanner cou
       const summary = expectSameSummary(text, presets.timed as string, "default", capacity);
       expect(summary.requests).toBe(20000);
     }
+  });
+
+  test("a feeder with a read buffer of its own size: its bytes are copied into the engine, same summary", () => {
+    const lines = timedLines(3000, 13);
+    const long = `9.9.9.9 - - [01/Jan/2026:00:00:00 +0000] "GET /${"b".repeat(20_000)} HTTP/1.1" 200 5 "-" "-" 0.001 -`;
+    const text = `${[...lines.slice(0, 10), long, ...lines.slice(10)].join("\n")}\n`;
+    const summary = expectSameSummary(text, presets.timed as string, "default", 1024, 4096);
+    expect(summary.wasmLines).toBe(3001);
   });
 
   test("odd lines: bad status, bad times, mismatches, CR, empty lines, no final newline", () => {

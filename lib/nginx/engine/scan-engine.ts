@@ -262,6 +262,15 @@ export class ScanEngine {
     return this.buffer;
   }
 
+  /** `bytes` copied to the start of the read buffer (grown if needed); the view of them. */
+  copyIn(bytes: Uint8Array): Uint8Array {
+    const target =
+      bytes.length <= this.buffer.length ? this.view(bytes.length) : this.grow(bytes.length);
+    if (!target) throw new Error(`no memory for ${bytes.length} bytes of lines`);
+    target.set(bytes);
+    return target;
+  }
+
   /** True when `buf` is a view of the read buffer from its start. */
   owns(buf: Uint8Array): boolean {
     return buf.buffer === this.memory.buffer && buf.byteOffset === this.bufferAt;
@@ -293,6 +302,12 @@ export class ScanEngine {
     });
     ips.registers.set(new Uint8Array(memory, list[6] as number, ips.registers.length));
     paths.registers.set(new Uint8Array(memory, list[7] as number, paths.registers.length));
+  }
+
+  /** Lines counted so far. */
+  requestCount(): number {
+    const [totalsAt] = new Uint32Array(this.memory.buffer, this.countList, 1);
+    return new Float64Array(this.memory.buffer, totalsAt as number, 1)[0] as number;
   }
 
   /** The totals and latency sketches the engine counted. */
