@@ -7,8 +7,9 @@
 import { bytesToLatin1, decodeValue } from "./decode.ts";
 import {
   badReasons,
-  recordFloat as F,
-  recordField as I,
+  type EngineCounts,
+  eventMethod,
+  eventProtocol,
   ScanEngine,
 } from "./engine/scan-engine.ts";
 import { parseCount, parseMillis, parseStatus, TimeParser } from "./fields.ts";
@@ -22,7 +23,7 @@ import {
   whereHolds,
 } from "./filter.ts";
 import type { LogFormat } from "./format.ts";
-import { maxLineBytes, readBufferSize } from "./reader.ts";
+import { readBufferSize } from "./reader.ts";
 import { LineScanner } from "./scanner.ts";
 import { DDSketch } from "./sketch/ddsketch.ts";
 import { hashRange } from "./sketch/hash.ts";
@@ -107,8 +108,15 @@ export class Analyzer {
   private readonly iRequestTime: number;
   private readonly iUpstreamTime: number;
 
-  lines = 0;
-  bad = 0;
+  /** Lines and bad lines counted here (the engine counts its own: see the getters). */
+  private lineCount = 0;
+  private badCount = 0;
+  get lines(): number {
+    return this.lineCount + (this.engine ? this.engine.lineCount() : 0);
+  }
+  get bad(): number {
+    return this.badCount + (this.engine ? this.engine.badCount() : 0);
+  }
   filtered = 0;
   private requestCount = 0;
   /** Lines counted (not bad, not filtered out): the engine's count when it counts them. */
@@ -168,12 +176,14 @@ export class Analyzer {
   private refererStart = 0;
   private refererEnd = 0;
   private refererHash = 0;
-  /** The path table's slot for this line's path (-1: filter only), and whether it changed hands. */
-  private pathSlot = -1;
-  private pathReplaced = false;
+  /** Names of methods and protocols the engine saw first (events), by its index for them. */
+  private readonly engineNames = {
+    methods: { packed: [] as string[], long: [] as string[] },
+    protocols: { packed: [] as string[], long: [] as string[] },
+  };
   /**
    * The WebAssembly engine, when it can run and every line is counted the same way (no filter,
-   * no records): it scans the lines and counts the top-K tables and distinct counters itself.
+   * no records): it counts the lines itself, and the summary takes its counts (takeEngineCounts).
    */
   private readonly engine: ScanEngine | undefined;
   uriStart = 0;
@@ -246,7 +256,10 @@ export class Analyzer {
     this.engine =
       this.filter.active || this.onRecord
         ? undefined
-        : ScanEngine.create(this.format, readBufferSize, maxLineBytes, capacity, this.tracks);
+        : ScanEngine.create(this.format, readBufferSize, capacity, this.tracks, {
+            seconds: this.bucketSeconds,
+            maxBuckets: this.autoBucket ? maxBuckets : maxGivenBuckets,
+          });
   }
 
   /** A read buffer of `size` bytes: the engine's own (in its memory) when it has one. */
@@ -255,7 +268,12 @@ export class Analyzer {
     return engine && engine.buffer.length === size ? engine.buffer : new Uint8Array(size);
   }
 
-  /** `buf` (from readBuffer) grown to `size` bytes, its bytes kept: in place in the engine's memory. */
+  /** `buf` as it is now: the engine's memory may have grown under a view of its read buffer. */
+  currentBuffer(buf: Uint8Array): Uint8Array {
+    return this.engine ? this.engine.current(buf) : buf;
+  }
+
+  /** `buf` (from readBuffer) grown to `size` bytes, its bytes kept (in the engine's memory when it is the engine's). */
   growBuffer(buf: Uint8Array, size: number): Uint8Array {
     if (this.engine?.owns(buf)) {
       const grown = this.engine.grow(size);
@@ -294,7 +312,7 @@ export class Analyzer {
     return lineNumber;
   }
 
-  /** feed() through the WebAssembly scanner: a batch of records at a time, then counted here. */
+  /** feed() through the WebAssembly engine: it counts the lines; the events it leaves are handled here. */
   private feedScanned(
     buf: Uint8Array,
     start: number,
@@ -302,44 +320,25 @@ export class Analyzer {
     firstLineNumber: number,
   ): number {
     const engine = this.engine as ScanEngine;
-    const ints = engine.ints;
-    const floats = engine.floats;
-    const perRecord = engine.intsPerRecord;
-    const floatsPerRecord = engine.floatsPerRecord;
     let lineNumber = firstLineNumber;
     let pos = start;
     while (pos < end) {
-      const records = engine.scan(buf, pos, end);
-      for (let k = 0; k < records; k++) {
-        const r = k * perRecord;
-        this.lines++;
-        const kind = ints[r + I.kind] as number;
-        if (kind !== 0) {
-          this.rejectLine(
-            buf,
-            ints[r + I.lineStart] as number,
-            ints[r + I.lineEnd] as number,
-            lineNumber + (ints[r + I.line] as number),
-            badReasons[kind] as string,
-          );
-          continue;
-        }
-        const f = k * floatsPerRecord;
-        this.lineStatus = ints[r + I.status] as number;
-        this.time = floats[f + F.time] as number;
-        this.size = floats[f + F.size] as number;
-        this.requestMillis = this.tracks.latency ? (floats[f + F.requestMillis] as number) : -1;
-        this.upstreamMillis = this.tracks.latency ? (floats[f + F.upstreamMillis] as number) : -1;
-        this.methodStart = ints[r + I.methodStart] as number;
-        this.methodEnd = ints[r + I.methodEnd] as number;
-        this.protocolStart = ints[r + I.protocolStart] as number;
-        this.protocolEnd = ints[r + I.protocolEnd] as number;
-        this.uriStart = ints[r + I.uriStart] as number;
-        this.pathEnd = ints[r + I.pathEnd] as number;
-        this.uriEnd = ints[r + I.uriEnd] as number;
-        this.pathSlot = ints[r + I.pathSlot] as number;
-        this.pathReplaced = ints[r + I.pathReplaced] === 1;
-        this.countLine(buf);
+      const count = engine.scan(buf, pos, end);
+      // The engine's memory may have grown: the buffer's view too.
+      const bytes = engine.buffer;
+      const events = engine.events;
+      for (let k = 0; k < count; k++) {
+        const type = events[4 * k] as number;
+        const a = events[4 * k + 1] as number;
+        const b = events[4 * k + 2] as number;
+        const c = events[4 * k + 3] as number;
+        if (type === eventMethod || type === eventProtocol) {
+          const names =
+            type === eventMethod ? this.engineNames.methods : this.engineNames.protocols;
+          const name = SmallCounts.nameOf(bytes.subarray(a, b), this.format.escape, c >= 0);
+          if (c >= 0) names.packed[c] = name;
+          else names.long[-2 - c] = name;
+        } else this.badExample(bytes, a, b, lineNumber + c, badReasons[type] as string);
       }
       lineNumber += engine.passed();
       pos = engine.stopped();
@@ -354,7 +353,17 @@ export class Analyzer {
     lineNumber: number,
     reason: string,
   ): void {
-    this.bad++;
+    this.badCount++;
+    this.badExample(buf, start, end, lineNumber, reason);
+  }
+
+  private badExample(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    lineNumber: number,
+    reason: string,
+  ): void {
     if (this.badExamples.length < this.badExampleLimit)
       this.badExamples.push({
         source: this.source,
@@ -366,12 +375,12 @@ export class Analyzer {
 
   /** A line over the reader's length cap: counted as bad from its first bytes (the rest is skipped). */
   tooLong(buf: Uint8Array, start: number, end: number, lineNumber: number, cap: number): void {
-    this.lines++;
+    this.lineCount++;
     this.rejectLine(buf, start, end, lineNumber, `longer than ${cap} bytes`);
   }
 
   line(buf: Uint8Array, start: number, end: number, lineNumber: number): void {
-    this.lines++;
+    this.lineCount++;
     const scanner = this.scanner;
     if (!scanner.scan(buf, start, end)) {
       this.rejectLine(buf, start, end, lineNumber, "does not match the log format");
@@ -465,8 +474,7 @@ export class Analyzer {
     }
     const statusClass = statusClasses[status] as number;
     const requestMillis = this.iRequestTime >= 0 ? this.requestMillis : -1;
-    // The engine counted the totals and the latency by class already.
-    if (!this.engine) this.countTotals(status, time, size, statusClass, requestMillis);
+    this.countTotals(status, time, size, statusClass, requestMillis);
     this.methods.add(view, buf, this.methodStart, this.methodEnd);
     this.protocols.add(view, buf, this.protocolStart, this.protocolEnd);
 
@@ -481,12 +489,6 @@ export class Analyzer {
 
     const us = this.uriStart;
     const ue = this.uriEnd;
-    if (this.engine) {
-      // The engine offered this line to the top-K tables: only the path's latency is left.
-      if (ue > us && this.tracks.paths)
-        this.pathLatency(this.pathSlot, this.pathReplaced, requestMillis);
-      return;
-    }
     if (this.iAddr >= 0 && this.tracks.ips) {
       const h = this.addrHash;
       this.top.ip.offer(h, buf, this.addrStart, this.addrEnd, 0);
@@ -727,25 +729,33 @@ export class Analyzer {
     return undefined;
   }
 
-  /** Takes what the engine counted (tables, totals, latency by class) into this Analyzer's own. */
+  /** Takes what the engine counted into this Analyzer's own structures (the summary reads those). */
   private takeEngineCounts(engine: ScanEngine): void {
-    engine.restoreInto(this.top, this.ipDistinct, this.pathDistinct);
-    const totals = engine.totals();
-    this.requestCount = totals.requests;
-    this.byteTotal[0] = totals.bytes;
-    this.firstTime = totals.firstTime;
-    this.lastTime = totals.lastTime;
-    this.status.set(totals.status);
+    engine.restoreTops(this.top, this.ipDistinct, this.pathDistinct);
+    const counts: EngineCounts = engine.counts();
+    this.requestCount = counts.requests;
+    this.byteTotal[0] = counts.bytes;
+    this.firstTime = counts.firstTime;
+    this.lastTime = counts.lastTime;
+    this.status.set(counts.status);
     const take = (into: DDSketch, from: DDSketch) => {
       into.reset();
       into.merge(from);
     };
     for (let i = 0; i < 5; i++) {
-      take(this.requestTimeByClass[i] as DDSketch, totals.requestTime[i] as DDSketch);
-      take(this.upstreamTimeByClass[i] as DDSketch, totals.upstreamTime[i] as DDSketch);
+      take(this.requestTimeByClass[i] as DDSketch, counts.requestTime[i] as DDSketch);
+      take(this.upstreamTimeByClass[i] as DDSketch, counts.upstreamTime[i] as DDSketch);
     }
-    take(this.requestTimeUnclassed, totals.requestTime[5] as DDSketch);
-    take(this.upstreamTimeUnclassed, totals.upstreamTime[5] as DDSketch);
+    take(this.requestTimeUnclassed, counts.requestTime[5] as DDSketch);
+    take(this.upstreamTimeUnclassed, counts.upstreamTime[5] as DDSketch);
+    this.pathSketches.length = 0;
+    for (const [slot, sketch] of counts.pathSketches) this.pathSketches[slot] = sketch;
+    this.buckets.clear();
+    for (const bucket of counts.buckets) this.buckets.set(bucket.t, bucket);
+    this.lastBucket = undefined;
+    this.bucketSeconds = counts.bucketSeconds;
+    this.methods.restore(counts.methods, this.engineNames.methods);
+    this.protocols.restore(counts.protocols, this.engineNames.protocols);
   }
 
   summary(sources: string[]): Summary {

@@ -76,6 +76,7 @@ export class LineFeeder {
       return;
     }
     this.lineNumber = this.analyzer.feed(this.buf, 0, lastNewline + 1, this.lineNumber);
+    this.buf = this.analyzer.currentBuffer(this.buf);
     this.buf.copyWithin(0, lastNewline + 1, end);
     this.filled = end - lastNewline - 1;
   }
@@ -94,8 +95,10 @@ export class LineFeeder {
 
   /** End of input: a last line without "\n" still counts. */
   finish(): void {
-    if (this.filled > 0)
+    if (this.filled > 0) {
       this.lineNumber = this.analyzer.feed(this.buf, 0, this.filled, this.lineNumber);
+      this.buf = this.analyzer.currentBuffer(this.buf);
+    }
     this.filled = 0;
   }
 

@@ -5,6 +5,7 @@
  * rest count as "(other)", so memory stays bounded on garbage input.
  */
 import { decodeValue } from "./decode.ts";
+import type { SmallCountsState } from "./engine/engine-state.ts";
 import type { Escape } from "./format.ts";
 import { hashRange } from "./sketch/hash.ts";
 
@@ -61,7 +62,7 @@ export class SmallCounts {
     this.high[n] = high;
     this.lengths[n] = length;
     this.counts[n] = 1;
-    this.names.push(length === 0 ? "-" : decodeValue(buf.subarray(start, end), this.escape));
+    this.names.push(SmallCounts.nameOf(buf.subarray(start, end), this.escape, true));
     this.packed++;
     this.distinct++;
   }
@@ -79,7 +80,7 @@ export class SmallCounts {
       return;
     }
     this.long.set(key, {
-      name: decodeValue(buf.subarray(start, end), this.escape),
+      name: SmallCounts.nameOf(buf.subarray(start, end), this.escape, false),
       count: 1,
     });
     this.distinct++;
@@ -89,6 +90,30 @@ export class SmallCounts {
     const other = this.long.get(-1);
     if (other) other.count++;
     else this.long.set(-1, { name: "(other)", count: 1 });
+  }
+
+  /** The name a value is shown by: decoded; an empty packed value is "-". */
+  static nameOf(bytes: Uint8Array, escaping: Escape, packed: boolean): string {
+    return packed && bytes.length === 0 ? "-" : decodeValue(bytes, escaping);
+  }
+
+  /**
+   * Takes over the state of a copy kept elsewhere (the WebAssembly engine's, whose limit is 32:
+   * scan-engine.ts creates it only for that), with the names decoded as its values came.
+   */
+  restore(state: SmallCountsState, names: { packed: string[]; long: string[] }): void {
+    if (this.limit !== 32) throw new Error("SmallCounts state of another limit");
+    this.low.set(state.low);
+    this.high.set(state.high);
+    this.lengths.set(state.lengths);
+    this.counts.set(state.counts);
+    this.packed = state.packed;
+    this.distinct = state.distinct;
+    this.names.length = 0;
+    for (let k = 0; k < state.packed; k++) this.names.push(names.packed[k] as string);
+    this.long.clear();
+    for (const { key, count, index } of state.long)
+      this.long.set(key, { name: key === -1 ? "(other)" : (names.long[index] as string), count });
   }
 
   /** Counts by decoded name (values that decode alike are summed). */

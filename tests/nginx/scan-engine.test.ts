@@ -26,6 +26,7 @@ function analyse(
   wasm: boolean,
   topCapacity: number,
   bufferSize?: number,
+  bucketSeconds?: number,
   chunk = 65536,
 ) {
   process.env.OPSCTL_NGINX_WASM = wasm ? "1" : "0";
@@ -33,6 +34,7 @@ function analyse(
     format: compileFormat(format, escaping),
     badExampleLimit: 50,
     topCapacity,
+    ...(bucketSeconds ? { bucketSeconds } : {}),
   });
   const before = wasmLinesScanned();
   const feeder = new LineFeeder(analyzer, 1, bufferSize);
@@ -50,14 +52,22 @@ function expectSameSummary(
   escaping: Escape = "default",
   topCapacity = 1024,
   bufferSize?: number,
+  bucketSeconds?: number,
 ) {
   const bytes = typeof text === "string" ? Buffer.from(text, "latin1") : text;
-  const js = analyse(bytes, format, escaping, false, topCapacity, bufferSize);
-  const wasm = analyse(bytes, format, escaping, true, topCapacity, bufferSize);
+  const js = analyse(bytes, format, escaping, false, topCapacity, bufferSize, bucketSeconds);
+  const wasm = analyse(bytes, format, escaping, true, topCapacity, bufferSize, bucketSeconds);
   expect(js.wasmLines).toBe(0);
   expect(wasm.wasmLines).toBeGreaterThan(0);
   expect(wasm.json).toBe(js.json);
-  const summary = JSON.parse(wasm.json) as { lines: number; bad: number; requests: number };
+  const summary = JSON.parse(wasm.json) as {
+    lines: number;
+    bad: number;
+    requests: number;
+    bucketSeconds: number;
+    methods: Record<string, number>;
+    protocols: Record<string, number>;
+  };
   return { ...summary, wasmLines: wasm.wasmLines };
 }
 
@@ -83,6 +93,49 @@ describe("the WebAssembly scanner counts exactly what the JavaScript scanner cou
     const text = `${[...lines.slice(0, 10), long, ...lines.slice(10)].join("\n")}\n`;
     const summary = expectSameSummary(text, presets.timed as string, "default", 1024, 4096);
     expect(summary.wasmLines).toBe(3001);
+  });
+
+  test("methods and protocols past the 32 kept (long ones, '(other)'), names decoded from escapes", () => {
+    const lines = [];
+    for (let i = 0; i < 60; i++) {
+      const method =
+        i % 3 === 0 ? `VERYLONGMETHOD${i}` : i % 3 === 1 ? `M${i}` : `\\x${(i + 16).toString(16)}`;
+      const protocol = i % 2 ? `HTTP/${i}.0` : `SOMEPROTOCOL/${i}`;
+      for (let n = 0; n <= i % 4; n++)
+        lines.push(
+          `1.2.3.4 - - [01/Jan/2026:00:00:${String(i % 60).padStart(2, "0")} +0000] "${method} /m HTTP/1.1" 200 1 "-" "-" 0.001 -`.replace(
+            "HTTP/1.1",
+            protocol,
+          ),
+        );
+    }
+    lines.push(
+      '1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] " /empty-method HTTP/1.1" 200 1 "-" "-" 0.001 -',
+    );
+    const summary = expectSameSummary(`${lines.join("\n")}\n`, presets.timed as string);
+    expect(summary.requests).toBe(lines.length);
+    expect(Object.keys(summary.methods)).toContain("(other)");
+    expect(Object.keys(summary.methods)).toContain("VERYLONGMETHOD0");
+    expect(Object.keys(summary.methods)).toContain("-");
+    expect(Object.keys(summary.protocols)).toContain("(other)");
+  });
+
+  test("a given bucket width: its own limit (11000 buckets) and widening, the same", () => {
+    const text = `${timedLines(20000, 21).join("\n")}\n`;
+    for (const seconds of [1, 3600]) {
+      const summary = expectSameSummary(
+        text,
+        presets.timed as string,
+        "default",
+        1024,
+        undefined,
+        seconds,
+      );
+      expect(summary.requests).toBe(20000);
+      // 28 days of lines: 1 s buckets must widen past 11000; 1 h ones (672) must not.
+      if (seconds === 1) expect(summary.bucketSeconds).toBeGreaterThan(1);
+      else expect(summary.bucketSeconds).toBe(3600);
+    }
   });
 
   test("odd lines: bad status, bad times, mismatches, CR, empty lines, no final newline", () => {

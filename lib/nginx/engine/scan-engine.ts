@@ -1,44 +1,34 @@
 /**
  * nginxlog's WebAssembly engine (assembly/scan.ts, built into scan.wasm by build-engine.ts): one
- * instance per Analyzer, in a memory sized here for its top-K tables and the longest line, with
- * the read buffer inside it so lines are scanned where they were read. It scans each line and
- * offers it to the top-K tables and distinct counters; the Analyzer counts the rest from its
- * records and copies the tables back for the summary (restoreInto). Undefined where it cannot
- * run (no WebAssembly, OPSCTL_NGINX_WASM=0, a --capacity too large for 32-bit memory): the
- * Analyzer then does it all in JavaScript, with the same results.
+ * instance per Analyzer, its read buffer inside the instance's memory so lines are counted where
+ * they were read. scan() counts every line there (tables, sketches, totals, timeline); what needs
+ * JavaScript comes back as events (bad lines for the examples, new method and protocol names),
+ * and the Analyzer copies the counts back for its summary (engine-state.ts). Undefined where it
+ * cannot run (no WebAssembly, OPSCTL_NGINX_WASM=0, a --capacity too large for 32-bit memory):
+ * the Analyzer then does it all in JavaScript, with the same results.
  */
 import { readFileSync } from "node:fs";
 import type { LogFormat } from "../format.ts";
 import { LineScanner } from "../scanner.ts";
-import { binCount, binOfMillis, DDSketch, millisBins } from "../sketch/ddsketch.ts";
+import { binOfMillis, DDSketch, millisBins } from "../sketch/ddsketch.ts";
 import type { HyperLogLog } from "../sketch/hyperloglog.ts";
-import type { SpaceSaving, SpaceSavingState } from "../sketch/space-saving.ts";
+import type { SpaceSaving } from "../sketch/space-saving.ts";
 import type { TopName } from "../summary.ts";
 import { valueSources } from "../variables.ts";
+import {
+  bucketsAt,
+  type EngineBucket,
+  type SmallCountsState,
+  sketchAt,
+  sketchBytes,
+  smallCountsAt,
+  tableState,
+} from "./engine-state.ts";
 import scanWasmPath from "./scan.wasm" with { type: "file" };
 
-/** Offsets of a record's int32 and float64 fields (assembly/scan.ts says the same). */
-export const recordField = {
-  kind: 0,
-  lineStart: 1,
-  lineEnd: 2,
-  line: 3,
-  status: 4,
-  methodStart: 5,
-  methodEnd: 6,
-  protocolStart: 7,
-  protocolEnd: 8,
-  uriStart: 9,
-  pathEnd: 10,
-  uriEnd: 11,
-  pathHash: 12,
-  uriHash: 13,
-  pathSlot: 14,
-  pathReplaced: 15,
-} as const;
-export const recordFloat = { time: 0, size: 1, requestMillis: 2, upstreamMillis: 3 } as const;
-
-/** Why a record's line is bad, by its kind (0 = counted). */
+/** Event types (assembly/scan.ts): 1-3 a bad line (badReasons), 4 a new method, 5 a new protocol. */
+export const eventMethod = 4;
+export const eventProtocol = 5;
 export const badReasons = [
   "",
   "does not match the log format",
@@ -47,25 +37,24 @@ export const badReasons = [
 ] as const;
 
 interface ScanExports {
-  countAreas(bins: number): number;
   buffer(capacity: number): number;
+  growBuffer(capacity: number, keep: number): number;
   bufferLength(length: number): void;
-  tables(capacity: number, tracked: number): number;
+  tables(capacity: number, tracked: number, maxBuckets: number, bucketSeconds: number): number;
+  millisBinTable(): number;
+  timelineState(): number;
   formatAreas(): number;
   configure(...indexes: number[]): void;
-  scan(start: number, end: number): number;
+  scan(start: number, end: number): void;
   stopped(): number;
   passed(): number;
-  records(): number;
-  recordFloats(): number;
-  recordInts(): number;
-  recordFloatCount(): number;
-  maxRecords(): number;
+  eventArea(): number;
+  eventsWritten(): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
 
-/** Lines this thread's engines have scanned: `--log-level debug` reports it (tests check which way lines went). */
+/** Lines this thread's engines have counted: `--log-level debug` reports it (tests check which way lines went). */
 let linesScanned = 0;
 export function wasmLinesScanned(): number {
   return linesScanned;
@@ -85,16 +74,25 @@ function scanModule(): WebAssembly.Module | undefined {
 const timeKinds: Record<string, number> = { time_local: 1, time_iso8601: 2, msec: 3 };
 
 /** Table groups the engine counts (bit per group, as assembly/scan.ts's tables() reads them). */
-export interface TrackedTops {
+export interface TrackedGroups {
   ips: boolean;
   paths: boolean;
   agents: boolean;
   referers: boolean;
   latency: boolean;
+  timeline: boolean;
 }
 
-/** What assembly/counts.ts counted: countLine's totals and the latency by status class. */
-export interface EngineTotals {
+/** The timeline's starting width and how many buckets it keeps before it widens. */
+export interface TimelineSettings {
+  seconds: number;
+  maxBuckets: number;
+}
+
+/** Everything the engine counted, read back (EngineRun.counts). */
+export interface EngineCounts {
+  lines: number;
+  bad: number;
   requests: number;
   bytes: number;
   firstTime: number;
@@ -103,6 +101,11 @@ export interface EngineTotals {
   /** 1xx-5xx, then the lines without a status class. */
   requestTime: DDSketch[];
   upstreamTime: DDSketch[];
+  pathSketches: Map<number, DDSketch>;
+  buckets: EngineBucket[];
+  bucketSeconds: number;
+  methods: SmallCountsState;
+  protocols: SmallCountsState;
 }
 
 /** Bytes assembly/space-saving.ts allocates for one table (newTable), rounded up generously. */
@@ -112,89 +115,85 @@ function tableBytes(capacity: number, maxKeyBytes: number): number {
   return 128 + (4 << 16) + capacity * (3 * 8 + 4 * 4 + maxKeyBytes) + tableSize * 4 + 16 * 16;
 }
 
-/** Largest memory the engine takes (wasm32 addresses 4 GiB; a --capacity past this runs in JavaScript). */
+/** Largest memory the engine may grow to (wasm32 addresses 4 GiB). */
 const maxMemoryBytes = 2 ** 31;
 
-/** The field layout of assembly/space-saving.ts's Table (an @unmanaged class: declaration order, natural alignment). */
-const tableLayout = {
-  capacity: 0,
-  maxKeyBytes: 4,
-  size: 8,
-  replaced: 12,
-  mask: 16,
-  filterShift: 20,
-  total: 24,
-  counts: 32,
-  errors: 36,
-  ranks: 40,
-  keys: 44,
-  lengths: 48,
-  heap: 52,
-  position: 56,
-  table: 60,
-  filter: 64,
-  arena: 68,
+/** A list of u32 addresses tables() returns, by name (assembly/scan.ts's order). */
+const listed = {
+  ip: 0,
+  path: 1,
+  pathQuery: 2,
+  statusPath: 3,
+  userAgent: 4,
+  referer: 5,
+  ipRegisters: 6,
+  pathRegisters: 7,
+  pathSketches: 8,
+  methods: 9,
+  protocols: 10,
+  totals: 11,
+  buckets: 12,
 } as const;
 
 export class ScanEngine {
-  /** The read buffer, in the instance's memory: feed() only scans lines that are in it. */
+  /** The read buffer (a view renewed when the memory grows; the last one handed out tracks it). */
   buffer: Uint8Array;
-  /** The records of the last scan (views, renewed when the memory grows). */
-  ints: Int32Array;
-  floats: Float64Array;
-  readonly intsPerRecord: number;
-  readonly floatsPerRecord: number;
+  /** The events of the last scan. */
+  events: Int32Array;
   private readonly exports: ScanExports;
   private readonly memory: WebAssembly.Memory;
-  private readonly bufferAt: number;
-  private readonly reserved: number;
-  private readonly tableList: number;
-  private readonly countList: number;
+  private seenMemory: ArrayBuffer;
+  /** Views of the read buffer made before it moved or the memory grew (LineFeeder may hold one). */
+  private readonly former = new WeakSet<Uint8Array>();
+  private bufferAt: number;
+  /** The read buffer's length (a detached view's length reads 0). */
+  private bufferSize: number;
+  private readonly list: number;
+  private readonly topCapacity: number;
 
   private constructor(
     exports: ScanExports,
     memory: WebAssembly.Memory,
     format: LogFormat,
     capacity: number,
-    reserved: number,
     topCapacity: number,
-    tracked: TrackedTops,
+    tracked: TrackedGroups,
+    timeline: TimelineSettings,
   ) {
     this.exports = exports;
     this.memory = memory;
-    this.reserved = reserved;
-    this.tableList = exports.tables(
+    this.topCapacity = topCapacity;
+    new Uint16Array(memory.buffer, exports.millisBinTable(), 65536).set(millisBins);
+    this.list = exports.tables(
       topCapacity,
       (tracked.ips ? 1 : 0) |
         (tracked.paths ? 2 : 0) |
         (tracked.agents ? 4 : 0) |
         (tracked.referers ? 8 : 0) |
-        (tracked.latency ? 16 : 0),
+        (tracked.latency ? 16 : 0) |
+        (tracked.timeline ? 32 : 0),
+      timeline.maxBuckets,
+      timeline.seconds,
     );
-    this.countList = exports.countAreas(binCount);
-    const [, , , millisAt] = new Uint32Array(memory.buffer, this.countList, 4);
-    new Uint16Array(memory.buffer, millisAt as number, 65536).set(millisBins);
-    // Allocated last, so a long line can grow the memory and the buffer with it in place.
     this.bufferAt = exports.buffer(capacity);
-    this.intsPerRecord = exports.recordInts();
-    this.floatsPerRecord = exports.recordFloatCount();
-    this.buffer = this.view(capacity);
-    this.ints = new Int32Array(0);
-    this.floats = new Float64Array(0);
-    this.renewRecords();
+    this.bufferSize = capacity;
+    this.seenMemory = memory.buffer;
+    this.buffer = new Uint8Array(memory.buffer, this.bufferAt, capacity);
+    this.events = new Int32Array(0);
+    this.renew();
     this.configure(format);
   }
 
   /**
-   * An engine for `format` with a read buffer of `capacity` bytes that long lines may grow up to
-   * `reserved`, counting top-K tables of `topCapacity` counters; or undefined.
+   * An engine for `format` with a read buffer of `capacity` bytes, counting top-K tables of
+   * `topCapacity` counters and the groups in `tracked`; or undefined.
    */
   static create(
     format: LogFormat,
     capacity: number,
-    reserved: number,
     topCapacity: number,
-    tracked: TrackedTops,
+    tracked: TrackedGroups,
+    timeline: TimelineSettings,
   ): ScanEngine | undefined {
     if (process.env.OPSCTL_NGINX_WASM === "0") return undefined;
     const module = scanModule();
@@ -204,19 +203,23 @@ export class ScanEngine {
     if (format.leading.length > 256 || literalBytes > 4096) return undefined;
     const small = Math.min(topCapacity, 1024);
     const bytes =
-      (1 << 20) + // static data, records, two 16 KiB register arrays
+      (1 << 20) + // static data, events, registers, sets, totals, millisecond bins
       capacity +
+      (timeline.maxBuckets + 1) * (64 + sketchBytes) +
+      (1 << 17) + // the timeline's map
+      topCapacity * sketchBytes +
       tableBytes(topCapacity, 64) +
       2 * tableBytes(topCapacity, 256) +
       tableBytes(Math.min(topCapacity, 2048), 260) +
       2 * tableBytes(small, 256);
-    if (bytes + reserved > maxMemoryBytes) return undefined;
+    if (bytes > maxMemoryBytes / 2) return undefined;
     try {
-      // Only what a run with ordinary lines needs: a larger memory (reserved for a 64 MiB line)
-      // made JSC count it as live memory and collect garbage late (a .gz run peaked at 364 MiB).
+      // Only what ordinary lines need to start with; sketches and a long line's buffer grow it.
+      // (Reserving 64 MiB for a long line up front made JSC collect garbage late: a .gz run
+      // peaked at 364 MiB.)
       const memory = new WebAssembly.Memory({
         initial: Math.ceil(bytes / 65536),
-        maximum: Math.ceil((bytes + reserved) / 65536),
+        maximum: maxMemoryBytes / 65536,
       });
       const instance = new WebAssembly.Instance(module, {
         env: { memory, abort: failed, binOfMillis },
@@ -226,62 +229,73 @@ export class ScanEngine {
         memory,
         format,
         capacity,
-        reserved,
         topCapacity,
         tracked,
+        timeline,
       );
     } catch {
       return undefined;
     }
   }
 
-  /** The read buffer's first `length` bytes (at most its present size). */
-  private view(length: number): Uint8Array {
-    return new Uint8Array(this.memory.buffer, this.bufferAt, length);
-  }
-
-  private renewRecords(): void {
+  /** New views after the memory grew (the old ones are detached). */
+  private renew(): void {
     const memory = this.memory.buffer;
-    const max = this.exports.maxRecords();
-    this.ints = new Int32Array(memory, this.exports.records(), max * this.intsPerRecord);
-    this.floats = new Float64Array(memory, this.exports.recordFloats(), max * this.floatsPerRecord);
+    if (memory !== this.seenMemory || this.events.length === 0) {
+      this.seenMemory = memory;
+      this.former.add(this.buffer);
+      this.buffer = new Uint8Array(memory, this.bufferAt, this.bufferSize);
+      this.events = new Int32Array(memory, this.exports.eventArea(), 1024 * 4);
+    }
   }
 
   /**
-   * The read buffer grown to `length` bytes for a long line, its bytes kept (the memory grows
-   * behind it; the old views are detached). Undefined past the reserve.
+   * The read buffer grown to `length` bytes for a long line, its bytes kept. Undefined when the
+   * memory cannot grow that far.
    */
   grow(length: number): Uint8Array | undefined {
-    if (length > this.reserved) return undefined;
-    const missing = this.bufferAt + length + 16 - this.memory.buffer.byteLength;
-    if (missing > 0) {
-      this.memory.grow(Math.ceil(missing / 65536));
-      this.renewRecords();
+    try {
+      this.bufferAt = this.exports.growBuffer(length, this.bufferSize);
+    } catch {
+      return undefined;
     }
-    this.buffer = this.view(length);
+    this.bufferSize = length;
+    this.former.add(this.buffer);
+    this.buffer = new Uint8Array(this.memory.buffer, this.bufferAt, length);
+    this.renew();
     return this.buffer;
   }
 
   /** `bytes` copied to the start of the read buffer (grown if needed); the view of them. */
   copyIn(bytes: Uint8Array): Uint8Array {
-    const target =
-      bytes.length <= this.buffer.length ? this.view(bytes.length) : this.grow(bytes.length);
-    if (!target) throw new Error(`no memory for ${bytes.length} bytes of lines`);
+    if (bytes.length > this.bufferSize && !this.grow(bytes.length))
+      throw new Error(`no memory for ${bytes.length} bytes of lines`);
+    const target = new Uint8Array(this.memory.buffer, this.bufferAt, bytes.length);
     target.set(bytes);
     return target;
   }
 
-  /** True when `buf` is a view of the read buffer from its start. */
+  /** True when `buf` is a view of the read buffer from its start (as it is now). */
   owns(buf: Uint8Array): boolean {
     return buf.buffer === this.memory.buffer && buf.byteOffset === this.bufferAt;
   }
 
-  /** Scans buf[start, end) (buf: a view of the read buffer) until the records are full; returns how many it wrote. */
+  /** `buf` as it is now: a view of the read buffer handed out before the memory grew is renewed. */
+  current(buf: Uint8Array): Uint8Array {
+    return this.former.has(buf) ? this.buffer : buf;
+  }
+
+  /**
+   * Counts the lines of buf[start, end) (buf: a view of the read buffer) until the events are
+   * nearly full; then events holds eventsWritten() of them.
+   */
   scan(buf: Uint8Array, start: number, end: number): number {
     this.exports.bufferLength(buf.length);
-    const records = this.exports.scan(start, end);
-    linesScanned += records;
-    return records;
+    const before = this.lineCount();
+    this.exports.scan(start, end);
+    this.renew();
+    linesScanned += this.lineCount() - before;
+    return this.exports.eventsWritten();
   }
 
   /** Where the last scan stopped, and how many lines (empty ones too) it went past. */
@@ -292,74 +306,70 @@ export class ScanEngine {
     return this.exports.passed();
   }
 
-  /** Copies the engine's top-K tables and distinct counters into the Analyzer's (for its summary). */
-  restoreInto(top: Record<TopName, SpaceSaving>, ips: HyperLogLog, paths: HyperLogLog): void {
-    const memory = this.memory.buffer;
-    const list = new Uint32Array(memory, this.tableList, 8);
-    const order: TopName[] = ["ip", "path", "pathQuery", "statusPath", "userAgent", "referer"];
-    order.forEach((name, i) => {
-      (top[name] as SpaceSaving).restore(this.tableState(list[i] as number));
-    });
-    ips.registers.set(new Uint8Array(memory, list[6] as number, ips.registers.length));
-    paths.registers.set(new Uint8Array(memory, list[7] as number, paths.registers.length));
+  private address(name: keyof typeof listed): number {
+    return new Uint32Array(this.memory.buffer, this.list, 13)[listed[name]] as number;
   }
 
-  /** Lines counted so far. */
+  /** countAreas' list: the totals, the status counts, the 12 latency sketches. */
+  private countList(): Uint32Array {
+    return new Uint32Array(this.memory.buffer, this.address("totals"), 3);
+  }
+
+  private totals(): Float64Array {
+    return new Float64Array(this.memory.buffer, this.countList()[0] as number, 6);
+  }
+
+  /** Lines counted so far (not bad). */
   requestCount(): number {
-    const [totalsAt] = new Uint32Array(this.memory.buffer, this.countList, 1);
-    return new Float64Array(this.memory.buffer, totalsAt as number, 1)[0] as number;
+    return this.totals()[0] as number;
+  }
+  lineCount(): number {
+    return this.totals()[4] as number;
+  }
+  badCount(): number {
+    return this.totals()[5] as number;
   }
 
-  /** The totals and latency sketches the engine counted. */
-  totals(): EngineTotals {
+  /** Copies the engine's top-K tables and distinct counters into the Analyzer's. */
+  restoreTops(top: Record<TopName, SpaceSaving>, ips: HyperLogLog, paths: HyperLogLog): void {
     const memory = this.memory.buffer;
-    const [totalsAt, statusAt, sketchesAt] = new Uint32Array(memory, this.countList, 4);
-    const totals = new Float64Array(memory, totalsAt as number, 4);
-    const sketch = (index: number) => {
-      const at = (sketchesAt as number) + index * (4 + binCount) * 8;
-      const [count, zeros, sum, max] = new Float64Array(memory, at, 4);
-      const result = new DDSketch(new Float64Array(memory, at + 32, binCount).slice());
-      result.count = count as number;
-      result.zeros = zeros as number;
-      result.sum = sum as number;
-      result.max = max as number;
-      return result;
-    };
+    for (const name of ["ip", "path", "pathQuery", "statusPath", "userAgent", "referer"] as const)
+      (top[name] as SpaceSaving).restore(tableState(memory, this.address(name)));
+    ips.registers.set(new Uint8Array(memory, this.address("ipRegisters"), ips.registers.length));
+    paths.registers.set(
+      new Uint8Array(memory, this.address("pathRegisters"), paths.registers.length),
+    );
+  }
+
+  /** Everything else the engine counted. */
+  counts(): EngineCounts {
+    const memory = this.memory.buffer;
+    const totals = this.totals();
+    const [, statusAt, sketchesAt] = this.countList();
+    const sketch = (index: number) =>
+      sketchAt(memory, (sketchesAt as number) + index * sketchBytes) ?? new DDSketch();
+    const pathSketches = new Map<number, DDSketch>();
+    const pathsAt = this.address("pathSketches");
+    for (let slot = 0; slot < this.topCapacity; slot++) {
+      const found = sketchAt(memory, pathsAt + slot * sketchBytes);
+      if (found) pathSketches.set(slot, found);
+    }
+    const [bucketCount, bucketSeconds] = new Float64Array(memory, this.exports.timelineState(), 2);
     return {
       requests: totals[0] as number,
       bytes: totals[1] as number,
       firstTime: totals[2] as number,
       lastTime: totals[3] as number,
-      status: new Float64Array(memory, statusAt as number, 600),
+      lines: totals[4] as number,
+      bad: totals[5] as number,
+      status: new Float64Array(memory, statusAt as number, 600).slice(),
       requestTime: [0, 1, 2, 3, 4, 5].map(sketch),
       upstreamTime: [6, 7, 8, 9, 10, 11].map(sketch),
-    };
-  }
-
-  private tableState(at: number): SpaceSavingState {
-    const memory = this.memory.buffer;
-    const fields = new DataView(memory, at, 72);
-    const i32 = (offset: number) => fields.getInt32(offset, true);
-    const address = (offset: number) => fields.getUint32(offset, true);
-    const capacity = i32(tableLayout.capacity);
-    const maxKeyBytes = i32(tableLayout.maxKeyBytes);
-    const filterLength = 2 ** (32 - i32(tableLayout.filterShift));
-    return {
-      capacity,
-      maxKeyBytes,
-      total: fields.getFloat64(tableLayout.total, true),
-      size: i32(tableLayout.size),
-      replaced: i32(tableLayout.replaced),
-      counts: new Float64Array(memory, address(tableLayout.counts), capacity),
-      errors: new Float64Array(memory, address(tableLayout.errors), capacity),
-      ranks: new Float64Array(memory, address(tableLayout.ranks), capacity),
-      keys: new Int32Array(memory, address(tableLayout.keys), capacity),
-      lengths: new Int32Array(memory, address(tableLayout.lengths), capacity),
-      heap: new Int32Array(memory, address(tableLayout.heap), capacity),
-      position: new Int32Array(memory, address(tableLayout.position), capacity),
-      table: new Int32Array(memory, address(tableLayout.table), i32(tableLayout.mask) + 1),
-      filter: new Uint32Array(memory, address(tableLayout.filter), filterLength),
-      arena: new Uint8Array(memory, address(tableLayout.arena), capacity * maxKeyBytes),
+      pathSketches,
+      buckets: bucketsAt(memory, this.address("buckets"), bucketCount as number),
+      bucketSeconds: bucketSeconds as number,
+      methods: smallCountsAt(memory, this.address("methods")),
+      protocols: smallCountsAt(memory, this.address("protocols")),
     };
   }
 
@@ -410,5 +420,5 @@ export class ScanEngine {
 }
 
 function failed(): never {
-  throw new Error("nginxlog's WebAssembly scanner failed an internal check");
+  throw new Error("nginxlog's WebAssembly engine failed an internal check");
 }

@@ -1,0 +1,129 @@
+/*
+ * scanner.ts's scan in WebAssembly: the compiled log_format (JavaScript writes it here once,
+ * see scan-engine.ts's configure) walked over a line to find each variable's byte range.
+ */
+
+export const MAX_VARIABLES: i32 = 64;
+
+const KIND_PLAIN: u8 = 0;
+const KIND_QUOTED_JSON: u8 = 1;
+const KIND_LIST: u8 = 2;
+const KIND_LAST: u8 = 3;
+const KIND_QUOTED: u8 = 4;
+
+// The compiled format (configure): leading literal, then per variable its kind and literal.
+const leading = memory.data(256);
+const kinds = memory.data(MAX_VARIABLES);
+const literalStart = memory.data(MAX_VARIABLES * 4);
+const literalLength = memory.data(MAX_VARIABLES * 4);
+const literals = memory.data(4096);
+const starts = memory.data(MAX_VARIABLES * 4);
+const ends = memory.data(MAX_VARIABLES * 4);
+
+let variableCount: i32 = 0;
+let leadingLength: i32 = 0;
+
+export function setFormat(variables: i32, leadingBytes: i32): void {
+  variableCount = variables;
+  leadingLength = leadingBytes;
+}
+
+/** Format area for JavaScript to fill before configure(): leading, kinds, literal starts/lengths, literal bytes. */
+export function formatAreas(): usize {
+  const table = memory.data(5 * 4);
+  store<u32>(table, <u32>leading);
+  store<u32>(table, <u32>kinds, 4);
+  store<u32>(table, <u32>literalStart, 8);
+  store<u32>(table, <u32>literalLength, 12);
+  store<u32>(table, <u32>literals, 16);
+  return table;
+}
+
+@inline export function byteAt(buf: usize, i: i32): i32 {
+  return <i32>load<u8>(buf + <usize>i);
+}
+
+/** First i in [from, to) with buf[i] == c, else to. */
+@inline export function findByte(buf: usize, from: i32, to: i32, c: i32): i32 {
+  let p = from;
+  const pattern = i8x16.splat(<i8>c);
+  while (p + 16 <= to) {
+    const mask = i8x16.bitmask(i8x16.eq(v128.load(buf + <usize>p), pattern));
+    if (mask != 0) return p + <i32>ctz(mask);
+    p += 16;
+  }
+  while (p < to) {
+    if (byteAt(buf, p) == c) return p;
+    p++;
+  }
+  return to;
+}
+
+/** scanner.ts's compiled scan: each variable's range into starts/ends; false if the line does not fit. */
+export function scanLine(buf: usize, start: i32, end: i32, limit: i32): bool {
+  let pos = start;
+  for (let k = 0; k < leadingLength; k++) {
+    if (pos >= end || byteAt(buf, pos) != <i32>load<u8>(leading + <usize>k)) return false;
+    pos++;
+  }
+  for (let i = 0; i < variableCount; i++) {
+    store<i32>(starts + (<usize>i << 2), pos);
+    const kind = load<u8>(kinds + <usize>i);
+    if (kind == KIND_LAST) {
+      store<i32>(ends + (<usize>i << 2), end);
+      return true;
+    }
+    const lit = literals + <usize>load<i32>(literalStart + (<usize>i << 2));
+    const litLength = load<i32>(literalLength + (<usize>i << 2));
+    const first = <i32>load<u8>(lit);
+    let p = pos;
+    for (;;) {
+      if (kind == KIND_QUOTED_JSON) {
+        while (p < end) {
+          const b = byteAt(buf, p);
+          if (b == 0x5c) p += 2;
+          else if (b == first) break;
+          else p++;
+        }
+      } else if (kind == KIND_QUOTED) {
+        p = findByte(buf, p, end, first);
+      } else if (kind == KIND_LIST) {
+        p = findByte(buf, p, end, first);
+        if (p < end && p > pos) {
+          if (byteAt(buf, p - 1) == 0x2c) {
+            p++;
+            continue;
+          }
+          // JavaScript reads past the buffer as undefined: never ':' or ' '.
+          if (p + 1 < limit && byteAt(buf, p + 1) == 0x3a && p + 2 < limit && byteAt(buf, p + 2) == 0x20) {
+            p += 3;
+            continue;
+          }
+        }
+      } else {
+        p = findByte(buf, p, end, first);
+      }
+      if (p + litLength > end) return false;
+      let matches = true;
+      for (let k = 1; k < litLength; k++)
+        if (byteAt(buf, p + k) != <i32>load<u8>(lit + <usize>k)) {
+          matches = false;
+          break;
+        }
+      if (matches) break;
+      p++;
+    }
+    store<i32>(ends + (<usize>i << 2), p);
+    pos = p + litLength;
+  }
+  return pos == end;
+}
+
+@inline export function startOf(i: i32): i32 {
+  return load<i32>(starts + (<usize>i << 2));
+}
+@inline export function endOf(i: i32): i32 {
+  return load<i32>(ends + (<usize>i << 2));
+}
+
+/** hash.ts's hashRange, bit for bit. */

@@ -1,0 +1,155 @@
+/**
+ * Reads what the WebAssembly engine counted (assembly/*.ts) out of its memory into the
+ * Analyzer's own structures: the layouts here are those files' (an @unmanaged class is laid out
+ * in declaration order with natural alignment; the others are spelled out there).
+ */
+import { binCount, DDSketch } from "../sketch/ddsketch.ts";
+import type { SpaceSavingState } from "../sketch/space-saving.ts";
+
+/** assembly/space-saving.ts's Table. */
+const tableLayout = {
+  capacity: 0,
+  maxKeyBytes: 4,
+  size: 8,
+  replaced: 12,
+  mask: 16,
+  filterShift: 20,
+  total: 24,
+  counts: 32,
+  errors: 36,
+  ranks: 40,
+  keys: 44,
+  lengths: 48,
+  heap: 52,
+  position: 56,
+  table: 60,
+  filter: 64,
+  arena: 68,
+} as const;
+
+/** assembly/sketch.ts: count, zeros, sum, max, then 17 chunk addresses of 64 bins. */
+export const sketchBytes = 32 + 17 * 4 + 4;
+const chunkBins = 64;
+const chunks = 17;
+if (binCount > chunkBins * chunks)
+  throw new Error("DDSketch bins do not fit the engine's sketches");
+
+/** assembly/timeline.ts's bucket: t, requests, bytes, classes[5], then a sketch. */
+const bucketBytes = 64 + sketchBytes;
+
+export function tableState(memory: ArrayBuffer, at: number): SpaceSavingState {
+  const fields = new DataView(memory, at, 72);
+  const i32 = (offset: number) => fields.getInt32(offset, true);
+  const address = (offset: number) => fields.getUint32(offset, true);
+  const capacity = i32(tableLayout.capacity);
+  const maxKeyBytes = i32(tableLayout.maxKeyBytes);
+  return {
+    capacity,
+    maxKeyBytes,
+    total: fields.getFloat64(tableLayout.total, true),
+    size: i32(tableLayout.size),
+    replaced: i32(tableLayout.replaced),
+    counts: new Float64Array(memory, address(tableLayout.counts), capacity),
+    errors: new Float64Array(memory, address(tableLayout.errors), capacity),
+    ranks: new Float64Array(memory, address(tableLayout.ranks), capacity),
+    keys: new Int32Array(memory, address(tableLayout.keys), capacity),
+    lengths: new Int32Array(memory, address(tableLayout.lengths), capacity),
+    heap: new Int32Array(memory, address(tableLayout.heap), capacity),
+    position: new Int32Array(memory, address(tableLayout.position), capacity),
+    table: new Int32Array(memory, address(tableLayout.table), i32(tableLayout.mask) + 1),
+    filter: new Uint32Array(
+      memory,
+      address(tableLayout.filter),
+      2 ** (32 - i32(tableLayout.filterShift)),
+    ),
+    arena: new Uint8Array(memory, address(tableLayout.arena), capacity * maxKeyBytes),
+  };
+}
+
+/** The sketch at `at`, as a DDSketch; undefined when nothing was added since it was last emptied. */
+export function sketchAt(memory: ArrayBuffer, at: number): DDSketch | undefined {
+  const [count, zeros, sum, max] = new Float64Array(memory, at, 4);
+  if (!count) return undefined;
+  const bins = new Float64Array(binCount);
+  const addresses = new Uint32Array(memory, at + 32, chunks);
+  addresses.forEach((chunk, i) => {
+    if (chunk === 0) return;
+    const length = Math.min(chunkBins, binCount - i * chunkBins);
+    bins.set(new Float64Array(memory, chunk, length), i * chunkBins);
+  });
+  const sketch = new DDSketch(bins);
+  sketch.count = count;
+  sketch.zeros = zeros as number;
+  sketch.sum = sum as number;
+  sketch.max = max as number;
+  return sketch;
+}
+
+export interface EngineBucket {
+  t: number;
+  requests: number;
+  bytes: number;
+  classes: Float64Array;
+  requestTime: DDSketch;
+}
+
+export function bucketsAt(memory: ArrayBuffer, at: number, count: number): EngineBucket[] {
+  const buckets: EngineBucket[] = [];
+  for (let i = 0; i < count; i++) {
+    const base = at + i * bucketBytes;
+    const [t, requests, bytes] = new Float64Array(memory, base, 3);
+    buckets.push({
+      t: t as number,
+      requests: requests as number,
+      bytes: bytes as number,
+      classes: new Float64Array(memory, base + 24, 5).slice(),
+      requestTime: sketchAt(memory, base + 64) ?? new DDSketch(),
+    });
+  }
+  return buckets;
+}
+
+/** assembly/small-counts.ts's set (LIMIT 32). */
+const setLimit = 32;
+const setLayout = {
+  low: 0,
+  high: 128,
+  lengths: 256,
+  counts: 384,
+  longKeys: 640,
+  longCounts: 776,
+  packed: 1040,
+  distinct: 1044,
+  long: 1048,
+} as const;
+
+/** A SmallCounts' state: what SmallCounts.restore takes (names as JavaScript decoded them). */
+export interface SmallCountsState {
+  low: Int32Array;
+  high: Int32Array;
+  lengths: Int32Array;
+  counts: Float64Array;
+  packed: number;
+  distinct: number;
+  /** Long values and "(other)" (key -1), in the order they came. */
+  long: { key: number; count: number; index: number }[];
+}
+
+export function smallCountsAt(memory: ArrayBuffer, at: number): SmallCountsState {
+  const ints = new DataView(memory, at, setLayout.long + 4);
+  const longCount = ints.getInt32(setLayout.long, true);
+  const keys = new Int32Array(memory, at + setLayout.longKeys, setLimit + 1);
+  const longCounts = new Float64Array(memory, at + setLayout.longCounts, setLimit + 1);
+  const long = [];
+  for (let i = 0; i < longCount; i++)
+    long.push({ key: keys[i] as number, count: longCounts[i] as number, index: i });
+  return {
+    low: new Int32Array(memory, at + setLayout.low, setLimit).slice(),
+    high: new Int32Array(memory, at + setLayout.high, setLimit).slice(),
+    lengths: new Int32Array(memory, at + setLayout.lengths, setLimit).slice(),
+    counts: new Float64Array(memory, at + setLayout.counts, setLimit).slice(),
+    packed: ints.getInt32(setLayout.packed, true),
+    distinct: ints.getInt32(setLayout.distinct, true),
+    long,
+  };
+}
