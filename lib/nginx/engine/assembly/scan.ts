@@ -252,7 +252,9 @@ function countOne(buf: usize, start: i32, end: i32, line: i32): void {
   if (iTime >= 0) {
     const ts = startOf(iTime);
     const te = endOf(iTime);
-    time = timeKind == 1 ? timeLocal(buf, ts, te) : timeKind == 2 ? timeIso(buf, ts, te) : timeMsec(buf, ts, te);
+    time = sameTimeText(buf, ts, te)
+      ? lastTime
+      : rememberTime(buf, ts, te, timeKind == 1 ? timeLocal(buf, ts, te) : timeKind == 2 ? timeIso(buf, ts, te) : timeMsec(buf, ts, te));
     if (isNaN(time)) {
       bad(EVENT_BAD_TIME, start, end, line);
       return;
@@ -310,6 +312,31 @@ function countOne(buf: usize, start: i32, end: i32, line: i32): void {
     const e = endOf(iReferer);
     offer(changetype<Table>(refererTable), hashRange(buf, s, e), buf, s, e, 0);
   }
+}
+
+// The last time text and its value: a busy log repeats the same second on many lines.
+const lastText = memory.data(32);
+let lastLength = -1;
+let lastTime: f64 = NaN;
+
+@inline function sameTimeText(buf: usize, start: i32, end: i32): bool {
+  const length = end - start;
+  if (length != lastLength || length > 32) return false;
+  const at = buf + <usize>start;
+  let i = 0;
+  for (; i + 8 <= length; i += 8) if (load<u64>(at + <usize>i) != load<u64>(lastText + <usize>i)) return false;
+  for (; i < length; i++) if (load<u8>(at + <usize>i) != load<u8>(lastText + <usize>i)) return false;
+  return true;
+}
+
+function rememberTime(buf: usize, start: i32, end: i32, value: f64): f64 {
+  const length = end - start;
+  if (length <= 32) {
+    memory.copy(lastText, buf + <usize>start, <usize>length);
+    lastLength = length;
+    lastTime = value;
+  }
+  return value;
 }
 
 /** SmallCounts.add; a value seen for the first time goes to JavaScript for its name. */
