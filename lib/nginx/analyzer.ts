@@ -264,8 +264,7 @@ export class Analyzer {
 
   /** A read buffer of `size` bytes: the engine's own (in its memory) when it has one. */
   readBuffer(size: number): Uint8Array {
-    const engine = this.engine;
-    return engine && engine.buffer.length === size ? engine.buffer : new Uint8Array(size);
+    return this.engine?.handOut(size) ?? new Uint8Array(size);
   }
 
   /** `buf` as it is now: the engine's memory may have grown under a view of its read buffer. */
@@ -275,7 +274,7 @@ export class Analyzer {
 
   /** `buf` (from readBuffer) grown to `size` bytes, its bytes kept (in the engine's memory when it is the engine's). */
   growBuffer(buf: Uint8Array, size: number): Uint8Array {
-    if (this.engine?.owns(buf)) {
+    if (this.engine && buf === this.engine.buffer) {
       const grown = this.engine.grow(size);
       if (grown) return grown;
       throw new Error(`no memory for a line of ${size / 2} bytes or more`);
@@ -293,8 +292,8 @@ export class Analyzer {
     }
     if (this.engine) {
       if (this.engine.owns(buf)) return this.feedScanned(buf, start, end, firstLineNumber);
-      // Another buffer (a LineFeeder of another size): its bytes are copied in, up to its end
-      // as the scan may look past a line's end there.
+      // Another reader's buffer: its bytes are copied in, up to its end as the scan may look
+      // past a line's end there.
       const copy = this.engine.copyIn(buf.subarray(start));
       return this.feedScanned(copy, 0, end - start, firstLineNumber);
     }
@@ -322,10 +321,11 @@ export class Analyzer {
     const engine = this.engine as ScanEngine;
     let lineNumber = firstLineNumber;
     let pos = start;
+    let bytes = buf;
     while (pos < end) {
-      const count = engine.scan(buf, pos, end);
-      // The engine's memory may have grown: the buffer's view too.
-      const bytes = engine.buffer;
+      const count = engine.scan(bytes, pos, end);
+      // The engine's memory may have grown during the scan: a new view of the same bytes.
+      bytes = engine.scanned;
       const events = engine.events;
       for (let k = 0; k < count; k++) {
         const type = events[4 * k] as number;

@@ -39,11 +39,21 @@ export class LineFeeder {
 
   /** Bytes the buffer holds now (it grows for long lines, up to the cap). */
   get capacity(): number {
-    return this.buf.length;
+    return this.current().length;
+  }
+
+  /**
+   * The buffer as it is now: the analyzer's engine may have moved it (a long line) or grown its
+   * memory (counting, or another reader's lines), which leaves an older view of it empty.
+   */
+  private current(): Uint8Array {
+    this.buf = this.analyzer.currentBuffer(this.buf);
+    return this.buf;
   }
 
   /** Room to read into (after any partial line kept from the last read). */
   space(): Uint8Array {
+    this.current();
     if (this.filled === this.buf.length) {
       if (this.buf.length * 2 > this.maxLine) {
         this.analyzer.tooLong(this.buf, 0, this.filled, this.lineNumber, this.maxLine);
@@ -59,6 +69,7 @@ export class LineFeeder {
 
   /** `count` bytes were written into space(); analyse the complete lines. */
   commit(count: number): void {
+    this.current();
     this.bytesRead += count;
     let end = this.filled + count;
     if (this.skipping) {
@@ -76,8 +87,7 @@ export class LineFeeder {
       return;
     }
     this.lineNumber = this.analyzer.feed(this.buf, 0, lastNewline + 1, this.lineNumber);
-    this.buf = this.analyzer.currentBuffer(this.buf);
-    this.buf.copyWithin(0, lastNewline + 1, end);
+    this.current().copyWithin(0, lastNewline + 1, end);
     this.filled = end - lastNewline - 1;
   }
 
@@ -95,10 +105,8 @@ export class LineFeeder {
 
   /** End of input: a last line without "\n" still counts. */
   finish(): void {
-    if (this.filled > 0) {
-      this.lineNumber = this.analyzer.feed(this.buf, 0, this.filled, this.lineNumber);
-      this.buf = this.analyzer.currentBuffer(this.buf);
-    }
+    if (this.filled > 0)
+      this.lineNumber = this.analyzer.feed(this.current(), 0, this.filled, this.lineNumber);
     this.filled = 0;
   }
 

@@ -138,6 +138,33 @@ describe("the WebAssembly scanner counts exactly what the JavaScript scanner cou
     }
   });
 
+  test("two readers on one Analyzer (--follow across a rotation), lines cut mid-way, the memory growing between", () => {
+    const run = (wasm: boolean) => {
+      process.env.OPSCTL_NGINX_WASM = wasm ? "1" : "0";
+      const analyzer = new Analyzer({ format: compileFormat(presets.timed as string, "default") });
+      const old = new LineFeeder(analyzer);
+      const renamed = new LineFeeder(analyzer);
+      const a = Buffer.from(`${timedLines(3000, 31).join("\n")}\n`, "latin1");
+      const long = `9.9.9.9 - - [01/Jan/2026:00:00:00 +0000] "GET /${"c".repeat(3_000_000)} HTTP/1.1" 200 5 "-" "-" 0.001 -\n`;
+      const b = Buffer.from(
+        `${timedLines(1000, 32).join("\n")}\n${long}${timedLines(1000, 33).join("\n")}\n`,
+        "latin1",
+      );
+      // Alternate 7777-byte pieces: each reader holds a cut line while the other one reads.
+      for (let at = 0; at < Math.max(a.length, b.length); at += 7777) {
+        if (at < a.length) old.push(a.subarray(at, at + 7777));
+        if (at < b.length) renamed.push(b.subarray(at, at + 7777));
+      }
+      old.finish();
+      renamed.finish();
+      return JSON.stringify(analyzer.summary(["test"]));
+    };
+    const js = run(false);
+    const wasm = run(true);
+    expect(wasm).toBe(js);
+    expect(JSON.parse(wasm).requests).toBe(5001);
+  });
+
   test("odd lines: bad status, bad times, mismatches, CR, empty lines, no final newline", () => {
     const good = timedLines(50, 7);
     const odd = [

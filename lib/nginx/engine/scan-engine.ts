@@ -39,13 +39,14 @@ export const badReasons = [
 interface ScanExports {
   buffer(capacity: number): number;
   growBuffer(capacity: number, keep: number): number;
+  scratch(capacity: number): number;
   bufferLength(length: number): void;
   tables(capacity: number, tracked: number, maxBuckets: number, bucketSeconds: number): number;
   millisBinTable(): number;
   timelineState(): number;
   formatAreas(): number;
   configure(...indexes: number[]): void;
-  scan(start: number, end: number): void;
+  scan(buf: number, start: number, end: number): void;
   stopped(): number;
   passed(): number;
   eventArea(): number;
@@ -136,8 +137,12 @@ const listed = {
 } as const;
 
 export class ScanEngine {
-  /** The read buffer (a view renewed when the memory grows; the last one handed out tracks it). */
+  /** The read buffer (a view renewed when the memory grows). */
   buffer: Uint8Array;
+  /** What the last scan() read, as a view valid now (the memory may have grown during it). */
+  scanned: Uint8Array = new Uint8Array(0);
+  /** The read buffer goes to one reader only (a second one's lines are copied to scratch). */
+  private handedOut = false;
   /** The events of the last scan. */
   events: Int32Array;
   private readonly exports: ScanExports;
@@ -266,18 +271,30 @@ export class ScanEngine {
     return this.buffer;
   }
 
-  /** `bytes` copied to the start of the read buffer (grown if needed); the view of them. */
+  /** The read buffer, for the first reader that asks (a LineFeeder reads into it); then undefined. */
+  handOut(length: number): Uint8Array | undefined {
+    if (this.handedOut || length !== this.bufferSize) return undefined;
+    this.handedOut = true;
+    return this.buffer;
+  }
+
+  /** `bytes` copied into the scratch region (never the read buffer: its reader may hold a partial line there). */
   copyIn(bytes: Uint8Array): Uint8Array {
-    if (bytes.length > this.bufferSize && !this.grow(bytes.length))
+    let at: number;
+    try {
+      at = this.exports.scratch(bytes.length);
+    } catch {
       throw new Error(`no memory for ${bytes.length} bytes of lines`);
-    const target = new Uint8Array(this.memory.buffer, this.bufferAt, bytes.length);
+    }
+    this.renew();
+    const target = new Uint8Array(this.memory.buffer, at, bytes.length);
     target.set(bytes);
     return target;
   }
 
-  /** True when `buf` is a view of the read buffer from its start (as it is now). */
+  /** True when `buf` is a view of this engine's memory (the read buffer or scratch), as it is now. */
   owns(buf: Uint8Array): boolean {
-    return buf.buffer === this.memory.buffer && buf.byteOffset === this.bufferAt;
+    return buf.buffer === this.memory.buffer;
   }
 
   /** `buf` as it is now: a view of the read buffer handed out before the memory grew is renewed. */
@@ -290,10 +307,14 @@ export class ScanEngine {
    * nearly full; then events holds eventsWritten() of them.
    */
   scan(buf: Uint8Array, start: number, end: number): number {
-    this.exports.bufferLength(buf.length);
+    const at = buf.byteOffset;
+    const length = buf.length;
+    this.exports.bufferLength(length);
     const before = this.lineCount();
-    this.exports.scan(start, end);
+    this.exports.scan(at, start, end);
     this.renew();
+    this.scanned =
+      buf.buffer === this.memory.buffer ? buf : new Uint8Array(this.memory.buffer, at, length);
     linesScanned += this.lineCount() - before;
     return this.exports.eventsWritten();
   }

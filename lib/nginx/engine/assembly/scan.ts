@@ -67,6 +67,8 @@ let iRequestTime: i32 = -1;
 let iUpstreamTime: i32 = -1;
 
 let bufferArea: usize = 0;
+let scratchArea: usize = 0;
+let scratchCapacity: i32 = 0;
 /** Bytes of the buffer JavaScript's view covers: scanner.ts reads nothing past it. */
 let bufferLimit: i32 = 0;
 /** Where the last scan() stopped (the start of the first line it did not take). */
@@ -111,6 +113,18 @@ export function growBuffer(capacity: i32, keep: i32): usize {
   memory.copy(grown, bufferArea, <usize>keep);
   bufferArea = grown;
   return grown;
+}
+
+/**
+ * A second region for lines read elsewhere (a second LineFeeder, as --follow keeps one per file
+ * across a rotation): copied here, they never overwrite what the read buffer holds.
+ */
+export function scratch(capacity: i32): usize {
+  if (capacity > scratchCapacity) {
+    scratchArea = heap.alloc(<usize>capacity + 16);
+    scratchCapacity = capacity;
+  }
+  return scratchArea;
 }
 
 /** The length of the buffer JavaScript reads into now. */
@@ -208,12 +222,11 @@ function event(type: i32, a: i32, b: i32, c: i32): void {
 }
 
 /**
- * Counts the lines of buffer[start, end) (a last line without "\n" counts) until the events
- * are nearly full; stopped() tells where it stopped, passed() how many lines it went past,
- * eventsWritten() how many events there are.
+ * Counts the lines of buf[start, end) (the read buffer or scratch; a last line without "\n"
+ * counts) until the events are nearly full; stopped() tells where it stopped, passed() how
+ * many lines it went past, eventsWritten() how many events there are.
  */
-export function scan(start: i32, end: i32): void {
-  const buf = bufferArea;
+export function scan(buf: usize, start: i32, end: i32): void {
   let pos = start;
   let line = 0;
   eventCount = 0;
