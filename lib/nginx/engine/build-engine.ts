@@ -1,14 +1,15 @@
 /**
  * Compiles nginxlog's WebAssembly scanner (assembly/scan.ts, AssemblyScript) into scan.wasm
  * beside it. A build step, not a run-time one: build.ts, the tests' compile helper and their
- * preload call ensureScanWasm(), which compiles only when scan.wasm is missing or older than its
- * source. `bun lib/nginx/engine/build-engine.ts` does it by hand.
+ * preload call ensureScanWasm(), which compiles only when scan.wasm is missing or older than
+ * one of its source files. `bun lib/nginx/engine/build-engine.ts` does it by hand.
  */
-import { existsSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const here = import.meta.dir;
-export const scanSource = join(here, "assembly", "scan.ts");
+const sourceDir = join(here, "assembly");
+export const scanSource = join(sourceDir, "scan.ts");
 export const scanWasm = join(here, "scan.wasm");
 
 /**
@@ -18,7 +19,10 @@ export const scanWasm = join(here, "scan.wasm");
 const ascFlags = ["-O3", "--runtime", "stub", "--enable", "simd", "--noAssert", "--importMemory"];
 
 export async function ensureScanWasm(): Promise<void> {
-  if (existsSync(scanWasm) && statSync(scanWasm).mtimeMs >= statSync(scanSource).mtimeMs) return;
+  const newestSource = Math.max(
+    ...readdirSync(sourceDir).map((name) => statSync(join(sourceDir, name)).mtimeMs),
+  );
+  if (existsSync(scanWasm) && statSync(scanWasm).mtimeMs >= newestSource) return;
   const asc = await import("assemblyscript/asc");
   const output: string[] = [];
   const stream = { write: (text: string) => output.push(String(text)) };
