@@ -31,6 +31,9 @@ const tableLayout = {
 export const sketchBytes = 32 + 17 * 4 + 4;
 const chunkBins = 64;
 const chunks = 17;
+/** Chunks a sketch may take from the pool at most, and the bytes of one. */
+export const sketchChunks = chunks;
+export const sketchChunkBytes = chunkBins * 8;
 if (binCount > chunkBins * chunks)
   throw new Error("DDSketch bins do not fit the engine's sketches");
 

@@ -9,6 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { LogFormat } from "../format.ts";
+import { maxLineBytes } from "../reader.ts";
 import { LineScanner } from "../scanner.ts";
 import { binOfMillis, DDSketch, millisBins } from "../sketch/ddsketch.ts";
 import type { HyperLogLog } from "../sketch/hyperloglog.ts";
@@ -21,6 +22,8 @@ import {
   type SmallCountsState,
   sketchAt,
   sketchBytes,
+  sketchChunkBytes,
+  sketchChunks,
   smallCountsAt,
   tableState,
 } from "./engine-state.ts";
@@ -217,7 +220,14 @@ export class ScanEngine {
       2 * tableBytes(topCapacity, 256) +
       tableBytes(Math.min(topCapacity, 2048), 260) +
       2 * tableBytes(small, 256);
-    if (bytes > maxMemoryBytes / 2) return undefined;
+    // What the memory may grow to on any input: every sketch (the path table's, the timeline's,
+    // the 12 by status class) at its fullest, chunks from a pool; a long line's read buffer and
+    // another reader's scratch region, each doubling up to maxLineBytes (old regions are not
+    // reused). A growth past the limit traps mid-line, where the JavaScript path would count on:
+    // such settings (a --capacity of about 200000 or more) take the JavaScript path instead.
+    const sketches = topCapacity + timeline.maxBuckets + 1 + 12;
+    const growth = sketches * sketchChunks * sketchChunkBytes + 4 * maxLineBytes;
+    if (bytes + growth > maxMemoryBytes) return undefined;
     try {
       // Only what ordinary lines need to start with; sketches and a long line's buffer grow it.
       // (Reserving 64 MiB for a long line up front made JSC collect garbage late: a .gz run
