@@ -292,9 +292,9 @@ export class Analyzer {
     }
     if (this.engine) {
       if (this.engine.owns(buf)) return this.feedScanned(buf, start, end, firstLineNumber);
-      // Another reader's buffer: its bytes are copied in, up to its end as the scan may look
-      // past a line's end there.
-      const copy = this.engine.copyIn(buf.subarray(start));
+      // Another reader's buffer: its lines are copied in, with the two bytes after them that
+      // the scan may look at past a line's end (as the JavaScript scan reads them there).
+      const copy = this.engine.copyIn(buf.subarray(start, Math.min(buf.length, end + 2)));
       return this.feedScanned(copy, 0, end - start, firstLineNumber);
     }
     let lineNumber = firstLineNumber;

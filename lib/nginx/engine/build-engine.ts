@@ -13,8 +13,8 @@ export const scanSource = join(sourceDir, "scan.ts");
 export const scanWasm = join(here, "scan.wasm");
 
 /**
- * The memory comes from JavaScript (scan-engine.ts sizes it for the tables and the longest line)
- * and never grows, so the JavaScript views on it never detach.
+ * The memory comes from JavaScript (scan-engine.ts sizes it and bounds what it may grow to);
+ * when the engine grows it, scan-engine.ts renews the views JavaScript holds on it.
  */
 const ascFlags = ["-O3", "--runtime", "stub", "--enable", "simd", "--noAssert", "--importMemory"];
 
