@@ -4,6 +4,7 @@
  * lines of the ranges before them, so they are the file's real line numbers.
  */
 import { closeSync, openSync, readSync } from "node:fs";
+import { sharedScanModule } from "./engine/scan-engine.ts";
 import type { FilePath } from "./inputs.ts";
 import {
   type AnalysisSettings,
@@ -108,11 +109,13 @@ export async function analyzeFile(
   const perRange = Math.max(1, minRangeBytes);
   const parts = workers ? Math.max(1, Math.min(threads, Math.floor(size / perRange))) : 1;
   const starts = parts > 1 ? splitAtNewlines(path, size, parts) : [0];
+  const engineModule = sharedScanModule();
   const jobs: RangeJob[] = starts.map((start, i) => ({
     path,
     start,
     end: starts[i + 1] ?? size,
     settings,
+    ...(engineModule ? { engineModule } : {}),
   }));
   const last = jobs.pop() as RangeJob;
   const pending = jobs.map((job) => (workers as RangeWorkers).run(job));

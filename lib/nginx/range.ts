@@ -22,6 +22,8 @@ export interface RangeJob {
   start: number;
   end: number;
   settings: AnalysisSettings;
+  /** The compiled WebAssembly engine, shared with a Worker (engine/scan-engine.ts). */
+  engineModule?: WebAssembly.Module;
 }
 
 export interface RangeResult {

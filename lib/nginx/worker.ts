@@ -3,6 +3,7 @@
  * (self-spawning), so they work the same from source and inside a compiled binary; the entry
  * calls serveRangeWorker() when it finds itself off the main thread.
  */
+import { adoptScanModule } from "./engine/scan-engine.ts";
 import { analyzeRange, type PostedRange, type RangeJob, toPosted } from "./range.ts";
 
 declare const self: Worker;
@@ -11,6 +12,7 @@ export function serveRangeWorker(): void {
   self.onmessage = (event: MessageEvent<RangeJob>) => {
     let result: PostedRange | { error: string };
     try {
+      if (event.data.engineModule) adoptScanModule(event.data.engineModule);
       result = toPosted(analyzeRange(event.data));
     } catch (error) {
       result = { error: (error as Error).message };

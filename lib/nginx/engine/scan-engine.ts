@@ -64,6 +64,19 @@ export function wasmLinesScanned(): number {
   return linesScanned;
 }
 
+/**
+ * The compiled module, for a Worker (range.ts posts it with a job): sharing it shares its
+ * compiled code, so a Worker neither compiles it again nor warms up its optimised tier alone.
+ */
+export function sharedScanModule(): WebAssembly.Module | undefined {
+  return scanModule();
+}
+
+/** Takes the module a job brought (a Worker: see sharedScanModule). */
+export function adoptScanModule(module: WebAssembly.Module): void {
+  compiled ??= module;
+}
+
 function scanModule(): WebAssembly.Module | undefined {
   if (compiled === undefined) {
     try {
