@@ -17,15 +17,32 @@ const kinds = memory.data(MAX_VARIABLES);
 const literalStart = memory.data(MAX_VARIABLES * 4);
 const literalLength = memory.data(MAX_VARIABLES * 4);
 const literals = memory.data(4096);
+// Up to the first 4 bytes of each literal as one little-endian word and its mask (setFormat):
+// a literal that short is matched with one load instead of a byte loop.
+const literalWord = memory.data(MAX_VARIABLES * 4);
+const literalMask = memory.data(MAX_VARIABLES * 4);
 const starts = memory.data(MAX_VARIABLES * 4);
 const ends = memory.data(MAX_VARIABLES * 4);
 
 let variableCount: i32 = 0;
 let leadingLength: i32 = 0;
 
+/** After JavaScript wrote the format (formatAreas): its size, and each literal's word. */
 export function setFormat(variables: i32, leadingBytes: i32): void {
   variableCount = variables;
   leadingLength = leadingBytes;
+  for (let i = 0; i < variables; i++) {
+    const lit = literals + <usize>load<i32>(literalStart + (<usize>i << 2));
+    const length = load<i32>(literalLength + (<usize>i << 2));
+    let word: u32 = 0;
+    let mask: u32 = 0;
+    for (let k = 0; k < length && k < 4; k++) {
+      word |= <u32>load<u8>(lit + <usize>k) << (8 * k);
+      mask |= <u32>0xff << (8 * k);
+    }
+    store<u32>(literalWord + (<usize>i << 2), word);
+    store<u32>(literalMask + (<usize>i << 2), mask);
+  }
 }
 
 /** Format area for JavaScript to fill before configure(): leading, kinds, literal starts/lengths, literal bytes. */
@@ -104,6 +121,13 @@ export function scanLine(buf: usize, start: i32, end: i32, limit: i32): bool {
         p = findByte(buf, p, end, first);
       }
       if (p + litLength > end) return false;
+      if (litLength <= 4) {
+        // The bytes past the literal are masked off (the buffer has 16 spare bytes to read).
+        if ((load<u32>(buf + <usize>p) & load<u32>(literalMask + (<usize>i << 2))) == load<u32>(literalWord + (<usize>i << 2)))
+          break;
+        p++;
+        continue;
+      }
       let matches = true;
       for (let k = 1; k < litLength; k++)
         if (byteAt(buf, p + k) != <i32>load<u8>(lit + <usize>k)) {
