@@ -73,14 +73,26 @@ export function tableState(memory: ArrayBuffer, at: number): SpaceSavingState {
 export function sketchAt(memory: ArrayBuffer, at: number): DDSketch | undefined {
   const [count, zeros, sum, max] = new Float64Array(memory, at, 4);
   if (!count) return undefined;
-  const bins = new Float64Array(binCount);
+  // Only the span of the chunks it has (a sketch of every bin made the summary of a range
+  // read ~2 million empty bins).
   const addresses = new Uint32Array(memory, at + 32, chunks);
+  let firstChunk = chunks;
+  let lastChunk = -1;
+  addresses.forEach((chunk, i) => {
+    if (chunk === 0) return;
+    firstChunk = Math.min(firstChunk, i);
+    lastChunk = i;
+  });
+  const first = firstChunk * chunkBins;
+  const bins = new Float64Array(
+    lastChunk < 0 ? 0 : Math.min(binCount, (lastChunk + 1) * chunkBins) - first,
+  );
   addresses.forEach((chunk, i) => {
     if (chunk === 0) return;
     const length = Math.min(chunkBins, binCount - i * chunkBins);
-    bins.set(new Float64Array(memory, chunk, length), i * chunkBins);
+    bins.set(new Float64Array(memory, chunk, length), i * chunkBins - first);
   });
-  const sketch = new DDSketch(bins);
+  const sketch = DDSketch.ofSpan(lastChunk < 0 ? 0 : first, bins);
   sketch.count = count;
   sketch.zeros = zeros as number;
   sketch.sum = sum as number;

@@ -57,6 +57,16 @@ export class DDSketch {
     }
   }
 
+  /** A sketch whose bins first .. first + bins.length - 1 hold `bins` (the rest are empty). */
+  static ofSpan(first: number, bins: Float64Array): DDSketch {
+    const sketch = new DDSketch();
+    sketch.bins = bins;
+    sketch.first = first;
+    sketch.low = first;
+    sketch.high = first + bins.length - 1;
+    return sketch;
+  }
+
   /**
    * An empty sketch with the span of `other`: a timeline's next bucket sees about the latencies
    * the last one saw, so it starts wide enough and seldom grows (a growth leaves garbage).
