@@ -18,7 +18,17 @@ export const scanWasm = join(here, "scan.wasm");
  */
 const ascFlags = ["-O3", "--runtime", "stub", "--enable", "simd", "--noAssert", "--importMemory"];
 
-export async function ensureScanWasm(): Promise<void> {
+/** One build per process: build.ts compiles several tools at once, each asking. */
+let building: Promise<void> | undefined;
+
+export function ensureScanWasm(): Promise<void> {
+  building ??= buildIfStale().finally(() => {
+    building = undefined;
+  });
+  return building;
+}
+
+async function buildIfStale(): Promise<void> {
   const newestSource = Math.max(
     ...readdirSync(sourceDir).map((name) => statSync(join(sourceDir, name)).mtimeMs),
   );
@@ -27,7 +37,7 @@ export async function ensureScanWasm(): Promise<void> {
   const output: string[] = [];
   const stream = { write: (text: string) => output.push(String(text)) };
   // Written beside and renamed: a build running at the same time never reads half a file.
-  const partial = `${scanWasm}.${process.pid}.partial`;
+  const partial = `${scanWasm}.${process.pid}.${Math.random().toString(36).slice(2)}.partial`;
   try {
     const { error } = await asc.main([scanSource, ...ascFlags, "-o", partial], {
       stdout: stream as never,
