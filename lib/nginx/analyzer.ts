@@ -160,7 +160,7 @@ export class Analyzer {
   private readonly badExampleLimit: number;
   source = "-";
 
-  // The current line's values, valid after it is scanned (by line() or from a scan record).
+  // The current line's values, valid after line() scanned it (the JavaScript path).
   private lineStatus = 0;
   private size = 0;
   private requestMillis = -1;
