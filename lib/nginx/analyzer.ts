@@ -4,14 +4,9 @@
  * top-K summary is copied (as bytes) into that summary's arena.
  */
 
+import { badFormat, badReasons, badStatus, badTime } from "./bad-reasons.ts";
 import { bytesToLatin1, decodeValue } from "./decode.ts";
-import {
-  badReasons,
-  type EngineCounts,
-  eventMethod,
-  eventProtocol,
-  ScanEngine,
-} from "./engine/scan-engine.ts";
+import { type EngineCounts, eventMethod, eventProtocol, ScanEngine } from "./engine/scan-engine.ts";
 import { parseCount, parseMillis, parseStatus, TimeParser } from "./fields.ts";
 import {
   bytesEqual,
@@ -46,7 +41,7 @@ import {
   topNames,
 } from "./summary.ts";
 import { type TableGroup, tableGroups } from "./table-groups.ts";
-import { valueSources } from "./variables.ts";
+import { firstIndexes, valueIndexes } from "./variables.ts";
 
 export interface AnalyzerOptions {
   format: LogFormat;
@@ -223,43 +218,43 @@ export class Analyzer {
       referer: new SpaceSaving(Math.min(capacity, 1024), 256),
       statusPath: new SpaceSaving(Math.min(capacity, 2048), 260),
     };
-    const at: Record<string, number> = {};
-    options.format.variables.forEach((name, i) => {
-      if (at[name] === undefined) at[name] = i;
-    });
-    this.at = at;
-    const index = (names: readonly string[]) => {
-      for (const name of names) if (at[name] !== undefined) return at[name] as number;
-      return -1;
-    };
-    this.iAddr = index(valueSources.addr);
-    this.iTime = index(valueSources.time);
+    this.at = firstIndexes(options.format.variables);
+    const roles = valueIndexes(options.format.variables);
+    this.iAddr = roles.addr;
+    this.iTime = roles.time;
+    const timeVariable = options.format.variables[roles.time];
     this.timeKind =
-      this.iTime < 0
-        ? "none"
-        : at.time_local !== undefined
-          ? "local"
-          : at.time_iso8601 !== undefined
-            ? "iso"
-            : "msec";
-    this.iRequest = index(valueSources.request);
-    this.iMethod = index(valueSources.method);
-    this.iUri = index(valueSources.uri);
-    this.iProtocol = index(valueSources.protocol);
-    this.iStatus = index(valueSources.status);
-    this.iBytes = index(valueSources.bytes);
-    this.iReferer = index(valueSources.referer);
-    this.iAgent = index(valueSources.agent);
-    this.iRequestTime = index(valueSources.requestTime);
-    this.iUpstreamTime = index(valueSources.upstreamTime);
+      timeVariable === "time_local"
+        ? "local"
+        : timeVariable === "time_iso8601"
+          ? "iso"
+          : timeVariable === "msec"
+            ? "msec"
+            : "none";
+    this.iRequest = roles.request;
+    this.iMethod = roles.method;
+    this.iUri = roles.uri;
+    this.iProtocol = roles.protocol;
+    this.iStatus = roles.status;
+    this.iBytes = roles.bytes;
+    this.iReferer = roles.referer;
+    this.iAgent = roles.agent;
+    this.iRequestTime = roles.requestTime;
+    this.iUpstreamTime = roles.upstreamTime;
     this.view = new RecordView(this);
     this.engine =
       this.filter.active || this.onRecord
         ? undefined
-        : ScanEngine.create(this.format, readBufferSize, capacity, this.tracks, {
-            seconds: this.bucketSeconds,
-            maxBuckets: this.autoBucket ? maxBuckets : maxGivenBuckets,
-          });
+        : ScanEngine.create(
+            { format: this.format, scanner: this.scanner, roles },
+            readBufferSize,
+            capacity,
+            this.tracks,
+            {
+              seconds: this.bucketSeconds,
+              maxBuckets: this.autoBucket ? maxBuckets : maxGivenBuckets,
+            },
+          );
   }
 
   /** A read buffer of `size` bytes: the engine's own (in its memory) when it has one. */
@@ -286,16 +281,16 @@ export class Analyzer {
 
   /** Analyses every line in buf[start, end); a final line without "\n" counts too. */
   feed(buf: Uint8Array, start: number, end: number, firstLineNumber: number): number {
-    if (this.buf !== buf) {
-      this.buf = buf;
-      this.bytesView = new DataView(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength);
-    }
     if (this.engine) {
       if (this.engine.owns(buf)) return this.feedScanned(buf, start, end, firstLineNumber);
       // Another reader's buffer: its lines are copied in, with the two bytes after them that
       // the scan may look at past a line's end (as the JavaScript scan reads them there).
       const copy = this.engine.copyIn(buf.subarray(start, Math.min(buf.length, end + 2)));
       return this.feedScanned(copy, 0, end - start, firstLineNumber);
+    }
+    if (this.buf !== buf) {
+      this.buf = buf;
+      this.bytesView = new DataView(buf.buffer as ArrayBuffer, buf.byteOffset, buf.byteLength);
     }
     let lineNumber = firstLineNumber;
     let pos = start;
@@ -383,7 +378,7 @@ export class Analyzer {
     this.lineCount++;
     const scanner = this.scanner;
     if (!scanner.scan(buf, start, end)) {
-      this.rejectLine(buf, start, end, lineNumber, "does not match the log format");
+      this.rejectLine(buf, start, end, lineNumber, badReasons[badFormat]);
       return;
     }
     const starts = scanner.starts;
@@ -392,7 +387,7 @@ export class Analyzer {
     if (this.iStatus >= 0) {
       status = parseStatus(buf, starts[this.iStatus] as number, ends[this.iStatus] as number);
       if (status < 0) {
-        this.rejectLine(buf, start, end, lineNumber, "status is not a 3-digit code");
+        this.rejectLine(buf, start, end, lineNumber, badReasons[badStatus]);
         return;
       }
     }
@@ -407,7 +402,7 @@ export class Analyzer {
             ? this.times.iso(buf, ts, te)
             : this.times.msec(buf, ts, te);
       if (Number.isNaN(time)) {
-        this.rejectLine(buf, start, end, lineNumber, "time is not a valid nginx time");
+        this.rejectLine(buf, start, end, lineNumber, badReasons[badTime]);
         return;
       }
     }

@@ -17,3 +17,29 @@ export const valueSources = {
   requestTime: ["request_time"],
   upstreamTime: ["upstream_response_time"],
 } as const satisfies Record<string, readonly string[]>;
+
+export type ValueRole = keyof typeof valueSources;
+
+/** Index of each variable name's first occurrence in a format. */
+export function firstIndexes(variables: readonly string[]): Record<string, number> {
+  const at: Record<string, number> = {};
+  variables.forEach((name, i) => {
+    if (at[name] === undefined) at[name] = i;
+  });
+  return at;
+}
+
+/**
+ * For each value, the variable it is read from (the first of its sources the format has), -1
+ * when none: the Analyzer and its WebAssembly engine read the same variables through this.
+ */
+export function valueIndexes(variables: readonly string[]): Record<ValueRole, number> {
+  const at = firstIndexes(variables);
+  const index = (names: readonly string[]) => {
+    for (const name of names) if (at[name] !== undefined) return at[name] as number;
+    return -1;
+  };
+  return Object.fromEntries(
+    Object.entries(valueSources).map(([role, names]) => [role, index(names)]),
+  ) as Record<ValueRole, number>;
+}

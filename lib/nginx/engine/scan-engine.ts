@@ -10,12 +10,12 @@
 import { readFileSync } from "node:fs";
 import type { LogFormat } from "../format.ts";
 import { maxLineBytes } from "../reader.ts";
-import { LineScanner } from "../scanner.ts";
+import type { LineScanner } from "../scanner.ts";
 import { binOfMillis, DDSketch, millisBins } from "../sketch/ddsketch.ts";
 import type { HyperLogLog } from "../sketch/hyperloglog.ts";
 import type { SpaceSaving } from "../sketch/space-saving.ts";
 import type { TopName } from "../summary.ts";
-import { valueSources } from "../variables.ts";
+import type { ValueRole } from "../variables.ts";
 import {
   bucketsAt,
   type EngineBucket,
@@ -29,15 +29,9 @@ import {
 } from "./engine-state.ts";
 import scanWasmPath from "./scan.wasm" with { type: "file" };
 
-/** Event types (assembly/scan.ts): 1-3 a bad line (badReasons), 4 a new method, 5 a new protocol. */
+/** Event types (assembly/scan.ts): 1-3 a bad line (bad-reasons.ts), 4 a new method, 5 a new protocol. */
 export const eventMethod = 4;
 export const eventProtocol = 5;
-export const badReasons = [
-  "",
-  "does not match the log format",
-  "status is not a 3-digit code",
-  "time is not a valid nginx time",
-] as const;
 
 interface ScanExports {
   buffer(capacity: number): number;
@@ -89,6 +83,15 @@ function scanModule(): WebAssembly.Module | undefined {
 }
 
 const timeKinds: Record<string, number> = { time_local: 1, time_iso8601: 2, msec: 3 };
+
+/** The Analyzer's reading of its format: the engine scans and reads exactly what it would. */
+export interface FormatLayout {
+  format: LogFormat;
+  /** How each variable's end is found (scanner.kindOf). */
+  scanner: LineScanner;
+  /** The variable each value comes from (variables.ts valueIndexes). */
+  roles: Record<ValueRole, number>;
+}
 
 /** Table groups the engine counts (bit per group, as assembly/scan.ts's tables() reads them). */
 export interface TrackedGroups {
@@ -175,7 +178,7 @@ export class ScanEngine {
   private constructor(
     exports: ScanExports,
     memory: WebAssembly.Memory,
-    format: LogFormat,
+    layout: FormatLayout,
     capacity: number,
     topCapacity: number,
     tracked: TrackedGroups,
@@ -202,21 +205,22 @@ export class ScanEngine {
     this.buffer = new Uint8Array(memory.buffer, this.bufferAt, capacity);
     this.events = new Int32Array(0);
     this.renew();
-    this.configure(format);
+    this.configure(layout);
   }
 
   /**
-   * An engine for `format` with a read buffer of `capacity` bytes, counting top-K tables of
-   * `topCapacity` counters and the groups in `tracked`; or undefined.
+   * An engine for the Analyzer's format with a read buffer of `capacity` bytes, counting top-K
+   * tables of `topCapacity` counters and the groups in `tracked`; or undefined.
    */
   static create(
-    format: LogFormat,
+    layout: FormatLayout,
     capacity: number,
     topCapacity: number,
     tracked: TrackedGroups,
     timeline: TimelineSettings,
   ): ScanEngine | undefined {
     if (process.env.OPSCTL_NGINX_WASM === "0") return undefined;
+    const { format } = layout;
     const module = scanModule();
     if (!module || format.variables.length > 64) return undefined;
     let literalBytes = 0;
@@ -255,7 +259,7 @@ export class ScanEngine {
       return new ScanEngine(
         instance.exports as unknown as ScanExports,
         memory,
-        format,
+        layout,
         capacity,
         topCapacity,
         tracked,
@@ -417,13 +421,12 @@ export class ScanEngine {
     };
   }
 
-  private configure(format: LogFormat): void {
+  private configure({ format, scanner, roles }: FormatLayout): void {
     const exports = this.exports;
     const memory = new Uint8Array(this.memory.buffer);
     const areas = new Uint32Array(this.memory.buffer, exports.formatAreas(), 5);
     const [leading, kinds, literalStarts, literalLengths, literals] = [...areas];
     memory.set(format.leading, leading);
-    const scanner = new LineScanner(format);
     const starts = new Int32Array(this.memory.buffer, literalStarts as number, 64);
     const lengths = new Int32Array(this.memory.buffer, literalLengths as number, 64);
     let offset = 0;
@@ -434,31 +437,22 @@ export class ScanEngine {
       memory.set(literal, (literals as number) + offset);
       offset += literal.length;
     });
-    const at: Record<string, number> = {};
-    format.variables.forEach((name, i) => {
-      if (at[name] === undefined) at[name] = i;
-    });
-    const index = (names: readonly string[]) => {
-      for (const name of names) if (at[name] !== undefined) return at[name] as number;
-      return -1;
-    };
-    const time = index(valueSources.time);
     exports.configure(
       format.variables.length,
       format.leading.length,
-      index(valueSources.addr),
-      time,
-      time < 0 ? 0 : (timeKinds[format.variables[time] as string] as number),
-      index(valueSources.request),
-      index(valueSources.method),
-      index(valueSources.uri),
-      index(valueSources.protocol),
-      index(valueSources.status),
-      index(valueSources.bytes),
-      index(valueSources.referer),
-      index(valueSources.agent),
-      index(valueSources.requestTime),
-      index(valueSources.upstreamTime),
+      roles.addr,
+      roles.time,
+      roles.time < 0 ? 0 : (timeKinds[format.variables[roles.time] as string] as number),
+      roles.request,
+      roles.method,
+      roles.uri,
+      roles.protocol,
+      roles.status,
+      roles.bytes,
+      roles.referer,
+      roles.agent,
+      roles.requestTime,
+      roles.upstreamTime,
     );
   }
 }

@@ -3,7 +3,7 @@
  * see scan-engine.ts's configure) walked over a line to find each variable's byte range.
  */
 
-export const MAX_VARIABLES: i32 = 64;
+const MAX_VARIABLES: i32 = 64;
 
 const KIND_PLAIN: u8 = 0;
 const KIND_QUOTED_JSON: u8 = 1;

@@ -1,6 +1,6 @@
 /* sketch/hyperloglog.ts's add (2^14 registers), bit for bit; JavaScript copies the registers back. */
 
-export const REGISTERS: i32 = 1 << 14;
+const REGISTERS: i32 = 1 << 14;
 
 export function newRegisters(): usize {
   const at = heap.alloc(REGISTERS);

@@ -11,7 +11,7 @@ declare function binOfMillis(ms: f64): i32;
 const CHUNK_BINS: i32 = 64;
 const CHUNK_BYTES: usize = 64 * 8;
 /** Chunks a sketch may hold: binCount (1037) bins in 64s; scan-engine.ts checks binCount fits. */
-export const CHUNKS: i32 = 17;
+const CHUNKS: i32 = 17;
 /** count, zeros, sum, max (f64), then CHUNKS chunk addresses (u32). */
 export const SKETCH_BYTES: usize = 32 + 17 * 4 + 4;
 

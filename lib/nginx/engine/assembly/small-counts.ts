@@ -22,7 +22,7 @@ const LONG_COUNTS: usize = LONG_KEYS + (LIMIT + 1) * 4 + 4;
 const PACKED: usize = LONG_COUNTS + (LIMIT + 1) * 8;
 const DISTINCT: usize = PACKED + 4;
 const LONG: usize = DISTINCT + 4;
-export const SET_BYTES: usize = LONG + 4;
+const SET_BYTES: usize = LONG + 4;
 
 export function newSet(): usize {
   const at = heap.alloc(SET_BYTES);
