@@ -203,8 +203,7 @@ export class ScanEngine {
     this.bufferSize = capacity;
     this.seenMemory = memory.buffer;
     this.buffer = new Uint8Array(memory.buffer, this.bufferAt, capacity);
-    this.events = new Int32Array(0);
-    this.renew();
+    this.events = new Int32Array(memory.buffer, exports.eventArea(), 1024 * 4);
     this.configure(layout);
   }
 
@@ -273,7 +272,7 @@ export class ScanEngine {
   /** New views after the memory grew (the old ones are detached). */
   private renew(): void {
     const memory = this.memory.buffer;
-    if (memory !== this.seenMemory || this.events.length === 0) {
+    if (memory !== this.seenMemory) {
       this.seenMemory = memory;
       this.former.add(this.buffer);
       this.buffer = new Uint8Array(memory, this.bufferAt, this.bufferSize);
