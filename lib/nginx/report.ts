@@ -7,6 +7,7 @@ import type { Escape } from "./format.ts";
 import { relativeAccuracy } from "./sketch/ddsketch.ts";
 import { hllPrecision } from "./sketch/hyperloglog.ts";
 import {
+  byKey,
   distinctEstimate,
   type SketchState,
   type Summary,
@@ -135,7 +136,7 @@ export function buildReport(summary: Summary, limit = 10): Report {
     title,
     columns: [label, "requests", "percent"],
     rows: Object.entries(counts)
-      .sort((a, b) => b[1] - a[1])
+      .sort((a, b) => b[1] - a[1] || byKey(a[0], b[0]))
       .map(([key, count]) => [key, count, round((100 * count) / total, 2)]),
   });
   tables.push(smallTable("methods", "Methods", "method", summary.methods));

@@ -251,13 +251,16 @@ export function mergeTop(a: TopState, b: TopState): TopState {
       merged.set(entry.key, { ...entry, count: entry.count + a.min, error: entry.error + a.min });
   }
   const capacity = Math.max(a.capacity, b.capacity);
-  const entries = [...merged.values()].sort((x, y) => y.count - x.count);
+  const entries = [...merged.values()].sort((x, y) => y.count - x.count || byKey(x.key, y.key));
   const kept = entries.slice(0, capacity);
   const dropped = entries[capacity];
   const min =
     entries.length > capacity ? Math.max(a.min + b.min, dropped?.count ?? 0) : a.min + b.min;
   return { capacity, total: a.total + b.total, min, entries: kept };
 }
+
+/** Latin-1 keys hold one byte per character: this is SpaceSaving.entries' byte order. */
+export const byKey = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
 
 function addRecords(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
   const result = { ...a };

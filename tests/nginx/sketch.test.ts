@@ -114,6 +114,26 @@ describe("Space-Saving", () => {
     const present = new Set(merged.entries.map((e) => e.key));
     for (const [key, count] of exact) if (count > bound) expect(present.has(key)).toBe(true);
   });
+
+  test("equal counts come out in key order, whatever order the keys arrived and merged in", () => {
+    const keys = ["b", "a", "d", "c", "aa"];
+    const forwards = new SpaceSaving(16, 8);
+    const backwards = new SpaceSaving(16, 8);
+    offerAll(forwards, [...keys, ...keys, "z"]);
+    offerAll(backwards, [...keys, ...keys].reverse());
+    const order = ["a", "aa", "b", "c", "d"];
+    expect(topState(forwards).entries.map((e) => e.key)).toEqual([...order, "z"]);
+    expect(topState(backwards).entries.map((e) => e.key)).toEqual(order);
+    // Threads reading pieces of one file in any order: the merge orders ties the same way.
+    const halves = [new SpaceSaving(16, 8), new SpaceSaving(16, 8)] as const;
+    offerAll(halves[0], ["d", "c", "d", "c"]);
+    offerAll(halves[1], ["aa", "b", "a", "b", "a", "aa"]);
+    for (const merged of [
+      mergeTop(topState(halves[0]), topState(halves[1])),
+      mergeTop(topState(halves[1]), topState(halves[0])),
+    ])
+      expect(merged.entries.map((e) => e.key)).toEqual(order);
+  });
 });
 
 describe("HyperLogLog", () => {

@@ -274,11 +274,14 @@ export class SpaceSaving {
     }
   }
 
-  /** Every counter, largest first. */
+  /**
+   * Every counter, largest first; equal counts by key bytes, so the order does not depend on the
+   * order keys arrived in (threads reading pieces of a file in any order give the same table).
+   */
   entries(): HeavyHitter[] {
     const result: HeavyHitter[] = [];
     for (let slot = 0; slot < this.size; slot++) result.push(this.slotEntry(slot));
-    return result.sort((a, b) => b.count - a.count);
+    return result.sort((a, b) => b.count - a.count || Buffer.compare(a.key, b.key));
   }
 
   private siftUp(index: number): void {
