@@ -23,8 +23,8 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   /** Every accepted record (exports): forces a single in-order pass. */
   onRecord?: (record: RecordView) => void;
-  /** After each source: bytes read so far, and how many byte ranges (Workers) it was split into. */
-  onSourceDone?: (source: string, bytes: number, ranges: number) => void;
+  /** After each source: bytes read so far, how many threads read it and in how many pieces. */
+  onSourceDone?: (source: string, bytes: number, ranges: number, pieces: number) => void;
 }
 
 export interface AnalyzeResult {
@@ -66,7 +66,7 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
         );
         add(result.summary);
         bytesRead += source.size;
-        options.onSourceDone?.(name, bytesRead, result.ranges);
+        options.onSourceDone?.(name, bytesRead, result.ranges, result.pieces);
         return;
       }
     } catch (error) {
@@ -94,7 +94,7 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
     if (!options.signal?.aborted && !failed) feeder.finish();
     add(analyzer.summary([name]));
     bytesRead += feeder.bytesRead;
-    options.onSourceDone?.(name, bytesRead, 1);
+    options.onSourceDone?.(name, bytesRead, 1, 1);
   }
   // One set of Workers for the whole run (see RangeWorkers), created with the first big file.
   const workers = options.workerUrl ? new RangeWorkers(options.workerUrl) : undefined;

@@ -201,8 +201,8 @@ export async function runNginxlog(
         ...(workerUrl ? { workerUrl } : {}),
         signal: ctx.signal,
         ...(sink ? { onRecord: (record) => sink.write(record) } : {}),
-        onSourceDone: (source, bytes, ranges) => {
-          log.debug("source analysed", { source, ranges });
+        onSourceDone: (source, bytes, ranges, pieces) => {
+          log.debug("source analysed", { source, ranges, pieces });
           ctx.progress.update(`${source} done, ${bytes} bytes`);
         },
       });

@@ -125,7 +125,7 @@ export const nginxlogOptions = {
   minRange: {
     type: "size",
     description:
-      "Smallest byte range a plain file is split into for Workers (smaller files stay on one thread: a Worker's start-up and JIT warm-up cost more than it saves)",
+      "Smallest share of a plain file per thread (smaller files stay on one thread: a Worker's start-up and JIT warm-up cost more than it saves); threads take the file in pieces of an eighth of this (at most 16 MiB), the next free one each",
     default: "128M",
     valueHint: "SIZE",
   },

@@ -1,4 +1,8 @@
-/** One byte range of one plain file through one Analyzer: the unit a Worker runs. */
+/**
+ * Pieces of one plain file through one Analyzer: the unit a Worker runs. Every thread takes the
+ * next free piece from a shared counter until none is left, so a thread on a slower or busier
+ * core does less of the file instead of making the rest wait for it.
+ */
 import { Analyzer, type RecordView, type TableGroup } from "./analyzer.ts";
 import type { FilterSpec } from "./filter.ts";
 import { compileFormat, type Escape } from "./format.ts";
@@ -19,17 +23,28 @@ export interface AnalysisSettings {
 
 export interface RangeJob {
   path: FilePath;
-  start: number;
+  /** Where each piece starts (at a line start); a piece ends where the next starts, the last at end. */
+  starts: number[];
   end: number;
+  /** Index of the next piece to take, shared by the threads (a SharedArrayBuffer). */
+  next: Int32Array;
   settings: AnalysisSettings;
   /** The compiled WebAssembly engine, shared with a Worker (engine/scan-engine.ts). */
   engineModule?: WebAssembly.Module;
 }
 
+/** One piece a thread read: its lines shift the line numbers of the pieces after it. */
+export interface PieceLines {
+  index: number;
+  lines: number;
+  /** The summary's bad examples from before this piece (theirs are numbered from its start). */
+  badBefore: number;
+}
+
 export interface RangeResult {
   summary: Summary;
-  /** Newlines seen: shifts the next range's line numbers. */
-  lineCount: number;
+  /** The pieces in the order this thread read them; bad examples are numbered within each. */
+  pieces: PieceLines[];
 }
 
 /**
@@ -39,15 +54,15 @@ export interface RangeResult {
  */
 export interface PostedRange {
   summaryJson: string;
-  lineCount: number;
+  pieces: PieceLines[];
 }
 
 export function toPosted(result: RangeResult): PostedRange {
-  return { summaryJson: JSON.stringify(result.summary), lineCount: result.lineCount };
+  return { summaryJson: JSON.stringify(result.summary), pieces: result.pieces };
 }
 
 export function fromPosted(posted: PostedRange): RangeResult {
-  return { summary: JSON.parse(posted.summaryJson) as Summary, lineCount: posted.lineCount };
+  return { summary: JSON.parse(posted.summaryJson) as Summary, pieces: posted.pieces };
 }
 
 export function newAnalyzer(
@@ -72,7 +87,16 @@ export function analyzeRange(job: RangeJob): RangeResult {
   const name = pathText(path);
   analyzer.source = name;
   const feeder = new LineFeeder(analyzer);
-  feedFileRange(path, job.start, job.end, feeder);
-  feeder.finish();
-  return { summary: analyzer.summary([name]), lineCount: feeder.lineNumber - 1 };
+  const pieces: PieceLines[] = [];
+  for (;;) {
+    const index = Atomics.add(job.next, 0, 1);
+    const start = job.starts[index];
+    if (start === undefined) break;
+    const badBefore = analyzer.badExamples.length;
+    feeder.lineNumber = 1;
+    feedFileRange(path, start, job.starts[index + 1] ?? job.end, feeder);
+    feeder.finish();
+    pieces.push({ index, lines: feeder.lineNumber - 1, badBefore });
+  }
+  return { summary: analyzer.summary([name]), pieces };
 }

@@ -108,6 +108,8 @@ export class LineFeeder {
     if (this.filled > 0)
       this.lineNumber = this.analyzer.feed(this.current(), 0, this.filled, this.lineNumber);
     this.filled = 0;
+    // The feeder may go on with another piece of a file (range.ts): nothing carries over.
+    this.skipping = false;
   }
 
   /** Bytes of an unfinished line held back (follow mode waits for its newline). */

@@ -718,11 +718,11 @@ describe("sources", () => {
     for (let i = 0; i < 20000; i++)
       chunk.push(line(i, i % 9 === 0 ? 500 : 200, `10.8.${i % 250}.${i % 3}`, `/w/${i % 400}`));
     const text = chunk.join("");
-    // ~70 MB, split with --min-range 32M (the default 128M would keep it on one thread).
+    // ~70 MB, split with --min-range 32M (the default 128M would keep it on one thread), so
+    // threads take it in 4 MiB pieces; a bad line after every 1.75 MB lands in most pieces.
     writeFileSync(big, "");
-    for (let i = 0; i < 40; i++) appendFileSync(big, text);
-    appendFileSync(big, "garbage line\n");
-    const single = await report([big, "--threads", "1", "--top", "20"]);
+    for (let i = 0; i < 40; i++) appendFileSync(big, `${text}garbage ${i}\n`);
+    const single = await report([big, "--threads", "1", "--top", "20", "--show-bad", "50"]);
     // Two threads, JSON report, and the debug log that says how many ranges each source took.
     const parallelArgs = [
       "--threads",
@@ -731,6 +731,8 @@ describe("sources", () => {
       "32M",
       "--top",
       "20",
+      "--show-bad",
+      "50",
       "--json",
       "--log-level",
       "debug",
@@ -739,8 +741,8 @@ describe("sources", () => {
     ];
     const run = await nginxlog([big, ...parallelArgs]);
     expect(run.exitCode).toBe(0);
-    // The compiled binary really split the file over a Worker (self-spawned entry).
-    expect(run.stderr).toMatch(/"msg":"source analysed".*"ranges":2/);
+    // The compiled binary really split the file over a Worker (self-spawned entry), in pieces.
+    expect(run.stderr).toMatch(/"msg":"source analysed".*"ranges":2,"pieces":17/);
     const parallel = JSON.parse(run.stdout) as typeof single;
     expect(parallel.overview.requests).toBe(800000);
     expect(parallel.overview).toEqual(single.overview);
@@ -748,8 +750,11 @@ describe("sources", () => {
       expect(parallel.tables.find((t) => t.name === name)).toEqual(
         single.tables.find((t) => t.name === name),
       );
-    // The bad line keeps its real line number across ranges.
-    expect(parallel.badExamples[0]?.line).toBe(800001);
+    // Bad lines keep their real line numbers and file order across pieces and threads.
+    expect(single.badExamples.map((bad) => [bad.line, bad.text])).toEqual(
+      Array.from({ length: 40 }, (_, i) => [(i + 1) * 20001, `garbage ${i}`]),
+    );
+    expect(parallel.badExamples).toEqual(single.badExamples);
 
     // Two big files in one run: the second file's range goes to the first one's Worker again.
     // (A copy: the same file given twice is read once.)
