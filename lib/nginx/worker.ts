@@ -13,7 +13,7 @@ export function serveRangeWorker(): void {
     let result: PostedRange | { error: string };
     try {
       if (event.data.engineModule) adoptScanModule(event.data.engineModule);
-      result = toPosted(analyzeRange(event.data));
+      result = toPosted(analyzeRange(event.data, 1));
     } catch (error) {
       result = { error: (error as Error).message };
     }
