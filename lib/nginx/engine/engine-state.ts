@@ -69,34 +69,51 @@ export function tableState(memory: ArrayBuffer, at: number): SpaceSavingState {
   };
 }
 
+/**
+ * Whole-memory views, made once per read-out: a typed-array view made per sketch (thousands of
+ * them: one per timeline bucket and per top path) took ~40 ms of a run's end.
+ */
+export interface MemoryViews {
+  f64: Float64Array;
+  u32: Uint32Array;
+}
+
+export function memoryViews(memory: ArrayBuffer): MemoryViews {
+  return { f64: new Float64Array(memory), u32: new Uint32Array(memory) };
+}
+
 /** The sketch at `at`, as a DDSketch; undefined when nothing was added since it was last emptied. */
-export function sketchAt(memory: ArrayBuffer, at: number): DDSketch | undefined {
-  const [count, zeros, sum, max] = new Float64Array(memory, at, 4);
+export function sketchAt(views: MemoryViews, at: number): DDSketch | undefined {
+  const { f64, u32 } = views;
+  const head = at >> 3;
+  const count = f64[head] as number;
   if (!count) return undefined;
   // Only the span of the chunks it has (a sketch of every bin made the summary of a range
   // read ~2 million empty bins).
-  const addresses = new Uint32Array(memory, at + 32, chunks);
+  const addresses = (at + 32) >> 2;
   let firstChunk = chunks;
   let lastChunk = -1;
-  addresses.forEach((chunk, i) => {
-    if (chunk === 0) return;
-    firstChunk = Math.min(firstChunk, i);
+  for (let i = 0; i < chunks; i++) {
+    if (u32[addresses + i] === 0) continue;
+    if (firstChunk === chunks) firstChunk = i;
     lastChunk = i;
-  });
+  }
   const first = firstChunk * chunkBins;
   const bins = new Float64Array(
     lastChunk < 0 ? 0 : Math.min(binCount, (lastChunk + 1) * chunkBins) - first,
   );
-  addresses.forEach((chunk, i) => {
-    if (chunk === 0) return;
+  for (let i = firstChunk; i <= lastChunk; i++) {
+    const chunk = u32[addresses + i] as number;
+    if (chunk === 0) continue;
     const length = Math.min(chunkBins, binCount - i * chunkBins);
-    bins.set(new Float64Array(memory, chunk, length), i * chunkBins - first);
-  });
+    const from = chunk >> 3;
+    bins.set(f64.subarray(from, from + length), i * chunkBins - first);
+  }
   const sketch = DDSketch.ofSpan(lastChunk < 0 ? 0 : first, bins);
   sketch.count = count;
-  sketch.zeros = zeros as number;
-  sketch.sum = sum as number;
-  sketch.max = max as number;
+  sketch.zeros = f64[head + 1] as number;
+  sketch.sum = f64[head + 2] as number;
+  sketch.max = f64[head + 3] as number;
   return sketch;
 }
 
@@ -108,17 +125,18 @@ export interface EngineBucket {
   requestTime: DDSketch;
 }
 
-export function bucketsAt(memory: ArrayBuffer, at: number, count: number): EngineBucket[] {
+export function bucketsAt(views: MemoryViews, at: number, count: number): EngineBucket[] {
+  const { f64 } = views;
   const buckets: EngineBucket[] = [];
   for (let i = 0; i < count; i++) {
     const base = at + i * bucketBytes;
-    const [t, requests, bytes] = new Float64Array(memory, base, 3);
+    const head = base >> 3;
     buckets.push({
-      t: t as number,
-      requests: requests as number,
-      bytes: bytes as number,
-      classes: new Float64Array(memory, base + 24, 5).slice(),
-      requestTime: sketchAt(memory, base + 64) ?? new DDSketch(),
+      t: f64[head] as number,
+      requests: f64[head + 1] as number,
+      bytes: f64[head + 2] as number,
+      classes: f64.slice(head + 3, head + 8),
+      requestTime: sketchAt(views, base + 64) ?? new DDSketch(),
     });
   }
   return buckets;

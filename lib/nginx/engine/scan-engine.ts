@@ -19,6 +19,7 @@ import type { ValueRole } from "../variables.ts";
 import {
   bucketsAt,
   type EngineBucket,
+  memoryViews,
   type SmallCountsState,
   sketchAt,
   sketchBytes,
@@ -391,14 +392,15 @@ export class ScanEngine {
   /** Everything else the engine counted. */
   counts(): EngineCounts {
     const memory = this.memory.buffer;
+    const views = memoryViews(memory);
     const totals = this.totals();
     const [, statusAt, sketchesAt] = this.countList();
     const sketch = (index: number) =>
-      sketchAt(memory, (sketchesAt as number) + index * sketchBytes) ?? new DDSketch();
+      sketchAt(views, (sketchesAt as number) + index * sketchBytes) ?? new DDSketch();
     const pathSketches = new Map<number, DDSketch>();
     const pathsAt = this.address("pathSketches");
     for (let slot = 0; slot < this.topCapacity; slot++) {
-      const found = sketchAt(memory, pathsAt + slot * sketchBytes);
+      const found = sketchAt(views, pathsAt + slot * sketchBytes);
       if (found) pathSketches.set(slot, found);
     }
     const [bucketCount, bucketSeconds] = new Float64Array(memory, this.exports.timelineState(), 2);
@@ -413,7 +415,7 @@ export class ScanEngine {
       requestTime: [0, 1, 2, 3, 4, 5].map(sketch),
       upstreamTime: [6, 7, 8, 9, 10, 11].map(sketch),
       pathSketches,
-      buckets: bucketsAt(memory, this.address("buckets"), bucketCount as number),
+      buckets: bucketsAt(views, this.address("buckets"), bucketCount as number),
       bucketSeconds: bucketSeconds as number,
       methods: smallCountsAt(memory, this.address("methods")),
       protocols: smallCountsAt(memory, this.address("protocols")),
