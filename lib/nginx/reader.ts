@@ -118,6 +118,13 @@ export class LineFeeder {
   }
 }
 
+/**
+ * The most a plain file's read asks for at once: the buffer is bigger (long lines), but a block
+ * this size stays in the core's L2 cache from the kernel's copy to the scan; whole 1 MiB reads
+ * took ~3% more CPU (the fastest of 12-14 runs over 300 MB, one thread).
+ */
+export const fileReadBytes = 256 << 10;
+
 /** Analyses bytes [start, end) of a plain file. */
 export function feedFileRange(
   path: FilePath,
@@ -132,7 +139,7 @@ export function feedFileRange(
     while (position < end) {
       if (signal?.aborted) return;
       const space = feeder.space();
-      const want = Math.min(space.length, end - position);
+      const want = Math.min(space.length, end - position, fileReadBytes);
       const n = readSync(fd, space, 0, want, position);
       if (n === 0) break;
       feeder.commit(n);

@@ -270,7 +270,7 @@ describe("sources", () => {
   });
 
   test("a stop mid-file (Ctrl-C, | head) drops the line cut at the read block: not a bad line", async () => {
-    // 20000 lines of 88 bytes: the first 1 MiB read ends inside a line.
+    // 20000 lines of 88 bytes: the first read (256 KiB) ends inside a line.
     const big = join(dir, "stopped.log");
     writeFileSync(big, lines(0, 20_000));
     const stop = new AbortController();
