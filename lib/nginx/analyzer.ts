@@ -23,7 +23,7 @@ import { LineScanner } from "./scanner.ts";
 import { DDSketch } from "./sketch/ddsketch.ts";
 import { hashRange } from "./sketch/hash.ts";
 import { HyperLogLog } from "./sketch/hyperloglog.ts";
-import { SpaceSaving } from "./sketch/space-saving.ts";
+import { type HeavyHitter, SpaceSaving } from "./sketch/space-saving.ts";
 import { SmallCounts } from "./small-counts.ts";
 import {
   type BadLine,
@@ -755,16 +755,23 @@ export class Analyzer {
 
   summary(sources: string[]): Summary {
     if (this.engine) this.takeEngineCounts(this.engine);
-    const topState = (sketch: SpaceSaving): TopState => ({
-      capacity: sketch.capacity,
-      total: sketch.total,
-      min: sketch.minCount(),
-      entries: sketch
-        .entries()
-        .map((e) => ({ key: bytesToLatin1(e.key), count: e.count, error: e.error })),
-    });
+    // Sorted once per table: the path table's entries also give the per-path latency below.
+    const sorted = {} as Record<TopName, HeavyHitter[]>;
     const top = {} as Record<TopName, TopState>;
-    for (const name of topNames) top[name] = topState(this.top[name]);
+    for (const name of topNames) {
+      const sketch = this.top[name];
+      sorted[name] = sketch.entries();
+      top[name] = {
+        capacity: sketch.capacity,
+        total: sketch.total,
+        min: sketch.minCount(),
+        entries: sorted[name].map((e) => ({
+          key: bytesToLatin1(e.key),
+          count: e.count,
+          error: e.error,
+        })),
+      };
+    }
     const status: Record<string, number> = {};
     this.status.forEach((count, code) => {
       if (count > 0) status[String(code)] = count;
@@ -789,7 +796,7 @@ export class Analyzer {
         requestTime: sketchToState(b.requestTime),
       }));
     // Per-path latency of the heaviest paths, aligned with their entries.
-    const pathEntries = this.top.path.entries().slice(0, pathLatencyKept);
+    const pathEntries = sorted.path.slice(0, pathLatencyKept);
     const compactState = (sketch: DDSketch | undefined): SketchState =>
       sketch ? sketchToState(sketch) : { count: 0, zeros: 0, sum: 0, max: 0, bins: [] };
     return {
@@ -829,7 +836,7 @@ export class Analyzer {
         top: {
           capacity: pathLatencyKept,
           total: this.top.path.total,
-          min: this.top.path.entries()[pathLatencyKept]?.count ?? this.top.path.minCount(),
+          min: sorted.path[pathLatencyKept]?.count ?? this.top.path.minCount(),
           entries: pathEntries.map((e) => ({
             key: bytesToLatin1(e.key),
             count: e.count,
