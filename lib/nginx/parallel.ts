@@ -154,8 +154,8 @@ export async function analyzeFile(
  * The bad examples of all threads with the file's own line numbers, in file order: each
  * thread's are numbered within their piece, and a piece's lines follow all earlier pieces'.
  */
-function numberBadLines(
-  results: RangeResult[],
+export function numberBadLines(
+  results: { summary: Pick<Summary, "badExamples">; pieces: PieceLines[] }[],
   pieceCount: number,
 ): { badExamples: BadLine[]; lineCount: number } {
   const firstLine = new Array<number>(pieceCount).fill(0);
