@@ -201,6 +201,9 @@ export async function runTool(
     if (values.debug && error instanceof Error && error.stack)
       process.stderr.write(`${error.stack}\n`);
   } finally {
+    // A signal that came while run() never let the event loop turn (one long synchronous
+    // stretch) is handled now, not dropped with its handler: the exit code still says 130/143.
+    await new Promise((resolve) => setImmediate(resolve));
     clearInterval(keepAlive);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
