@@ -8,7 +8,14 @@ import type { RecordView } from "./analyzer.ts";
 import { pathText, type Source } from "./inputs.ts";
 import { analyzeFile, RangeWorkers } from "./parallel.ts";
 import { type AnalysisSettings, newAnalyzer } from "./range.ts";
-import { feedFileRange, feedStream, gunzipFile, isGzip, LineFeeder, streamFile } from "./reader.ts";
+import {
+  feedFileRangeYielding,
+  feedStream,
+  gunzipFile,
+  isGzip,
+  LineFeeder,
+  streamFile,
+} from "./reader.ts";
 import { mergeSummaries, type Summary } from "./summary.ts";
 
 export interface AnalyzeOptions {
@@ -63,9 +70,10 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
           options.threads,
           workers,
           options.minRangeBytes,
+          options.signal,
         );
         add(result.summary);
-        bytesRead += source.size;
+        bytesRead += result.bytesRead;
         options.onSourceDone?.(name, bytesRead, result.ranges, result.pieces);
         return;
       }
@@ -84,7 +92,7 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
       else if (gzip) await feedStream(await gunzipFile(source.path), feeder, options.signal);
       else if (source.kind === "pipe")
         await feedStream(await streamFile(source.path), feeder, options.signal);
-      else feedFileRange(source.path, 0, source.size, feeder, options.signal);
+      else await feedFileRangeYielding(source.path, 0, source.size, feeder, options.signal);
     } catch (error) {
       errors.push(`${name}: ${(error as Error).message}`);
       failed = true;

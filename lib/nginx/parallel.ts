@@ -100,6 +100,8 @@ export interface FileAnalysis {
   ranges: number;
   /** Pieces the file was cut into. */
   pieces: number;
+  /** Bytes of the file the pieces read cover (less than its size after a stop). */
+  bytesRead: number;
 }
 
 /**
@@ -118,6 +120,7 @@ export async function analyzeFile(
   threads: number,
   workers: RangeWorkers | undefined,
   minRangeBytes = defaultMinRangeBytes,
+  signal?: AbortSignal,
 ): Promise<FileAnalysis> {
   const perRange = Math.max(1, minRangeBytes);
   const parts = workers ? Math.max(1, Math.min(threads, Math.floor(size / perRange))) : 1;
@@ -137,7 +140,7 @@ export async function analyzeFile(
   const pending = Array.from({ length: parts - 1 }, () => (workers as RangeWorkers).run(job));
   // Let the Workers receive the job before this thread starts taking pieces.
   await new Promise((resolve) => setTimeout(resolve, 0));
-  const mine = analyzeRange(job);
+  const mine = await analyzeRange(job, 0, signal);
   const results = [...(await Promise.all(pending)), mine].filter((r) => r.pieces.length > 0);
   const { badExamples, lineCount } = numberBadLines(results, starts.length);
   let merged: Summary | undefined;
@@ -147,7 +150,10 @@ export async function analyzeFile(
       : result.summary;
   const summary = merged as Summary;
   summary.badExamples = badExamples.slice(0, settings.badExampleLimit);
-  return { summary, lineCount, ranges: results.length, pieces: starts.length };
+  // A stop hands out no more pieces: those read are the first ones (see analyzeRange).
+  const read = Math.max(...results.map((r) => Math.max(...r.pieces.map((p) => p.index)))) + 1;
+  const bytesRead = starts[read] ?? size;
+  return { summary, lineCount, ranges: results.length, pieces: starts.length, bytesRead };
 }
 
 /**

@@ -7,7 +7,7 @@ import { Analyzer, type RecordView, type TableGroup } from "./analyzer.ts";
 import type { FilterSpec } from "./filter.ts";
 import { compileFormat, type Escape } from "./format.ts";
 import { type FilePath, pathText } from "./inputs.ts";
-import { feedFileRange, LineFeeder } from "./reader.ts";
+import { feedFileRange, LineFeeder, nextTurn } from "./reader.ts";
 import type { Summary } from "./summary.ts";
 
 export interface AnalysisSettings {
@@ -93,8 +93,17 @@ function takePiece(job: RangeJob, leave: number): number {
   }
 }
 
-/** Reads pieces of the job's file until none is left; a Worker passes leave = 1 (takePiece). */
-export function analyzeRange(job: RangeJob, leave = 0): RangeResult {
+/**
+ * Reads pieces of the job's file until none is left. A Worker passes leave = 1 (takePiece). The
+ * main thread passes its signal: it lets the event loop run after each piece (a Ctrl-C's handler
+ * runs there), and once the signal aborts it hands out no more pieces, so every thread stops
+ * after the piece it is reading. The pieces read are then the file's first ones, with no gap.
+ */
+export async function analyzeRange(
+  job: RangeJob,
+  leave = 0,
+  signal?: AbortSignal,
+): Promise<RangeResult> {
   const analyzer = newAnalyzer(job.settings);
   // A Buffer posted to a Worker arrives as a plain Uint8Array.
   const path = typeof job.path === "string" ? job.path : Buffer.from(job.path);
@@ -111,6 +120,13 @@ export function analyzeRange(job: RangeJob, leave = 0): RangeResult {
     feedFileRange(path, start, job.starts[index + 1] ?? job.end, feeder);
     feeder.finish();
     pieces.push({ index, lines: feeder.lineNumber - 1, badBefore });
+    if (signal) {
+      await nextTurn();
+      if (signal.aborted) {
+        Atomics.store(job.next, 0, job.starts.length);
+        break;
+      }
+    }
   }
   return { summary: analyzer.summary([name]), pieces };
 }

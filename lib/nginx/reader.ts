@@ -125,7 +125,7 @@ export class LineFeeder {
  */
 export const fileReadBytes = 256 << 10;
 
-/** Analyses bytes [start, end) of a plain file. */
+/** Analyses bytes [start, end) of a plain file, without a pause (a Worker's piece). */
 export function feedFileRange(
   path: FilePath,
   start: number,
@@ -138,16 +138,62 @@ export function feedFileRange(
     let position = start;
     while (position < end) {
       if (signal?.aborted) return;
-      const space = feeder.space();
-      const want = Math.min(space.length, end - position, fileReadBytes);
-      const n = readSync(fd, space, 0, want, position);
+      const n = readOnce(fd, feeder, position, end);
       if (n === 0) break;
-      feeder.commit(n);
       position += n;
     }
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Bytes read between two turns of the event loop on the main thread: a run over a big file is
+ * one long synchronous loop otherwise, and a Ctrl-C (its handler runs on the event loop) was seen
+ * only after the whole file, or not at all when the run ended without ever awaiting.
+ */
+export const yieldEveryBytes = 16 << 20;
+
+/** One turn of the event loop: signal handlers and timers run (setImmediate; a microtask does not). */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** feedFileRange on the main thread: lets the event loop run every yieldEveryBytes, stops on the signal. */
+export async function feedFileRangeYielding(
+  path: FilePath,
+  start: number,
+  end: number,
+  feeder: LineFeeder,
+  signal?: AbortSignal,
+): Promise<void> {
+  const fd = openSync(path, "r");
+  try {
+    let position = start;
+    let sinceTurn = 0;
+    while (position < end) {
+      if (signal?.aborted) return;
+      const n = readOnce(fd, feeder, position, end);
+      if (n === 0) break;
+      position += n;
+      sinceTurn += n;
+      if (sinceTurn >= yieldEveryBytes) {
+        sinceTurn = 0;
+        await nextTurn();
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** One read at `position` into the feeder's free space (at most fileReadBytes); 0 at the end. */
+function readOnce(fd: number, feeder: LineFeeder, position: number, end: number): number {
+  const space = feeder.space();
+  const want = Math.min(space.length, end - position, fileReadBytes);
+  const n = readSync(fd, space, 0, want, position);
+  if (n > 0) feeder.commit(n);
+  return n;
 }
 
 /** Feeds a Node readable stream (stdin or a gunzip pipe) through the feeder. */

@@ -9,11 +9,11 @@ import { analyzeRange, type PostedRange, type RangeJob, toPosted } from "./range
 declare const self: Worker;
 
 export function serveRangeWorker(): void {
-  self.onmessage = (event: MessageEvent<RangeJob>) => {
+  self.onmessage = async (event: MessageEvent<RangeJob>) => {
     let result: PostedRange | { error: string };
     try {
       if (event.data.engineModule) adoptScanModule(event.data.engineModule);
-      result = toPosted(analyzeRange(event.data, 1));
+      result = toPosted(await analyzeRange(event.data, 1));
     } catch (error) {
       result = { error: (error as Error).message };
     }
