@@ -124,10 +124,12 @@ export async function analyzeFile(
 ): Promise<FileAnalysis> {
   const perRange = Math.max(1, minRangeBytes);
   const parts = workers ? Math.max(1, Math.min(threads, Math.floor(size / perRange))) : 1;
-  const starts =
-    parts > 1
-      ? splitAtNewlines(path, size, Math.max(parts, Math.ceil(size / pieceBytes(perRange))))
-      : [0];
+  // In pieces even on one thread: a stop (Ctrl-C) is seen between two pieces.
+  const starts = splitAtNewlines(
+    path,
+    size,
+    Math.max(parts, Math.ceil(size / pieceBytes(perRange))),
+  );
   const engineModule = sharedScanModule();
   const job: RangeJob = {
     path,

@@ -38,10 +38,13 @@ function bytesReadBy(pid: number): number {
   return Number(/^rchar: (\d+)/m.exec(io)?.[1] ?? 0);
 }
 
-async function stoppedRun(threads: string): Promise<{ code: number; report: JsonReport }> {
+async function stoppedRun(
+  threads: string,
+  minRange: string,
+): Promise<{ code: number; report: JsonReport }> {
   const bin = await compiledTool("nginxlog");
   const proc = Bun.spawn(
-    [bin, log, "--json", "--threads", threads, "--min-range", "64M", "--show-bad", "300"],
+    [bin, log, "--json", "--threads", threads, "--min-range", minRange, "--show-bad", "300"],
     { stdout: "pipe", stderr: "pipe" },
   );
   // Stopped once it has read about 60 MB of the 480.
@@ -57,9 +60,15 @@ async function stoppedRun(threads: string): Promise<{ code: number; report: Json
 }
 
 describe("nginxlog stopped by SIGINT mid-file", () => {
-  for (const threads of ["1", "2"])
-    test(`--threads ${threads}: exits 130 soon after, with the first lines' report`, async () => {
-      const { code, report } = await stoppedRun(threads);
+  // One thread reading blocks; two threads taking pieces; and the pieces of a file too small
+  // for two threads (--min-range), read by one.
+  for (const [threads, minRange] of [
+    ["1", "64M"],
+    ["2", "64M"],
+    ["2", "512M"],
+  ] as const)
+    test(`--threads ${threads} --min-range ${minRange}: exits 130 soon after, with the first lines' report`, async () => {
+      const { code, report } = await stoppedRun(threads, minRange);
       expect(code).toBe(130);
       const total = blocks * (blockLines + 1);
       // Well before the end (it read ~60 MB when told), and not nothing.
