@@ -39,6 +39,11 @@ export interface AnalyzeResult {
   /** "source: reason" for sources that failed while being read (e.g. corrupt gzip). */
   errors: string[];
   bytesRead: number;
+  /**
+   * A stop (options.signal) came before the end of a file or with sources left: the counts cover
+   * part of the input. A stream (stdin, a pipe) has no end but the stop, so it does not count.
+   */
+  stopped: boolean;
 }
 
 export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeResult> {
@@ -46,6 +51,7 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
   let merged: Summary | undefined;
   const errors: string[] = [];
   let bytesRead = 0;
+  let stopped = false;
   const add = (summary: Summary) => {
     merged = merged ? mergeSummaries(merged, summary, settings.badExampleLimit) : summary;
   };
@@ -74,6 +80,7 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
         );
         add(result.summary);
         bytesRead += result.bytesRead;
+        if (result.bytesRead < source.size) stopped = true;
         options.onSourceDone?.(name, bytesRead, result.ranges, result.pieces);
         return;
       }
@@ -100,6 +107,13 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
     // A stop (Ctrl-C, stdout gone) or a read that failed (a truncated .gz) leaves the line the
     // last read cut in two: not a bad line (the source's error is reported already).
     if (!options.signal?.aborted && !failed) feeder.finish();
+    // A .gz is a file too, with an end: stopped inside it, it was not read whole.
+    if (
+      options.signal?.aborted &&
+      source.kind === "file" &&
+      (gzip || feeder.bytesRead < source.size)
+    )
+      stopped = true;
     add(analyzer.summary([name]));
     bytesRead += feeder.bytesRead;
     options.onSourceDone?.(name, bytesRead, 1, 1);
@@ -108,7 +122,10 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
   const workers = options.workerUrl ? new RangeWorkers(options.workerUrl) : undefined;
   try {
     for (const [index, source] of options.sources.entries()) {
-      if (options.signal?.aborted) break;
+      if (options.signal?.aborted) {
+        stopped = true;
+        break;
+      }
       const name = source.kind === "stdin" ? "-" : pathText(source.path);
       // One span per source (a no-op without OTLP).
       await withSpan("analyze source", { "opsctl.source": name }, async (span) => {
@@ -128,5 +145,5 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
     const analyzer = newAnalyzer(settings);
     merged = analyzer.summary([]);
   }
-  return { summary: merged, errors, bytesRead };
+  return { summary: merged, errors, bytesRead, stopped };
 }

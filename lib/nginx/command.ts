@@ -44,6 +44,8 @@ export async function runNginxlog(
 
   let summary: Summary;
   let failures: string[] = [];
+  /** Set when a stop (Ctrl-C, SIGTERM) ended the analysis before the end of its input. */
+  let stoppedBy: string | undefined;
   if (positionals[0] === "merge") {
     const files = positionals.slice(1);
     if (files.length === 0) throw new UsageError("merge: give the .state files to merge");
@@ -210,6 +212,7 @@ export async function runNginxlog(
       for (const error of result.errors) log.error(error);
       failures = [...failures, ...result.errors];
       summary = result.summary;
+      if (result.stopped) stoppedBy = (ctx.signal.reason as Error | undefined)?.message ?? "a stop";
       const seconds = (performance.now() - started) / 1000;
       log.debug("analysis finished", {
         bytes: result.bytesRead,
@@ -233,7 +236,10 @@ export async function runNginxlog(
   const state = options.state;
   // Whole or not at all: a run killed or out of disk mid-write keeps yesterday's state.
   // A name that is not UTF-8 is written by its exact bytes: merge reads it back by them.
-  if (state)
+  // A stopped run's counts cover part of its input: saved, they would merge as a whole day's.
+  if (state && stoppedBy)
+    log.warn(`--state ${state}: not written: the run was stopped (${stoppedBy}) before the end`);
+  else if (state)
     await writing("--state", state, () =>
       writeFileAtomic(flagValueBytes("state", state), JSON.stringify(summary)),
     );
@@ -241,6 +247,7 @@ export async function runNginxlog(
   ctx.metrics.itemsProcessed.inc(summary.requests);
   if (summary.bad > 0) ctx.metrics.errors.inc(summary.bad);
   const report = buildReport(summary, options.top);
+  if (stoppedBy) report.overview.stopped = stoppedBy;
   const html = options.html;
   if (html)
     await writing("--html", html, () =>

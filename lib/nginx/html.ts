@@ -169,9 +169,10 @@ h1{font-size:20px}h2{font-size:16px;margin-top:28px}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #eee;padding:3px 8px;text-align:left;vertical-align:top;word-break:break-all}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;word-break:normal}
 .note{color:#666;font-size:12px}.chart{border:1px solid #eee;margin-top:6px}
+.stopped{color:#a33;font-weight:bold}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
-<p class="note">${escapeHtml(o.sources.join(", "))} · ${escapeHtml(o.firstTime ?? "")} – ${escapeHtml(o.lastTime ?? "")}</p>
+<p class="note">${escapeHtml(o.sources.join(", "))} · ${escapeHtml(o.firstTime ?? "")} – ${escapeHtml(o.lastTime ?? "")}</p>${o.stopped ? `\n<p class="stopped">Stopped by ${escapeHtml(o.stopped)} before the end: these counts cover what was read.</p>` : ""}
 <div class="cards">${cards
     .map(
       ([id, label, value]) =>

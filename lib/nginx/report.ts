@@ -60,6 +60,8 @@ export interface Report {
     distinctIps: number;
     distinctPaths: number;
     bucketSeconds: number;
+    /** The signal that stopped the run before the end of its input: the counts cover a part. */
+    stopped?: string;
   };
   guarantees: { latencyRelativeError: number; distinctStandardError: number; topK: string };
   tables: Table[];

@@ -7,6 +7,8 @@ export function printReport(out: Output, report: Report, showBad: number): void 
   const bold = (text: string) => out.style(text, "bold");
   out.line(bold("nginx access log report"));
   out.line(`  sources        ${o.sources.length ? o.sources.join(", ") : "(none)"}`);
+  if (o.stopped)
+    out.line(`  stopped        by ${o.stopped} before the end: these counts cover what was read`);
   out.line(`  time range     ${o.firstTime ?? "-"} .. ${o.lastTime ?? "-"}`);
   out.line(`  lines          ${o.lines}  (bad ${o.badLines}, filtered out ${o.filteredOut})`);
   out.line(`  requests       ${o.requests}`);

@@ -222,7 +222,9 @@ describe("sources", () => {
 
   test("stdin that goes quiet (ssh host tail -F | nginxlog): SIGTERM ends the wait, the report is printed", async () => {
     const bin = await compiledTool("nginxlog");
-    const proc = Bun.spawn([bin, "--json", "--log-format", "json"], {
+    // A stream's only end is the stop: its counts are whole, so --state is written.
+    const state = join(dir, "quiet-stdin.state");
+    const proc = Bun.spawn([bin, "--json", "--log-format", "json", "--state", state], {
       stdin: "pipe",
       stdout: "pipe",
       stderr: "pipe",
@@ -245,6 +247,8 @@ describe("sources", () => {
       const parsed = JSON.parse(stdout) as { overview: { sources: string[]; requests: number } };
       expect(parsed.overview.sources).toEqual(["-"]);
       expect(parsed.overview.requests).toBeLessThanOrEqual(3);
+      expect(parsed.overview).not.toHaveProperty("stopped");
+      expect(existsSync(state)).toBe(true);
     } finally {
       proc.stdin.end();
       proc.kill("SIGKILL");

@@ -5,7 +5,7 @@
  * a bad one and the bad lines keep their real numbers.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { closeSync, mkdtempSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compiledTool } from "../helpers/compiled.ts";
@@ -41,10 +41,26 @@ function bytesReadBy(pid: number): number {
 async function stoppedRun(
   threads: string,
   minRange: string,
-): Promise<{ code: number; report: JsonReport }> {
+): Promise<{ code: number; report: JsonReport; stderr: string; state: string; html: string }> {
   const bin = await compiledTool("nginxlog");
+  const state = join(dir, `stopped-${threads}-${minRange}.state`);
+  const html = join(dir, `stopped-${threads}-${minRange}.html`);
   const proc = Bun.spawn(
-    [bin, log, "--json", "--threads", threads, "--min-range", minRange, "--show-bad", "300"],
+    [
+      bin,
+      log,
+      "--json",
+      "--threads",
+      threads,
+      "--min-range",
+      minRange,
+      "--show-bad",
+      "300",
+      "--state",
+      state,
+      "--html",
+      html,
+    ],
     { stdout: "pipe", stderr: "pipe" },
   );
   // Stopped once it has read about 60 MB of the 480.
@@ -56,7 +72,7 @@ async function stoppedRun(
     proc.exited,
   ]);
   expect(stderr).toContain("received SIGINT, stopping cleanly");
-  return { code, report: JSON.parse(stdout) as JsonReport };
+  return { code, report: JSON.parse(stdout) as JsonReport, stderr, state, html };
 }
 
 describe("nginxlog stopped by SIGINT mid-file", () => {
@@ -68,8 +84,13 @@ describe("nginxlog stopped by SIGINT mid-file", () => {
     ["2", "512M"],
   ] as const)
     test(`--threads ${threads} --min-range ${minRange}: exits 130 soon after, with the first lines' report`, async () => {
-      const { code, report } = await stoppedRun(threads, minRange);
+      const { code, report, stderr, state, html } = await stoppedRun(threads, minRange);
       expect(code).toBe(130);
+      // Said in the report, and no --state that would merge as the whole file's counts.
+      expect(report.overview.stopped).toBe("SIGINT");
+      expect(readFileSync(html, "utf8")).toContain("Stopped by SIGINT before the end");
+      expect(existsSync(state)).toBe(false);
+      expect(stderr).toContain(`--state ${state}: not written: the run was stopped (SIGINT)`);
       const total = blocks * (blockLines + 1);
       // Well before the end (it read ~60 MB when told), and not nothing.
       expect(report.overview.lines).toBeGreaterThan(0);
