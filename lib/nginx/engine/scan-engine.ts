@@ -173,7 +173,12 @@ export class ScanEngine {
   private bufferAt: number;
   /** The read buffer's length (a detached view's length reads 0). */
   private bufferSize: number;
-  private readonly list: number;
+  /** tables()' list of addresses (fixed once the tables are made). */
+  private readonly addresses: Uint32Array;
+  /** countAreas' list: the totals, the status counts, the 12 latency sketches. */
+  private readonly countAddresses: Uint32Array;
+  /** The totals, a view renewed with the others (read twice per scan(): a view made per read cost ~1 µs each). */
+  private totalsView: Float64Array;
   private readonly topCapacity: number;
 
   private constructor(
@@ -189,7 +194,7 @@ export class ScanEngine {
     this.memory = memory;
     this.topCapacity = topCapacity;
     new Uint16Array(memory.buffer, exports.millisBinTable(), 65536).set(millisBins);
-    this.list = exports.tables(
+    const list = exports.tables(
       topCapacity,
       (tracked.ips ? 1 : 0) |
         (tracked.paths ? 2 : 0) |
@@ -200,9 +205,12 @@ export class ScanEngine {
       timeline.maxBuckets,
       timeline.seconds,
     );
+    this.addresses = new Uint32Array(memory.buffer, list, 13).slice();
+    this.countAddresses = new Uint32Array(memory.buffer, this.address("totals"), 3).slice();
     this.bufferAt = exports.buffer(capacity);
     this.bufferSize = capacity;
     this.seenMemory = memory.buffer;
+    this.totalsView = new Float64Array(memory.buffer, this.countAddresses[0] as number, 6);
     this.buffer = new Uint8Array(memory.buffer, this.bufferAt, capacity);
     this.events = new Int32Array(memory.buffer, exports.eventArea(), 1024 * 4);
     this.configure(layout);
@@ -278,6 +286,7 @@ export class ScanEngine {
       this.former.add(this.buffer);
       this.buffer = new Uint8Array(memory, this.bufferAt, this.bufferSize);
       this.events = new Int32Array(memory, this.exports.eventArea(), 1024 * 4);
+      this.totalsView = new Float64Array(memory, this.countAddresses[0] as number, 6);
     }
   }
 
@@ -355,16 +364,12 @@ export class ScanEngine {
   }
 
   private address(name: keyof typeof listed): number {
-    return new Uint32Array(this.memory.buffer, this.list, 13)[listed[name]] as number;
-  }
-
-  /** countAreas' list: the totals, the status counts, the 12 latency sketches. */
-  private countList(): Uint32Array {
-    return new Uint32Array(this.memory.buffer, this.address("totals"), 3);
+    return this.addresses[listed[name]] as number;
   }
 
   private totals(): Float64Array {
-    return new Float64Array(this.memory.buffer, this.countList()[0] as number, 6);
+    this.renew();
+    return this.totalsView;
   }
 
   /** Lines counted so far (not bad). */
@@ -394,7 +399,7 @@ export class ScanEngine {
     const memory = this.memory.buffer;
     const views = memoryViews(memory);
     const totals = this.totals();
-    const [, statusAt, sketchesAt] = this.countList();
+    const [, statusAt, sketchesAt] = this.countAddresses;
     const sketch = (index: number) =>
       sketchAt(views, (sketchesAt as number) + index * sketchBytes) ?? new DDSketch();
     const pathSketches = new Map<number, DDSketch>();
