@@ -30,6 +30,8 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   /** Every accepted record (exports): forces a single in-order pass. */
   onRecord?: (record: RecordView) => void;
+  /** During a plain file: bytes of it read so far (about every 16 MiB), and its size. */
+  onProgress?: (source: string, bytes: number, size: number) => void;
   /** After each source: bytes read so far, how many threads read it and in how many pieces. */
   onSourceDone?: (source: string, bytes: number, ranges: number, pieces: number) => void;
 }
@@ -76,7 +78,10 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
           options.threads,
           workers,
           options.minRangeBytes,
-          options.signal,
+          {
+            ...(options.signal ? { signal: options.signal } : {}),
+            onProgress: (bytes) => options.onProgress?.(name, bytes, source.size),
+          },
         );
         add(result.summary);
         bytesRead += result.bytesRead;
@@ -99,7 +104,10 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
       else if (gzip) await feedStream(await gunzipFile(source.path), feeder, options.signal);
       else if (source.kind === "pipe")
         await feedStream(await streamFile(source.path), feeder, options.signal);
-      else await feedFileRangeYielding(source.path, 0, source.size, feeder, options.signal);
+      else
+        await feedFileRangeYielding(source.path, 0, source.size, feeder, options.signal, (at) =>
+          options.onProgress?.(name, at, source.size),
+        );
     } catch (error) {
       errors.push(`${name}: ${(error as Error).message}`);
       failed = true;

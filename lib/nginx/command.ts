@@ -17,7 +17,7 @@ import { renderHtml } from "./html.ts";
 import { expandInputs, type FilePath, pathText, readError } from "./inputs.ts";
 import type { nginxlogOptions } from "./options.ts";
 import { type AnalysisSettings, newAnalyzer } from "./range.ts";
-import { buildReport, tableByName, tableNames, tableToCsv } from "./report.ts";
+import { buildReport, humanBytes, tableByName, tableNames, tableToCsv } from "./report.ts";
 import {
   isSummary,
   maxGivenBuckets,
@@ -203,6 +203,12 @@ export async function runNginxlog(
         ...(workerUrl ? { workerUrl } : {}),
         signal: ctx.signal,
         ...(sink ? { onRecord: (record) => sink.write(record) } : {}),
+        onProgress: (source, bytes, size) =>
+          ctx.progress.update(
+            () =>
+              // The numbers first: a long path is what the terminal's width cuts off.
+              `${Math.floor((100 * bytes) / Math.max(1, size))}%  ${humanBytes(bytes)} of ${humanBytes(size)}  ${source}`,
+          ),
         onSourceDone: (source, bytes, ranges, pieces) => {
           log.debug("source analysed", { source, ranges, pieces });
           ctx.progress.update(`${source} done, ${bytes} bytes`);

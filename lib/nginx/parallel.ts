@@ -9,6 +9,7 @@ import type { FilePath } from "./inputs.ts";
 import {
   type AnalysisSettings,
   analyzeRange,
+  type BetweenPieces,
   fromPosted,
   type PieceLines,
   type PostedRange,
@@ -120,7 +121,7 @@ export async function analyzeFile(
   threads: number,
   workers: RangeWorkers | undefined,
   minRangeBytes = defaultMinRangeBytes,
-  signal?: AbortSignal,
+  main: BetweenPieces = {},
 ): Promise<FileAnalysis> {
   const perRange = Math.max(1, minRangeBytes);
   const parts = workers ? Math.max(1, Math.min(threads, Math.floor(size / perRange))) : 1;
@@ -142,7 +143,7 @@ export async function analyzeFile(
   const pending = Array.from({ length: parts - 1 }, () => (workers as RangeWorkers).run(job));
   // Let the Workers receive the job before this thread starts taking pieces.
   await new Promise((resolve) => setTimeout(resolve, 0));
-  const mine = await analyzeRange(job, 0, signal);
+  const mine = await analyzeRange(job, 0, main);
   const results = [...(await Promise.all(pending)), mine].filter((r) => r.pieces.length > 0);
   const { badExamples, lineCount } = numberBadLines(results, starts.length);
   let merged: Summary | undefined;

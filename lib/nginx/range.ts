@@ -93,16 +93,23 @@ function takePiece(job: RangeJob, leave: number): number {
   }
 }
 
+/** What only the main thread does between its pieces. */
+export interface BetweenPieces {
+  signal?: AbortSignal;
+  /** Bytes of the file handed out so far (read or being read, by any thread). */
+  onProgress?: (bytes: number) => void;
+}
+
 /**
  * Reads pieces of the job's file until none is left. A Worker passes leave = 1 (takePiece). The
- * main thread passes its signal: it lets the event loop run after each piece (a Ctrl-C's handler
- * runs there), and once the signal aborts it hands out no more pieces, so every thread stops
- * after the piece it is reading. The pieces read are then the file's first ones, with no gap.
+ * main thread passes `main`: it reports progress and lets the event loop run after each piece (a
+ * Ctrl-C's handler runs there), and once the signal aborts it hands out no more pieces, so every
+ * thread stops after the piece it is reading. The pieces read are then the file's first ones.
  */
 export async function analyzeRange(
   job: RangeJob,
   leave = 0,
-  signal?: AbortSignal,
+  main?: BetweenPieces,
 ): Promise<RangeResult> {
   const analyzer = newAnalyzer(job.settings);
   // A Buffer posted to a Worker arrives as a plain Uint8Array.
@@ -120,9 +127,10 @@ export async function analyzeRange(
     feedFileRange(path, start, job.starts[index + 1] ?? job.end, feeder);
     feeder.finish();
     pieces.push({ index, lines: feeder.lineNumber - 1, badBefore });
-    if (signal) {
+    if (main) {
+      main.onProgress?.(job.starts[Atomics.load(job.next, 0)] ?? job.end);
       await nextTurn();
-      if (signal.aborted) {
+      if (main.signal?.aborted) {
         Atomics.store(job.next, 0, job.starts.length);
         break;
       }

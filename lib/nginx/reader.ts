@@ -159,13 +159,17 @@ export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** feedFileRange on the main thread: lets the event loop run every yieldEveryBytes, stops on the signal. */
+/**
+ * feedFileRange on the main thread: every yieldEveryBytes it reports the position and lets the
+ * event loop run; it stops on the signal.
+ */
 export async function feedFileRangeYielding(
   path: FilePath,
   start: number,
   end: number,
   feeder: LineFeeder,
   signal?: AbortSignal,
+  onProgress?: (position: number) => void,
 ): Promise<void> {
   const fd = openSync(path, "r");
   try {
@@ -179,6 +183,7 @@ export async function feedFileRangeYielding(
       sinceTurn += n;
       if (sinceTurn >= yieldEveryBytes) {
         sinceTurn = 0;
+        onProgress?.(position);
         await nextTurn();
       }
     }

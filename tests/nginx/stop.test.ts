@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { compiledTool } from "../helpers/compiled.ts";
+import { compiledTool, run } from "../helpers/compiled.ts";
 import type { JsonReport } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "nginxlog-stop-"));
@@ -102,4 +102,28 @@ describe("nginxlog stopped by SIGINT mid-file", () => {
       expect(bad).toEqual(bad.map((_, i) => [badLineOf(i), `garbage ${i}`]));
       expect(report.overview.requests).toBe(report.overview.lines - bad.length);
     }, 60_000);
+});
+
+describe("nginxlog progress on a terminal", () => {
+  test("a big file shows how much of it is read, on one thread and on two", async () => {
+    const bin = await compiledTool("nginxlog");
+    for (const threads of ["1", "2"]) {
+      // Under `script`, stderr is a terminal (the report itself goes to /dev/null).
+      const command = `'${bin}' '${log}' --json --threads ${threads} > /dev/null`;
+      const result = await run(["script", "-qec", command, "/dev/null"], {
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/nonexistent", TERM: "dumb" },
+      });
+      expect(result.exitCode).toBe(0);
+      const size = (Bun.file(log).size / 2 ** 20).toFixed(1);
+      const shown = [
+        ...result.stdout.matchAll(/\[K(\d+)% {2}([\d.]+) MiB of ([\d.]+) MiB {2}\S/g),
+      ];
+      expect(shown.length).toBeGreaterThan(0);
+      for (const [, percent, done, of] of shown) {
+        expect(of).toBe(size);
+        expect(Number(done)).toBeLessThanOrEqual(Number(of));
+        expect(Number(percent)).toBeLessThanOrEqual(100);
+      }
+    }
+  }, 60_000);
 });
