@@ -101,8 +101,15 @@ export async function analyzeSources(options: AnalyzeOptions): Promise<AnalyzeRe
     try {
       if (source.kind === "stdin")
         await feedStream(options.stdin ?? process.stdin, feeder, options.signal);
-      else if (gzip) await feedStream(await gunzipFile(source.path), feeder, options.signal);
-      else if (source.kind === "pipe")
+      else if (gzip) {
+        // A named pipe has no size to count towards.
+        const size = source.kind === "file" ? source.size : undefined;
+        const onRead =
+          size === undefined
+            ? undefined
+            : (bytes: number) => options.onProgress?.(name, bytes, size);
+        await feedStream(await gunzipFile(source.path, onRead), feeder, options.signal);
+      } else if (source.kind === "pipe")
         await feedStream(await streamFile(source.path), feeder, options.signal);
       else
         await feedFileRangeYielding(source.path, 0, source.size, feeder, options.signal, (at) =>

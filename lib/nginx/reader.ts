@@ -276,8 +276,13 @@ export async function streamFile(path: FilePath): Promise<ReadStream> {
  * truncated .gz) nor a reader that stops (Ctrl-C, | head) back to the file, which stayed open
  * until exit: it is closed however the reading ends, and a read error of the file fails it.
  */
-export async function gunzipFile(path: FilePath): Promise<AsyncIterable<Uint8Array>> {
+export async function gunzipFile(
+  path: FilePath,
+  onRead?: (compressedBytes: number) => void,
+): Promise<AsyncIterable<Uint8Array>> {
   const file = await streamFile(path);
+  // Progress counts the file's own (compressed) bytes: its size is what they add up to.
+  if (onRead) file.on("data", () => onRead(file.bytesRead));
   const gunzip = file.pipe(createGunzip({ chunkSize: readBufferSize }));
   file.once("error", (error) => gunzip.destroy(error));
   return closingFile(gunzip, file);

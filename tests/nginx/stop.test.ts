@@ -105,19 +105,27 @@ describe("nginxlog stopped by SIGINT mid-file", () => {
 });
 
 describe("nginxlog progress on a terminal", () => {
-  test("a big file shows how much of it is read, on one thread and on two", async () => {
+  test("a big file shows how much of it is read: one thread, two, and a .gz", async () => {
     const bin = await compiledTool("nginxlog");
-    for (const threads of ["1", "2"]) {
+    // The .gz: the file's blocks, each a gzip member of its own (one file, read as one stream).
+    const gz = `${log}.gz`;
+    const member = Bun.gzipSync(readFileSync(log).subarray(0, 1 << 20), { level: 1 });
+    const gzFd = openSync(gz, "w");
+    for (let i = 0; i < 300; i++) writeSync(gzFd, member);
+    closeSync(gzFd);
+    for (const [file, threads] of [
+      [log, "1"],
+      [log, "2"],
+      [gz, "2"],
+    ] as const) {
       // Under `script`, stderr is a terminal (the report itself goes to /dev/null).
-      const command = `'${bin}' '${log}' --json --threads ${threads} > /dev/null`;
+      const command = `'${bin}' '${file}' --json --threads ${threads} > /dev/null`;
       const result = await run(["script", "-qec", command, "/dev/null"], {
         env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/nonexistent", TERM: "dumb" },
       });
       expect(result.exitCode).toBe(0);
-      const size = (Bun.file(log).size / 2 ** 20).toFixed(1);
-      const shown = [
-        ...result.stdout.matchAll(/\[K(\d+)% {2}([\d.]+) MiB of ([\d.]+) MiB {2}\S/g),
-      ];
+      const size = (Bun.file(file).size / 2 ** 20).toFixed(1);
+      const shown = [...result.stdout.matchAll(/\[K(\d+)% {2}([\d.]+) MiB of ([\d.]+) MiB {2}\S/g)];
       expect(shown.length).toBeGreaterThan(0);
       for (const [, percent, done, of] of shown) {
         expect(of).toBe(size);
