@@ -2,6 +2,7 @@
  * bench/nginx: nginxlog vs what people run today, same machine, same data, same run.
  *
  *   bun bench/nginx/run.ts [--sizes 1G,10G] [--runs 3] [--goaccess-max 1G] [--out bench/out/nginx]
+ *     [--skip duckdb,goaccess,gz,single,only,mawk,gawk] [--pairs N]
  *
  * Generates seeded logs (bench/nginx/generate.ts; kept outside git in bench/out), warms the
  * page cache, then times each command with /usr/bin/time (wall, user+sys CPU, peak RSS) and
@@ -19,6 +20,9 @@ const { values } = parseArgs({
     "goaccess-max": { type: "string", default: "1G" },
     out: { type: "string", default: "bench/out/nginx" },
     skip: { type: "string", default: "" },
+    // N pairs of (mawk, nginxlog full report) run in turn: the ratio per pair is the figure that
+    // holds on a noisy machine, where the medians of two series minutes apart drift apart.
+    pairs: { type: "string", default: "0" },
   },
 });
 const root = resolve(import.meta.dir, "../..");
@@ -160,6 +164,29 @@ for (const size of values.sizes.split(",")) {
 }
 writeFileSync(join(outDir, "results.json"), JSON.stringify(results, null, 2));
 
+/** mawk then nginxlog, `count` times in turn over `log`: each pair's ratio, and their median. */
+function pairedRatios(log: string, count: number): string {
+  const ratios: number[] = [];
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const mawk = measure(`mawk ${awkProgram} ${log}`).seconds;
+    const nginxlog = measure(`${binary} ${log} --format timed --json`).seconds;
+    theirs.push(mawk);
+    ours.push(nginxlog);
+    ratios.push(mawk / nginxlog);
+    console.error(`  pair ${i + 1}: mawk ${mawk.toFixed(2)} s, nginxlog ${nginxlog.toFixed(2)} s`);
+  }
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2
+      ? (sorted[mid] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  };
+  return `${count} pairs over ${log}: nginxlog ${median(ours).toFixed(2)} s median (${Math.min(...ours).toFixed(2)}-${Math.max(...ours).toFixed(2)}), mawk ${median(theirs).toFixed(2)} s; **${median(ratios).toFixed(2)}x** median per pair (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}x)`;
+}
+
 // Markdown: per size, ratio = tool time / nginxlog (2 workers) time on the same input.
 const lines = [
   "| size | command | wall s | GB/s | CPU s | peak RSS MiB | time vs nginxlog |",
@@ -175,3 +202,11 @@ for (const r of results) {
   );
 }
 console.log(lines.join("\n"));
+const pairs = Number(values.pairs);
+if (pairs > 0)
+  for (const size of values.sizes.split(",")) {
+    const log = join(outDir, `access-${size}.log`);
+    if (!existsSync(log)) continue;
+    console.error(`${size}: ${pairs} pairs of mawk and nginxlog in turn`);
+    console.log(`\n${size}: ${pairedRatios(log, pairs)}`);
+  }
