@@ -9,6 +9,7 @@ import { ExitCode } from "./exit-codes.ts";
 import { globalOptions } from "./global-options.ts";
 import { renderHelp } from "./help.ts";
 import { Logger, type LogLevel } from "./log.ts";
+import { nextTurn } from "./next-turn.ts";
 import { Output, StdoutWriteError } from "./output.ts";
 import { printText } from "./print.ts";
 import { Progress } from "./progress.ts";
@@ -203,7 +204,7 @@ export async function runTool(
   } finally {
     // A signal that came while run() never let the event loop turn (one long synchronous
     // stretch) is handled now, not dropped with its handler: the exit code still says 130/143.
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     clearInterval(keepAlive);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -5,6 +5,7 @@
  * sharing without messages). Matches found by Workers come back in batches and go to the same
  * sink; between subtrees this thread lets them in.
  */
+import { nextTurn } from "../cli/next-turn.ts";
 import {
   type FindQuery,
   type FindResult,
@@ -119,7 +120,7 @@ export async function findParallel(
         }),
       );
       // Let the Workers' batches in (their messages wait for this thread's event loop).
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
     await Promise.all(finished);
   } finally {

@@ -3,11 +3,13 @@
  * next free piece from a shared counter until none is left, so a thread on a slower or busier
  * core does less of the file instead of making the rest wait for it.
  */
+
+import { nextTurn } from "../cli/next-turn.ts";
 import { Analyzer, type RecordView, type TableGroup } from "./analyzer.ts";
 import type { FilterSpec } from "./filter.ts";
 import { compileFormat, type Escape } from "./format.ts";
 import { type FilePath, pathText } from "./inputs.ts";
-import { feedFileRange, LineFeeder, nextTurn } from "./reader.ts";
+import { feedFileRange, LineFeeder } from "./reader.ts";
 import type { Summary } from "./summary.ts";
 
 export interface AnalysisSettings {

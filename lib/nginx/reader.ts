@@ -6,6 +6,7 @@
 import { closeSync, createReadStream, open, openSync, type ReadStream, readSync } from "node:fs";
 import { promisify } from "node:util";
 import { createGunzip } from "node:zlib";
+import { nextTurn } from "../cli/next-turn.ts";
 import type { Analyzer } from "./analyzer.ts";
 import type { FilePath } from "./inputs.ts";
 
@@ -153,11 +154,6 @@ export function feedFileRange(
  * only after the whole file, or not at all when the run ended without ever awaiting.
  */
 export const yieldEveryBytes = 16 << 20;
-
-/** One turn of the event loop: signal handlers and timers run (setImmediate; a microtask does not). */
-export function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /**
  * feedFileRange on the main thread: every yieldEveryBytes it reports the position and lets the
