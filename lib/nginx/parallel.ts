@@ -28,6 +28,7 @@ export const defaultMinRangeBytes = 128 << 20;
 /** Range starts: 0 and the byte after the first newline at or past each even split point. */
 export function splitAtNewlines(path: FilePath, size: number, parts: number): number[] {
   const starts = [0];
+  if (parts <= 1) return starts;
   const fd = openSync(path, "r");
   try {
     const probe = new Uint8Array(4096);
@@ -96,7 +97,6 @@ export class RangeWorkers {
 
 export interface FileAnalysis {
   summary: Summary;
-  lineCount: number;
   /** Threads that read part of the file. */
   ranges: number;
   /** Pieces the file was cut into. */
@@ -142,10 +142,10 @@ export async function analyzeFile(
   };
   const pending = Array.from({ length: parts - 1 }, () => (workers as RangeWorkers).run(job));
   // Let the Workers receive the job before this thread starts taking pieces.
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 0));
   const mine = await analyzeRange(job, 0, main);
   const results = [...(await Promise.all(pending)), mine].filter((r) => r.pieces.length > 0);
-  const { badExamples, lineCount } = numberBadLines(results, starts.length);
+  const badExamples = numberBadLines(results, starts.length);
   let merged: Summary | undefined;
   for (const result of results)
     merged = merged
@@ -156,7 +156,7 @@ export async function analyzeFile(
   // A stop hands out no more pieces: those read are the first ones (see analyzeRange).
   const read = Math.max(...results.map((r) => Math.max(...r.pieces.map((p) => p.index)))) + 1;
   const bytesRead = starts[read] ?? size;
-  return { summary, lineCount, ranges: results.length, pieces: starts.length, bytesRead };
+  return { summary, ranges: results.length, pieces: starts.length, bytesRead };
 }
 
 /**
@@ -166,15 +166,15 @@ export async function analyzeFile(
 export function numberBadLines(
   results: { summary: Pick<Summary, "badExamples">; pieces: PieceLines[] }[],
   pieceCount: number,
-): { badExamples: BadLine[]; lineCount: number } {
+): BadLine[] {
   const firstLine = new Array<number>(pieceCount).fill(0);
   for (const result of results)
     for (const piece of result.pieces) firstLine[piece.index] = piece.lines;
-  let lineCount = 0;
+  let linesBefore = 0;
   for (let i = 0; i < pieceCount; i++) {
     const lines = firstLine[i] as number;
-    firstLine[i] = lineCount;
-    lineCount += lines;
+    firstLine[i] = linesBefore;
+    linesBefore += lines;
   }
   const badExamples: BadLine[] = [];
   for (const { summary, pieces } of results) {
@@ -188,5 +188,5 @@ export function numberBadLines(
     }
   }
   badExamples.sort((a, b) => a.line - b.line);
-  return { badExamples, lineCount };
+  return badExamples;
 }
