@@ -2,7 +2,8 @@
  * Ctrl-C in the middle of a big file: the compiled binary stops within a piece or a block
  * (not after the whole file, and never dropping the signal), exits 130 and reports what it
  * read, on one thread and on two. The lines read are the file's first ones: no line is cut into
- * a bad one and the bad lines keep their real numbers.
+ * a bad one and the bad lines keep their real numbers. The same big file shows progress on a
+ * terminal while it is read.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeSync } from "node:fs";
