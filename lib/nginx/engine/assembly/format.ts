@@ -21,6 +21,10 @@ const literals = memory.data(4096);
 // a literal that short is matched with one load instead of a byte loop.
 const literalWord = memory.data(MAX_VARIABLES * 4);
 const literalMask = memory.data(MAX_VARIABLES * 4);
+// Per variable, what scanLine reads for it in one place (setFormat): the first byte of its
+// literal splatted for the SIMD search, then kind, literal length, word and mask.
+const RECORD_SHIFT: usize = 5;
+const records = memory.data(MAX_VARIABLES << 5, 16);
 const starts = memory.data(MAX_VARIABLES * 4);
 const ends = memory.data(MAX_VARIABLES * 4);
 
@@ -42,6 +46,12 @@ export function setFormat(variables: i32, leadingBytes: i32): void {
     }
     store<u32>(literalWord + (<usize>i << 2), word);
     store<u32>(literalMask + (<usize>i << 2), mask);
+    const record = records + (<usize>i << RECORD_SHIFT);
+    v128.store(record, i8x16.splat(<i8>load<u8>(lit)));
+    store<u32>(record, <u32>load<u8>(kinds + <usize>i), 16);
+    store<i32>(record, length, 20);
+    store<u32>(record, word, 24);
+    store<u32>(record, mask, 28);
   }
 }
 
@@ -62,16 +72,24 @@ export function formatAreas(): usize {
 
 /** First i in [from, to) with buf[i] == c, else to. */
 @inline export function findByte(buf: usize, from: i32, to: i32, c: i32): i32 {
+  return findSplat(buf, from, to, i8x16.splat(<i8>c));
+}
+
+/**
+ * First i in [from, to) whose byte is the one `pattern` holds in every lane, else to. The last
+ * block is read whole and its lanes past `to` masked off: every buffer this reads has 16 spare
+ * bytes past its end (scan.ts: buffer, growBuffer, scratch).
+ */
+@inline function findSplat(buf: usize, from: i32, to: i32, pattern: v128): i32 {
   let p = from;
-  const pattern = i8x16.splat(<i8>c);
   while (p + 16 <= to) {
     const mask = i8x16.bitmask(i8x16.eq(v128.load(buf + <usize>p), pattern));
     if (mask != 0) return p + <i32>ctz(mask);
     p += 16;
   }
-  while (p < to) {
-    if (byteAt(buf, p) == c) return p;
-    p++;
+  if (p < to) {
+    const mask = i8x16.bitmask(i8x16.eq(v128.load(buf + <usize>p), pattern)) & ((1 << (to - p)) - 1);
+    if (mask != 0) return p + <i32>ctz(mask);
   }
   return to;
 }
@@ -85,27 +103,26 @@ export function scanLine(buf: usize, start: i32, end: i32, limit: i32): bool {
   }
   for (let i = 0; i < variableCount; i++) {
     store<i32>(starts + (<usize>i << 2), pos);
-    const kind = load<u8>(kinds + <usize>i);
+    const record = records + (<usize>i << RECORD_SHIFT);
+    const kind = load<u32>(record, 16);
     if (kind == KIND_LAST) {
       store<i32>(ends + (<usize>i << 2), end);
       return true;
     }
-    const lit = literals + <usize>load<i32>(literalStart + (<usize>i << 2));
-    const litLength = load<i32>(literalLength + (<usize>i << 2));
-    const first = <i32>load<u8>(lit);
+    const litLength = load<i32>(record, 20);
+    const pattern = v128.load(record);
     let p = pos;
     for (;;) {
       if (kind == KIND_QUOTED_JSON) {
+        const first = <i32>load<u8>(record);
         while (p < end) {
           const b = byteAt(buf, p);
           if (b == 0x5c) p += 2;
           else if (b == first) break;
           else p++;
         }
-      } else if (kind == KIND_QUOTED) {
-        p = findByte(buf, p, end, first);
       } else if (kind == KIND_LIST) {
-        p = findByte(buf, p, end, first);
+        p = findSplat(buf, p, end, pattern);
         if (p < end && p > pos) {
           if (byteAt(buf, p - 1) == 0x2c) {
             p++;
@@ -118,16 +135,16 @@ export function scanLine(buf: usize, start: i32, end: i32, limit: i32): bool {
           }
         }
       } else {
-        p = findByte(buf, p, end, first);
+        p = findSplat(buf, p, end, pattern);
       }
       if (p + litLength > end) return false;
       if (litLength <= 4) {
         // The bytes past the literal are masked off (the buffer has 16 spare bytes to read).
-        if ((load<u32>(buf + <usize>p) & load<u32>(literalMask + (<usize>i << 2))) == load<u32>(literalWord + (<usize>i << 2)))
-          break;
+        if ((load<u32>(buf + <usize>p) & load<u32>(record, 28)) == load<u32>(record, 24)) break;
         p++;
         continue;
       }
+      const lit = literals + <usize>load<i32>(literalStart + (<usize>i << 2));
       let matches = true;
       for (let k = 1; k < litLength; k++)
         if (byteAt(buf, p + k) != <i32>load<u8>(lit + <usize>k)) {
