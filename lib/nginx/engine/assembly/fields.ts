@@ -26,7 +26,9 @@ export function parseCount(buf: usize, start: i32, end: i32): f64 {
   return decimals <= 0 ? 1000 : decimals == 1 ? 100 : decimals == 2 ? 10 : 1;
 }
 
-export function parseMillis(buf: usize, start: i32, end: i32): f64 {
+/** Seconds as written by nginx ("0.003", a list for upstream times) -> whole milliseconds, or -1. */
+@inline export function parseMillis(buf: usize, start: i32, end: i32): f64 {
+  // "D.DDD", the common case, inline; anything else is a call.
   if (end - start == 5 && byteAt(buf, start + 1) == 0x2e) {
     const a = byteAt(buf, start) - 0x30;
     const b = byteAt(buf, start + 2) - 0x30;
@@ -35,6 +37,10 @@ export function parseMillis(buf: usize, start: i32, end: i32): f64 {
     if (<u32>a <= 9 && <u32>b <= 9 && <u32>c <= 9 && <u32>d <= 9)
       return <f64>(a * 1000 + b * 100 + c * 10 + d);
   }
+  return parseMillisList(buf, start, end);
+}
+
+function parseMillisList(buf: usize, start: i32, end: i32): f64 {
   let total: f64 = 0;
   let value: f64 = 0;
   let decimals = -1;

@@ -353,7 +353,7 @@ function rememberTime(buf: usize, start: i32, end: i32, value: f64): f64 {
 }
 
 /** SmallCounts.add; a value seen for the first time goes to JavaScript for its name. */
-function countName(set: usize, type: i32, buf: usize, start: i32, end: i32): void {
+@inline function countName(set: usize, type: i32, buf: usize, start: i32, end: i32): void {
   const code = addValue(set, buf, start, end, end - start > 8 ? hashRange(buf, start, end) : 0);
   if (code != NOT_NEW) event(type, start, end, code);
 }

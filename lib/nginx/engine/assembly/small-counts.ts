@@ -22,7 +22,9 @@ const LONG_COUNTS: usize = LONG_KEYS + (LIMIT + 1) * 4 + 4;
 const PACKED: usize = LONG_COUNTS + (LIMIT + 1) * 8;
 const DISTINCT: usize = PACKED + 4;
 const LONG: usize = DISTINCT + 4;
-const SET_BYTES: usize = LONG + 4;
+/** The packed value matched last, tried first: a log repeats GET and HTTP/1.1 line after line. */
+const LAST: usize = LONG + 4;
+const SET_BYTES: usize = LAST + 4;
 
 export function newSet(): usize {
   const at = heap.alloc(SET_BYTES);
@@ -37,22 +39,29 @@ export const NOT_NEW: i32 = -1;
  * Counts buf[start, end) in set `s`. Returns the index of a new packed value (>= 0), or
  * -2 - index of a new long value, or NOT_NEW.
  */
-export function addValue(s: usize, buf: usize, start: i32, end: i32, hash: i32): i32 {
+@inline export function addValue(s: usize, buf: usize, start: i32, end: i32, hash: i32): i32 {
   const length = end - start;
   if (length > 8) return addLong(s, (hash ^ (length * 0x9e3779b1)) == -1 ? -2 : hash ^ (length * 0x9e3779b1));
-  let low = 0;
-  let high = 0;
-  if (length >= 4) {
-    low = load<i32>(buf + <usize>start);
-    if (length == 8) high = load<i32>(buf + <usize>start + 4);
-    else for (let i = 4; i < length; i++) high |= <i32>load<u8>(buf + <usize>(start + i)) << (8 * (i - 4));
-  } else for (let i = 0; i < length; i++) low |= <i32>load<u8>(buf + <usize>(start + i)) << (8 * i);
+  // Up to 8 bytes little-endian in one load, the bytes past the value masked off (the buffers
+  // have 16 spare bytes).
+  const bits = load<u64>(buf + <usize>start) & (length == 8 ? <u64>-1 : (<u64>1 << (<u64>length << 3)) - 1);
+  const low = <i32>bits;
+  const high = <i32>(bits >> 32);
+  const last = load<i32>(s + LAST);
+  if (last < load<i32>(s + PACKED) && samePacked(s, last, low, high, length)) {
+    bumpPacked(s, last);
+    return NOT_NEW;
+  }
+  return addPacked(s, low, high, length);
+}
+
+/** addValue for a value that is not the last one matched. */
+function addPacked(s: usize, low: i32, high: i32, length: i32): i32 {
   const n = load<i32>(s + PACKED);
   for (let k = 0; k < n; k++) {
-    const at = <usize>k << 2;
-    if (load<i32>(s + LOW + at) == low && load<i32>(s + HIGH + at) == high && load<i32>(s + LENGTHS + at) == length) {
-      const c = s + COUNTS + (<usize>k << 3);
-      store<f64>(c, load<f64>(c) + 1);
+    if (samePacked(s, k, low, high, length)) {
+      bumpPacked(s, k);
+      store<i32>(s + LAST, k);
       return NOT_NEW;
     }
   }
@@ -68,6 +77,16 @@ export function addValue(s: usize, buf: usize, start: i32, end: i32, hash: i32):
   store<i32>(s + PACKED, n + 1);
   store<i32>(s + DISTINCT, load<i32>(s + DISTINCT) + 1);
   return n;
+}
+
+@inline function samePacked(s: usize, k: i32, low: i32, high: i32, length: i32): bool {
+  const at = <usize>k << 2;
+  return load<i32>(s + LOW + at) == low && load<i32>(s + HIGH + at) == high && load<i32>(s + LENGTHS + at) == length;
+}
+
+@inline function bumpPacked(s: usize, k: i32): void {
+  const c = s + COUNTS + (<usize>k << 3);
+  store<f64>(c, load<f64>(c) + 1);
 }
 
 function findLong(s: usize, key: i32): i32 {

@@ -70,7 +70,7 @@ export function newTable(capacity: i32, maxKeyBytes: i32, filterBits: i32): Tabl
   return <i32>(<u32>(key * 0x9e3779b1) >> 7) & t.mask;
 }
 
-function find(t: Table, key: i32): i32 {
+@inline function find(t: Table, key: i32): i32 {
   let i = home(t, key);
   for (;;) {
     const entry = i32At(t.table, i);
@@ -112,7 +112,14 @@ function remove(t: Table, key: i32): void {
   setI32(t.table, hole, 0);
 }
 
-function smallestSlot(t: Table): i32 {
+/** The slot of the smallest count: the heap's top once its rank is brought up to date. */
+@inline function smallestSlot(t: Table): i32 {
+  const slot = i32At(t.heap, 0);
+  return f64At(t.ranks, slot) == f64At(t.counts, slot) ? slot : settleSmallest(t);
+}
+
+/** Heap ranks trail counts (a hit only bumps the count): re-ranks the top until it holds. */
+function settleSmallest(t: Table): i32 {
   for (;;) {
     const slot = i32At(t.heap, 0);
     const count = f64At(t.counts, slot);
@@ -164,12 +171,14 @@ function siftDown(t: Table, start: i32): void {
   setI32(t.position, slot, index);
 }
 
-/** SpaceSaving.offer: counts buf[start, end) (status > 0 prefixes "NNN "); the key's slot or -1. */
-export function offer(t: Table, hash: i32, buf: usize, start: i32, end: i32, status: i32): i32 {
+/**
+ * SpaceSaving.offer: counts buf[start, end) (status > 0 prefixes "NNN "); the key's slot or -1.
+ * Inlined where it is called: a hit or a filtered miss (most offers) then costs no call; taking
+ * a slot is a call.
+ */
+@inline export function offer(t: Table, hash: i32, buf: usize, start: i32, end: i32, status: i32): i32 {
   t.total += 1;
-  const prefix = status > 0 ? 4 : 0;
-  const full = end - start + prefix;
-  const length = full < t.maxKeyBytes ? full : t.maxKeyBytes;
+  const full = end - start + (status > 0 ? 4 : 0);
   const key = hash ^ (full * 0x9e3779b1);
   const found = find(t, key);
   if (found >= 0) {
@@ -177,30 +186,50 @@ export function offer(t: Table, hash: i32, buf: usize, start: i32, end: i32, sta
     t.replaced = -1;
     return found;
   }
-  let slot: i32;
-  let base: f64 = 0;
-  if (t.size < t.capacity) {
-    slot = t.size;
-    setI32(t.heap, slot, slot);
-    setI32(t.position, slot, slot);
-    t.size++;
-  } else {
-    const bucket = <i32>(<u32>(key * 0x85ebca6b) >> <u32>t.filterShift);
-    const seen = <f64>load<u32>(t.filter + (<usize>bucket << 2));
-    slot = smallestSlot(t);
-    const smallest = f64At(t.counts, slot);
-    if (seen + 1 < smallest) {
-      store<u32>(t.filter + (<usize>bucket << 2), <u32>(seen + 1));
-      t.replaced = -1;
-      return -1;
-    }
-    const evicted = i32At(t.keys, slot);
-    const evictedBucket = <i32>(<u32>(evicted * 0x85ebca6b) >> <u32>t.filterShift);
-    const at = t.filter + (<usize>evictedBucket << 2);
-    if (smallest > <f64>load<u32>(at)) store<u32>(at, <u32>smallest);
-    remove(t, evicted);
-    base = seen;
+  if (t.size < t.capacity) return takeFreeSlot(t, key, buf, start, full, status);
+  const bucket = <i32>(<u32>(key * 0x85ebca6b) >> <u32>t.filterShift);
+  const seen = <f64>load<u32>(t.filter + (<usize>bucket << 2));
+  const slot = smallestSlot(t);
+  const smallest = f64At(t.counts, slot);
+  if (seen + 1 < smallest) {
+    store<u32>(t.filter + (<usize>bucket << 2), <u32>(seen + 1));
+    t.replaced = -1;
+    return -1;
   }
+  return takeSmallestSlot(t, key, buf, start, full, status, slot, smallest, seen);
+}
+
+function takeFreeSlot(t: Table, key: i32, buf: usize, start: i32, full: i32, status: i32): i32 {
+  const slot = t.size;
+  setI32(t.heap, slot, slot);
+  setI32(t.position, slot, slot);
+  t.size++;
+  return fillSlot(t, key, buf, start, full, status, slot, 0);
+}
+
+/** The smallest counter's key goes (its count kept in its filter bucket); the new key takes over. */
+function takeSmallestSlot(
+  t: Table,
+  key: i32,
+  buf: usize,
+  start: i32,
+  full: i32,
+  status: i32,
+  slot: i32,
+  smallest: f64,
+  seen: f64,
+): i32 {
+  const evicted = i32At(t.keys, slot);
+  const evictedBucket = <i32>(<u32>(evicted * 0x85ebca6b) >> <u32>t.filterShift);
+  const at = t.filter + (<usize>evictedBucket << 2);
+  if (smallest > <f64>load<u32>(at)) store<u32>(at, <u32>smallest);
+  remove(t, evicted);
+  return fillSlot(t, key, buf, start, full, status, slot, seen);
+}
+
+@inline function fillSlot(t: Table, key: i32, buf: usize, start: i32, full: i32, status: i32, slot: i32, base: f64): i32 {
+  const prefix = status > 0 ? 4 : 0;
+  const length = full < t.maxKeyBytes ? full : t.maxKeyBytes;
   setF64(t.counts, slot, base + 1);
   setF64(t.ranks, slot, base + 1);
   setF64(t.errors, slot, base);
