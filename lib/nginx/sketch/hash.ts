@@ -8,6 +8,30 @@
 export function hashRange(view: DataView, buf: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5 ^ (end - start);
   let i = start;
+  if (end - start >= 32) {
+    // Four lanes, as the WebAssembly engine runs them in one SIMD register (a quarter of the
+    // instructions there for a user agent); here the same work as one lane.
+    let a = h;
+    let b = h ^ 0x85ebca6b;
+    let c = h ^ 0xc2b2ae35;
+    let d = h ^ 0x27d4eb2f;
+    for (; i + 16 <= end; i += 16) {
+      a = Math.imul(a ^ view.getUint32(i, true), 0x9e3779b1);
+      a ^= a >>> 15;
+      b = Math.imul(b ^ view.getUint32(i + 4, true), 0x9e3779b1);
+      b ^= b >>> 15;
+      c = Math.imul(c ^ view.getUint32(i + 8, true), 0x9e3779b1);
+      c ^= c >>> 15;
+      d = Math.imul(d ^ view.getUint32(i + 12, true), 0x9e3779b1);
+      d ^= d >>> 15;
+    }
+    h = Math.imul(a ^ b, 0x9e3779b1);
+    h ^= h >>> 15;
+    h = Math.imul(h ^ c, 0x9e3779b1);
+    h ^= h >>> 15;
+    h = Math.imul(h ^ d, 0x9e3779b1);
+    h ^= h >>> 15;
+  }
   for (; i + 4 <= end; i += 4) {
     h = Math.imul(h ^ view.getUint32(i, true), 0x9e3779b1);
     h ^= h >>> 15;
