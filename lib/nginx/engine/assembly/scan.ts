@@ -336,6 +336,14 @@ let lastTime: f64 = NaN;
   const length = end - start;
   if (length != lastLength || length > 32) return false;
   const at = buf + <usize>start;
+  if (length >= 16) {
+    // Two 16-byte compares, overlapping when shorter than 32 (a $time_local is 26 bytes).
+    const tail = <usize>(length - 16);
+    return (
+      i8x16.all_true(i8x16.eq(v128.load(at), v128.load(lastText))) &&
+      i8x16.all_true(i8x16.eq(v128.load(at + tail), v128.load(lastText + tail)))
+    );
+  }
   let i = 0;
   for (; i + 8 <= length; i += 8) if (load<u64>(at + <usize>i) != load<u64>(lastText + <usize>i)) return false;
   for (; i < length; i++) if (load<u8>(at + <usize>i) != load<u8>(lastText + <usize>i)) return false;
@@ -363,9 +371,13 @@ function splitRequest(buf: usize): void {
   if (iRequest >= 0) {
     const rs = startOf(iRequest);
     const re = endOf(iRequest);
-    let firstSpace = rs;
-    while (firstSpace < re && byteAt(buf, firstSpace) != 0x20) firstSpace++;
+    const firstSpace = findByte(buf, rs, re, 0x20);
     let lastSpace = re - 1;
+    // The request's last 16 bytes at once when they all lie past the first space.
+    if (re - 16 > firstSpace) {
+      const spaces = i8x16.bitmask(i8x16.eq(v128.load(buf + <usize>(re - 16)), i8x16.splat(0x20)));
+      lastSpace = spaces != 0 ? re - 16 + 31 - <i32>clz(spaces) : re - 17;
+    }
     while (lastSpace > firstSpace && byteAt(buf, lastSpace) != 0x20) lastSpace--;
     if (firstSpace >= re) {
       methodStart = methodEnd = rs;
