@@ -76,6 +76,25 @@ export function formatAreas(): usize {
 }
 
 /**
+ * findByte for a far byte (the end of a ~200-byte line): 64 bytes a step, one test for all
+ * four blocks, then the block that holds it.
+ */
+export function findFar(buf: usize, from: i32, to: i32, c: i32): i32 {
+  const pattern = i8x16.splat(<i8>c);
+  let p = from;
+  while (p + 64 <= to) {
+    const at = buf + <usize>p;
+    const a = i8x16.eq(v128.load(at), pattern);
+    const b = i8x16.eq(v128.load(at, 16), pattern);
+    const c = i8x16.eq(v128.load(at, 32), pattern);
+    const d = i8x16.eq(v128.load(at, 48), pattern);
+    if (v128.any_true(v128.or(v128.or(a, b), v128.or(c, d)))) break;
+    p += 64;
+  }
+  return findSplat(buf, p, to, pattern);
+}
+
+/**
  * First i in [from, to) whose byte is the one `pattern` holds in every lane, else to. The last
  * block is read whole and its lanes past `to` masked off: every buffer this reads has 16 spare
  * bytes past its end (scan.ts: buffer, growBuffer, scratch).

@@ -10,7 +10,7 @@
  * 64-bit loads and SIMD byte search.
  */
 import { countAreas, countLine, countTotals, latency, REQUEST_SKETCHES, UNCLASSED, UPSTREAM_SKETCHES } from "./counts";
-import { endOf, findByte, byteAt, scanLine, setFormat, startOf } from "./format";
+import { endOf, findByte, findFar, byteAt, scanLine, setFormat, startOf } from "./format";
 import { parseCount, parseMillis, parseStatus, timeIso, timeLocal, timeMsec } from "./fields";
 import { hashRange } from "./hash";
 import { addHash, newRegisters } from "./hyperloglog";
@@ -231,7 +231,7 @@ export function scan(buf: usize, start: i32, end: i32): void {
   let line = 0;
   eventCount = 0;
   while (pos < end && eventCount + 2 <= MAX_EVENTS) {
-    const eol = findByte(buf, pos, end, 10);
+    const eol = findFar(buf, pos, end, 10);
     let lineEnd = eol;
     if (lineEnd > pos && byteAt(buf, lineEnd - 1) == 13) lineEnd--;
     if (lineEnd > pos) countOne(buf, pos, lineEnd, line);
