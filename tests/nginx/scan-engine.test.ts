@@ -87,6 +87,27 @@ describe("the WebAssembly scanner counts exactly what the JavaScript scanner cou
     }
   });
 
+  test("keys of every length from 1 to 100 bytes: both hashes agree (each path sets a register of the distinct-path counter)", () => {
+    // Hashes take 16-byte blocks in four lanes from 32 bytes on, then words, then bytes: every
+    // length crosses a different mix of the three.
+    const letters = "abcdefghijklmnopqrstuvwxyz0123456789";
+    const lines = [];
+    for (let n = 1; n <= 100; n++) {
+      const path = `/${Array.from({ length: n - 1 }, (_, i) => letters[(i * 7 + n) % letters.length]).join("")}`;
+      const agent = `agent-${"x".repeat(n)}`;
+      lines.push(
+        `10.0.${n}.1 - - [01/Jan/2026:00:00:${String(n % 60).padStart(2, "0")} +0000] "GET ${path} HTTP/1.1" 200 ${n} "-" "${agent}" 0.001 0.001`,
+      );
+    }
+    const summary = expectSameSummary(
+      `${lines.join("\n")}\n`,
+      presets.timed as string,
+      "default",
+      4,
+    );
+    expect(summary.requests).toBe(100);
+  });
+
   test("a feeder with a read buffer of its own size: its bytes are copied into the engine, same summary", () => {
     const lines = timedLines(3000, 13);
     const long = `9.9.9.9 - - [01/Jan/2026:00:00:00 +0000] "GET /${"b".repeat(20_000)} HTTP/1.1" 200 5 "-" "-" 0.001 -`;
