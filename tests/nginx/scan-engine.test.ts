@@ -141,6 +141,23 @@ describe("the WebAssembly scanner counts exactly what the JavaScript scanner cou
     expect(Object.keys(summary.protocols)).toContain("(other)");
   });
 
+  test("a method of 1 to 8 bytes is the same value whatever byte follows it (CRLF, LF, the end of the input)", () => {
+    // The engine packs such a value with one 8-byte load and masks off the bytes past it; a
+    // byte kept by mistake would make 30 values of 60 and push some into "(other)" (32 kept).
+    const methods = [
+      ..."ABCDEFGH".split("").map((_, n) => "ABCDEFGH".slice(0, n + 1)),
+      ...Array.from({ length: 22 }, (_, i) => `M${String(i).padStart(6, "0")}`),
+    ];
+    const lines = methods.flatMap((method) => [`200 ${method}\r`, `200 ${method}`]);
+    const text = `${lines.join("\n")}\n200 ABCDEFG`;
+    const summary = expectSameSummary(text, "$status $request_method");
+    expect(summary.requests).toBe(61);
+    expect(Object.keys(summary.methods)).toHaveLength(30);
+    expect(summary.methods.ABCDEFG).toBe(3);
+    expect(summary.methods.M000021).toBe(2);
+    expect(summary.methods["(other)"]).toBeUndefined();
+  });
+
   test("a given bucket width: its own limit (11000 buckets) and widening, the same", () => {
     const text = `${timedLines(20000, 21).join("\n")}\n`;
     for (const seconds of [1, 3600]) {
