@@ -16,7 +16,15 @@ export const scanWasm = join(here, "scan.wasm");
  * The memory comes from JavaScript (scan-engine.ts sizes it and bounds what it may grow to);
  * when the engine grows it, scan-engine.ts renews the views JavaScript holds on it.
  */
-const ascFlags = ["-O3", "--runtime", "stub", "--enable", "simd", "--noAssert", "--importMemory"];
+export const ascFlags = [
+  "-O3",
+  "--runtime",
+  "stub",
+  "--enable",
+  "simd",
+  "--noAssert",
+  "--importMemory",
+];
 
 /** One build per process: build.ts compiles several tools at once, each asking. */
 let building: Promise<void> | undefined;
