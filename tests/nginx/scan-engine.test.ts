@@ -64,6 +64,7 @@ function expectSameSummary(
     lines: number;
     bad: number;
     requests: number;
+    bytes: number;
     bucketSeconds: number;
     methods: Record<string, number>;
     protocols: Record<string, number>;
@@ -229,6 +230,18 @@ describe("the WebAssembly scanner counts exactly what the JavaScript scanner cou
     const summary = expectSameSummary(odd, presets.timed as string);
     // 2x0, Foo, "-07:0", the text, the short line, 000, the NULs, the cut one (hour 25 and Feb 31 are kept, as Date.UTC takes them).
     expect(summary.bad).toBe(8);
+  });
+
+  test("byte counts of 1 to 25 digits (the engine takes 9 in an int, the rest in doubles), a bad digit early or late", () => {
+    const sizes = Array.from({ length: 25 }, (_, n) => "9876543210".repeat(3).slice(0, n + 1));
+    sizes.push("12x", "123456789x", "1234567890123x", "-", "");
+    const lines = sizes.map(
+      (size) =>
+        `1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 ${size} "-" "-" 0.001 -`,
+    );
+    const summary = expectSameSummary(`${lines.join("\n")}\n`, presets.timed as string);
+    expect(summary.requests).toBe(30);
+    expect(summary.bytes).toBeGreaterThan(9.8e24);
   });
 
   test("escape=json format with ISO times, escaped quotes and backslashes", () => {

@@ -6,17 +6,26 @@ export function parseStatus(buf: usize, start: i32, end: i32): i32 {
   const a = byteAt(buf, start) - 0x30;
   const b = byteAt(buf, start + 1) - 0x30;
   const c = byteAt(buf, start + 2) - 0x30;
-  if (a < 1 || a > 5 || b < 0 || b > 9 || c < 0 || c > 9) return -1;
+  if (<u32>(a - 1) > 4 || <u32>b > 9 || <u32>c > 9) return -1;
   return a * 100 + b * 10 + c;
 }
 
 export function parseCount(buf: usize, start: i32, end: i32): f64 {
   if (end - start == 1 && byteAt(buf, start) == 0x2d) return 0;
   if (end <= start) return -1;
-  let value: f64 = 0;
-  for (let i = start; i < end; i++) {
+  // Up to 9 digits in an int (exact, as the doubles are), the rest in doubles.
+  const whole = end - start < 9 ? end : start + 9;
+  let small = 0;
+  let i = start;
+  for (; i < whole; i++) {
     const d = byteAt(buf, i) - 0x30;
-    if (d < 0 || d > 9) return -1;
+    if (<u32>d > 9) return -1;
+    small = small * 10 + d;
+  }
+  let value = <f64>small;
+  for (; i < end; i++) {
+    const d = byteAt(buf, i) - 0x30;
+    if (<u32>d > 9) return -1;
     value = value * 10 + <f64>d;
   }
   return value;
