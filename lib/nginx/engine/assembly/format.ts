@@ -48,7 +48,9 @@ export function setFormat(variables: i32, leadingBytes: i32): void {
     store<u32>(literalMask + (<usize>i << 2), mask);
     const record = records + (<usize>i << RECORD_SHIFT);
     v128.store(record, i8x16.splat(<i8>load<u8>(lit)));
-    store<u32>(record, <u32>load<u8>(kinds + <usize>i), 16);
+    // A quoted value is searched as a plain one: one test for both (scanLine).
+    const kind = load<u8>(kinds + <usize>i);
+    store<u32>(record, kind == KIND_QUOTED ? KIND_PLAIN : kind, 16);
     store<i32>(record, length, 20);
     store<u32>(record, word, 24);
     store<u32>(record, mask, 28);
@@ -132,7 +134,9 @@ export function scanLine(buf: usize, start: i32, end: i32, limit: i32): bool {
     const pattern = v128.load(record);
     let p = pos;
     for (;;) {
-      if (kind == KIND_QUOTED_JSON) {
+      if (kind == KIND_PLAIN) {
+        p = findSplat(buf, p, end, pattern);
+      } else if (kind == KIND_QUOTED_JSON) {
         const first = <i32>load<u8>(record);
         while (p < end) {
           const b = byteAt(buf, p);
@@ -153,8 +157,6 @@ export function scanLine(buf: usize, start: i32, end: i32, limit: i32): bool {
             continue;
           }
         }
-      } else {
-        p = findSplat(buf, p, end, pattern);
       }
       if (p + litLength > end) return false;
       if (litLength <= 4) {
