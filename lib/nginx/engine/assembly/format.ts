@@ -17,12 +17,10 @@ const kinds = memory.data(MAX_VARIABLES);
 const literalStart = memory.data(MAX_VARIABLES * 4);
 const literalLength = memory.data(MAX_VARIABLES * 4);
 const literals = memory.data(4096);
-// Up to the first 4 bytes of each literal as one little-endian word and its mask (setFormat):
-// a literal that short is matched with one load instead of a byte loop.
-const literalWord = memory.data(MAX_VARIABLES * 4);
-const literalMask = memory.data(MAX_VARIABLES * 4);
 // Per variable, what scanLine reads for it in one place (setFormat): the first byte of its
-// literal splatted for the SIMD search, then kind, literal length, word and mask.
+// literal splatted for the SIMD search, then kind, literal length, and up to the literal's first
+// 4 bytes as one little-endian word with its mask (a literal that short is matched with one load
+// instead of a byte loop).
 const RECORD_SHIFT: usize = 5;
 const records = memory.data(MAX_VARIABLES << 5, 16);
 const starts = memory.data(MAX_VARIABLES * 4);
@@ -44,8 +42,6 @@ export function setFormat(variables: i32, leadingBytes: i32): void {
       word |= <u32>load<u8>(lit + <usize>k) << (8 * k);
       mask |= <u32>0xff << (8 * k);
     }
-    store<u32>(literalWord + (<usize>i << 2), word);
-    store<u32>(literalMask + (<usize>i << 2), mask);
     const record = records + (<usize>i << RECORD_SHIFT);
     v128.store(record, i8x16.splat(<i8>load<u8>(lit)));
     // A quoted value is searched as a plain one: one test for both (scanLine).
