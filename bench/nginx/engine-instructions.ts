@@ -24,6 +24,7 @@ import {
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ascFlags, scanSource } from "../../lib/nginx/engine/build-engine.ts";
+import { buildReleaseBinary } from "./release-binary.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
@@ -52,13 +53,7 @@ if (!values.log && !existsSync(log)) {
 }
 const lineCount = readFileSync(log).reduce((n, byte) => (byte === 10 ? n + 1 : n), 0);
 
-const dist = join(outDir, "dist");
-const build = Bun.spawnSync(
-  [process.execPath, "build.ts", "--tools", "nginxlog", "--no-archives", "--out", dist],
-  { cwd: root, stdout: "inherit", stderr: "inherit" },
-);
-if (!build.success) throw new Error("build failed");
-const binary = join(dist, "nginxlog-0.1.0-linux-x64");
+const binary = buildReleaseBinary(outDir);
 
 const callgrindOut = join(outDir, "engine.callgrind");
 const jitDump = join(outDir, "engine.jit.txt");

@@ -8,9 +8,10 @@
  * page cache, then times each command with /usr/bin/time (wall, user+sys CPU, peak RSS) and
  * prints a markdown table with throughput and ratios against nginxlog.
  */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { buildReleaseBinary } from "./release-binary.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
@@ -41,28 +42,7 @@ function freeBytes(path: string): number {
 }
 
 // The release binary, as users run it.
-const build = Bun.spawnSync(
-  [
-    process.execPath,
-    "build.ts",
-    "--tools",
-    "nginxlog",
-    "--no-archives",
-    "--out",
-    join(outDir, "dist"),
-  ],
-  {
-    cwd: root,
-    stdout: "inherit",
-    stderr: "inherit",
-  },
-);
-if (!build.success) throw new Error("build failed");
-const binary = join(
-  outDir,
-  "dist",
-  readdirSync(join(outDir, "dist")).find((name) => name.startsWith("nginxlog-")) ?? "missing",
-);
+const binary = buildReleaseBinary(outDir);
 
 interface Measure {
   seconds: number;
