@@ -171,6 +171,13 @@ describe("crashloop with the safety gates (one patrol for the namespace)", () =>
     const [pod] = await waitForRunningPods(cluster, ns, "app=guarded", 2);
     const name = pod?.metadata?.name ?? "";
     await crashLoopPod(cluster, ns, name);
+    // The decision first, from the patrol's own log: if it never comes, the timeout prints the
+    // patrol's last lines (what it decided instead); if it comes and the Event does not, the
+    // Event was lost. A CI run once timed out on the Event alone, with nothing to tell which.
+    await patrol.waitForLog(
+      "pdb skip decision",
+      (l) => l.decision === "skip" && l.reason === "pdb" && l.pod === `${ns}/${name}`,
+    );
     const blocked = await waitForEvent(
       cluster,
       ns,
