@@ -2,9 +2,9 @@
 // rate limit (priority and fairness); the actuator tells them apart by the Status message, against
 // a stand-in API server on loopback answering each as a real one does.
 import { afterAll, expect, test } from "bun:test";
-import { KubeConfig } from "@kubernetes/client-node";
 import { KubeActuator } from "../../lib/podpatrol/kube/actuator.ts";
 import { KubeRest } from "../../lib/podpatrol/kube/rest.ts";
+import { standInKubeConfig } from "./stand-in-kubeconfig.ts";
 
 const budget = {
   kind: "Status",
@@ -40,14 +40,7 @@ const server = Bun.serve({
 afterAll(() => server.stop(true));
 
 function actuator(): KubeActuator {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server: `http://127.0.0.1:${server.port}`, skipTLSVerify: true }],
-    users: [{ name: "u", token: "t" }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
-  });
-  return new KubeActuator(new KubeRest(kc));
+  return new KubeActuator(new KubeRest(standInKubeConfig(server.port)));
 }
 
 const pod = {

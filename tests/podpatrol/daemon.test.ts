@@ -2,25 +2,18 @@
 // namespaces against a list, a node watch the patrol was started without) is refused before
 // anything is checked or applied. The kubeconfig points at a port nothing listens on.
 import { afterEach, describe, expect, test } from "bun:test";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { Registry } from "../../lib/metrics/prom.ts";
 import { buildConfig, type PatrolFlags } from "../../lib/podpatrol/config.ts";
 import { type Daemon, startDaemon } from "../../lib/podpatrol/daemon.ts";
 import { defaultFlags } from "./fixtures.ts";
+import { standInKubeConfig } from "./stand-in-kubeconfig.ts";
 import { quietLog } from "./test-log.ts";
 
 const nodeRules = ["node-lost", "unschedulable"];
 
-function unreachable(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server: "http://127.0.0.1:1", skipTLSVerify: true }],
-    users: [{ name: "u", token: "t" }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
-  });
-  return kc;
-}
+/** Port 1 on loopback: nothing listens there. */
+const unreachable = (): KubeConfig => standInKubeConfig(1);
 
 const running: { daemon: Daemon; stop: AbortController }[] = [];
 afterEach(async () => {

@@ -1,10 +1,10 @@
 // Events go through a stand-in API server on loopback that fails as a real one can: a POST
 // answered 5xx or 429 is sent again, one refused for good (403) is not, and none is lost quietly.
 import { afterAll, expect, test } from "bun:test";
-import { KubeConfig } from "@kubernetes/client-node";
 import { EventRecorder } from "../../lib/podpatrol/kube/events.ts";
 import { KubeRest } from "../../lib/podpatrol/kube/rest.ts";
 import { waitUntil } from "../helpers/wait-until.ts";
+import { standInKubeConfig } from "./stand-in-kubeconfig.ts";
 import { capturedLog } from "./test-log.ts";
 
 /** Answers for the next POSTs, in order; after them, 201. */
@@ -26,15 +26,9 @@ const server = Bun.serve({
 afterAll(() => server.stop(true));
 
 function recorder(retryDelaysMs: number[]) {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server: `http://127.0.0.1:${server.port}`, skipTLSVerify: true }],
-    users: [{ name: "u", token: "t" }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
-  });
   const { log, lines } = capturedLog();
-  return { events: new EventRecorder(new KubeRest(kc), "me", log, 200, retryDelaysMs), lines };
+  const rest = new KubeRest(standInKubeConfig(server.port));
+  return { events: new EventRecorder(rest, "me", log, 200, retryDelaysMs), lines };
 }
 
 const pod = { kind: "Pod", name: "web-1", namespace: "shop" };

@@ -4,10 +4,10 @@
 // another sends bookmarks and then falls silent without closing (a stalled connection); another
 // closes every watch right after it opens (a proxy or load balancer doing so).
 import { afterAll, describe, expect, test } from "bun:test";
-import { KubeConfig } from "@kubernetes/client-node";
 import { Informer } from "../../lib/podpatrol/kube/informer.ts";
 import { KubeRest } from "../../lib/podpatrol/kube/rest.ts";
 import { waitUntil } from "../env/k8s-helpers.ts";
+import { standInKubeConfig } from "./stand-in-kubeconfig.ts";
 
 /**
  * A stand-in API server on loopback: every list answers no objects at resourceVersion 7, every
@@ -37,14 +37,7 @@ const server = standInApiServer(() => {
 afterAll(() => server.stop(true));
 
 function rest(port = server.port): KubeRest {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: "u", token: "t" }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
-  });
-  return new KubeRest(kc);
+  return new KubeRest(standInKubeConfig(port));
 }
 
 describe("informer", () => {
