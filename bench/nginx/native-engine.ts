@@ -24,6 +24,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ascFlags, ensureScanWasm, scanWasm } from "../../lib/nginx/engine/build-engine.ts";
+import { median, table } from "../lib/measure.ts";
 import { buildReleaseBinary } from "./release-binary.ts";
 
 const { values } = parseArgs({
@@ -138,6 +139,12 @@ interface Row {
   threads: number;
   seconds: number[];
 }
+const native = (name: string, engine: string, threads: number): Row => ({
+  name: `native engine, ${name}`,
+  command: [harnesses[engine] as string, join(work, engine), log, String(threads)],
+  threads,
+  seconds: [],
+});
 const rows: Row[] = [
   {
     name: "nginxlog release binary, full report",
@@ -145,30 +152,10 @@ const rows: Row[] = [
     threads: 2,
     seconds: [],
   },
-  {
-    name: "native engine, full report",
-    command: [harnesses.full as string, join(work, "full"), log, "2"],
-    threads: 2,
-    seconds: [],
-  },
-  {
-    name: "native engine, full report, 1 thread",
-    command: [harnesses.full as string, join(work, "full"), log, "1"],
-    threads: 1,
-    seconds: [],
-  },
-  {
-    name: "native engine, values (no top-K, no distinct counts)",
-    command: [harnesses.values as string, join(work, "values"), log, "2"],
-    threads: 2,
-    seconds: [],
-  },
-  {
-    name: "native engine, fields only",
-    command: [harnesses.fields as string, join(work, "fields"), log, "2"],
-    threads: 2,
-    seconds: [],
-  },
+  native("full report", "full", 2),
+  native("full report, 1 thread", "full", 1),
+  native("values (no top-K, no distinct counts)", "values", 2),
+  native("fields only", "fields", 2),
   { name: "cat > /dev/null", command: ["cat", log], threads: 1, seconds: [] },
 ];
 
@@ -191,22 +178,23 @@ for (let round = 0; round < rounds; round++)
   }
 
 const bytes = Bun.file(log).size;
-const median = (list: number[]) =>
-  [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
 const product = median(rows[0]?.seconds ?? []);
-const table = [
+const text = [
   `${rounds} rounds over ${log} (${(bytes / 1e9).toFixed(2)} GB, page cache), each row's median wall time (whole process):`,
   "",
-  "| run | threads | s (median) | min-max | GB/s | vs nginxlog |",
-  "|---|---:|---:|---:|---:|---:|",
-  ...rows.map((row) => {
-    const s = median(row.seconds);
-    return `| ${row.name} | ${row.threads} | ${s.toFixed(3)} | ${Math.min(...row.seconds).toFixed(3)}-${Math.max(...row.seconds).toFixed(3)} | ${(bytes / s / 1e9).toFixed(2)} | ${(product / s).toFixed(2)}x |`;
-  }),
+  table(
+    ["run", "threads", "s (median)", "min-max", "GB/s", "vs nginxlog"],
+    rows.map((row) => {
+      const s = median(row.seconds);
+      const range = `${Math.min(...row.seconds).toFixed(3)}-${Math.max(...row.seconds).toFixed(3)}`;
+      const ratio = `${(product / s).toFixed(2)}x`;
+      return [row.name, row.threads, s.toFixed(3), range, (bytes / s / 1e9).toFixed(2), ratio];
+    }),
+  ),
   "",
   "Commands:",
   "",
   ...rows.map((row) => `    ${row.command.join(" ")}`),
 ].join("\n");
-console.log(table);
-writeFileSync(join(outDir, "native-engine.md"), `${table}\n`);
+console.log(text);
+writeFileSync(join(outDir, "native-engine.md"), `${text}\n`);

@@ -11,6 +11,7 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { median } from "../lib/measure.ts";
 import { buildReleaseBinary } from "./release-binary.ts";
 
 const { values } = parseArgs({
@@ -157,13 +158,6 @@ function pairedRatios(log: string, count: number): string {
     ratios.push(mawk / nginxlog);
     console.error(`  pair ${i + 1}: mawk ${mawk.toFixed(2)} s, nginxlog ${nginxlog.toFixed(2)} s`);
   }
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return sorted.length % 2
-      ? (sorted[mid] as number)
-      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-  };
   return `${count} pairs over ${log}: nginxlog ${median(ours).toFixed(2)} s median (${Math.min(...ours).toFixed(2)}-${Math.max(...ours).toFixed(2)}), mawk ${median(theirs).toFixed(2)} s; **${median(ratios).toFixed(2)}x** median per pair (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}x)`;
 }
 

@@ -13,6 +13,7 @@ import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { type SshdFleet, startSshdFleet } from "../../tests/env/sshd.ts";
 import { compiledTool } from "../../tests/helpers/compiled.ts";
+import { median } from "../lib/measure.ts";
 
 const root = resolve(import.meta.dir, "../..");
 const here = import.meta.dir;
@@ -204,12 +205,6 @@ function measure(tool: Tool, dir: string, hosts: number): Measurement & { ok: bo
       `  ! ${tool.name}: not every host succeeded (exit ${measurement.exit_code})\n${stdout.slice(0, 400)}${readFileSync(err, "utf8").slice(0, 400)}`,
     );
   return { ...measurement, ok };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 ensureVenv();
